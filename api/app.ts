@@ -1,0 +1,56 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import { bodyLimit } from 'hono/body-limit';
+import { ErrorCode } from '../domain/errors';
+import { type AuthEnv, authenticate } from './auth';
+import { success } from './envelope';
+import { errorJson, handleError } from './errors';
+import { idempotency } from './idempotency';
+import { metricsMiddleware, metricsRoute } from './metrics';
+import type { AppDeps } from './router';
+import { accountRoutes } from './routes/accounts';
+import { clientRoutes } from './routes/clients';
+import { paymentRoutes } from './routes/payments';
+import { transactionRoutes } from './routes/transactions';
+
+export type { AppDeps };
+
+/** JSON bodies above this are refused with 413 before they are read. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The whole HTTP API. Tests call app.request(...) on it without opening a port. */
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AuthEnv>();
+
+  app.onError((error, c) => handleError(error, c, (e, context) => deps.logError(e, context)));
+  app.notFound((c) => errorJson(c, ErrorCode.NOT_FOUND, `no route ${c.req.method} ${c.req.path}`));
+
+  app.use('*', metricsMiddleware());
+  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => errorJson(c, ErrorCode.PAYLOAD_TOO_LARGE, `the body is larger than ${MAX_BODY_BYTES} bytes`) }));
+  app.use('*', authenticate(deps.jwtSecret));
+  app.use('*', idempotency(deps.sql, { leaseMs: deps.workflowWaitMs * 2, waitMs: deps.workflowWaitMs }));
+
+  app.get('/health', async (c) => {
+    await deps.sql`SELECT 1`;
+    return c.json(success({ status: 'ok' }), 200);
+  });
+  app.get('/metrics', metricsRoute());
+
+  for (const router of [clientRoutes, accountRoutes, transactionRoutes, paymentRoutes]) {
+    app.route('/', router(deps));
+  }
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'corebank',
+      version: '0.1.0',
+      description:
+        'Core banking REST API (FinLego surface): a double-entry ledger with payments as durable Temporal workflows. ' +
+        'Every body is a FluentResults envelope; amounts are decimal strings; POSTs accept Idempotency-Key.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  return app;
+}

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DomainError, ErrorCode } from '../domain/errors';
+import type { Sql } from '../ledger/db';
+import { claimKey, releaseKey, saveResponse } from '../store/idempotency';
+import type { AuthEnv } from './auth';
+
+export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
+
+export interface IdempotencyOptions {
+  /** How long a running request holds its key before a crash is assumed. */
+  leaseMs: number;
+  /** How long a repeat waits for the first request before answering 409 IN_PROGRESS. */
+  waitMs: number;
+}
+
+const POLL_MS = 50;
+
+/**
+ * Idempotency-Key handling of API.md for POST/PUT/PATCH/DELETE: the first answer (status and
+ * body) is stored per caller and key and replayed with `Idempotent-Replayed: true`; the same key
+ * with another request is 409 IDEMPOTENCY_KEY_REUSED. A 5xx is not stored, so it can be retried.
+ */
+export function idempotency(sql: Sql, options: IdempotencyOptions): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const key = c.req.header(IDEMPOTENCY_HEADER);
+    if (key === undefined || c.req.method === 'GET') return next();
+    if (key.length < 1 || key.length > 255) {
+      throw new DomainError(ErrorCode.VALIDATION_ERROR, 'Idempotency-Key must be 1 to 255 characters', { field: IDEMPOTENCY_HEADER });
+    }
+    const caller = c.get('caller');
+    const scope = `${caller.role}:${caller.sub}`;
+    const body = await c.req.text();
+    const hash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${body}`).digest('hex');
+
+    const deadline = Date.now() + options.waitMs;
+    for (;;) {
+      const claim = await claimKey(sql, scope, key, hash, options.leaseMs);
+      if (claim.outcome === 'claimed') break;
+      if (claim.outcome === 'mismatch') {
+        throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'this Idempotency-Key was used for a different request');
+      }
+      if (claim.outcome === 'replay') {
+        return c.newResponse(JSON.stringify(claim.response.body), claim.response.status as 200, {
+          'content-type': 'application/json',
+          'Idempotent-Replayed': 'true',
+        });
+      }
+      if (Date.now() >= deadline) {
+        throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS, 'a request with this Idempotency-Key is still running');
+      }
+      await sleep(POLL_MS);
+    }
+
+    try {
+      await next();
+    } catch (error) {
+      await releaseKey(sql, scope, key);
+      throw error;
+    }
+    if (c.res.status >= 500) {
+      await releaseKey(sql, scope, key);
+      return;
+    }
+    const responseBody = await c.res.clone().json().catch(() => null);
+    await saveResponse(sql, scope, key, { status: c.res.status, body: responseBody });
+  };
+}

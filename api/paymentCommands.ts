@@ -1,0 +1,104 @@
+import {
+  type Client,
+  ServiceError,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { DomainError, ErrorCode, type ErrorMetadata, isErrorCode, NotFoundError } from '../domain/errors';
+import { paymentWorkflowId } from '../domain/ids';
+import { type PaymentAction, planTransition } from '../domain/payment';
+import type { Sql } from '../ledger/db';
+import { getPayment, type PaymentRow } from '../store/payments';
+import type { paymentWorkflow } from '../workflows/payment';
+import {
+  type CancelRequest,
+  cancelUpdate,
+  createdUpdate,
+  type PaymentInput,
+  type PendRequest,
+  pendUpdate,
+  postUpdate,
+} from '../workflows/paymentMessages';
+
+export interface PaymentCommandDeps {
+  sql: Sql;
+  temporal: Client;
+  taskQueue: string;
+  workflowWaitMs: number;
+}
+
+/**
+ * Drives payment workflows for the API: creation is update-with-start (one round trip, and a
+ * repeated start finds the running workflow), status changes are Updates. The read model in
+ * Postgres answers once the update returns, since the activity that changed it has committed.
+ */
+export function createPaymentCommands({ sql, temporal, taskQueue, workflowWaitMs }: PaymentCommandDeps) {
+  const withinWait = <R>(fn: () => Promise<R>) => temporal.withDeadline(Date.now() + workflowWaitMs, fn);
+
+  async function create(input: PaymentInput): Promise<PaymentRow> {
+    const workflowId = paymentWorkflowId(input.paymentId);
+    const start = new WithStartWorkflowOperation<typeof paymentWorkflow>('paymentWorkflow', {
+      workflowId,
+      taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A finished payment is never started again: a late retry reads what the first one did.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+    try {
+      await withinWait(() => temporal.workflow.executeUpdateWithStart(createdUpdate, { startWorkflowOperation: start }));
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw toDomainError(error);
+    }
+    const payment = await getPayment(sql, input.paymentId);
+    if (!payment) throw new DomainError(ErrorCode.CONCURRENT_MODIFICATION, `payment ${input.paymentId} was refused earlier`);
+    return payment;
+  }
+
+  /**
+   * Applies pend, post or cancel. The state machine is checked here first, so a payment whose
+   * workflow has finished still answers (repeat: 200 unchanged; anything else: 422).
+   */
+  async function act(paymentId: string, action: PaymentAction, request: PendRequest & CancelRequest = {}): Promise<PaymentRow> {
+    const payment = await getPayment(sql, paymentId);
+    if (!payment) throw new NotFoundError('payment', paymentId);
+    if (planTransition(payment.status, action) === 'unchanged') return payment;
+    const handle = temporal.workflow.getHandle(paymentWorkflowId(paymentId));
+    try {
+      await withinWait(() => {
+        if (action === 'pend') return handle.executeUpdate(pendUpdate, { args: [{ holdExpiresAt: request.holdExpiresAt ?? null }] });
+        if (action === 'post') return handle.executeUpdate(postUpdate);
+        return handle.executeUpdate(cancelUpdate, { args: [{ reason: request.reason ?? null }] });
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw toDomainError(error);
+      // The workflow finished between our read and the update (a hold expired, say): decide again.
+      const latest = await getPayment(sql, paymentId);
+      if (latest && planTransition(latest.status, action) === 'unchanged') return latest;
+      throw new DomainError(ErrorCode.CONCURRENT_MODIFICATION, `payment ${paymentId} changed while the request ran`);
+    }
+    const updated = await getPayment(sql, paymentId);
+    if (!updated) throw new NotFoundError('payment', paymentId);
+    return updated;
+  }
+
+  return { create, act };
+}
+
+export type PaymentCommands = ReturnType<typeof createPaymentCommands>;
+
+/** A Temporal client error as the domain error it carries, or a 503 when Temporal did not answer. */
+export function toDomainError(error: unknown): unknown {
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    const { type, message, details } = error.cause;
+    if (isErrorCode(type)) return new DomainError(type, message, (details?.[0] ?? {}) as ErrorMetadata);
+  }
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || error instanceof ServiceError) {
+    return new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'the workflow service did not answer in time; retry with the same Idempotency-Key');
+  }
+  return error;
+}

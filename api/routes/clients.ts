@@ -1,0 +1,137 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import countries from 'i18n-iso-countries';
+import { DomainError, ErrorCode, NotFoundError } from '../../domain/errors';
+import { newId } from '../../domain/ids';
+import { toPage, toPageRequest } from '../../domain/paging';
+import { getClient, insertClient, listClients } from '../../store/clients';
+import { success } from '../envelope';
+import { type AppDeps, jsonBody, newRouter, responses, security } from '../router';
+import { PageQuery, pageOf, Text, Timestamp, Uuid } from '../schemas';
+import { clientView } from '../views';
+
+const ClientStatus = z.enum(['active', 'blocked', 'closed']);
+const ClientType = z.enum(['individual', 'business']);
+
+export const ClientSchema = z
+  .object({
+    id: Uuid,
+    type: ClientType,
+    firstName: z.string().nullable(),
+    lastName: z.string().nullable(),
+    companyName: z.string().nullable(),
+    email: z.string(),
+    phone: z.string().nullable(),
+    country: z.string(),
+    externalId: z.string().nullable(),
+    status: ClientStatus,
+    statusReason: z.string().nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('Client');
+
+const Name = z.string().trim().min(1).max(200);
+
+const CreateClientBody = z
+  .object({
+    type: ClientType,
+    firstName: Name.optional(),
+    lastName: Name.optional(),
+    companyName: Name.optional(),
+    email: z.email().max(254),
+    phone: z.string().regex(/^\+?[0-9 ()-]{5,32}$/, 'must be a phone number').optional(),
+    country: z
+      .string()
+      .refine((code) => /^[A-Z]{2}$/.test(code) && countries.isValid(code), 'must be an upper-case ISO 3166 alpha-2 code')
+      .openapi({ example: 'DE' }),
+    externalId: Text.min(1).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.type === 'individual') {
+      for (const field of ['firstName', 'lastName'] as const) {
+        if (!body[field]) ctx.addIssue({ code: 'custom', path: [field], message: `${field} is required for an individual` });
+      }
+    } else if (!body.companyName) {
+      ctx.addIssue({ code: 'custom', path: ['companyName'], message: 'companyName is required for a business' });
+    }
+  })
+  .openapi('CreateClient');
+
+export function clientRoutes(deps: AppDeps) {
+  const router = newRouter();
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/internal/Clients',
+      tags: ['Clients'],
+      summary: 'Create a client',
+      security,
+      request: jsonBody(CreateClientBody),
+      responses: responses(201, ClientSchema, 'The new client', [409]),
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const { client, created } = await insertClient(deps.sql, {
+        id: newId(),
+        type: body.type,
+        firstName: body.firstName ?? null,
+        lastName: body.lastName ?? null,
+        companyName: body.companyName ?? null,
+        email: body.email,
+        phone: body.phone ?? null,
+        country: body.country,
+        externalId: body.externalId ?? null,
+      });
+      if (!created) {
+        throw new DomainError(ErrorCode.ALREADY_EXISTS, `a client with externalId ${body.externalId} exists`, { id: client.id, field: 'externalId' });
+      }
+      return c.json(success(clientView(client)), 201);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/internal/Clients',
+      tags: ['Clients'],
+      summary: 'Clients, newest first',
+      security,
+      request: {
+        query: z.object({
+          status: ClientStatus.optional(),
+          type: ClientType.optional(),
+          search: z.string().min(1).max(200).optional().openapi({ description: 'part of a name or the e-mail' }),
+          ...PageQuery,
+        }),
+      },
+      responses: responses(200, pageOf(ClientSchema), 'A page of clients'),
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const page = toPageRequest(q.limit, q.cursor);
+      const rows = await listClients(deps.sql, { status: q.status, type: q.type, search: q.search }, page);
+      return c.json(success(toPage(rows, page.limit, clientView)), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/internal/Clients/{clientId}',
+      tags: ['Clients'],
+      summary: 'One client',
+      security,
+      request: { params: z.object({ clientId: Uuid }) },
+      responses: responses(200, ClientSchema, 'The client', [404]),
+    }),
+    async (c) => {
+      const { clientId } = c.req.valid('param');
+      const client = await getClient(deps.sql, clientId);
+      if (!client) throw new NotFoundError('client', clientId);
+      return c.json(success(clientView(client)), 200);
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,94 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { NotFoundError } from '../../domain/errors';
+import { toPage, toPageRequest } from '../../domain/paging';
+import { type EntryFilter, getEntry, listEntries } from '../../ledger/journal';
+import { success } from '../envelope';
+import { type AppDeps, jsonBody, newRouter, responses, security } from '../router';
+import { PageQuery, pageOf, TimestampIn, Uuid } from '../schemas';
+import { transactionView } from '../views';
+import { TransactionSchema } from './payments';
+
+const EntryType = z.enum(['posted', 'pending', 'post_pending', 'void_pending']);
+
+const Filters = {
+  accountId: Uuid.optional(),
+  paymentId: Uuid.optional(),
+  transferId: Uuid.optional(),
+  type: EntryType.optional(),
+  from: TimestampIn.optional().openapi({ description: 'created at or after' }),
+  to: TimestampIn.optional().openapi({ description: 'created before' }),
+};
+
+type FilterInput = { accountId?: string; paymentId?: string; transferId?: string; type?: EntryFilter['kind']; from?: string; to?: string; accountIds?: string[] };
+
+const toFilter = (q: FilterInput): EntryFilter => ({
+  accountId: q.accountId,
+  accountIds: q.accountIds,
+  paymentId: q.paymentId,
+  transferId: q.transferId,
+  kind: q.type,
+  from: q.from ? new Date(q.from) : undefined,
+  to: q.to ? new Date(q.to) : undefined,
+});
+
+export function transactionRoutes(deps: AppDeps) {
+  const router = newRouter();
+
+  async function page(q: FilterInput & { limit?: number; cursor?: string }) {
+    const request = toPageRequest(q.limit, q.cursor);
+    return toPage(await listEntries(deps.sql, toFilter(q), request), request.limit, transactionView);
+  }
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/internal/Transactions',
+      tags: ['Transactions'],
+      summary: 'Journal entries, newest first',
+      security,
+      request: { query: z.object({ ...Filters, ...PageQuery }) },
+      responses: responses(200, pageOf(TransactionSchema), 'A page of journal entries'),
+    }),
+    async (c) => c.json(success(await page(c.req.valid('query'))), 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/internal/Transactions/query',
+      tags: ['Transactions'],
+      summary: 'The same filters as a body, plus accountIds[]',
+      security,
+      request: jsonBody(
+        z.object({
+          ...Filters,
+          accountIds: z.array(Uuid).min(1).max(500).optional(),
+          limit: PageQuery.limit,
+          cursor: PageQuery.cursor,
+        }),
+      ),
+      responses: responses(200, pageOf(TransactionSchema), 'A page of journal entries'),
+    }),
+    async (c) => c.json(success(await page(c.req.valid('json'))), 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/internal/Transactions/{transactionId}',
+      tags: ['Transactions'],
+      summary: 'One journal entry',
+      security,
+      request: { params: z.object({ transactionId: Uuid }) },
+      responses: responses(200, TransactionSchema, 'The entry', [404]),
+    }),
+    async (c) => {
+      const { transactionId } = c.req.valid('param');
+      const entry = await getEntry(deps.sql, transactionId);
+      if (!entry) throw new NotFoundError('transaction', transactionId);
+      return c.json(success(transactionView(entry)), 200);
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,40 @@
+import { z } from '@hono/zod-openapi';
+import { isCurrency } from '../domain/currency';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/paging';
+
+/** Longest free text the API stores (names, descriptions, references). */
+export const MAX_TEXT_LENGTH = 500;
+
+export const Uuid = z.uuid().openapi({ example: '0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f' });
+
+export const Currency = z
+  .string()
+  .refine(isCurrency, { message: 'must be an upper-case ISO 4217 currency code' })
+  .openapi({ example: 'EUR', description: 'ISO 4217 alphabetic code, upper case' });
+
+/** Amounts go out as decimal strings; in, a string or a JSON number (checked against the currency later). */
+export const AmountIn = z
+  .union([z.string().max(40), z.number()])
+  .openapi({ type: 'string', example: '100.50', description: 'Decimal amount with at most the currency\'s minor-unit digits' });
+
+export const AmountOut = z.string().openapi({ example: '100.50' });
+
+export const Text = z.string().max(MAX_TEXT_LENGTH);
+
+export const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-25T10:00:00.000Z' });
+
+/** ISO 8601 date-time input, parsed to a Date. */
+export const TimestampIn = z.iso.datetime({ offset: true }).openapi({ example: '2026-11-25T10:00:00Z' });
+
+export const PageQuery = {
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional().openapi({ description: `default ${DEFAULT_PAGE_SIZE}, max ${MAX_PAGE_SIZE}` }),
+  cursor: z.string().max(100).optional().openapi({ description: 'nextCursor of the previous page' }),
+};
+
+export function pageOf<T extends z.ZodTypeAny>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export const IdempotencyHeader = z.object({
+  'idempotency-key': z.string().min(1).max(255).optional().openapi({ description: 'Repeat-safe key (1-255 chars): the same key and body replay the first response' }),
+});

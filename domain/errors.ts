@@ -1,0 +1,89 @@
+/**
+ * Stable machine codes of API.md. Every failure the service reports carries one of these;
+ * api/errors.ts maps each to its HTTP status.
+ */
+export const ErrorCode = {
+  VALIDATION_ERROR: 'VALIDATION_ERROR',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
+  IDEMPOTENCY_KEY_IN_PROGRESS: 'IDEMPOTENCY_KEY_IN_PROGRESS',
+  CONCURRENT_MODIFICATION: 'CONCURRENT_MODIFICATION',
+  /** A unique business key (externalId, an internal account's currency and purpose) is taken. */
+  ALREADY_EXISTS: 'ALREADY_EXISTS',
+  /** A ledger id reused with different fields (TigerBeetle's exists_with_different_*). */
+  EXISTS_WITH_DIFFERENT_FIELDS: 'EXISTS_WITH_DIFFERENT_FIELDS',
+  INSUFFICIENT_FUNDS: 'INSUFFICIENT_FUNDS',
+  INVALID_STATE_TRANSITION: 'INVALID_STATE_TRANSITION',
+  ACCOUNT_NOT_ACTIVE: 'ACCOUNT_NOT_ACTIVE',
+  CLIENT_BLOCKED: 'CLIENT_BLOCKED',
+  CURRENCY_MISMATCH: 'CURRENCY_MISMATCH',
+  CURRENCY_NOT_SUPPORTED: 'CURRENCY_NOT_SUPPORTED',
+  SAME_ACCOUNT: 'SAME_ACCOUNT',
+  OTP_INVALID: 'OTP_INVALID',
+  OTP_EXPIRED: 'OTP_EXPIRED',
+  OTP_ATTEMPTS_EXCEEDED: 'OTP_ATTEMPTS_EXCEEDED',
+  QUOTE_EXPIRED: 'QUOTE_EXPIRED',
+  ACCOUNT_NOT_EMPTY: 'ACCOUNT_NOT_EMPTY',
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  /** A pending entry that was already posted or voided. */
+  PENDING_ALREADY_RESOLVED: 'PENDING_ALREADY_RESOLVED',
+  /** post_pending for more than the pending amount. */
+  AMOUNT_EXCEEDS_PENDING: 'AMOUNT_EXCEEDS_PENDING',
+  /** A dependency (Temporal, the database) did not answer in time; the request may be retried. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export type ErrorMetadata = Record<string, string | number | boolean | null>;
+
+/** A failure with a stable code: business rule, validation or not-found. Never a bug. */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly metadata: ErrorMetadata = {},
+  ) {
+    super(message);
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(message: string, field: string) {
+    super(ErrorCode.VALIDATION_ERROR, message, { field });
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what: string, id: string) {
+    super(ErrorCode.NOT_FOUND, `${what} ${id} not found`, { resource: what, id });
+  }
+}
+
+/** Codes that come from business rules (HTTP 422), as opposed to malformed input or conflicts. */
+export const BUSINESS_RULE_CODES: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.INSUFFICIENT_FUNDS,
+  ErrorCode.INVALID_STATE_TRANSITION,
+  ErrorCode.ACCOUNT_NOT_ACTIVE,
+  ErrorCode.CLIENT_BLOCKED,
+  ErrorCode.CURRENCY_MISMATCH,
+  ErrorCode.CURRENCY_NOT_SUPPORTED,
+  ErrorCode.SAME_ACCOUNT,
+  ErrorCode.OTP_INVALID,
+  ErrorCode.OTP_EXPIRED,
+  ErrorCode.OTP_ATTEMPTS_EXCEEDED,
+  ErrorCode.QUOTE_EXPIRED,
+  ErrorCode.ACCOUNT_NOT_EMPTY,
+  ErrorCode.LIMIT_EXCEEDED,
+  ErrorCode.PENDING_ALREADY_RESOLVED,
+  ErrorCode.AMOUNT_EXCEEDS_PENDING,
+]);
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && value in ErrorCode;
+}

@@ -1,0 +1,152 @@
+import type { Currency } from '../domain/currency';
+import type { PageRequest } from '../domain/paging';
+import { type Queryable, type Sql, whereAll } from './db';
+
+export type AccountKind = 'client' | 'internal';
+export type AccountStatus = 'active' | 'blocked' | 'closed';
+export const CLIENT_PURPOSES = ['current', 'savings'] as const;
+export const INTERNAL_PURPOSES = ['settlement', 'suspense', 'fx_position', 'fee_income', 'external_clearing'] as const;
+export type AccountPurpose = (typeof CLIENT_PURPOSES)[number] | (typeof INTERNAL_PURPOSES)[number];
+
+export interface AccountRow {
+  id: string;
+  seq: bigint;
+  accountNumber: string;
+  iban: string | null;
+  clientId: string | null;
+  currency: Currency;
+  kind: AccountKind;
+  purpose: AccountPurpose;
+  name: string;
+  status: AccountStatus;
+  displayOrder: number;
+  overdraftLimit: bigint;
+  debitsPending: bigint;
+  debitsPosted: bigint;
+  creditsPending: bigint;
+  creditsPosted: bigint;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Balances {
+  balance: bigint;
+  held: bigint;
+  incoming: bigint;
+  available: bigint;
+}
+
+/** The balance formulas of DESIGN.md, in one place. */
+export function balancesOf(account: Pick<AccountRow, 'debitsPending' | 'debitsPosted' | 'creditsPending' | 'creditsPosted' | 'overdraftLimit'>): Balances {
+  const balance = account.creditsPosted - account.debitsPosted;
+  return {
+    balance,
+    held: account.debitsPending,
+    incoming: account.creditsPending,
+    available: balance - account.debitsPending + account.overdraftLimit,
+  };
+}
+
+export interface NewAccount {
+  id: string;
+  clientId: string | null;
+  currency: Currency;
+  kind: AccountKind;
+  purpose: AccountPurpose;
+  name: string;
+  overdraftLimit?: bigint;
+  iban?: string | null;
+}
+
+/** Opens an account; a client's new account goes last in its display order. */
+export async function createAccount(sql: Queryable, account: NewAccount): Promise<AccountRow> {
+  const [row] = await sql<[AccountRow]>`
+    INSERT INTO accounts (id, client_id, currency, kind, purpose, name, overdraft_limit, iban, display_order)
+    VALUES (
+      ${account.id}, ${account.clientId}, ${account.currency}, ${account.kind}, ${account.purpose},
+      ${account.name}, ${account.overdraftLimit ?? 0n}, ${account.iban ?? null},
+      COALESCE((SELECT max(display_order) + 1 FROM accounts WHERE client_id = ${account.clientId}), 0)
+    )
+    RETURNING *`;
+  return row;
+}
+
+export async function getAccount(sql: Queryable, id: string): Promise<AccountRow | undefined> {
+  const [row] = await sql<[AccountRow?]>`SELECT * FROM accounts WHERE id = ${id}`;
+  return row;
+}
+
+export async function getAccountByNumber(sql: Queryable, accountNumber: string): Promise<AccountRow | undefined> {
+  const [row] = await sql<[AccountRow?]>`SELECT * FROM accounts WHERE account_number = ${accountNumber}`;
+  return row;
+}
+
+export async function getInternalAccount(sql: Queryable, currency: Currency, purpose: AccountPurpose): Promise<AccountRow | undefined> {
+  const [row] = await sql<[AccountRow?]>`
+    SELECT * FROM accounts WHERE kind = 'internal' AND currency = ${currency} AND purpose = ${purpose}`;
+  return row;
+}
+
+export async function setAccountStatus(sql: Queryable, id: string, status: AccountStatus): Promise<AccountRow | undefined> {
+  const [row] = await sql<[AccountRow?]>`
+    UPDATE accounts SET status = ${status}, updated_at = now() WHERE id = ${id} RETURNING *`;
+  return row;
+}
+
+export interface AccountFilter {
+  clientId?: string;
+  currency?: Currency;
+  kind?: AccountKind;
+  purpose?: AccountPurpose;
+  status?: AccountStatus;
+  accountNumbers?: string[];
+  minBalance?: bigint;
+  maxBalance?: bigint;
+  minAvailable?: bigint;
+  maxAvailable?: bigint;
+}
+
+/** Filtered accounts in creation order, limit + 1 rows (see toPage). */
+export async function searchAccounts(sql: Queryable, filter: AccountFilter, page: PageRequest): Promise<AccountRow[]> {
+  const balance = sql`(credits_posted - debits_posted)`;
+  const available = sql`(credits_posted - debits_posted - debits_pending + overdraft_limit)`;
+  const where = whereAll(sql, [
+    filter.clientId !== undefined ? sql`client_id = ${filter.clientId}` : null,
+    filter.currency !== undefined ? sql`currency = ${filter.currency}` : null,
+    filter.kind !== undefined ? sql`kind = ${filter.kind}` : null,
+    filter.purpose !== undefined ? sql`purpose = ${filter.purpose}` : null,
+    filter.status !== undefined ? sql`status = ${filter.status}` : null,
+    filter.accountNumbers !== undefined ? sql`account_number = ANY(${filter.accountNumbers})` : null,
+    filter.minBalance !== undefined ? sql`${balance} >= ${filter.minBalance}` : null,
+    filter.maxBalance !== undefined ? sql`${balance} <= ${filter.maxBalance}` : null,
+    filter.minAvailable !== undefined ? sql`${available} >= ${filter.minAvailable}` : null,
+    filter.maxAvailable !== undefined ? sql`${available} <= ${filter.maxAvailable}` : null,
+    page.afterSeq !== undefined ? sql`seq > ${page.afterSeq}` : null,
+  ]);
+  return sql<AccountRow[]>`SELECT * FROM accounts WHERE ${where} ORDER BY seq LIMIT ${page.limit + 1}`;
+}
+
+export interface AggregatedAmounts {
+  currency: Currency;
+  kind: AccountKind;
+  purpose: AccountPurpose;
+  count: bigint;
+  balance: bigint;
+  held: bigint;
+  incoming: bigint;
+  available: bigint;
+}
+
+export async function aggregatedAmounts(sql: Sql, currency?: Currency): Promise<AggregatedAmounts[]> {
+  return sql<AggregatedAmounts[]>`
+    SELECT currency, kind, purpose,
+           count(*)::bigint                                                          AS count,
+           sum(credits_posted - debits_posted)::bigint                               AS balance,
+           sum(debits_pending)::bigint                                               AS held,
+           sum(credits_pending)::bigint                                              AS incoming,
+           sum(credits_posted - debits_posted - debits_pending + overdraft_limit)::bigint AS available
+    FROM accounts
+    ${currency !== undefined ? sql`WHERE currency = ${currency}` : sql``}
+    GROUP BY currency, kind, purpose
+    ORDER BY currency, kind, purpose`;
+}

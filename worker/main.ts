@@ -1,0 +1,40 @@
+import { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../config/env';
+import { createLogger } from '../config/log';
+import { createSql } from '../ledger/db';
+import { migrate } from '../ledger/migrate';
+import { createWorker } from './createWorker';
+import { ensureSearchAttributes } from './searchAttributes';
+
+/** The worker process: runs workflows and activities until SIGINT/SIGTERM, then drains. */
+async function main() {
+  const config = loadConfig();
+  const log = createLogger('worker', config.logLevel);
+  const sql = createSql(config.databaseUrl, { max: 20 });
+  await migrate(sql, (line) => log.info(line));
+
+  const client = await Connection.connect({ address: config.temporalAddress });
+  const added = await ensureSearchAttributes(client, config.temporalNamespace);
+  if (added.length > 0) log.info({ added }, 'registered search attributes');
+  await client.close();
+
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    sql,
+    workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
+  });
+  log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker running');
+  await worker.run();
+  await connection.close();
+  await sql.end({ timeout: 5 });
+  log.info('worker stopped');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,184 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { DEFAULT_HOLD_MS, isTerminal, type PaymentAction, type PaymentStatus, planTransition } from '../domain/payment';
+import { asBusinessFailure, businessCause } from './failures';
+import {
+  type CancelRequest,
+  cancelUpdate,
+  createdUpdate,
+  type PaymentInput,
+  type PaymentState,
+  type PendRequest,
+  paymentStateQuery,
+  pendUpdate,
+  postUpdate,
+} from './paymentMessages';
+import { AccountIdKey, PaymentStatusKey } from './searchAttributes';
+
+// Steps the API waits for: retry transient faults briefly, then give up so the caller gets an answer.
+const interactive = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
+});
+
+// Steps nobody waits for (a hold expiring) must happen eventually: retry without a budget.
+const background = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** The outcome of the workflow: the final status, or Rejected when an immediate payment was refused. */
+export type PaymentOutcome = PaymentState | { status: 'Rejected'; code: string };
+
+/**
+ * One payment, one workflow (`payment-<uuid>`). Status changes the API waits for are Updates whose
+ * validators reject an invalid transition before it enters history. Updates run one at a time.
+ */
+export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutcome> {
+  const workflowId = workflowInfo().workflowId;
+  let status: PaymentStatus | undefined;
+  let refusal: ApplicationFailure | undefined;
+  let busy = false;
+  let holdAttempt = 0;
+  let pendingEntryKey: string | null = null;
+  let holdExpiresAt: string | null = input.holdExpiresAt;
+  const record = {
+    paymentId: input.paymentId,
+    debitAccountId: input.debitAccountId,
+    creditAccountId: input.creditAccountId,
+    amountMinor: input.amountMinor,
+    currency: input.currency,
+    description: input.description,
+    reference: input.reference,
+  };
+
+  const state = (): PaymentState => ({ status: status as PaymentStatus });
+  const setStatus = (next: PaymentStatus) => {
+    status = next;
+    upsertSearchAttributes([{ key: PaymentStatusKey, value: next }]);
+  };
+
+  /** Runs one status change at a time; re-checks the transition once it has the turn. */
+  async function transition(action: PaymentAction, apply: () => Promise<void>): Promise<PaymentState> {
+    await condition(() => !busy);
+    busy = true;
+    try {
+      if (planTransition(status as PaymentStatus, action) === 'apply') await apply();
+      return state();
+    } catch (error) {
+      throw businessCause(error) ?? asBusinessFailure(error);
+    } finally {
+      busy = false;
+    }
+  }
+
+  const validate = (action: PaymentAction) => (..._args: unknown[]) => {
+    if (status === undefined) throw ApplicationFailure.nonRetryable('payment is not created yet', 'CONCURRENT_MODIFICATION');
+    try {
+      planTransition(status, action);
+    } catch (error) {
+      throw asBusinessFailure(error);
+    }
+  };
+
+  const releaseHold = (reason: string | null, activities: typeof interactive) => {
+    const entryKey = pendingEntryKey === null ? null : `${workflowId}/void`;
+    return activities.releasePayment({ paymentId: input.paymentId, entryKey, pendingEntryKey, reason });
+  };
+
+  setHandler(createdUpdate, async () => {
+    await condition(() => status !== undefined || refusal !== undefined);
+    if (refusal) throw refusal;
+    return state();
+  });
+
+  setHandler(
+    pendUpdate,
+    (request: PendRequest) =>
+      transition('pend', async () => {
+        holdAttempt += 1;
+        // A refused hold (insufficient funds) stays refused under its id, so each attempt gets its own.
+        const entryKey = `${workflowId}/hold/${holdAttempt}`;
+        const expiresAt = request.holdExpiresAt ?? holdExpiresAt ?? new Date(Date.now() + DEFAULT_HOLD_MS).toISOString();
+        await interactive.holdPayment({ paymentId: input.paymentId, entryKey, record, holdExpiresAt: expiresAt });
+        pendingEntryKey = entryKey;
+        holdExpiresAt = expiresAt;
+        setStatus('Pending');
+      }),
+    { validator: validate('pend') },
+  );
+
+  setHandler(
+    postUpdate,
+    () =>
+      transition('post', async () => {
+        await interactive.settlePayment({
+          paymentId: input.paymentId,
+          entryKey: `${workflowId}/post`,
+          pendingEntryKey: pendingEntryKey as string,
+        });
+        setStatus('Posted');
+      }),
+    { validator: validate('post') },
+  );
+
+  setHandler(
+    cancelUpdate,
+    (request: CancelRequest) =>
+      transition('cancel', async () => {
+        await releaseHold(request.reason ?? null, interactive);
+        setStatus('Cancelled');
+      }),
+    { validator: validate('cancel') },
+  );
+
+  setHandler(paymentStateQuery, () => (status === undefined ? null : state()));
+
+  upsertSearchAttributes([{ key: AccountIdKey, value: [input.debitAccountId, input.creditAccountId] }]);
+  try {
+    await interactive.createPayment({
+      ...record,
+      postEntryKey: input.mode === 'immediate' ? `${workflowId}/post` : null,
+    });
+  } catch (error) {
+    const cause = businessCause(error);
+    if (!cause) throw error;
+    // An immediate payment that a business rule refused leaves no trace: no record, no entry.
+    refusal = cause;
+    upsertSearchAttributes([{ key: PaymentStatusKey, value: 'Rejected' }]);
+    await condition(allHandlersFinished);
+    return { status: 'Rejected', code: cause.type ?? 'UNKNOWN' };
+  }
+  setStatus(input.mode === 'immediate' ? 'Posted' : 'Draft');
+
+  while (!isTerminal(status as PaymentStatus)) {
+    const current = status;
+    if (current !== 'Pending' || holdExpiresAt === null) {
+      await condition(() => status !== current);
+      continue;
+    }
+    const msLeft = Math.max(0, Date.parse(holdExpiresAt) - Date.now());
+    const changed = await condition(() => status !== current, msLeft);
+    if (changed) continue;
+    await condition(() => !busy);
+    if (status !== 'Pending') continue;
+    busy = true;
+    try {
+      await releaseHold('hold expired', background);
+      setStatus('Cancelled');
+    } finally {
+      busy = false;
+    }
+  }
+  await condition(allHandlersFinished);
+  return state();
+}
