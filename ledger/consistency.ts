@@ -162,3 +162,8 @@ export async function checkInvariants(sql: Sql): Promise<InvariantReport> {
     currencyMismatches.length === 0;
   return { unbalancedCurrencies, counterMismatches, overdrawnAccounts, badResolutions, currencyMismatches, ok };
 }
+
+/** The report as readable JSON (bigints as strings), for logs and failed assertions. */
+export function formatInvariantReport(report: InvariantReport): string {
+  return JSON.stringify(report, (_key, value) => (typeof value === 'bigint' ? value.toString() : value), 2);
+}

@@ -1,6 +1,9 @@
 import type { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../workflows/searchAttributes';
+
+// A CommonJS package: its namespaces come off the default export under ESM.
+const { temporal } = proto;
 
 const INDEXED_TYPE = {
   KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

@@ -1,0 +1,68 @@
+import { Connection } from '@temporalio/client';
+import { type Child, startChild, waitFor } from './processes';
+
+export interface TemporalDevServerOptions {
+  cliPath: string;
+  port: number;
+  /** Unset: no Web UI. */
+  uiPort?: number;
+  /** SQLite file that keeps workflows across restarts. */
+  dbFile: string;
+  namespace?: string;
+  onLine?: (line: string) => void;
+}
+
+export interface TemporalDevServer {
+  address: string;
+  uiUrl: string | null;
+  child: Child;
+  stop(): Promise<void>;
+}
+
+/** `temporal server start-dev` on the given ports; resolves once its frontend answers. */
+export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+  const address = `127.0.0.1:${options.port}`;
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--db-filename',
+    options.dbFile,
+    '--namespace',
+    options.namespace ?? 'default',
+    '--log-level',
+    'warn',
+  ];
+  if (options.uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort));
+  const child = startChild({ name: 'temporal', command: options.cliPath, args, onLine: options.onLine ?? (() => {}) });
+  let exited = false;
+  void child.exited.then(() => {
+    exited = true;
+  });
+
+  await waitFor(
+    `the Temporal dev server on ${address}`,
+    async () => {
+      if (exited) throw new Error('the Temporal dev server exited at start');
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace: options.namespace ?? 'default' });
+        return true;
+      } finally {
+        await connection.close();
+      }
+    },
+    120_000,
+    300,
+  );
+  return {
+    address,
+    uiUrl: options.uiPort === undefined ? null : `http://127.0.0.1:${options.uiPort}`,
+    child,
+    stop: () => child.stop(15_000),
+  };
+}

@@ -1,0 +1,79 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../../dev/postgres';
+import { freePort } from '../../dev/ports';
+import { findOrBuildTemporalCli } from '../../dev/temporalCli';
+import { startTemporalDevServer } from '../../dev/temporalServer';
+import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
+import { createSql } from '../../ledger/db';
+import { migrate } from '../../ledger/migrate';
+import { WORKFLOWS_PATH } from '../../worker/createWorker';
+import { ensureSearchAttributes } from '../../worker/searchAttributes';
+import { startWorkerProcess } from './workerProcess';
+
+/**
+ * Once per test run: a fresh PostgreSQL and Temporal dev server on free ports, migrations, the
+ * workflow bundle, and one worker process. Nothing here points at a server we did not start.
+ */
+export default async function setup(project: TestProject) {
+  const started = Date.now();
+  const log = (line: string) => console.log(`[setup +${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`);
+  const dir = await mkdtemp(join(tmpdir(), 'corebank-test-'));
+  // Postgres runs as its own user (we may be root), which must be able to reach its data dir.
+  await chmod(dir, 0o755);
+
+  // Each step that starts something pushes its stop; they run in reverse, on failure or at the end.
+  const stops: (() => Promise<unknown>)[] = [async () => rm(dir, { recursive: true, force: true })];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((e) => console.error('[teardown]', e));
+  };
+
+  try {
+    const [pg, cliPath] = await Promise.all([
+      freePort().then((port) => startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port, persistent: false })),
+      findOrBuildTemporalCli(log),
+    ]);
+    stops.push(() => pg.stop());
+    log(`postgres at ${pg.url}`);
+    const temporal = await startTemporalDevServer({ cliPath, port: await freePort(), dbFile: join(dir, 'temporal.db') });
+    stops.push(() => temporal.stop());
+    log(`temporal at ${temporal.address}`);
+
+    const sql = createSql(pg.url, { max: 4 });
+    stops.push(() => sql.end());
+    await migrate(sql);
+    const connection = await Connection.connect({ address: temporal.address });
+    await ensureSearchAttributes(connection, 'default');
+    await connection.close();
+
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+    const workflowBundlePath = join(dir, 'workflow-bundle.js');
+    await writeFile(workflowBundlePath, code);
+    log('workflows bundled');
+
+    const taskQueue = 'corebank-test';
+    const worker = await startWorkerProcess({ databaseUrl: pg.url, temporalAddress: temporal.address, taskQueue, workflowBundlePath });
+    stops.push(() => worker.stop());
+    log('worker running');
+
+    project.provide('databaseUrl', pg.url);
+    project.provide('temporalAddress', temporal.address);
+    project.provide('taskQueue', taskQueue);
+    project.provide('workflowBundlePath', workflowBundlePath);
+
+    return async () => {
+      // The ledger invariants must hold after all suites; a violation fails the run.
+      const report = await checkInvariants(sql);
+      await stopAll();
+      if (!report.ok) throw new Error(`ledger invariants violated after the run:\n${formatInvariantReport(report)}`);
+      console.log('[teardown] ledger invariants hold');
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
