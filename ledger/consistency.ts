@@ -1,4 +1,4 @@
-import type { Queryable, Sql } from './db';
+import type { Queryable, Sql, TransactionSql } from './db';
 
 /** The four counters of an account, as stored and as its journal says they should be. */
 export interface CounterMismatch {
@@ -88,8 +88,10 @@ export async function findCounterMismatches(sql: Queryable, accountIds?: string[
  * Rebuilds stored counters from the journal. The accounts are locked (in id order, like every
  * ledger write) while they are compared, so no posting slips in between. Returns what differed.
  */
-export async function recalculateCounters(sql: Sql, accountIds?: string[]): Promise<CounterMismatch[]> {
-  return sql.begin(async (tx) => {
+export async function recalculateCounters(sql: Queryable, accountIds?: string[]): Promise<CounterMismatch[]> {
+  // Inside a caller's transaction a savepoint, else a transaction of its own.
+  const atomically = 'savepoint' in sql ? sql.savepoint.bind(sql) : sql.begin.bind(sql);
+  return atomically(async (tx: TransactionSql) => {
     const scope = accountIds === undefined ? tx`TRUE` : tx`id = ANY(${accountIds}::uuid[])`;
     await tx`SELECT id FROM accounts WHERE ${scope} ORDER BY id FOR UPDATE`;
     const mismatches = (await journalCounters(tx, accountIds, undefined)).filter(differs).map(toMismatch);

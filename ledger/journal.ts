@@ -64,7 +64,7 @@ const MAX_ATTEMPTS = 5;
 /**
  * Writes entries atomically: all of them with their balance changes, or none. Idempotent per
  * entry id: an id that exists with the same fields returns the stored entry; with other fields
- * it is EXISTS_WITH_DIFFERENT_FIELDS; an id refused on a business rule stays refused.
+ * it is EXISTS_WITH_DIFFERENT_FIELDS; a single entry refused on a business rule stays refused.
  */
 export async function recordEntries(sql: Sql, requests: EntryRequest[], options: RecordOptions = {}): Promise<JournalEntry[]> {
   if (requests.length === 0) return [];
@@ -72,6 +72,9 @@ export async function recordEntries(sql: Sql, requests: EntryRequest[], options:
     try {
       return await sql.begin((tx) => writeEntries(tx, requests, options));
     } catch (error) {
+      // A refused single entry stays refused under its id. A refused batch records nothing: which
+      // of its entries is to blame is not defined (funds are checked on the batch's net effect).
+      if (error instanceof Rejection && requests.length > 1) throw error.cause;
       if (error instanceof Rejection) {
         await sql`
           INSERT INTO ledger_rejections (id, code, message, metadata)

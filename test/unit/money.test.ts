@@ -53,7 +53,7 @@ describe('parseAmount', () => {
     [null, 'EUR', 'null'],
     [true, 'EUR', 'boolean'],
     [{}, 'EUR', 'object'],
-  ])('rejects %j %s (%s)', (input, currency) => {
+  ] as [unknown, string, string][])('rejects %j %s (%s)', (input, currency) => {
     expect(() => parseAmount(input, currency)).toThrow(ValidationError);
   });
 
