@@ -1,0 +1,82 @@
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../../api/app';
+import { issueToken, type Role } from '../../api/auth';
+import { LOCAL_JWT_SECRET } from '../../config/env';
+import { createSql, type Sql } from '../../ledger/db';
+import { testEnv } from './env';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: { isSuccess: boolean; isFailed: boolean; value: T; errors: { message: string; metadata: { code: string; field?: string } & Record<string, unknown> }[] };
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  headers?: Record<string, string>;
+  /** Sent as is (for malformed bodies); otherwise `body` is JSON-encoded. */
+  rawBody?: string;
+}
+
+/**
+ * The real app in-process (app.request, no port) with the real Postgres and Temporal of the run.
+ * Requests carry a system token unless told otherwise.
+ */
+export async function createTestApi(options: { taskQueue?: string; workflowWaitMs?: number } = {}) {
+  const env = testEnv();
+  const sql: Sql = createSql(env.databaseUrl, { max: 10 });
+  const connection = await Connection.connect({ address: env.temporalAddress });
+  const temporal = new Client({ connection });
+  const errors: unknown[] = [];
+  const app = createApp({
+    sql,
+    temporal,
+    taskQueue: options.taskQueue ?? env.taskQueue,
+    jwtSecret: LOCAL_JWT_SECRET,
+    workflowWaitMs: options.workflowWaitMs ?? 30_000,
+    logError: (error) => {
+      errors.push(error);
+      console.error('unexpected API error', error);
+    },
+  });
+  const tokens = {
+    system: await token('system', 'test-system'),
+    ops: await token('ops', 'test-ops'),
+  };
+
+  async function request<T = any>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    const bearer = opts.token === undefined ? tokens.system : opts.token;
+    if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
+    let payload: string | undefined = opts.rawBody;
+    if (payload === undefined && body !== undefined) payload = JSON.stringify(body);
+    if (payload !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await app.request(path, { method, headers, body: payload });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+  }
+
+  return {
+    app,
+    sql,
+    temporal,
+    tokens,
+    /** Unexpected errors the API logged: a test asserts there are none. */
+    errors,
+    token,
+    get: <T = any>(path: string, opts?: RequestOptions) => request<T>('GET', path, undefined, opts),
+    post: <T = any>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, body, opts),
+    put: <T = any>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('PUT', path, body, opts),
+    request,
+    async close() {
+      await connection.close();
+      await sql.end();
+    },
+  };
+}
+
+export function token(role: Role, sub: string, ttlSeconds?: number) {
+  return issueToken(LOCAL_JWT_SECRET, { role, sub, ttlSeconds });
+}
+
+export type TestApi = Awaited<ReturnType<typeof createTestApi>>;
