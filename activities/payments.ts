@@ -97,8 +97,7 @@ export function createPaymentActivities({ sql }: { sql: Sql }) {
         description: record.description,
       },
       {
-        inTransaction: (tx) =>
-          setPaymentStatus(tx, input.paymentId, { status: 'Pending', holdExpiresAt: new Date(input.holdExpiresAt) }),
+        inTransaction: (tx) => setPaymentStatus(tx, input.paymentId, { status: 'Pending', holdExpiresAt: new Date(input.holdExpiresAt) }),
       },
     );
   }

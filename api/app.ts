@@ -1,5 +1,5 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { ErrorCode } from '../domain/errors';
 import { type AuthEnv, authenticate } from './auth';
@@ -26,7 +26,13 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => errorJson(c, ErrorCode.NOT_FOUND, `no route ${c.req.method} ${c.req.path}`));
 
   app.use('*', metricsMiddleware());
-  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => errorJson(c, ErrorCode.PAYLOAD_TOO_LARGE, `the body is larger than ${MAX_BODY_BYTES} bytes`) }));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => errorJson(c, ErrorCode.PAYLOAD_TOO_LARGE, `the body is larger than ${MAX_BODY_BYTES} bytes`),
+    }),
+  );
   app.use('*', authenticate(deps.jwtSecret));
   app.use('*', idempotency(deps.sql, { leaseMs: deps.workflowWaitMs * 2, waitMs: deps.workflowWaitMs }));
 

@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { BUSINESS_RULE_CODES, DomainError, ErrorCode, type ErrorMetadata } from '../domain/errors';
 import { ZodError } from 'zod';
+import { BUSINESS_RULE_CODES, DomainError, ErrorCode, type ErrorMetadata } from '../domain/errors';
 import { envelopeError, failure } from './envelope';
 
 /** HTTP status of each non-422 code; every business-rule code is 422. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { MiddlewareHandler } from 'hono';
 import { DomainError, ErrorCode } from '../domain/errors';
 import type { Sql } from '../ledger/db';
 import { claimKey, releaseKey, saveResponse } from '../store/idempotency';
@@ -63,7 +63,10 @@ export function idempotency(sql: Sql, options: IdempotencyOptions): MiddlewareHa
       await releaseKey(sql, scope, key);
       return;
     }
-    const responseBody = await c.res.clone().json().catch(() => null);
+    const responseBody = await c.res
+      .clone()
+      .json()
+      .catch(() => null);
     await saveResponse(sql, scope, key, { status: c.res.status, body: responseBody });
   };
 }

@@ -98,7 +98,10 @@ export function toDomainError(error: unknown): unknown {
     if (isErrorCode(type)) return new DomainError(type, message, (details?.[0] ?? {}) as ErrorMetadata);
   }
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || error instanceof ServiceError) {
-    return new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'the workflow service did not answer in time; retry with the same Idempotency-Key');
+    return new DomainError(
+      ErrorCode.SERVICE_UNAVAILABLE,
+      'the workflow service did not answer in time; retry with the same Idempotency-Key',
+    );
   }
   return error;
 }

@@ -15,7 +15,7 @@ export const Currency = z
 /** Amounts go out as decimal strings; in, a string or a JSON number (checked against the currency later). */
 export const AmountIn = z
   .union([z.string().max(40), z.number()])
-  .openapi({ type: 'string', example: '100.50', description: 'Decimal amount with at most the currency\'s minor-unit digits' });
+  .openapi({ type: 'string', example: '100.50', description: "Decimal amount with at most the currency's minor-unit digits" });
 
 export const AmountOut = z.string().openapi({ example: '100.50' });
 
@@ -27,7 +27,13 @@ export const Timestamp = z.string().openapi({ format: 'date-time', example: '202
 export const TimestampIn = z.iso.datetime({ offset: true }).openapi({ example: '2026-11-25T10:00:00Z' });
 
 export const PageQuery = {
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional().openapi({ description: `default ${DEFAULT_PAGE_SIZE}, max ${MAX_PAGE_SIZE}` }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE)
+    .optional()
+    .openapi({ description: `default ${DEFAULT_PAGE_SIZE}, max ${MAX_PAGE_SIZE}` }),
   cursor: z.string().max(100).optional().openapi({ description: 'nextCursor of the previous page' }),
 };
 
@@ -36,5 +42,10 @@ export function pageOf<T extends z.ZodTypeAny>(item: T) {
 }
 
 export const IdempotencyHeader = z.object({
-  'idempotency-key': z.string().min(1).max(255).optional().openapi({ description: 'Repeat-safe key (1-255 chars): the same key and body replay the first response' }),
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({ description: 'Repeat-safe key (1-255 chars): the same key and body replay the first response' }),
 });

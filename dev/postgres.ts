@@ -40,7 +40,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
   if (!existsSync(`${options.dataDir}/PG_VERSION`)) await pg.initialise();
   await pg.start();
-  const admin = postgres({ host: '127.0.0.1', port: options.port, user: USER, password: PASSWORD, database: 'postgres', onnotice: () => {} });
+  const admin = postgres({
+    host: '127.0.0.1',
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    database: 'postgres',
+    onnotice: () => {},
+  });
   try {
     const [exists] = await admin`SELECT 1 FROM pg_database WHERE datname = ${database}`;
     if (!exists) await admin.unsafe(`CREATE DATABASE "${database}"`);

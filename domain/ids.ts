@@ -1,4 +1,4 @@
-import { v5 as uuidv5, v7 as uuidv7, validate as isUuid } from 'uuid';
+import { validate as isUuid, v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 
 export { isUuid };
 

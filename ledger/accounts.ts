@@ -37,7 +37,9 @@ export interface Balances {
 }
 
 /** The balance formulas of DESIGN.md, in one place. */
-export function balancesOf(account: Pick<AccountRow, 'debitsPending' | 'debitsPosted' | 'creditsPending' | 'creditsPosted' | 'overdraftLimit'>): Balances {
+export function balancesOf(
+  account: Pick<AccountRow, 'debitsPending' | 'debitsPosted' | 'creditsPending' | 'creditsPosted' | 'overdraftLimit'>,
+): Balances {
   const balance = account.creditsPosted - account.debitsPosted;
   return {
     balance,

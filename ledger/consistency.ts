@@ -108,7 +108,11 @@ export async function recalculateCounters(sql: Queryable, accountIds?: string[])
 }
 
 /** Counters of the accounts as the journal stood at `asOf`. */
-export async function countersAsOf(sql: Queryable, accountIds: string[] | undefined, asOf: Date): Promise<(Counters & { accountId: string })[]> {
+export async function countersAsOf(
+  sql: Queryable,
+  accountIds: string[] | undefined,
+  asOf: Date,
+): Promise<(Counters & { accountId: string })[]> {
   const rows = await journalCounters(sql, accountIds, asOf);
   return rows.map((r) => ({
     accountId: r.accountId,

@@ -47,7 +47,5 @@ export function pgConstraint(error: unknown): string | undefined {
 
 /** Joins optional conditions with AND (TRUE when there are none); null entries are skipped. */
 export function whereAll(sql: Queryable, conditions: (postgres.PendingQuery<postgres.Row[]> | null)[]) {
-  return conditions
-    .filter((c) => c !== null)
-    .reduce((acc, c) => sql`${acc} AND ${c}`, sql`TRUE`);
+  return conditions.filter((c) => c !== null).reduce((acc, c) => sql`${acc} AND ${c}`, sql`TRUE`);
 }

@@ -118,8 +118,7 @@ function reject(entryId: string, code: ErrorCode, message: string, metadata: Err
   throw new Rejection(entryId, new DomainError(code, message, { ...metadata, entryId }));
 }
 
-const withEntryId = (error: DomainError, entryId: string) =>
-  new DomainError(error.code, error.message, { ...error.metadata, entryId });
+const withEntryId = (error: DomainError, entryId: string) => new DomainError(error.code, error.message, { ...error.metadata, entryId });
 
 interface AccountFacts {
   id: string;
@@ -184,7 +183,16 @@ async function writeEntries(tx: TransactionSql, requests: EntryRequest[], option
       if (request.amount <= 0n) throw new DomainError(ErrorCode.VALIDATION_ERROR, 'amount must be positive', { field: 'amount' });
       const problem = movementProblem(request, accountById);
       if (problem) throw new Rejection(request.id, withEntryId(problem, request.id));
-      rows.push({ ...links(request), id: request.id, kind: request.kind, debitAccountId: request.debitAccountId, creditAccountId: request.creditAccountId, amount: request.amount, currency: request.currency, pendingId: null });
+      rows.push({
+        ...links(request),
+        id: request.id,
+        kind: request.kind,
+        debitAccountId: request.debitAccountId,
+        creditAccountId: request.creditAccountId,
+        amount: request.amount,
+        currency: request.currency,
+        pendingId: null,
+      });
       const debit = delta(request.debitAccountId, request.id);
       const credit = delta(request.creditAccountId, request.id);
       if (request.kind === 'posted') {
@@ -196,17 +204,21 @@ async function writeEntries(tx: TransactionSql, requests: EntryRequest[], option
       }
     } else {
       const pending = pendingById.get(request.pendingId);
-      if (!pending || pending.kind !== 'pending') {
+      if (pending?.kind !== 'pending') {
         reject(request.id, ErrorCode.NOT_FOUND, `pending entry ${request.pendingId} not found`, { pendingId: request.pendingId });
       }
       if (alreadyResolved.has(pending.id)) {
-        reject(request.id, ErrorCode.PENDING_ALREADY_RESOLVED, `pending entry ${pending.id} is already resolved`, { pendingId: pending.id });
+        reject(request.id, ErrorCode.PENDING_ALREADY_RESOLVED, `pending entry ${pending.id} is already resolved`, {
+          pendingId: pending.id,
+        });
       }
       alreadyResolved.add(pending.id);
       const amount = request.kind === 'void_pending' ? pending.amount : (request.amount ?? pending.amount);
       if (amount <= 0n) throw new DomainError(ErrorCode.VALIDATION_ERROR, 'amount must be positive', { field: 'amount' });
       if (amount > pending.amount) {
-        reject(request.id, ErrorCode.AMOUNT_EXCEEDS_PENDING, `cannot post more than the pending ${pending.amount}`, { pendingId: pending.id });
+        reject(request.id, ErrorCode.AMOUNT_EXCEEDS_PENDING, `cannot post more than the pending ${pending.amount}`, {
+          pendingId: pending.id,
+        });
       }
       rows.push({
         id: request.id,
@@ -271,7 +283,9 @@ export function movementProblem(parties: MovementParties, accountById: Map<strin
     const account = accountById.get(accountId);
     if (!account) return new DomainError(ErrorCode.NOT_FOUND, `account ${accountId} not found`, { resource: 'account', id: accountId });
     if (account.currency !== parties.currency) {
-      return new DomainError(ErrorCode.CURRENCY_MISMATCH, `account ${accountId} is in ${account.currency}, not ${parties.currency}`, { accountId });
+      return new DomainError(ErrorCode.CURRENCY_MISMATCH, `account ${accountId} is in ${account.currency}, not ${parties.currency}`, {
+        accountId,
+      });
     }
     if (account.status !== 'active') {
       return new DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, `account ${accountId} is ${account.status}`, { accountId });
@@ -314,7 +328,9 @@ function replay(requests: EntryRequest[], existing: JournalEntry[], pendings: Jo
   return requests.map((request) => {
     const entry = byId.get(request.id);
     if (!entry || !sameFields(request, entry, pendings)) {
-      throw new DomainError(ErrorCode.EXISTS_WITH_DIFFERENT_FIELDS, `entry ${request.id} exists with different fields`, { entryId: request.id });
+      throw new DomainError(ErrorCode.EXISTS_WITH_DIFFERENT_FIELDS, `entry ${request.id} exists with different fields`, {
+        entryId: request.id,
+      });
     }
     return entry;
   });
@@ -355,9 +371,7 @@ export interface EntryFilter {
 /** Entries newest first, limit + 1 rows (see toPage). */
 export async function listEntries(sql: Queryable, filter: EntryFilter, page: PageRequest): Promise<JournalEntry[]> {
   const where = whereAll(sql, [
-    filter.accountId !== undefined
-      ? sql`(debit_account_id = ${filter.accountId} OR credit_account_id = ${filter.accountId})`
-      : null,
+    filter.accountId !== undefined ? sql`(debit_account_id = ${filter.accountId} OR credit_account_id = ${filter.accountId})` : null,
     filter.accountIds !== undefined
       ? sql`(debit_account_id = ANY(${filter.accountIds}::uuid[]) OR credit_account_id = ANY(${filter.accountIds}::uuid[]))`
       : null,

@@ -21,7 +21,10 @@ export interface ClientRow {
   updatedAt: Date;
 }
 
-export type NewClient = Pick<ClientRow, 'id' | 'type' | 'firstName' | 'lastName' | 'companyName' | 'email' | 'phone' | 'country' | 'externalId'>;
+export type NewClient = Pick<
+  ClientRow,
+  'id' | 'type' | 'firstName' | 'lastName' | 'companyName' | 'email' | 'phone' | 'country' | 'externalId'
+>;
 
 /** Inserts a client; with an externalId already taken, returns the existing client and `created: false`. */
 export async function insertClient(sql: Queryable, client: NewClient): Promise<{ client: ClientRow; created: boolean }> {

@@ -20,7 +20,9 @@ export type ClaimResult =
  * since what it starts is idempotent itself).
  */
 export async function claimKey(sql: Sql, caller: string, key: string, requestHash: string, leaseMs: number): Promise<ClaimResult> {
-  const [row] = await sql<[{ claimed: boolean; requestHash: string; responseStatus: number | null; responseBody: unknown; lockedUntil: Date | null }]>`
+  const [row] = await sql<
+    [{ claimed: boolean; requestHash: string; responseStatus: number | null; responseBody: unknown; lockedUntil: Date | null }]
+  >`
     WITH claim AS (
       INSERT INTO idempotency_keys (caller, key, request_hash, locked_until)
       VALUES (${caller}, ${key}, ${requestHash}, now() + ${leaseMs} * interval '1 millisecond')

@@ -1,5 +1,5 @@
-import type { PaymentStatus } from '../domain/payment';
 import type { PageRequest } from '../domain/paging';
+import type { PaymentStatus } from '../domain/payment';
 import { type Queryable, whereAll } from '../ledger/db';
 
 /** The payment read model: written by activities, read by the API. */
@@ -19,7 +19,10 @@ export interface PaymentRow {
   updatedAt: Date;
 }
 
-export type NewPayment = Pick<PaymentRow, 'id' | 'debitAccountId' | 'creditAccountId' | 'amount' | 'currency' | 'description' | 'reference' | 'status'> & {
+export type NewPayment = Pick<
+  PaymentRow,
+  'id' | 'debitAccountId' | 'creditAccountId' | 'amount' | 'currency' | 'description' | 'reference' | 'status'
+> & {
   holdExpiresAt: Date | null;
 };
 
@@ -64,9 +67,7 @@ export interface PaymentFilter {
 export async function listPayments(sql: Queryable, filter: PaymentFilter, page: PageRequest): Promise<PaymentRow[]> {
   const where = whereAll(sql, [
     filter.status !== undefined ? sql`status = ${filter.status}` : null,
-    filter.accountId !== undefined
-      ? sql`(debit_account_id = ${filter.accountId} OR credit_account_id = ${filter.accountId})`
-      : null,
+    filter.accountId !== undefined ? sql`(debit_account_id = ${filter.accountId} OR credit_account_id = ${filter.accountId})` : null,
     filter.from !== undefined ? sql`created_at >= ${filter.from}` : null,
     filter.to !== undefined ? sql`created_at < ${filter.to}` : null,
     page.afterSeq !== undefined ? sql`seq < ${page.afterSeq}` : null,

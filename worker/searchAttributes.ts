@@ -19,9 +19,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = ALL_SEARCH_ATTRIBUTE_KEYS.filter((k) => !known.has(k.name));
   if (missing.length === 0) return [];
-  const searchAttributes = Object.fromEntries(
-    missing.map((k) => [k.name, INDEXED_TYPE[k.type as keyof typeof INDEXED_TYPE]]),
-  );
+  const searchAttributes = Object.fromEntries(missing.map((k) => [k.name, INDEXED_TYPE[k.type as keyof typeof INDEXED_TYPE]]));
   await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
   return missing.map((k) => k.name);
 }

@@ -81,14 +81,16 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     }
   }
 
-  const validate = (action: PaymentAction) => (..._args: unknown[]) => {
-    if (status === undefined) throw ApplicationFailure.nonRetryable('payment is not created yet', 'CONCURRENT_MODIFICATION');
-    try {
-      planTransition(status, action);
-    } catch (error) {
-      throw asBusinessFailure(error);
-    }
-  };
+  const validate =
+    (action: PaymentAction) =>
+    (..._args: unknown[]) => {
+      if (status === undefined) throw ApplicationFailure.nonRetryable('payment is not created yet', 'CONCURRENT_MODIFICATION');
+      try {
+        planTransition(status, action);
+      } catch (error) {
+        throw asBusinessFailure(error);
+      }
+    };
 
   const releaseHold = (reason: string | null, activities: typeof interactive) => {
     const entryKey = pendingEntryKey === null ? null : `${workflowId}/void`;

@@ -60,7 +60,11 @@ const CreateAccountBody = z
   .superRefine((body, ctx) => {
     const isClient = body.kind === 'client';
     if (isClient !== (body.clientId !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'clientId is required for a client account and not allowed for an internal one' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientId'],
+        message: 'clientId is required for a client account and not allowed for an internal one',
+      });
     }
     const purposes: readonly string[] = isClient ? CLIENT_PURPOSES : INTERNAL_PURPOSES;
     if (!purposes.includes(body.purpose)) {
@@ -130,7 +134,9 @@ export function accountRoutes(deps: AppDeps) {
     async (c) => {
       const body = c.req.valid('json');
       if (!isLedgerCurrency(body.currency)) {
-        throw new DomainError(ErrorCode.CURRENCY_NOT_SUPPORTED, `the ledger does not keep ${body.currency} accounts`, { field: 'currency' });
+        throw new DomainError(ErrorCode.CURRENCY_NOT_SUPPORTED, `the ledger does not keep ${body.currency} accounts`, {
+          field: 'currency',
+        });
       }
       if (body.clientId !== undefined) {
         const client = await getClient(deps.sql, body.clientId);
@@ -138,7 +144,9 @@ export function accountRoutes(deps: AppDeps) {
         if (client.status !== 'active') throw new DomainError(ErrorCode.CLIENT_BLOCKED, `client ${client.id} is ${client.status}`);
       }
       const overdraftLimit =
-        body.overdraftLimit === undefined ? 0n : parseAmount(body.overdraftLimit, body.currency, { field: 'overdraftLimit', allowZero: true });
+        body.overdraftLimit === undefined
+          ? 0n
+          : parseAmount(body.overdraftLimit, body.currency, { field: 'overdraftLimit', allowZero: true });
       try {
         const account = await createAccount(deps.sql, {
           id: newId(),
@@ -247,7 +255,10 @@ export function accountRoutes(deps: AppDeps) {
     async (c) => {
       const { accountIds } = await optionalBody(c, RecalculateBody);
       const differences = await recalculateCounters(deps.sql, accountIds);
-      const currencies = await currencyOf(deps, differences.map((d) => d.accountId));
+      const currencies = await currencyOf(
+        deps,
+        differences.map((d) => d.accountId),
+      );
       const checked = accountIds?.length ?? Number((await deps.sql<[{ n: bigint }]>`SELECT count(*) AS n FROM accounts`)[0].n);
       return c.json(
         success({

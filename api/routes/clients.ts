@@ -39,7 +39,10 @@ const CreateClientBody = z
     lastName: Name.optional(),
     companyName: Name.optional(),
     email: z.email().max(254),
-    phone: z.string().regex(/^\+?[0-9 ()-]{5,32}$/, 'must be a phone number').optional(),
+    phone: z
+      .string()
+      .regex(/^\+?[0-9 ()-]{5,32}$/, 'must be a phone number')
+      .optional(),
     country: z
       .string()
       .refine((code) => /^[A-Z]{2}$/.test(code) && countries.isValid(code), 'must be an upper-case ISO 3166 alpha-2 code')
@@ -84,7 +87,10 @@ export function clientRoutes(deps: AppDeps) {
         externalId: body.externalId ?? null,
       });
       if (!created) {
-        throw new DomainError(ErrorCode.ALREADY_EXISTS, `a client with externalId ${body.externalId} exists`, { id: client.id, field: 'externalId' });
+        throw new DomainError(ErrorCode.ALREADY_EXISTS, `a client with externalId ${body.externalId} exists`, {
+          id: client.id,
+          field: 'externalId',
+        });
       }
       return c.json(success(clientView(client)), 201);
     },

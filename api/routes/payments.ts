@@ -1,16 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { NotFoundError } from '../../domain/errors';
 import { derivedId, newId } from '../../domain/ids';
 import { parseAmount } from '../../domain/money';
-import { PaymentStatus } from '../../domain/payment';
 import { toPage, toPageRequest } from '../../domain/paging';
-import { NotFoundError } from '../../domain/errors';
+import { PaymentStatus } from '../../domain/payment';
 import { checkMovement, entriesOfPayment } from '../../ledger/journal';
 import { getPayment, listPayments, type PaymentRow } from '../../store/payments';
 import type { AuthEnv } from '../auth';
+import { success } from '../envelope';
 import { IDEMPOTENCY_HEADER } from '../idempotency';
 import { createPaymentCommands } from '../paymentCommands';
-import { success } from '../envelope';
 import { type AppDeps, jsonBody, newRouter, optionalBody, responses, security } from '../router';
 import { AmountIn, AmountOut, Currency, IdempotencyHeader, PageQuery, pageOf, Text, Timestamp, TimestampIn, Uuid } from '../schemas';
 import { paymentView } from '../views';
@@ -206,4 +206,3 @@ export function paymentRoutes(deps: AppDeps) {
 
   return router;
 }
-

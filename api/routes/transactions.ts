@@ -19,7 +19,15 @@ const Filters = {
   to: TimestampIn.optional().openapi({ description: 'created before' }),
 };
 
-type FilterInput = { accountId?: string; paymentId?: string; transferId?: string; type?: EntryFilter['kind']; from?: string; to?: string; accountIds?: string[] };
+type FilterInput = {
+  accountId?: string;
+  paymentId?: string;
+  transferId?: string;
+  type?: EntryFilter['kind'];
+  from?: string;
+  to?: string;
+  accountIds?: string[];
+};
 
 const toFilter = (q: FilterInput): EntryFilter => ({
   accountId: q.accountId,

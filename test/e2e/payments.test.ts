@@ -114,7 +114,9 @@ describe('payments over HTTP with the real worker', () => {
     expect((await api.get(`/internal/Payments/${id}`)).body.value.status).toBe('Draft');
 
     const topUp = await openAccount(api, 'EUR', '5.00');
-    expect((await api.post('/internal/Payments', { debitAccountId: topUp.id, creditAccountId: a.id, amount: '1', currency: 'EUR' })).status).toBe(201);
+    expect(
+      (await api.post('/internal/Payments', { debitAccountId: topUp.id, creditAccountId: a.id, amount: '1', currency: 'EUR' })).status,
+    ).toBe(201);
     const pended = await api.post(`/internal/Payments/${id}/pend`);
     expect(pended.status).toBe(200);
     expect(pended.body.value.status).toBe('Pending');
@@ -131,7 +133,8 @@ describe('payments over HTTP with the real worker', () => {
     const d = (await draft(a.id, b.id, '1')).body.value.id;
     await expectInvalid(d, 'post', 'Draft');
 
-    const posted = (await api.post('/internal/Payments', { debitAccountId: a.id, creditAccountId: b.id, amount: '1', currency: 'EUR' })).body.value.id;
+    const posted = (await api.post('/internal/Payments', { debitAccountId: a.id, creditAccountId: b.id, amount: '1', currency: 'EUR' }))
+      .body.value.id;
     await expectInvalid(posted, 'pend', 'Posted');
     await expectInvalid(posted, 'cancel', 'Posted');
 
@@ -200,7 +203,9 @@ describe('payments over HTTP with the real worker', () => {
 
     // Ten concurrent retries of a new key: one payment.
     const key2 = randomUUID();
-    const answers = await Promise.all(Array.from({ length: 10 }, () => api.post('/internal/Payments', body, { headers: { 'Idempotency-Key': key2 } })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => api.post('/internal/Payments', body, { headers: { 'Idempotency-Key': key2 } })),
+    );
     expect(new Set(answers.map((r) => r.status))).toEqual(new Set([201]));
     expect(new Set(answers.map((r) => r.body.value.id)).size).toBe(1);
     expect(await balances(api, a.id)).toMatchObject({ balance: '4.00' });

@@ -32,7 +32,14 @@ describe('posted entries', () => {
   it('moves the amount from debit to credit account', async () => {
     const a = await fundedAccount(sql, 'EUR', 10_000n);
     const b = await fundedAccount(sql, 'EUR', 0n);
-    const entry = await recordEntry(sql, { kind: 'posted', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 2_550n, currency: 'EUR' });
+    const entry = await recordEntry(sql, {
+      kind: 'posted',
+      id: newId(),
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 2_550n,
+      currency: 'EUR',
+    });
     expect(entry.kind).toBe('posted');
     expect(balancesOf(await reload(sql, a))).toEqual({ balance: 7_450n, held: 0n, incoming: 0n, available: 7_450n });
     expect(balancesOf(await reload(sql, b))).toEqual({ balance: 2_550n, held: 0n, incoming: 0n, available: 2_550n });
@@ -41,7 +48,14 @@ describe('posted entries', () => {
   it('is idempotent per id: the same request returns the stored entry, once', async () => {
     const a = await fundedAccount(sql, 'EUR', 10_000n);
     const b = await fundedAccount(sql, 'EUR', 0n);
-    const request: EntryRequest = { kind: 'posted', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 100n, currency: 'EUR' };
+    const request: EntryRequest = {
+      kind: 'posted',
+      id: newId(),
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 100n,
+      currency: 'EUR',
+    };
     const first = await recordEntry(sql, request);
     const second = await recordEntry(sql, request);
     expect(second.seq).toBe(first.seq);
@@ -54,22 +68,36 @@ describe('posted entries', () => {
     const c = await fundedAccount(sql, 'EUR', 0n);
     const id = newId();
     await recordEntry(sql, { kind: 'posted', id, debitAccountId: a.id, creditAccountId: b.id, amount: 100n, currency: 'EUR' });
-    expect(await codeOf(recordEntry(sql, { kind: 'posted', id, debitAccountId: a.id, creditAccountId: b.id, amount: 101n, currency: 'EUR' }))).toBe(
-      ErrorCode.EXISTS_WITH_DIFFERENT_FIELDS,
-    );
-    expect(await codeOf(recordEntry(sql, { kind: 'posted', id, debitAccountId: a.id, creditAccountId: c.id, amount: 100n, currency: 'EUR' }))).toBe(
-      ErrorCode.EXISTS_WITH_DIFFERENT_FIELDS,
-    );
+    expect(
+      await codeOf(recordEntry(sql, { kind: 'posted', id, debitAccountId: a.id, creditAccountId: b.id, amount: 101n, currency: 'EUR' })),
+    ).toBe(ErrorCode.EXISTS_WITH_DIFFERENT_FIELDS);
+    expect(
+      await codeOf(recordEntry(sql, { kind: 'posted', id, debitAccountId: a.id, creditAccountId: c.id, amount: 100n, currency: 'EUR' })),
+    ).toBe(ErrorCode.EXISTS_WITH_DIFFERENT_FIELDS);
     expect((await reload(sql, a)).debitsPosted).toBe(100n);
   });
 
   it('refuses an overdraft, and the refused id stays refused after the account is funded', async () => {
     const a = await fundedAccount(sql, 'EUR', 500n);
     const b = await fundedAccount(sql, 'EUR', 0n);
-    const request: EntryRequest = { kind: 'posted', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 501n, currency: 'EUR' };
+    const request: EntryRequest = {
+      kind: 'posted',
+      id: newId(),
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 501n,
+      currency: 'EUR',
+    };
     expect(await codeOf(recordEntry(sql, request))).toBe(ErrorCode.INSUFFICIENT_FUNDS);
     const donor = await fundedAccount(sql, 'EUR', 1_000n);
-    await recordEntry(sql, { kind: 'posted', id: newId(), debitAccountId: donor.id, creditAccountId: a.id, amount: 1_000n, currency: 'EUR' });
+    await recordEntry(sql, {
+      kind: 'posted',
+      id: newId(),
+      debitAccountId: donor.id,
+      creditAccountId: a.id,
+      amount: 1_000n,
+      currency: 'EUR',
+    });
     expect(await codeOf(recordEntry(sql, request))).toBe(ErrorCode.INSUFFICIENT_FUNDS);
     expect(balancesOf(await reload(sql, a)).balance).toBe(1_500n);
     expect(await getEntry(sql, request.id)).toBeUndefined();
@@ -80,16 +108,25 @@ describe('posted entries', () => {
     await sql`UPDATE accounts SET overdraft_limit = 50 WHERE id = ${a.id}`;
     const b = await fundedAccount(sql, 'USD', 0n);
     await recordEntry(sql, { kind: 'posted', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 150n, currency: 'USD' });
-    expect(await codeOf(recordEntry(sql, { kind: 'posted', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 1n, currency: 'USD' }))).toBe(
-      ErrorCode.INSUFFICIENT_FUNDS,
-    );
+    expect(
+      await codeOf(
+        recordEntry(sql, { kind: 'posted', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 1n, currency: 'USD' }),
+      ),
+    ).toBe(ErrorCode.INSUFFICIENT_FUNDS);
     expect(balancesOf(await reload(sql, a))).toMatchObject({ balance: -50n, available: 0n });
   });
 
   it('lets internal accounts go below zero', async () => {
     const settlement = await getInternalAccount(sql, 'CHF', 'settlement');
     const a = await fundedAccount(sql, 'CHF', 0n);
-    await recordEntry(sql, { kind: 'posted', id: newId(), debitAccountId: settlement!.id, creditAccountId: a.id, amount: 10n ** 17n, currency: 'CHF' });
+    await recordEntry(sql, {
+      kind: 'posted',
+      id: newId(),
+      debitAccountId: settlement!.id,
+      creditAccountId: a.id,
+      amount: 10n ** 17n,
+      currency: 'CHF',
+    });
     expect(balancesOf(await reload(sql, a)).balance).toBe(10n ** 17n);
   });
 
@@ -112,7 +149,14 @@ describe('pending entries', () => {
   it('holds, then posts part of the hold and releases the rest', async () => {
     const a = await fundedAccount(sql, 'EUR', 10_000n);
     const b = await fundedAccount(sql, 'EUR', 0n);
-    const pending = await recordEntry(sql, { kind: 'pending', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 4_000n, currency: 'EUR' });
+    const pending = await recordEntry(sql, {
+      kind: 'pending',
+      id: newId(),
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 4_000n,
+      currency: 'EUR',
+    });
     expect(balancesOf(await reload(sql, a))).toEqual({ balance: 10_000n, held: 4_000n, incoming: 0n, available: 6_000n });
     expect(balancesOf(await reload(sql, b))).toEqual({ balance: 0n, held: 0n, incoming: 4_000n, available: 0n });
 
@@ -125,7 +169,14 @@ describe('pending entries', () => {
   it('voids a hold, restoring available', async () => {
     const a = await fundedAccount(sql, 'JPY', 5_000n);
     const b = await fundedAccount(sql, 'JPY', 0n);
-    const pending = await recordEntry(sql, { kind: 'pending', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 5_000n, currency: 'JPY' });
+    const pending = await recordEntry(sql, {
+      kind: 'pending',
+      id: newId(),
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 5_000n,
+      currency: 'JPY',
+    });
     expect(balancesOf(await reload(sql, a)).available).toBe(0n);
     const voided = await recordEntry(sql, { kind: 'void_pending', id: newId(), pendingId: pending.id });
     expect(voided.amount).toBe(5_000n);
@@ -135,21 +186,48 @@ describe('pending entries', () => {
   it('resolves a pending entry at most once', async () => {
     const a = await fundedAccount(sql, 'EUR', 1_000n);
     const b = await fundedAccount(sql, 'EUR', 0n);
-    const pending = await recordEntry(sql, { kind: 'pending', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 1_000n, currency: 'EUR' });
+    const pending = await recordEntry(sql, {
+      kind: 'pending',
+      id: newId(),
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 1_000n,
+      currency: 'EUR',
+    });
     const post: EntryRequest = { kind: 'post_pending', id: newId(), pendingId: pending.id };
     await recordEntry(sql, post);
     await recordEntry(sql, post); // the same resolution again: idempotent
-    expect(await codeOf(recordEntry(sql, { kind: 'void_pending', id: newId(), pendingId: pending.id }))).toBe(ErrorCode.PENDING_ALREADY_RESOLVED);
-    expect(await codeOf(recordEntry(sql, { kind: 'post_pending', id: newId(), pendingId: pending.id }))).toBe(ErrorCode.PENDING_ALREADY_RESOLVED);
+    expect(await codeOf(recordEntry(sql, { kind: 'void_pending', id: newId(), pendingId: pending.id }))).toBe(
+      ErrorCode.PENDING_ALREADY_RESOLVED,
+    );
+    expect(await codeOf(recordEntry(sql, { kind: 'post_pending', id: newId(), pendingId: pending.id }))).toBe(
+      ErrorCode.PENDING_ALREADY_RESOLVED,
+    );
     expect(balancesOf(await reload(sql, b)).balance).toBe(1_000n);
   });
 
   it('refuses to post more than was held, or to resolve what is not pending', async () => {
     const a = await fundedAccount(sql, 'EUR', 1_000n);
     const b = await fundedAccount(sql, 'EUR', 0n);
-    const pending = await recordEntry(sql, { kind: 'pending', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 300n, currency: 'EUR' });
-    expect(await codeOf(recordEntry(sql, { kind: 'post_pending', id: newId(), pendingId: pending.id, amount: 301n }))).toBe(ErrorCode.AMOUNT_EXCEEDS_PENDING);
-    const posted = await recordEntry(sql, { kind: 'posted', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 1n, currency: 'EUR' });
+    const pending = await recordEntry(sql, {
+      kind: 'pending',
+      id: newId(),
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 300n,
+      currency: 'EUR',
+    });
+    expect(await codeOf(recordEntry(sql, { kind: 'post_pending', id: newId(), pendingId: pending.id, amount: 301n }))).toBe(
+      ErrorCode.AMOUNT_EXCEEDS_PENDING,
+    );
+    const posted = await recordEntry(sql, {
+      kind: 'posted',
+      id: newId(),
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 1n,
+      currency: 'EUR',
+    });
     expect(await codeOf(recordEntry(sql, { kind: 'void_pending', id: newId(), pendingId: posted.id }))).toBe(ErrorCode.NOT_FOUND);
     expect(await codeOf(recordEntry(sql, { kind: 'void_pending', id: newId(), pendingId: newId() }))).toBe(ErrorCode.NOT_FOUND);
   });
@@ -158,9 +236,11 @@ describe('pending entries', () => {
     const a = await fundedAccount(sql, 'EUR', 1_000n);
     const b = await fundedAccount(sql, 'EUR', 0n);
     await recordEntry(sql, { kind: 'pending', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 800n, currency: 'EUR' });
-    expect(await codeOf(recordEntry(sql, { kind: 'pending', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 201n, currency: 'EUR' }))).toBe(
-      ErrorCode.INSUFFICIENT_FUNDS,
-    );
+    expect(
+      await codeOf(
+        recordEntry(sql, { kind: 'pending', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 201n, currency: 'EUR' }),
+      ),
+    ).toBe(ErrorCode.INSUFFICIENT_FUNDS);
   });
 });
 
@@ -169,7 +249,14 @@ describe('atomic batches', () => {
     const a = await fundedAccount(sql, 'EUR', 1_000n);
     const b = await fundedAccount(sql, 'EUR', 0n);
     const ok: EntryRequest = { kind: 'posted', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 600n, currency: 'EUR' };
-    const tooMuch: EntryRequest = { kind: 'posted', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 600n, currency: 'EUR' };
+    const tooMuch: EntryRequest = {
+      kind: 'posted',
+      id: newId(),
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 600n,
+      currency: 'EUR',
+    };
     expect(await codeOf(recordEntries(sql, [ok, tooMuch]))).toBe(ErrorCode.INSUFFICIENT_FUNDS);
     expect(await getEntry(sql, ok.id)).toBeUndefined();
     expect(balancesOf(await reload(sql, a)).balance).toBe(1_000n);
@@ -181,7 +268,14 @@ describe('atomic batches', () => {
   it('commits the read-model write with the money, and skips it on replay', async () => {
     const a = await fundedAccount(sql, 'EUR', 1_000n);
     const b = await fundedAccount(sql, 'EUR', 0n);
-    const request: EntryRequest = { kind: 'posted', id: newId(), debitAccountId: a.id, creditAccountId: b.id, amount: 10n, currency: 'EUR' };
+    const request: EntryRequest = {
+      kind: 'posted',
+      id: newId(),
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: 10n,
+      currency: 'EUR',
+    };
     let calls = 0;
     const inTransaction = async () => {
       calls += 1;
@@ -190,7 +284,9 @@ describe('atomic batches', () => {
     await recordEntry(sql, request, { inTransaction });
     expect(calls).toBe(1);
     const failing = { ...request, id: newId() };
-    await expect(recordEntry(sql, failing, { inTransaction: async () => Promise.reject(new Error('read model down')) })).rejects.toThrow('read model down');
+    await expect(recordEntry(sql, failing, { inTransaction: async () => Promise.reject(new Error('read model down')) })).rejects.toThrow(
+      'read model down',
+    );
     expect(await getEntry(sql, failing.id)).toBeUndefined();
   });
 });
@@ -257,7 +353,9 @@ describe('journal and counters', () => {
 
   it('refuses a client account below zero even from raw SQL', async () => {
     const a = await fundedAccount(sql, 'EUR', 100n);
-    await expect(sql`UPDATE accounts SET debits_posted = debits_posted + 101 WHERE id = ${a.id}`).rejects.toThrow(/client_available_not_negative/);
+    await expect(sql`UPDATE accounts SET debits_posted = debits_posted + 101 WHERE id = ${a.id}`).rejects.toThrow(
+      /client_available_not_negative/,
+    );
   });
 
   it('finds and fixes counters that drifted from the journal', async () => {

@@ -7,7 +7,8 @@ import { testEnv } from './env';
 
 export interface ApiResponse<T = any> {
   status: number;
-  body: { isSuccess: boolean; isFailed: boolean; value: T; errors: { message: string; metadata: { code: string; field?: string } & Record<string, unknown> }[] };
+  // Loosely typed on purpose: tests read whatever the envelope holds.
+  body: { isSuccess: boolean; isFailed: boolean; value: T; errors: any[]; reasons: any[] };
   headers: Headers;
 }
 

@@ -12,7 +12,12 @@ export async function openAccount(api: TestApi, currency: string, funding?: stri
     country: 'US',
   });
   expect(client.status, JSON.stringify(client.body)).toBe(201);
-  const account = await api.post('/v2/internal/Accounts', { clientId: client.body.value.id, currency, purpose: 'current', name: 'Current' });
+  const account = await api.post('/v2/internal/Accounts', {
+    clientId: client.body.value.id,
+    currency,
+    purpose: 'current',
+    name: 'Current',
+  });
   expect(account.status, JSON.stringify(account.body)).toBe(201);
   if (funding) {
     const settlement = await internalAccount(api, currency, 'settlement');

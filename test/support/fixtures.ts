@@ -18,7 +18,14 @@ export async function fundedAccount(sql: Sql, currency: string, fundedMinor: big
     country: 'GB',
     externalId: null,
   });
-  const account = await createAccount(sql, { id: newId(), clientId: client.id, currency, kind: 'client', purpose: 'current', name: 'Current' });
+  const account = await createAccount(sql, {
+    id: newId(),
+    clientId: client.id,
+    currency,
+    kind: 'client',
+    purpose: 'current',
+    name: 'Current',
+  });
   if (fundedMinor > 0n) await fund(sql, account, fundedMinor);
   return (await getAccount(sql, account.id)) as AccountRow;
 }

@@ -102,7 +102,12 @@ describe('formatAmount', () => {
   });
 
   it('round-trips with parseAmount', () => {
-    for (const [text, currency] of [['0.07', 'EUR'], ['123456789.12', 'USD'], ['42', 'JPY'], ['0.5', 'BHD']] as const) {
+    for (const [text, currency] of [
+      ['0.07', 'EUR'],
+      ['123456789.12', 'USD'],
+      ['42', 'JPY'],
+      ['0.5', 'BHD'],
+    ] as const) {
       expect(parseAmount(formatAmount(parseAmount(text, currency), currency), currency)).toBe(parseAmount(text, currency));
     }
   });
