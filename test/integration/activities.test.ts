@@ -1,0 +1,113 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities';
+import { entryIdFor } from '../../activities/payments';
+import { newId } from '../../domain/ids';
+import { balancesOf } from '../../ledger/accounts';
+import { createSql, type Sql } from '../../ledger/db';
+import { entriesOfPayment } from '../../ledger/journal';
+import { getPayment } from '../../store/payments';
+import { testEnv } from '../support/env';
+import { fundedAccount, reload } from '../support/fixtures';
+import { expectLedgerInvariants } from '../support/invariants';
+
+let sql: Sql;
+let activities: ReturnType<typeof createActivities>;
+beforeAll(() => {
+  sql = createSql(testEnv().databaseUrl, { max: 10 });
+  activities = createActivities({ sql });
+});
+afterAll(async () => {
+  await expectLedgerInvariants(sql);
+  await sql.end();
+});
+
+async function paymentRecord(amountMinor: bigint) {
+  const debit = await fundedAccount(sql, 'EUR', 10_000n);
+  const credit = await fundedAccount(sql, 'EUR', 0n);
+  return {
+    debit,
+    credit,
+    record: {
+      paymentId: newId(),
+      debitAccountId: debit.id,
+      creditAccountId: credit.id,
+      amountMinor: amountMinor.toString(),
+      currency: 'EUR',
+      description: 'test',
+      reference: null,
+    },
+  };
+}
+
+/** Runs an activity as Temporal would after a lost reply: again, and also several times at once. */
+async function runRepeatedly(fn: () => Promise<void>) {
+  await fn();
+  await fn();
+  await Promise.all([fn(), fn(), fn()]);
+}
+
+describe('money-moving activities are idempotent', () => {
+  it('createPayment (at once) run five times: one posted entry, one payment', async () => {
+    const { debit, credit, record } = await paymentRecord(1_234n);
+    await runRepeatedly(() => activities.createPayment({ ...record, postEntryKey: `payment-${record.paymentId}/post` }));
+    const entries = await entriesOfPayment(sql, record.paymentId);
+    expect(entries.map((e) => [e.kind, e.amount])).toEqual([['posted', 1_234n]]);
+    expect((await getPayment(sql, record.paymentId))?.status).toBe('Posted');
+    expect(balancesOf(await reload(sql, debit)).balance).toBe(10_000n - 1_234n);
+    expect(balancesOf(await reload(sql, credit)).balance).toBe(1_234n);
+  });
+
+  it('holdPayment, then settlePayment, each run five times: one hold, one settlement', async () => {
+    const { debit, credit, record } = await paymentRecord(700n);
+    const wf = `payment-${record.paymentId}`;
+    await activities.createPayment({ ...record, postEntryKey: null });
+    const holdExpiresAt = new Date(Date.now() + 60_000).toISOString();
+    await runRepeatedly(() => activities.holdPayment({ paymentId: record.paymentId, entryKey: `${wf}/hold/1`, record, holdExpiresAt }));
+    expect(balancesOf(await reload(sql, debit))).toMatchObject({ held: 700n, available: 9_300n });
+    await runRepeatedly(() =>
+      activities.settlePayment({ paymentId: record.paymentId, entryKey: `${wf}/post`, pendingEntryKey: `${wf}/hold/1` }),
+    );
+    const entries = await entriesOfPayment(sql, record.paymentId);
+    expect(entries.map((e) => e.kind)).toEqual(['pending', 'post_pending']);
+    expect(entries[1]?.pendingId).toBe(entryIdFor(`${wf}/hold/1`));
+    expect(balancesOf(await reload(sql, debit))).toEqual({ balance: 9_300n, held: 0n, incoming: 0n, available: 9_300n });
+    expect(balancesOf(await reload(sql, credit)).balance).toBe(700n);
+    expect((await getPayment(sql, record.paymentId))?.status).toBe('Posted');
+  });
+
+  it('releasePayment run five times: one void, available restored once', async () => {
+    const { debit, record } = await paymentRecord(900n);
+    const wf = `payment-${record.paymentId}`;
+    await activities.createPayment({ ...record, postEntryKey: null });
+    await activities.holdPayment({
+      paymentId: record.paymentId,
+      entryKey: `${wf}/hold/1`,
+      record,
+      holdExpiresAt: new Date().toISOString(),
+    });
+    await runRepeatedly(() =>
+      activities.releasePayment({ paymentId: record.paymentId, entryKey: `${wf}/void`, pendingEntryKey: `${wf}/hold/1`, reason: 'test' }),
+    );
+    expect((await entriesOfPayment(sql, record.paymentId)).map((e) => e.kind)).toEqual(['pending', 'void_pending']);
+    expect(balancesOf(await reload(sql, debit))).toEqual({ balance: 10_000n, held: 0n, incoming: 0n, available: 10_000n });
+    expect(await getPayment(sql, record.paymentId)).toMatchObject({ status: 'Cancelled', cancelReason: 'test' });
+  });
+
+  it('fails for good, typed with the code, when a step key is reused with a different amount', async () => {
+    const { debit, record } = await paymentRecord(100n);
+    const postEntryKey = `payment-${record.paymentId}/post`;
+    await activities.createPayment({ ...record, postEntryKey });
+    const failure = await activities.createPayment({ ...record, amountMinor: '101', postEntryKey }).catch((e) => e);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'EXISTS_WITH_DIFFERENT_FIELDS', nonRetryable: true });
+    expect(balancesOf(await reload(sql, debit)).balance).toBe(9_900n);
+  });
+
+  it('reports a business refusal as a non-retryable failure with the stable code', async () => {
+    const { record } = await paymentRecord(10_001n);
+    const failure = await activities.createPayment({ ...record, postEntryKey: `payment-${record.paymentId}/post` }).catch((e) => e);
+    expect(failure).toMatchObject({ type: 'INSUFFICIENT_FUNDS', nonRetryable: true });
+    expect(await getPayment(sql, record.paymentId)).toBeUndefined();
+  });
+});
