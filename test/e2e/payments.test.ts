@@ -40,6 +40,16 @@ describe('payments over HTTP with the real worker', () => {
     const fetched = await api.get(`/internal/Payments/${res.body.value.id}`);
     expect(fetched.status).toBe(200);
     expect(fetched.body.value).toEqual(res.body.value);
+
+    // The Temporal UI lists it by its search attributes (visibility is eventually consistent).
+    const query = `PaymentStatus = 'Posted' AND AccountId = '${b.id}'`;
+    let found: string[] = [];
+    for (let i = 0; i < 50 && found.length === 0; i++) {
+      found = [];
+      for await (const wf of api.temporal.workflow.list({ query })) found.push(wf.workflowId);
+      if (found.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(found).toEqual([`payment-${res.body.value.id}`]);
   });
 
   it('refuses an immediate payment beyond available with 422 and leaves no trace', async () => {
