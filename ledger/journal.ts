@@ -2,6 +2,18 @@ import type { Currency } from '../domain/currency';
 import { DomainError, ErrorCode, type ErrorMetadata } from '../domain/errors';
 import type { PageRequest } from '../domain/paging';
 import { PgCode, pgConstraint, pgErrorCode, type Queryable, type Sql, type TransactionSql, whereAll } from './db';
+import {
+  type AccountFacts,
+  availableDelta,
+  type EntryFacts,
+  existsWithDifferentFields,
+  isMovement,
+  type Leg,
+  movementProblem,
+  type NewRow,
+  planEntry,
+  sameFields,
+} from './entryRules';
 
 export type EntryKind = 'posted' | 'pending' | 'post_pending' | 'void_pending';
 
@@ -48,7 +60,7 @@ export interface ResolutionRequest extends EntryLinks {
 
 export type EntryRequest = MovementRequest | ResolutionRequest;
 
-export const isMovement = (r: EntryRequest): r is MovementRequest => r.kind === 'posted' || r.kind === 'pending';
+export { isMovement };
 
 export interface RecordOptions {
   /**
@@ -97,7 +109,7 @@ export async function recordEntry(sql: Sql, request: EntryRequest, options: Reco
   return entry;
 }
 
-function isRetryable(error: unknown): boolean {
+export function isRetryable(error: unknown): boolean {
   const code = pgErrorCode(error);
   if (code === PgCode.DEADLOCK_DETECTED || code === PgCode.SERIALIZATION_FAILURE) return true;
   const constraint = pgConstraint(error);
@@ -114,188 +126,118 @@ class Rejection extends Error {
   }
 }
 
-function reject(entryId: string, code: ErrorCode, message: string, metadata: ErrorMetadata = {}): never {
-  throw new Rejection(entryId, new DomainError(code, message, { ...metadata, entryId }));
-}
-
-const withEntryId = (error: DomainError, entryId: string) => new DomainError(error.code, error.message, { ...error.metadata, entryId });
-
-interface AccountFacts {
+export interface StoredRejection {
   id: string;
-  currency: Currency;
-  status: string;
+  code: ErrorCode;
+  message: string;
+  metadata: ErrorMetadata;
 }
 
-interface CounterDelta {
-  debitsPending: bigint;
-  debitsPosted: bigint;
-  creditsPending: bigint;
-  creditsPosted: bigint;
-  /** Which entry to blame if the account cannot afford the change. */
-  firstDebitEntryId: string;
+export interface LoadedFacts {
+  existing: Map<string, JournalEntry>;
+  rejections: Map<string, StoredRejection>;
+  facts: EntryFacts;
 }
 
-type NewRow = Omit<JournalEntry, 'seq' | 'createdAt'>;
-
-async function writeEntries(tx: TransactionSql, requests: EntryRequest[], options: RecordOptions): Promise<JournalEntry[]> {
+/**
+ * Everything the rules need about the requests, in one pipelined round trip: stored entries and
+ * refusals under their ids, the accounts and the pending entries they touch. With
+ * `lockAccounts`, every touched account (those of resolved holds too) is locked in id order.
+ */
+export async function loadFacts(tx: TransactionSql, requests: EntryRequest[], options: { lockAccounts: boolean }): Promise<LoadedFacts> {
   const ids = requests.map((r) => r.id);
-  const movements = requests.filter(isMovement);
-  const resolutions = requests.filter((r): r is ResolutionRequest => !isMovement(r));
-  const accountIds = [...new Set(movements.flatMap((m) => [m.debitAccountId, m.creditAccountId]))];
-  const pendingIds = resolutions.map((r) => r.pendingId);
-
-  // Everything the checks need, in one pipelined round trip.
+  const accountIds = [...new Set(requests.filter(isMovement).flatMap((m) => [m.debitAccountId, m.creditAccountId]))];
+  const pendingIds = requests.filter((r): r is ResolutionRequest => !isMovement(r)).map((r) => r.pendingId);
+  const none = <T>() => Promise.resolve([] as T[]);
   const [existing, rejections, accounts, pendings, resolved] = await Promise.all([
     tx<JournalEntry[]>`SELECT * FROM journal_entries WHERE id = ANY(${ids}::uuid[])`,
-    tx<{ id: string; code: ErrorCode; message: string; metadata: ErrorMetadata }[]>`
-      SELECT id, code, message, metadata FROM ledger_rejections WHERE id = ANY(${ids}::uuid[])`,
-    accountIds.length > 0
-      ? tx<AccountFacts[]>`SELECT id, currency, status FROM accounts WHERE id = ANY(${accountIds}::uuid[])`
-      : Promise.resolve([] as AccountFacts[]),
-    pendingIds.length > 0
-      ? tx<JournalEntry[]>`SELECT * FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[])`
-      : Promise.resolve([] as JournalEntry[]),
+    tx<StoredRejection[]>`SELECT id, code, message, metadata FROM ledger_rejections WHERE id = ANY(${ids}::uuid[])`,
+    options.lockAccounts
+      ? tx<AccountFacts[]>`
+          SELECT id, currency, status FROM accounts
+          WHERE id = ANY(${accountIds}::uuid[])
+             OR id IN (SELECT debit_account_id FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[]))
+             OR id IN (SELECT credit_account_id FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[]))
+          ORDER BY id FOR UPDATE`
+      : accountIds.length > 0
+        ? tx<AccountFacts[]>`SELECT id, currency, status FROM accounts WHERE id = ANY(${accountIds}::uuid[])`
+        : none<AccountFacts>(),
+    pendingIds.length > 0 ? tx<JournalEntry[]>`SELECT * FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[])` : none<JournalEntry>(),
     pendingIds.length > 0
       ? tx<{ pendingId: string }[]>`SELECT pending_id FROM journal_entries WHERE pending_id = ANY(${pendingIds}::uuid[])`
-      : Promise.resolve([] as { pendingId: string }[]),
+      : none<{ pendingId: string }>(),
   ]);
-
-  if (existing.length > 0) return replay(requests, existing, pendings);
-  const refused = rejections[0];
-  if (refused) throw new DomainError(refused.code, refused.message, refused.metadata);
-
-  const accountById = new Map(accounts.map((a) => [a.id, a]));
-  const pendingById = new Map(pendings.map((p) => [p.id, p]));
-  const alreadyResolved = new Set(resolved.map((r) => r.pendingId));
-  const rows: NewRow[] = [];
-  const deltas = new Map<string, CounterDelta>();
-  const delta = (accountId: string, entryId: string) => {
-    let d = deltas.get(accountId);
-    if (!d) {
-      d = { debitsPending: 0n, debitsPosted: 0n, creditsPending: 0n, creditsPosted: 0n, firstDebitEntryId: entryId };
-      deltas.set(accountId, d);
-    }
-    return d;
+  return {
+    existing: new Map(existing.map((e) => [e.id, e])),
+    rejections: new Map(rejections.map((r) => [r.id, r])),
+    facts: {
+      accountById: new Map(accounts.map((a) => [a.id, a])),
+      pendingById: new Map(pendings.map((p) => [p.id, p])),
+      resolvedPendingIds: new Set(resolved.map((r) => r.pendingId)),
+    },
   };
+}
 
+export const storedError = (r: StoredRejection) => new DomainError(r.code, r.message, r.metadata);
+
+async function writeEntries(tx: TransactionSql, requests: EntryRequest[], options: RecordOptions): Promise<JournalEntry[]> {
+  const { existing, rejections, facts } = await loadFacts(tx, requests, { lockAccounts: false });
+  if (existing.size > 0) {
+    // A repeat: every entry must be there with the same fields (the first call was atomic).
+    return requests.map((request) => {
+      const entry = existing.get(request.id);
+      if (!entry || !sameFields(request, entry, facts.pendingById)) throw existsWithDifferentFields(request.id);
+      return entry;
+    });
+  }
+  const refused = rejections.values().next().value;
+  if (refused) throw storedError(refused);
+
+  const rows: NewRow[] = [];
+  const deltas = new Map<string, Leg & { blame: string }>();
   for (const request of requests) {
-    if (isMovement(request)) {
-      if (request.amount <= 0n) throw new DomainError(ErrorCode.VALIDATION_ERROR, 'amount must be positive', { field: 'amount' });
-      const problem = movementProblem(request, accountById);
-      if (problem) throw new Rejection(request.id, withEntryId(problem, request.id));
-      rows.push({
-        ...links(request),
-        id: request.id,
-        kind: request.kind,
-        debitAccountId: request.debitAccountId,
-        creditAccountId: request.creditAccountId,
-        amount: request.amount,
-        currency: request.currency,
-        pendingId: null,
-      });
-      const debit = delta(request.debitAccountId, request.id);
-      const credit = delta(request.creditAccountId, request.id);
-      if (request.kind === 'posted') {
-        debit.debitsPosted += request.amount;
-        credit.creditsPosted += request.amount;
-      } else {
-        debit.debitsPending += request.amount;
-        credit.creditsPending += request.amount;
-      }
-    } else {
-      const pending = pendingById.get(request.pendingId);
-      if (pending?.kind !== 'pending') {
-        reject(request.id, ErrorCode.NOT_FOUND, `pending entry ${request.pendingId} not found`, { pendingId: request.pendingId });
-      }
-      if (alreadyResolved.has(pending.id)) {
-        reject(request.id, ErrorCode.PENDING_ALREADY_RESOLVED, `pending entry ${pending.id} is already resolved`, {
-          pendingId: pending.id,
-        });
-      }
-      alreadyResolved.add(pending.id);
-      const amount = request.kind === 'void_pending' ? pending.amount : (request.amount ?? pending.amount);
-      if (amount <= 0n) throw new DomainError(ErrorCode.VALIDATION_ERROR, 'amount must be positive', { field: 'amount' });
-      if (amount > pending.amount) {
-        reject(request.id, ErrorCode.AMOUNT_EXCEEDS_PENDING, `cannot post more than the pending ${pending.amount}`, {
-          pendingId: pending.id,
-        });
-      }
-      rows.push({
-        id: request.id,
-        kind: request.kind,
-        debitAccountId: pending.debitAccountId,
-        creditAccountId: pending.creditAccountId,
-        amount,
-        currency: pending.currency,
-        pendingId: pending.id,
-        paymentId: request.paymentId ?? pending.paymentId,
-        transferId: request.transferId ?? pending.transferId,
-        description: request.description ?? pending.description,
-      });
-      const debit = delta(pending.debitAccountId, request.id);
-      const credit = delta(pending.creditAccountId, request.id);
-      debit.debitsPending -= pending.amount;
-      credit.creditsPending -= pending.amount;
-      if (request.kind === 'post_pending') {
-        debit.debitsPosted += amount;
-        credit.creditsPosted += amount;
-      }
+    const plan = planEntry(request, facts);
+    if (!plan.ok) throw new Rejection(request.id, plan.error);
+    rows.push(plan.row);
+    for (const leg of plan.legs) {
+      const d = deltas.get(leg.accountId) ?? { ...zeroLeg(leg.accountId), blame: request.id };
+      d.debitsPending += leg.debitsPending;
+      d.debitsPosted += leg.debitsPosted;
+      d.creditsPending += leg.creditsPending;
+      d.creditsPosted += leg.creditsPosted;
+      deltas.set(leg.accountId, d);
     }
   }
 
   // Row locks are taken in account id order, so two writers can never deadlock on each other.
   const accountOrder = [...deltas.keys()].sort();
-  const updates = accountOrder.map((accountId) => applyDelta(tx, accountId, deltas.get(accountId) as CounterDelta));
+  const updates = accountOrder.map((accountId) => applyDelta(tx, deltas.get(accountId) as Leg));
   const insert = tx<JournalEntry[]>`INSERT INTO journal_entries ${tx(rows)} RETURNING *`;
   const [inserted, ...updated] = await Promise.all([insert, ...updates]);
-  updated.forEach((rows, i) => {
-    if (rows.length === 0) {
-      const accountId = accountOrder[i] as string;
-      const d = deltas.get(accountId) as CounterDelta;
-      reject(d.firstDebitEntryId, ErrorCode.INSUFFICIENT_FUNDS, `insufficient funds on account ${accountId}`, { accountId });
-    }
+  updated.forEach((result, i) => {
+    if (result.length > 0) return;
+    const d = deltas.get(accountOrder[i] as string) as Leg & { blame: string };
+    throw new Rejection(
+      d.blame,
+      new DomainError(ErrorCode.INSUFFICIENT_FUNDS, `insufficient funds on account ${d.accountId}`, {
+        accountId: d.accountId,
+        entryId: d.blame,
+      }),
+    );
   });
   const byId = new Map(inserted.map((e) => [e.id, e]));
-  const entries = ids.map((id) => byId.get(id) as JournalEntry);
+  const entries = requests.map((r) => byId.get(r.id) as JournalEntry);
   if (options.inTransaction) await options.inTransaction(tx, entries);
   return entries;
 }
 
-function links(request: EntryLinks) {
-  return {
-    paymentId: request.paymentId ?? null,
-    transferId: request.transferId ?? null,
-    description: request.description ?? null,
-  };
-}
-
-type MovementParties = Pick<MovementRequest, 'debitAccountId' | 'creditAccountId' | 'currency'>;
-
-/**
- * Why money may not move between these accounts, or undefined: the one place for these rules,
- * used by the write path and by the API before it creates a draft that moves nothing yet.
- */
-export function movementProblem(parties: MovementParties, accountById: Map<string, AccountFacts>): DomainError | undefined {
-  if (parties.debitAccountId === parties.creditAccountId) {
-    return new DomainError(ErrorCode.SAME_ACCOUNT, 'debit and credit account are the same');
-  }
-  for (const accountId of [parties.debitAccountId, parties.creditAccountId]) {
-    const account = accountById.get(accountId);
-    if (!account) return new DomainError(ErrorCode.NOT_FOUND, `account ${accountId} not found`, { resource: 'account', id: accountId });
-    if (account.currency !== parties.currency) {
-      return new DomainError(ErrorCode.CURRENCY_MISMATCH, `account ${accountId} is in ${account.currency}, not ${parties.currency}`, {
-        accountId,
-      });
-    }
-    if (account.status !== 'active') {
-      return new DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, `account ${accountId} is ${account.status}`, { accountId });
-    }
-  }
-  return undefined;
-}
+const zeroLeg = (accountId: string): Leg => ({ accountId, debitsPending: 0n, debitsPosted: 0n, creditsPending: 0n, creditsPosted: 0n });
 
 /** Throws the movementProblem of these parties, if any. */
-export async function checkMovement(sql: Queryable, parties: MovementParties): Promise<void> {
+export async function checkMovement(
+  sql: Queryable,
+  parties: Pick<MovementRequest, 'debitAccountId' | 'creditAccountId' | 'currency'>,
+): Promise<void> {
   const ids = [parties.debitAccountId, parties.creditAccountId];
   const accounts = await sql<AccountFacts[]>`SELECT id, currency, status FROM accounts WHERE id = ANY(${ids}::uuid[])`;
   const problem = movementProblem(parties, new Map(accounts.map((a) => [a.id, a])));
@@ -306,8 +248,8 @@ export async function checkMovement(sql: Queryable, parties: MovementParties): P
  * One guarded UPDATE per account: the change applies only while a client account stays at or
  * above zero available. No read-modify-write in application code.
  */
-function applyDelta(tx: TransactionSql, accountId: string, d: CounterDelta) {
-  const availableDelta = d.creditsPosted - d.debitsPosted - d.debitsPending;
+function applyDelta(tx: TransactionSql, d: Leg) {
+  const delta = availableDelta(d);
   return tx<{ id: string }[]>`
     UPDATE accounts SET
       debits_pending  = debits_pending  + ${d.debitsPending}::bigint,
@@ -315,42 +257,11 @@ function applyDelta(tx: TransactionSql, accountId: string, d: CounterDelta) {
       credits_pending = credits_pending + ${d.creditsPending}::bigint,
       credits_posted  = credits_posted  + ${d.creditsPosted}::bigint,
       updated_at = now()
-    WHERE id = ${accountId}
+    WHERE id = ${d.accountId}
       AND (kind = 'internal'
-           OR ${availableDelta}::bigint >= 0
-           OR credits_posted - debits_posted - debits_pending + overdraft_limit + ${availableDelta}::bigint >= 0)
+           OR ${delta}::bigint >= 0
+           OR credits_posted - debits_posted - debits_pending + overdraft_limit + ${delta}::bigint >= 0)
     RETURNING id`;
-}
-
-/** The answer to a repeated request: the stored entries, if every field matches. */
-function replay(requests: EntryRequest[], existing: JournalEntry[], pendings: JournalEntry[]): JournalEntry[] {
-  const byId = new Map(existing.map((e) => [e.id, e]));
-  return requests.map((request) => {
-    const entry = byId.get(request.id);
-    if (!entry || !sameFields(request, entry, pendings)) {
-      throw new DomainError(ErrorCode.EXISTS_WITH_DIFFERENT_FIELDS, `entry ${request.id} exists with different fields`, {
-        entryId: request.id,
-      });
-    }
-    return entry;
-  });
-}
-
-function sameFields(request: EntryRequest, entry: JournalEntry, pendings: JournalEntry[]): boolean {
-  if (request.kind !== entry.kind) return false;
-  if (isMovement(request)) {
-    return (
-      request.debitAccountId === entry.debitAccountId &&
-      request.creditAccountId === entry.creditAccountId &&
-      request.amount === entry.amount &&
-      request.currency === entry.currency
-    );
-  }
-  const { pendingId } = request;
-  if (pendingId !== entry.pendingId) return false;
-  const pendingAmount = pendings.find((p) => p.id === pendingId)?.amount;
-  const expected = request.kind === 'void_pending' ? pendingAmount : (request.amount ?? pendingAmount);
-  return expected === entry.amount;
 }
 
 export async function getEntry(sql: Queryable, id: string): Promise<JournalEntry | undefined> {
