@@ -9,6 +9,9 @@ export interface AccountFacts {
   id: string;
   currency: Currency;
   status: string;
+  /** Set when the account was read under a row lock (batches check funds in memory). */
+  kind?: 'client' | 'internal';
+  available?: bigint;
 }
 
 /** What the rules need to know about the accounts and pending entries a request touches. */

@@ -154,7 +154,8 @@ export async function loadFacts(tx: TransactionSql, requests: EntryRequest[], op
     tx<StoredRejection[]>`SELECT id, code, message, metadata FROM ledger_rejections WHERE id = ANY(${ids}::uuid[])`,
     options.lockAccounts
       ? tx<AccountFacts[]>`
-          SELECT id, currency, status FROM accounts
+          SELECT id, currency, status, kind, credits_posted - debits_posted - debits_pending + overdraft_limit AS available
+          FROM accounts
           WHERE id = ANY(${accountIds}::uuid[])
              OR id IN (SELECT debit_account_id FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[]))
              OR id IN (SELECT credit_account_id FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[]))
@@ -281,8 +282,8 @@ export interface EntryFilter {
 
 /** Entries newest first, limit + 1 rows (see toPage). */
 export async function listEntries(sql: Queryable, filter: EntryFilter, page: PageRequest): Promise<JournalEntry[]> {
+  const limit = page.limit + 1;
   const where = whereAll(sql, [
-    filter.accountId !== undefined ? sql`(debit_account_id = ${filter.accountId} OR credit_account_id = ${filter.accountId})` : null,
     filter.accountIds !== undefined
       ? sql`(debit_account_id = ANY(${filter.accountIds}::uuid[]) OR credit_account_id = ANY(${filter.accountIds}::uuid[]))`
       : null,
@@ -293,7 +294,19 @@ export async function listEntries(sql: Queryable, filter: EntryFilter, page: Pag
     filter.to !== undefined ? sql`created_at < ${filter.to}` : null,
     page.afterSeq !== undefined ? sql`seq < ${page.afterSeq}` : null,
   ]);
-  return sql<JournalEntry[]>`SELECT * FROM journal_entries WHERE ${where} ORDER BY seq DESC LIMIT ${page.limit + 1}`;
+  if (filter.accountId === undefined) {
+    return sql<JournalEntry[]>`SELECT * FROM journal_entries WHERE ${where} ORDER BY seq DESC LIMIT ${limit}`;
+  }
+  // An account's statement: each side walks its own (account, seq) index backwards and stops
+  // after one page, so a page costs the same with a thousand entries or a million (an OR would
+  // collect and sort every entry of the account).
+  return sql<JournalEntry[]>`
+    SELECT * FROM (
+      (SELECT * FROM journal_entries WHERE debit_account_id = ${filter.accountId} AND ${where} ORDER BY seq DESC LIMIT ${limit})
+      UNION ALL
+      (SELECT * FROM journal_entries WHERE credit_account_id = ${filter.accountId} AND ${where} ORDER BY seq DESC LIMIT ${limit})
+    ) statement
+    ORDER BY seq DESC LIMIT ${limit}`;
 }
 
 export async function entriesOfPayment(sql: Queryable, paymentId: string): Promise<JournalEntry[]> {
