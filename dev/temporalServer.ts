@@ -35,6 +35,13 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     options.namespace ?? 'default',
     '--log-level',
     'warn',
+    // WAL with synchronous=NORMAL survives a killed process (the fault tests kill it); only an OS
+    // crash could lose the last commits. The default (a sync per write) made every workflow step
+    // wait on the disk.
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
   ];
   if (options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));

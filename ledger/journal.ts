@@ -80,6 +80,11 @@ const MAX_ATTEMPTS = 5;
  */
 export async function recordEntries(sql: Sql, requests: EntryRequest[], options: RecordOptions = {}): Promise<JournalEntry[]> {
   if (requests.length === 0) return [];
+  const [only] = requests;
+  if (requests.length === 1 && only && isMovement(only)) {
+    const entry = await tryFastMovement(sql, only, options);
+    if (entry) return [entry];
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       return await sql.begin((tx) => writeEntries(tx, requests, options));
@@ -100,6 +105,58 @@ export async function recordEntries(sql: Sql, requests: EntryRequest[], options:
       }
       throw error;
     }
+  }
+}
+
+const TAKE_THE_CAREFUL_PATH = Symbol('take the careful path');
+
+/**
+ * The common case in the fewest round trips: one new movement between two active accounts of its
+ * currency that can afford it. Its statements carry every condition of success in their WHERE
+ * clauses; when any of them matches nothing (a repeated or refused id, a business rule) the
+ * transaction rolls back and undefined sends the request down the careful path, which finds out
+ * why and answers exactly as it always does.
+ */
+async function tryFastMovement(sql: Sql, request: MovementRequest, options: RecordOptions): Promise<JournalEntry | undefined> {
+  if (request.amount <= 0n || request.debitAccountId === request.creditAccountId) return undefined;
+  const { amount, currency } = request;
+  try {
+    return await sql.begin(async (tx) => {
+      const posted = request.kind === 'posted';
+      const debit = tx<{ id: string }[]>`
+        UPDATE accounts SET
+          debits_posted = debits_posted + ${posted ? amount : 0n}::bigint,
+          debits_pending = debits_pending + ${posted ? 0n : amount}::bigint,
+          updated_at = now()
+        WHERE id = ${request.debitAccountId} AND currency = ${currency} AND status = 'active'
+          AND (kind = 'internal' OR credits_posted - debits_posted - debits_pending + overdraft_limit >= ${amount}::bigint)
+        RETURNING id`;
+      const credit = tx<{ id: string }[]>`
+        UPDATE accounts SET
+          credits_posted = credits_posted + ${posted ? amount : 0n}::bigint,
+          credits_pending = credits_pending + ${posted ? 0n : amount}::bigint,
+          updated_at = now()
+        WHERE id = ${request.creditAccountId} AND currency = ${currency} AND status = 'active'
+        RETURNING id`;
+      const insert = tx<JournalEntry[]>`
+        INSERT INTO journal_entries (id, kind, debit_account_id, credit_account_id, amount, currency, payment_id, transfer_id, description)
+        SELECT ${request.id}, ${request.kind}, ${request.debitAccountId}, ${request.creditAccountId}, ${amount}, ${currency},
+               ${request.paymentId ?? null}, ${request.transferId ?? null}, ${request.description ?? null}
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_rejections WHERE id = ${request.id})
+        ON CONFLICT (id) DO NOTHING
+        RETURNING *`;
+      // Row locks in account id order, like every ledger write.
+      const [first, second] = request.debitAccountId < request.creditAccountId ? [debit, credit] : [credit, debit];
+      const [inserted, a, b] = await Promise.all([insert, first, second]);
+      const entry = inserted[0];
+      if (!entry || a.length === 0 || b.length === 0) throw TAKE_THE_CAREFUL_PATH;
+      if (options.inTransaction) await options.inTransaction(tx, [entry]);
+      return entry;
+    });
+  } catch (error) {
+    // An unknown account fails the insert's foreign key: the careful path names it.
+    if (error === TAKE_THE_CAREFUL_PATH || isRetryable(error) || pgErrorCode(error) === PgCode.FOREIGN_KEY_VIOLATION) return undefined;
+    throw error;
   }
 }
 

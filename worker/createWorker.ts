@@ -4,6 +4,13 @@ import { type ActivityDeps, createActivities } from '../activities';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
+/** Slots of a worker; the benchmark's baseline worker uses the same. */
+export const WORKER_TUNING = {
+  // Activities spend their time waiting on Postgres; the pool bounds the real concurrency.
+  maxConcurrentActivityTaskExecutions: 64,
+  maxConcurrentWorkflowTaskExecutions: 64,
+};
+
 export interface WorkerOptions extends ActivityDeps {
   connection: NativeConnection;
   namespace: string;
@@ -20,9 +27,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     taskQueue,
     ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(deps),
-    // Activities spend their time waiting on Postgres; the pool bounds the real concurrency.
-    maxConcurrentActivityTaskExecutions: 64,
-    maxConcurrentWorkflowTaskExecutions: 64,
+    ...WORKER_TUNING,
   });
 }
 

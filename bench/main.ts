@@ -1,0 +1,55 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startBenchEnvironment } from './environment';
+import { chart, type Row, table } from './report';
+import { ledgerScenarios, openFundedAccounts } from './scenarios/ledger';
+import { readScenarios } from './scenarios/reads';
+import { workflowScenarios } from './scenarios/workflows';
+
+/**
+ * `npm run bench` (about 15 minutes) or `npm run bench -- --quick` (under 2): every scenario with
+ * its baseline measured in the same run on the same servers, since absolute numbers on a shared
+ * machine drift. Prints a table; writes JSON and an SVG chart to bench/results/.
+ */
+async function main() {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  const quick = values.quick ?? false;
+  const started = Date.now();
+  const log = (line: string) => console.log(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
+  const durationMs = quick ? 1_500 : 12_000;
+  const concurrencies = [1, 8, 32];
+
+  const env = await startBenchEnvironment(log);
+  const rows: Row[] = [];
+  try {
+    rows.push(...(await ledgerScenarios(env.sql, { durationMs, concurrencies, batchSizes: [1, 10, 100, 1000], batchConcurrency: 8 }, log)));
+    const accounts = await openFundedAccounts(env.sql, 200);
+    rows.push(...(await workflowScenarios(env, accounts, { durationMs: quick ? 2_000 : 15_000, concurrencies }, log)));
+    rows.push(...(await readScenarios(env, quick ? [10_000, 100_000] : [10_000, 1_000_000], quick ? 1_000 : 5_000, log)));
+  } finally {
+    await env.stop();
+  }
+
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  console.log(`\n${quick ? 'Quick run' : 'Full run'} on ${machine}, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  console.log(table(rows));
+  for (const r of rows.filter((row) => row.errors > 0)) {
+    console.log(`errors in ${r.scenario} / ${r.variant} / c${r.concurrency}: ${r.errors}, first: ${r.firstError}`);
+  }
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  await mkdir(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const json = JSON.stringify({ quick, machine, at: new Date().toISOString(), rows }, null, 2);
+  await writeFile(`${dir}bench-${stamp}.json`, json);
+  await writeFile(`${dir}latest.json`, json);
+  await writeFile(`${dir}latest.svg`, chart(rows, `corebank benchmarks (${quick ? 'quick' : 'full'}) — ${machine}`));
+  console.log(`\nwrote bench/results/bench-${stamp}.json, latest.json and latest.svg`);
+  process.exit(0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,91 @@
+/** One measured run: how many operations, how long, and each operation's latency. */
+export interface Measurement {
+  operations: number;
+  /** Items moved per operation (postings in a batch); throughput counts items. */
+  itemsPerOperation: number;
+  elapsedMs: number;
+  latenciesMs: number[];
+  errors: number;
+  /** The first error's message, so a failing scenario says why. */
+  firstError?: string;
+}
+
+export interface MeasureOptions {
+  concurrency: number;
+  durationMs: number;
+  itemsPerOperation?: number;
+  /** Stops early after this many operations (bounded work for slow scenarios). */
+  maxOperations?: number;
+}
+
+/**
+ * Runs `operation` from `concurrency` loops for `durationMs` after a short warm-up, timing each
+ * call. An operation that throws is counted as an error and not timed.
+ */
+export async function measure(options: MeasureOptions, operation: (loop: number, i: number) => Promise<unknown>): Promise<Measurement> {
+  const warmupEnd = Date.now() + Math.min(1_000, options.durationMs / 4);
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async (_, loop) => {
+      for (let i = 0; Date.now() < warmupEnd; i++) await operation(loop, -1 - i).catch(() => {});
+    }),
+  );
+  const latenciesMs: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  let started = 0;
+  const max = options.maxOperations ?? Number.POSITIVE_INFINITY;
+  const start = performance.now();
+  const end = start + options.durationMs;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async (_, loop) => {
+      while (performance.now() < end && started < max) {
+        const i = started++;
+        const t0 = performance.now();
+        try {
+          await operation(loop, i);
+          latenciesMs.push(performance.now() - t0);
+        } catch (error) {
+          errors += 1;
+          firstError ??= error instanceof Error ? error.message : String(error);
+        }
+      }
+    }),
+  );
+  return {
+    operations: latenciesMs.length,
+    itemsPerOperation: options.itemsPerOperation ?? 1,
+    elapsedMs: performance.now() - start,
+    latenciesMs,
+    errors,
+    firstError,
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] as number;
+}
+
+export interface Summary {
+  throughput: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  operations: number;
+  errors: number;
+  firstError?: string;
+}
+
+export function summarize(m: Measurement): Summary {
+  const sorted = [...m.latenciesMs].sort((a, b) => a - b);
+  return {
+    throughput: (m.operations * m.itemsPerOperation) / (m.elapsedMs / 1000),
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    operations: m.operations,
+    errors: m.errors,
+    ...(m.firstError ? { firstError: m.firstError } : {}),
+  };
+}
