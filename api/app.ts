@@ -1,5 +1,6 @@
 import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ErrorCode } from '../domain/errors';
 import { type AuthEnv, authenticate } from './auth';
@@ -14,6 +15,19 @@ import { paymentRoutes } from './routes/payments';
 import { transactionRoutes } from './routes/transactions';
 
 export type { AppDeps };
+
+/**
+ * Clients send `Content-Type: application/json` with no body to actions whose body is optional
+ * (pend, cancel, recalculate); that means "no options", not malformed JSON.
+ */
+function emptyJsonBodyIsEmptyObject(): MiddlewareHandler {
+  return async (c, next) => {
+    if (c.req.method !== 'GET' && /json/i.test(c.req.header('content-type') ?? '') && (await c.req.text()).trim() === '') {
+      c.req.bodyCache.text = Promise.resolve('{}') as never;
+    }
+    await next();
+  };
+}
 
 /** JSON bodies above this are refused with 413 before they are read. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -33,6 +47,7 @@ export function createApp(deps: AppDeps) {
       onError: (c) => errorJson(c, ErrorCode.PAYLOAD_TOO_LARGE, `the body is larger than ${MAX_BODY_BYTES} bytes`),
     }),
   );
+  app.use('*', emptyJsonBodyIsEmptyObject());
   app.use('*', authenticate(deps.jwtSecret));
   app.use('*', idempotency(deps.sql, { leaseMs: deps.workflowWaitMs * 2, waitMs: deps.workflowWaitMs }));
 
