@@ -12,7 +12,9 @@ import type { AppDeps } from './router';
 import { accountRoutes } from './routes/accounts';
 import { clientRoutes } from './routes/clients';
 import { paymentRoutes } from './routes/payments';
+import { recipientRoutes } from './routes/recipients';
 import { transactionRoutes } from './routes/transactions';
+import { transferRoutes } from './routes/transfers';
 
 export type { AppDeps };
 
@@ -57,7 +59,7 @@ export function createApp(deps: AppDeps) {
   });
   app.get('/metrics', metricsRoute());
 
-  for (const router of [clientRoutes, accountRoutes, transactionRoutes, paymentRoutes]) {
+  for (const router of [clientRoutes, accountRoutes, transactionRoutes, paymentRoutes, recipientRoutes, transferRoutes]) {
     app.route('/', router(deps));
   }
 

@@ -21,6 +21,8 @@ async function main() {
     taskQueue: config.taskQueue,
     jwtSecret: config.jwtSecret,
     workflowWaitMs: config.workflowWaitMs,
+    transferPolicy: config.transfers,
+    profile: config.profile,
     logError: (error, context) => log.error({ err: error, ...context }, 'unexpected error'),
   });
   const server = serve({ fetch: app.fetch, hostname: config.apiHost, port: config.apiPort }, (info) => {

@@ -1,14 +1,5 @@
-import {
-  type Client,
-  ServiceError,
-  WithStartWorkflowOperation,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-} from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { DomainError, ErrorCode, type ErrorMetadata, isErrorCode, NotFoundError } from '../domain/errors';
+import { type Client, WithStartWorkflowOperation } from '@temporalio/client';
+import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { paymentWorkflowId } from '../domain/ids';
 import { type PaymentAction, planTransition } from '../domain/payment';
 import type { Sql } from '../ledger/db';
@@ -23,6 +14,7 @@ import {
   pendUpdate,
   postUpdate,
 } from '../workflows/paymentMessages';
+import { sendUpdate } from './workflowCalls';
 
 export interface PaymentCommandDeps {
   sql: Sql;
@@ -37,8 +29,6 @@ export interface PaymentCommandDeps {
  * Postgres answers once the update returns, since the activity that changed it has committed.
  */
 export function createPaymentCommands({ sql, temporal, taskQueue, workflowWaitMs }: PaymentCommandDeps) {
-  const withinWait = <R>(fn: () => Promise<R>) => temporal.withDeadline(Date.now() + workflowWaitMs, fn);
-
   async function create(input: PaymentInput): Promise<PaymentRow> {
     const workflowId = paymentWorkflowId(input.paymentId);
     const start = new WithStartWorkflowOperation<typeof paymentWorkflow>('paymentWorkflow', {
@@ -49,11 +39,9 @@ export function createPaymentCommands({ sql, temporal, taskQueue, workflowWaitMs
       // A finished payment is never started again: a late retry reads what the first one did.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
-    try {
-      await withinWait(() => temporal.workflow.executeUpdateWithStart(createdUpdate, { startWorkflowOperation: start }));
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw toDomainError(error);
-    }
+    await sendUpdate(temporal, workflowWaitMs, () =>
+      temporal.workflow.executeUpdateWithStart(createdUpdate, { startWorkflowOperation: start }),
+    );
     const payment = await getPayment(sql, input.paymentId);
     if (!payment) throw new DomainError(ErrorCode.CONCURRENT_MODIFICATION, `payment ${input.paymentId} was refused earlier`);
     return payment;
@@ -68,14 +56,12 @@ export function createPaymentCommands({ sql, temporal, taskQueue, workflowWaitMs
     if (!payment) throw new NotFoundError('payment', paymentId);
     if (planTransition(payment.status, action) === 'unchanged') return payment;
     const handle = temporal.workflow.getHandle(paymentWorkflowId(paymentId));
-    try {
-      await withinWait(() => {
-        if (action === 'pend') return handle.executeUpdate(pendUpdate, { args: [{ holdExpiresAt: request.holdExpiresAt ?? null }] });
-        if (action === 'post') return handle.executeUpdate(postUpdate);
-        return handle.executeUpdate(cancelUpdate, { args: [{ reason: request.reason ?? null }] });
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw toDomainError(error);
+    const sent = await sendUpdate(temporal, workflowWaitMs, () => {
+      if (action === 'pend') return handle.executeUpdate(pendUpdate, { args: [{ holdExpiresAt: request.holdExpiresAt ?? null }] });
+      if (action === 'post') return handle.executeUpdate(postUpdate);
+      return handle.executeUpdate(cancelUpdate, { args: [{ reason: request.reason ?? null }] });
+    });
+    if (sent === 'finished') {
       // The workflow finished between our read and the update (a hold expired, say): decide again.
       const latest = await getPayment(sql, paymentId);
       if (latest && planTransition(latest.status, action) === 'unchanged') return latest;
@@ -90,18 +76,3 @@ export function createPaymentCommands({ sql, temporal, taskQueue, workflowWaitMs
 }
 
 export type PaymentCommands = ReturnType<typeof createPaymentCommands>;
-
-/** A Temporal client error as the domain error it carries, or a 503 when Temporal did not answer. */
-export function toDomainError(error: unknown): unknown {
-  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-    const { type, message, details } = error.cause;
-    if (isErrorCode(type)) return new DomainError(type, message, (details?.[0] ?? {}) as ErrorMetadata);
-  }
-  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || error instanceof ServiceError) {
-    return new DomainError(
-      ErrorCode.SERVICE_UNAVAILABLE,
-      'the workflow service did not answer in time; retry with the same Idempotency-Key',
-    );
-  }
-  return error;
-}

@@ -2,6 +2,7 @@ import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import type { Context } from 'hono';
 import type { ZodError } from 'zod';
+import type { TransferPolicy } from '../config/env';
 import { ValidationError } from '../domain/errors';
 import type { Sql } from '../ledger/db';
 import type { AuthEnv } from './auth';
@@ -16,6 +17,9 @@ export interface AppDeps {
   jwtSecret: string;
   /** The longest a request waits for a workflow update. */
   workflowWaitMs: number;
+  transferPolicy: TransferPolicy;
+  /** `local` serves /internal/Notifications. */
+  profile: 'local' | 'production';
   logError: (error: unknown, context: Record<string, unknown>) => void;
 }
 

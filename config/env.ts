@@ -1,3 +1,5 @@
+import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
+
 /**
  * The process configuration, read from the environment once. A bad value stops the process at
  * start with a message that names the variable, instead of failing later on first use.
@@ -15,6 +17,17 @@ export interface Config {
   logLevel: string;
   /** The longest an API request waits for a workflow update before answering 503. */
   workflowWaitMs: number;
+  transfers: TransferPolicy;
+  otp: { ttlMs: number; maxAttempts: number };
+  /** How long the sandbox provider takes to decide a payment. */
+  sandboxDecisionMs: number;
+}
+
+/** How transfers behave; the API puts it into each transfer workflow's input. */
+export interface TransferPolicy {
+  confirmationWindowMs: number;
+  providerRetry: { submitAttempts: number; submitIntervalMs: number; decisionAttempts: number };
+  fees: FeeSchedule;
 }
 
 /** Used only by the local profile, so `npm start` and `npm run token` work with no setup. */
@@ -39,7 +52,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret,
     logLevel: env.LOG_LEVEL ?? 'info',
     workflowWaitMs: integer(env, 'WORKFLOW_WAIT_MS', 30_000),
+    transfers: {
+      confirmationWindowMs: integer(env, 'TRANSFER_CONFIRMATION_WINDOW_MS', 30 * 60_000),
+      providerRetry: {
+        submitAttempts: integer(env, 'PROVIDER_SUBMIT_ATTEMPTS', 5),
+        submitIntervalMs: integer(env, 'PROVIDER_RETRY_INTERVAL_MS', 1_000),
+        decisionAttempts: integer(env, 'PROVIDER_DECISION_ATTEMPTS', 40),
+      },
+      fees: fees(env),
+    },
+    otp: { ttlMs: integer(env, 'OTP_TTL_MS', 5 * 60_000), maxAttempts: integer(env, 'OTP_MAX_ATTEMPTS', 5) },
+    sandboxDecisionMs: integer(env, 'SANDBOX_DECISION_MS', 2_000),
   };
+}
+
+function fees(env: NodeJS.ProcessEnv): FeeSchedule {
+  const text = env.TRANSFER_FEES;
+  if (!text) return DEFAULT_FEES;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('TRANSFER_FEES must be JSON, for example {"Sepa":"0.50","Swift":"15.00"}');
+  }
+  const schedule = { ...DEFAULT_FEES, ...(parsed as Partial<FeeSchedule>) };
+  for (const [type, fee] of Object.entries(schedule)) {
+    if (typeof fee !== 'string' || !/^\d+(\.\d+)?$/.test(fee)) throw new ConfigError(`TRANSFER_FEES.${type} must be a decimal string`);
+  }
+  return schedule;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

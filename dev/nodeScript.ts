@@ -25,7 +25,8 @@ export async function startNodeScript(options: NodeScriptOptions): Promise<Child
     env: options.env,
     onLine: (line) => {
       if (line.includes(options.readyText)) markReady();
-      if (options.verbose || /"level":(50|60)|Error/.test(line)) console.log(`[${options.name}] ${line}`);
+      // Errors only: the SDK logs retried activity failures (expected, say, while a provider decides) as warnings.
+      if (options.verbose || /"level":(50|60)|\[ERROR\]/.test(line)) console.log(`[${options.name}] ${line}`);
     },
   });
   const exitedEarly = child.exited.then((code) => {

@@ -1,5 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { createLocalNotifier } from '../activities/notifier';
+import { createSandboxProvider } from '../activities/provider';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../config/log';
 import { createSql } from '../ledger/db';
@@ -25,6 +27,9 @@ async function main() {
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     sql,
+    provider: createSandboxProvider(sql, { decisionDelayMs: config.sandboxDecisionMs }),
+    notifier: createLocalNotifier(sql, (line) => log.info(line)),
+    otp: { secret: config.jwtSecret, ...config.otp },
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
   });
   log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker running');

@@ -1,7 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
+import { createLocalNotifier } from '../../activities/notifier';
 import { entryIdFor } from '../../activities/payments';
+import { createSandboxProvider } from '../../activities/provider';
 import { newId } from '../../domain/ids';
 import { balancesOf } from '../../ledger/accounts';
 import { createSql, type Sql } from '../../ledger/db';
@@ -15,7 +17,12 @@ let sql: Sql;
 let activities: ReturnType<typeof createActivities>;
 beforeAll(() => {
   sql = createSql(testEnv().databaseUrl, { max: 10 });
-  activities = createActivities({ sql });
+  activities = createActivities({
+    sql,
+    provider: createSandboxProvider(sql, { decisionDelayMs: 0 }),
+    notifier: createLocalNotifier(sql),
+    otp: { secret: 'test-secret-test-secret-test-secret', ttlMs: 60_000, maxAttempts: 5 },
+  });
 });
 afterAll(async () => {
   await expectLedgerInvariants(sql);

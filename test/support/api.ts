@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { issueToken, type Role } from '../../api/auth';
 import { LOCAL_JWT_SECRET } from '../../config/env';
+import { DEFAULT_FEES } from '../../domain/transferPricing';
 import { createSql, type Sql } from '../../ledger/db';
 import { testEnv } from './env';
 
@@ -23,7 +24,7 @@ export interface RequestOptions {
  * The real app in-process (app.request, no port) with the real Postgres and Temporal of the run.
  * Requests carry a system token unless told otherwise.
  */
-export async function createTestApi(options: { taskQueue?: string; workflowWaitMs?: number } = {}) {
+export async function createTestApi(options: { taskQueue?: string; workflowWaitMs?: number; confirmationWindowMs?: number } = {}) {
   const env = testEnv();
   const sql: Sql = createSql(env.databaseUrl, { max: 10 });
   const connection = await Connection.connect({ address: env.temporalAddress });
@@ -35,6 +36,13 @@ export async function createTestApi(options: { taskQueue?: string; workflowWaitM
     taskQueue: options.taskQueue ?? env.taskQueue,
     jwtSecret: LOCAL_JWT_SECRET,
     workflowWaitMs: options.workflowWaitMs ?? 30_000,
+    // Short windows and a small provider budget, so tests reach Stuck and expiry quickly.
+    transferPolicy: {
+      confirmationWindowMs: options.confirmationWindowMs ?? 60_000,
+      providerRetry: { submitAttempts: 3, submitIntervalMs: 100, decisionAttempts: 40 },
+      fees: DEFAULT_FEES,
+    },
+    profile: 'local',
     logError: (error) => {
       errors.push(error);
       console.error('unexpected API error', error);

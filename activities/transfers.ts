@@ -1,0 +1,361 @@
+import { DomainError, ErrorCode } from '../domain/errors';
+import { formatAmount } from '../domain/money';
+import type { TransferStatus, TransferType } from '../domain/transfer';
+import { getInternalAccount } from '../ledger/accounts';
+import type { Sql, TransactionSql } from '../ledger/db';
+import { type EntryRequest, recordEntries } from '../ledger/journal';
+import { issueCode, type OtpPolicy, verifyCode } from '../store/confirmations';
+import { addAudit, insertTransfer, updateTransfer } from '../store/transfers';
+import type { IncomingTransferInput } from '../workflows/transferMessages';
+import { withBusinessFailures } from './failures';
+import type { Notifier } from './notifier';
+import { entryIdFor } from './payments';
+import type { PaymentProvider } from './provider';
+
+export interface TransferActivityDeps {
+  sql: Sql;
+  provider: PaymentProvider;
+  notifier: Notifier;
+  otp: OtpPolicy;
+}
+
+export interface RecipientSnapshot {
+  name: string;
+  iban: string | null;
+  accountNumber: string | null;
+  bic: string | null;
+  country: string;
+}
+
+/** What an outgoing transfer workflow carries; amounts are strings of minor units. */
+export interface OutgoingTransferRecord {
+  transferId: string;
+  clientId: string;
+  accountId: string;
+  recipientId: string | null;
+  recipient: RecipientSnapshot;
+  type: Exclude<TransferType, 'Fx'>;
+  amountMinor: string;
+  feeMinor: string;
+  currency: string;
+  reference: string | null;
+  confirmationId: string;
+  /** Internal transfers: the ledger account that receives the money, and its client. */
+  recipientAccountId: string | null;
+  recipientClientId: string | null;
+}
+
+export interface AuditInput {
+  stepKey: string;
+  action: string;
+  actor: string;
+  note: string | null;
+}
+
+/** Entry keys of one outgoing transfer: the holds and what resolves them. */
+export const outgoingKeys = (workflowId: string) => ({
+  holdAmount: `${workflowId}/hold-amount`,
+  holdFee: `${workflowId}/hold-fee`,
+  settleAmount: `${workflowId}/settle-amount`,
+  settleFee: `${workflowId}/settle-fee`,
+  releaseAmount: `${workflowId}/release-amount`,
+  releaseFee: `${workflowId}/release-fee`,
+  creditRecipient: `${workflowId}/credit-recipient`,
+});
+
+async function internalAccountId(sql: Sql, currency: string, purpose: 'settlement' | 'fee_income' | 'suspense'): Promise<string> {
+  const account = await getInternalAccount(sql, currency, purpose);
+  if (!account) throw new DomainError(ErrorCode.CURRENCY_NOT_SUPPORTED, `the ledger has no ${purpose} account in ${currency}`);
+  return account.id;
+}
+
+export function createTransferActivities({ sql, provider, notifier, otp }: TransferActivityDeps) {
+  const audit = (tx: TransactionSql, transferId: string, a: AuditInput | undefined) =>
+    a ? addAudit(tx, transferId, a.stepKey, { action: a.action, actor: a.actor, note: a.note }) : Promise.resolve();
+
+  /** Holds amount and fee on the client's account and records the transfer, in one transaction. */
+  async function openOutgoingTransfer(input: { record: OutgoingTransferRecord; workflowId: string }): Promise<void> {
+    const { record } = input;
+    const keys = outgoingKeys(input.workflowId);
+    const [settlement, feeIncome] = await Promise.all([
+      internalAccountId(sql, record.currency, 'settlement'),
+      internalAccountId(sql, record.currency, 'fee_income'),
+    ]);
+    const amount = BigInt(record.amountMinor);
+    const fee = BigInt(record.feeMinor);
+    const common = { transferId: record.transferId, currency: record.currency, debitAccountId: record.accountId };
+    const holds: EntryRequest[] = [
+      { ...common, kind: 'pending', id: entryIdFor(keys.holdAmount), creditAccountId: settlement, amount, description: 'transfer' },
+    ];
+    if (fee > 0n)
+      holds.push({
+        ...common,
+        kind: 'pending',
+        id: entryIdFor(keys.holdFee),
+        creditAccountId: feeIncome,
+        amount: fee,
+        description: 'transfer fee',
+      });
+    await recordEntries(sql, holds, {
+      inTransaction: (tx) =>
+        insertTransfer(tx, {
+          id: record.transferId,
+          clientId: record.clientId,
+          direction: 'outgoing',
+          type: record.type,
+          status: 'PendingConfirmation',
+          accountId: record.accountId,
+          recipientId: record.recipientId,
+          recipient: { ...record.recipient },
+          sender: null,
+          amount,
+          currency: record.currency,
+          fee,
+          reference: record.reference,
+          providerReference: null,
+          confirmationId: record.confirmationId,
+          failureReason: null,
+          relatedTransferId: null,
+        }),
+    });
+  }
+
+  /** Sends a fresh one-time code for the transfer (a resend voids the previous code). */
+  async function sendTransferCode(input: { record: OutgoingTransferRecord }): Promise<{ expiresAt: string }> {
+    const { record } = input;
+    const { code, expiresAt } = await issueCode(sql, otp, {
+      id: record.confirmationId,
+      clientId: record.clientId,
+      transferId: record.transferId,
+      operation: 'transfer',
+    });
+    const amount = formatAmount(BigInt(record.amountMinor), record.currency);
+    await notifier.send({
+      clientId: record.clientId,
+      channel: 'sms',
+      subject: 'Confirm your transfer',
+      body: `Your code is ${code}. It confirms the transfer of ${amount} ${record.currency} to ${record.recipient.name} and expires at ${expiresAt.toISOString()}.`,
+    });
+    return { expiresAt: expiresAt.toISOString() };
+  }
+
+  async function checkTransferCode(input: { confirmationId: string; code: string }): Promise<void> {
+    await verifyCode(sql, otp, input.confirmationId, input.code);
+  }
+
+  async function setTransferStatus(input: {
+    transferId: string;
+    status: TransferStatus;
+    failureReason?: string;
+    audit?: AuditInput;
+  }): Promise<void> {
+    await sql.begin(async (tx) => {
+      await updateTransfer(tx, input.transferId, { status: input.status, failureReason: input.failureReason });
+      await audit(tx, input.transferId, input.audit);
+    });
+  }
+
+  async function submitToProvider(input: { record: OutgoingTransferRecord }): Promise<{ providerReference: string }> {
+    const { record } = input;
+    return provider.submit({
+      transferId: record.transferId,
+      amountMinor: BigInt(record.amountMinor),
+      currency: record.currency,
+      reference: record.reference,
+      recipient: { ...record.recipient },
+    });
+  }
+
+  /** The provider's decision; while it has none this fails, so Temporal polls again with backoff. */
+  async function awaitProviderDecision(input: {
+    providerReference: string;
+  }): Promise<{ accepted: true } | { accepted: false; reason: string }> {
+    const decision = await provider.decision(input.providerReference);
+    if (decision.status === 'pending') throw new Error(`the provider has not decided ${input.providerReference} yet`);
+    return decision.status === 'accepted' ? { accepted: true } : { accepted: false, reason: decision.reason };
+  }
+
+  /**
+   * Settles the holds: the amount goes to the settlement account (or, for an Internal transfer, on
+   * to the recipient's account) and the fee to fee income; the transfer is Completed.
+   */
+  async function settleOutgoing(input: {
+    record: OutgoingTransferRecord;
+    workflowId: string;
+    providerReference: string | null;
+    audit?: AuditInput;
+  }): Promise<void> {
+    const { record } = input;
+    const keys = outgoingKeys(input.workflowId);
+    const entries: EntryRequest[] = [{ kind: 'post_pending', id: entryIdFor(keys.settleAmount), pendingId: entryIdFor(keys.holdAmount) }];
+    if (BigInt(record.feeMinor) > 0n)
+      entries.push({ kind: 'post_pending', id: entryIdFor(keys.settleFee), pendingId: entryIdFor(keys.holdFee) });
+    const incomingId = record.recipientAccountId ? entryIdFor(`${input.workflowId}/incoming-record`) : null;
+    if (record.recipientAccountId) {
+      entries.push({
+        kind: 'posted',
+        id: entryIdFor(keys.creditRecipient),
+        debitAccountId: await internalAccountId(sql, record.currency, 'settlement'),
+        creditAccountId: record.recipientAccountId,
+        amount: BigInt(record.amountMinor),
+        currency: record.currency,
+        transferId: incomingId,
+        description: `internal transfer from ${record.accountId}`,
+      });
+    }
+    await recordEntries(sql, entries, {
+      inTransaction: async (tx) => {
+        await updateTransfer(tx, record.transferId, { status: 'Completed', providerReference: input.providerReference });
+        await audit(tx, record.transferId, input.audit);
+        if (incomingId && record.recipientAccountId) {
+          // The recipient's client sees the money arrive as an incoming transfer of its own.
+          await insertTransfer(tx, {
+            id: incomingId,
+            clientId: record.recipientClientId,
+            direction: 'incoming',
+            type: 'Internal',
+            status: 'Completed',
+            accountId: record.recipientAccountId,
+            recipientId: null,
+            recipient: null,
+            sender: { clientId: record.clientId, accountId: record.accountId },
+            amount: BigInt(record.amountMinor),
+            currency: record.currency,
+            fee: 0n,
+            reference: record.reference,
+            providerReference: null,
+            confirmationId: null,
+            failureReason: null,
+            relatedTransferId: record.transferId,
+          });
+          await tx`UPDATE transfers SET related_transfer_id = ${incomingId} WHERE id = ${record.transferId}`;
+        }
+      },
+    });
+  }
+
+  /** Voids the holds (the payback): the transfer ends Failed or Cancelled. */
+  async function releaseOutgoing(input: {
+    record: OutgoingTransferRecord;
+    workflowId: string;
+    status: 'Failed' | 'Cancelled';
+    reason: string | null;
+  }): Promise<void> {
+    const { record } = input;
+    const keys = outgoingKeys(input.workflowId);
+    const entries: EntryRequest[] = [{ kind: 'void_pending', id: entryIdFor(keys.releaseAmount), pendingId: entryIdFor(keys.holdAmount) }];
+    if (BigInt(record.feeMinor) > 0n)
+      entries.push({ kind: 'void_pending', id: entryIdFor(keys.releaseFee), pendingId: entryIdFor(keys.holdFee) });
+    await recordEntries(sql, entries, {
+      inTransaction: (tx) => updateTransfer(tx, record.transferId, { status: input.status, failureReason: input.reason }),
+    });
+  }
+
+  /**
+   * Books money the provider reports: from settlement to the receiver's account (Completed), or
+   * to suspense when no active account of that currency matches (Unrecognized).
+   */
+  async function receiveIncoming(input: {
+    transfer: IncomingTransferInput;
+    entryKey: string;
+  }): Promise<{ status: 'Completed' | 'Unrecognized' }> {
+    const t = input.transfer;
+    const [receiver] = await sql<[{ id: string; clientId: string }?]>`
+      SELECT id, client_id FROM accounts
+      WHERE kind = 'client' AND status = 'active' AND currency = ${t.currency}
+        AND (account_number = ${t.receiverAccountNumber ?? ''} OR iban = ${t.receiverIban ?? ''})
+      LIMIT 1`;
+    const settlement = await internalAccountId(sql, t.currency, 'settlement');
+    const creditAccountId = receiver?.id ?? (await internalAccountId(sql, t.currency, 'suspense'));
+    const status = receiver ? 'Completed' : 'Unrecognized';
+    await recordEntries(
+      sql,
+      [
+        {
+          kind: 'posted',
+          id: entryIdFor(input.entryKey),
+          debitAccountId: settlement,
+          creditAccountId,
+          amount: BigInt(t.amountMinor),
+          currency: t.currency,
+          transferId: t.transferId,
+          description: `incoming ${t.providerReference}`,
+        },
+      ],
+      {
+        inTransaction: (tx) =>
+          insertTransfer(tx, {
+            id: t.transferId,
+            clientId: receiver?.clientId ?? null,
+            direction: 'incoming',
+            type: t.currency === 'EUR' ? 'Sepa' : 'Swift',
+            status,
+            accountId: receiver?.id ?? null,
+            recipientId: null,
+            recipient: { accountNumber: t.receiverAccountNumber, iban: t.receiverIban },
+            sender: { name: t.senderName, iban: t.senderIban },
+            amount: BigInt(t.amountMinor),
+            currency: t.currency,
+            fee: 0n,
+            reference: t.reference,
+            providerReference: t.providerReference,
+            confirmationId: null,
+            failureReason: null,
+            relatedTransferId: null,
+          }),
+      },
+    );
+    // A repeat finds the first booking: the status stored then is the answer.
+    const [stored] = await sql<[{ status: 'Completed' | 'Unrecognized' }]>`SELECT status FROM transfers WHERE id = ${t.transferId}`;
+    return { status: stored.status };
+  }
+
+  /** Ops assigns an Unrecognized incoming transfer: the money moves from suspense to the account. */
+  async function assignIncoming(input: {
+    transferId: string;
+    accountId: string;
+    amountMinor: string;
+    currency: string;
+    entryKey: string;
+    audit: AuditInput;
+  }): Promise<void> {
+    const [account] = await sql<
+      [{ clientId: string | null }?]
+    >`SELECT client_id FROM accounts WHERE id = ${input.accountId} AND kind = 'client'`;
+    if (!account) throw new DomainError(ErrorCode.NOT_FOUND, `client account ${input.accountId} not found`, { field: 'accountId' });
+    await recordEntries(
+      sql,
+      [
+        {
+          kind: 'posted',
+          id: entryIdFor(input.entryKey),
+          debitAccountId: await internalAccountId(sql, input.currency, 'suspense'),
+          creditAccountId: input.accountId,
+          amount: BigInt(input.amountMinor),
+          currency: input.currency,
+          transferId: input.transferId,
+          description: 'assigned from suspense',
+        },
+      ],
+      {
+        inTransaction: async (tx) => {
+          await updateTransfer(tx, input.transferId, { status: 'Completed', clientId: account.clientId, accountId: input.accountId });
+          await audit(tx, input.transferId, input.audit);
+        },
+      },
+    );
+  }
+
+  return {
+    receiveIncoming: withBusinessFailures(receiveIncoming),
+    assignIncoming: withBusinessFailures(assignIncoming),
+    openOutgoingTransfer: withBusinessFailures(openOutgoingTransfer),
+    sendTransferCode: withBusinessFailures(sendTransferCode),
+    checkTransferCode: withBusinessFailures(checkTransferCode),
+    setTransferStatus: withBusinessFailures(setTransferStatus),
+    submitToProvider: withBusinessFailures(submitToProvider),
+    awaitProviderDecision: withBusinessFailures(awaitProviderDecision),
+    settleOutgoing: withBusinessFailures(settleOutgoing),
+    releaseOutgoing: withBusinessFailures(releaseOutgoing),
+  };
+}

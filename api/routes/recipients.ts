@@ -1,0 +1,156 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import countries from 'i18n-iso-countries';
+import { NotFoundError } from '../../domain/errors';
+import { newId } from '../../domain/ids';
+import { toPage, toPageRequest } from '../../domain/paging';
+import { getRecipient, insertRecipient, listRecipients, type RecipientRow, setRecipientHidden } from '../../store/recipients';
+import { success } from '../envelope';
+import { normalizeBic, normalizeIban } from '../recipientRules';
+import { type AppDeps, jsonBody, newRouter, responses, security } from '../router';
+import { Currency, PageQuery, pageOf, Timestamp, Uuid } from '../schemas';
+
+export const RecipientSchema = z
+  .object({
+    id: Uuid,
+    name: z.string(),
+    iban: z.string().nullable(),
+    accountNumber: z.string().nullable(),
+    bic: z.string().nullable(),
+    country: z.string(),
+    currency: z.string(),
+    type: z.enum(['individual', 'business']),
+    hidden: z.boolean(),
+    createdAt: Timestamp,
+  })
+  .openapi('Recipient');
+
+export const Country = z
+  .string()
+  .refine((code) => /^[A-Z]{2}$/.test(code) && countries.isValid(code), 'must be an upper-case ISO 3166 alpha-2 code')
+  .openapi({ example: 'DE' });
+
+/** A recipient as given inline or stored: IBAN or ledger account number, with BIC for an IBAN abroad. */
+export const RecipientInput = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    iban: z.string().max(42).optional(),
+    accountNumber: z
+      .string()
+      .regex(/^\d{6,34}$/, 'digits only')
+      .optional(),
+    bic: z.string().max(11).optional(),
+    country: Country,
+    currency: Currency,
+    type: z.enum(['individual', 'business']).default('individual'),
+  })
+  .refine((r) => r.iban !== undefined || r.accountNumber !== undefined, { message: 'iban or accountNumber is required', path: ['iban'] })
+  .openapi('RecipientInput');
+
+export const recipientView = (r: RecipientRow) => ({
+  id: r.id,
+  name: r.name,
+  iban: r.iban,
+  accountNumber: r.accountNumber,
+  bic: r.bic,
+  country: r.country,
+  currency: r.currency,
+  type: r.type,
+  hidden: r.hidden,
+  createdAt: r.createdAt.toISOString(),
+});
+
+/** Checks and normalises IBAN and BIC with ibantools (checksum, country, length). */
+export function normalizeRecipient(input: z.infer<typeof RecipientInput>, fieldPrefix = '') {
+  return {
+    name: input.name,
+    iban: input.iban === undefined ? null : normalizeIban(input.iban, `${fieldPrefix}iban`),
+    accountNumber: input.accountNumber ?? null,
+    bic: input.bic === undefined ? null : normalizeBic(input.bic, `${fieldPrefix}bic`),
+    country: input.country,
+    currency: input.currency,
+    type: input.type,
+  };
+}
+
+export function recipientRoutes(deps: AppDeps) {
+  const router = newRouter();
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/Recipients',
+      tags: ['Recipients'],
+      summary: "Add a recipient to the caller's address book",
+      security,
+      request: jsonBody(RecipientInput),
+      responses: responses(201, RecipientSchema, 'The new recipient'),
+    }),
+    async (c) => {
+      const recipient = await insertRecipient(deps.sql, {
+        id: newId(),
+        clientId: c.get('caller').sub,
+        ...normalizeRecipient(c.req.valid('json')),
+      });
+      return c.json(success(recipientView(recipient)), 201);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/Recipients',
+      tags: ['Recipients'],
+      summary: "The caller's recipients, newest first",
+      security,
+      request: {
+        query: z.object({ currency: Currency.optional(), hidden: z.enum(['true', 'false']).optional(), ...PageQuery }),
+      },
+      responses: responses(200, pageOf(RecipientSchema), 'A page of recipients'),
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const page = toPageRequest(q.limit, q.cursor);
+      const hidden = q.hidden === undefined ? undefined : q.hidden === 'true';
+      const rows = await listRecipients(deps.sql, c.get('caller').sub, { currency: q.currency, hidden }, page);
+      return c.json(success(toPage(rows, page.limit, recipientView)), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/Recipients/{recipientId}',
+      tags: ['Recipients'],
+      summary: 'One recipient',
+      security,
+      request: { params: z.object({ recipientId: Uuid }) },
+      responses: responses(200, RecipientSchema, 'The recipient', [404]),
+    }),
+    async (c) => {
+      const { recipientId } = c.req.valid('param');
+      const recipient = await getRecipient(deps.sql, c.get('caller').sub, recipientId);
+      if (!recipient) throw new NotFoundError('recipient', recipientId);
+      return c.json(success(recipientView(recipient)), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'put',
+      path: '/Recipients/{recipientId}/visibility',
+      tags: ['Recipients'],
+      summary: 'Hide or show a recipient',
+      security,
+      request: { params: z.object({ recipientId: Uuid }), ...jsonBody(z.object({ hidden: z.boolean() })) },
+      responses: responses(200, RecipientSchema, 'The recipient', [404]),
+    }),
+    async (c) => {
+      const { recipientId } = c.req.valid('param');
+      const recipient = await setRecipientHidden(deps.sql, c.get('caller').sub, recipientId, c.req.valid('json').hidden);
+      if (!recipient) throw new NotFoundError('recipient', recipientId);
+      return c.json(success(recipientView(recipient)), 200);
+    },
+  );
+
+  return router;
+}

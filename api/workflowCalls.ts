@@ -1,0 +1,42 @@
+import {
+  type Client,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { DomainError, ErrorCode, type ErrorMetadata, isErrorCode } from '../domain/errors';
+
+/** A Temporal client error as the domain error it carries, or a 503 when Temporal did not answer. */
+export function toDomainError(error: unknown): unknown {
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    const { type, message, details } = error.cause;
+    if (isErrorCode(type)) return new DomainError(type, message, (details?.[0] ?? {}) as ErrorMetadata);
+  }
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || error instanceof ServiceError) {
+    return new DomainError(
+      ErrorCode.SERVICE_UNAVAILABLE,
+      'the workflow service did not answer in time; retry with the same Idempotency-Key',
+    );
+  }
+  return error;
+}
+
+/** Runs a Temporal call with the request's deadline. */
+export const withinWait = <R>(temporal: Client, waitMs: number, fn: () => Promise<R>) => temporal.withDeadline(Date.now() + waitMs, fn);
+
+/**
+ * Sends an update; a workflow that finished meanwhile (or a start that found a finished one) is
+ * reported as `finished`, so the caller can answer from the read model.
+ */
+export async function sendUpdate(temporal: Client, waitMs: number, fn: () => Promise<unknown>): Promise<'done' | 'finished'> {
+  try {
+    await withinWait(temporal, waitMs, fn);
+    return 'done';
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError || error instanceof WorkflowExecutionAlreadyStartedError) return 'finished';
+    throw toDomainError(error);
+  }
+}

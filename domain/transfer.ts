@@ -1,0 +1,36 @@
+import { DomainError, ErrorCode } from './errors';
+
+export const OutgoingStatus = ['PendingConfirmation', 'Confirmed', 'Processing', 'Stuck', 'Completed', 'Failed', 'Cancelled'] as const;
+export type OutgoingStatus = (typeof OutgoingStatus)[number];
+export const IncomingStatus = ['Received', 'Completed', 'Unrecognized', 'Returned'] as const;
+export type IncomingStatus = (typeof IncomingStatus)[number];
+export type TransferStatus = OutgoingStatus | IncomingStatus;
+export const TransferType = ['Internal', 'Sepa', 'Swift', 'Fx'] as const;
+export type TransferType = (typeof TransferType)[number];
+export type TransferDirection = 'outgoing' | 'incoming' | 'fx';
+
+export type TransferAction = 'confirm' | 'cancel' | 'resend' | 'continue' | 'execute' | 'assign';
+
+const ALLOWED_FROM: Record<TransferAction, readonly TransferStatus[]> = {
+  confirm: ['PendingConfirmation'],
+  cancel: ['PendingConfirmation', 'Confirmed'],
+  resend: ['PendingConfirmation'],
+  continue: ['Stuck'],
+  execute: ['Stuck', 'Processing'],
+  assign: ['Unrecognized'],
+};
+
+/** What a repeated action finds when it already happened: 200 with the transfer unchanged. */
+const DONE_AT: Partial<Record<TransferAction, readonly TransferStatus[]>> = {
+  confirm: ['Confirmed', 'Processing', 'Stuck', 'Completed', 'Failed'],
+  cancel: ['Cancelled'],
+};
+
+/** The transfer state machine for the workflow validators and the API, like planTransition for payments. */
+export function planTransferAction(from: TransferStatus, action: TransferAction): 'apply' | 'unchanged' {
+  if (ALLOWED_FROM[action].includes(from)) return 'apply';
+  if (DONE_AT[action]?.includes(from)) return 'unchanged';
+  throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `cannot ${action} a transfer that is ${from}`, { from, action });
+}
+
+export const isFinalTransferStatus = (s: TransferStatus) => ['Completed', 'Failed', 'Cancelled', 'Returned'].includes(s);

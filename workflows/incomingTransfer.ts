@@ -1,0 +1,82 @@
+import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { type IncomingStatus, planTransferAction } from '../domain/transfer';
+import { asBusinessFailure, businessCause } from './failures';
+import { AccountIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
+import {
+  assignTransferUpdate,
+  type IncomingTransferInput,
+  type OpsRequest,
+  type TransferState,
+  transferCreatedUpdate,
+  transferStateQuery,
+} from './transferMessages';
+
+const activities = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/**
+ * Money the provider reports (`transfer-<id derived from its reference>`, so a repeated report
+ * finds the same workflow): credited to the matching account, or held in suspense until ops
+ * assigns it.
+ */
+export async function incomingTransferWorkflow(input: IncomingTransferInput): Promise<TransferState> {
+  const workflowId = workflowInfo().workflowId;
+  let status: IncomingStatus | undefined;
+  let busy = false;
+
+  const setStatus = (next: IncomingStatus) => {
+    status = next;
+    upsertSearchAttributes([{ key: TransferStatusKey, value: next }]);
+  };
+
+  setHandler(transferCreatedUpdate, async () => {
+    await condition(() => status !== undefined);
+    return { status: status as IncomingStatus };
+  });
+  setHandler(transferStateQuery, () => (status === undefined ? null : { status }));
+  setHandler(
+    assignTransferUpdate,
+    async (request: OpsRequest & { accountId: string }) => {
+      await condition(() => !busy);
+      busy = true;
+      try {
+        if (planTransferAction(status as IncomingStatus, 'assign') === 'apply') {
+          await activities.assignIncoming({
+            transferId: input.transferId,
+            accountId: request.accountId,
+            amountMinor: input.amountMinor,
+            currency: input.currency,
+            entryKey: `${workflowId}/assign`,
+            audit: { stepKey: `${workflowId}/assign`, action: 'assign', actor: request.actor, note: request.note },
+          });
+          upsertSearchAttributes([{ key: AccountIdKey, value: [request.accountId] }]);
+          setStatus('Completed');
+        }
+        return { status: status as IncomingStatus };
+      } catch (error) {
+        throw businessCause(error) ?? asBusinessFailure(error);
+      } finally {
+        busy = false;
+      }
+    },
+    {
+      validator: (_request: OpsRequest & { accountId: string }) => {
+        try {
+          planTransferAction(status ?? 'Received', 'assign');
+        } catch (error) {
+          throw asBusinessFailure(error);
+        }
+      },
+    },
+  );
+
+  upsertSearchAttributes([{ key: TransferTypeKey, value: input.currency === 'EUR' ? 'Sepa' : 'Swift' }]);
+  const booked = await activities.receiveIncoming({ transfer: input, entryKey: `${workflowId}/book` });
+  setStatus(booked.status);
+  await condition(() => status === 'Completed');
+  await condition(allHandlersFinished);
+  return { status: 'Completed' };
+}

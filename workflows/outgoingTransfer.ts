@@ -1,0 +1,240 @@
+import {
+  ActivityFailure,
+  type ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
+import { asBusinessFailure, businessCause } from './failures';
+import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
+import {
+  cancelTransferUpdate,
+  confirmTransferUpdate,
+  continueTransferUpdate,
+  executeTransferUpdate,
+  type OutgoingTransferInput,
+  resendCodeUpdate,
+  type TransferState,
+  transferCreatedUpdate,
+  transferStateQuery,
+} from './transferMessages';
+
+const interactive = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
+});
+
+// Money that must move once the transfer is decided: retry until it does.
+const background = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export type TransferOutcome = TransferState | { status: 'Rejected'; code: string };
+
+/**
+ * One outgoing transfer (`transfer-<uuid>`): amount + fee held and a code sent
+ * (PendingConfirmation); confirmed by the code; then settled inside the ledger (Internal) or sent
+ * to the provider (Processing) until it is Completed or Failed. When the provider's retry budget
+ * runs out the transfer is Stuck until ops continue or execute it.
+ */
+export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Promise<TransferOutcome> {
+  const { record, providerRetry } = input;
+  const workflowId = workflowInfo().workflowId;
+  let status: OutgoingStatus | undefined;
+  let refusal: ApplicationFailure | undefined;
+  let busy = false;
+  let continueRequested = false;
+  let providerReference: string | null = null;
+
+  const provider = proxyActivities<Activities>({
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: providerRetry.submitIntervalMs, backoffCoefficient: 2, maximumAttempts: providerRetry.submitAttempts },
+  });
+  const decision = proxyActivities<Activities>({
+    startToCloseTimeout: '10 seconds',
+    retry: {
+      initialInterval: '200 milliseconds',
+      backoffCoefficient: 1.5,
+      maximumInterval: '2 seconds',
+      maximumAttempts: providerRetry.decisionAttempts,
+    },
+  });
+
+  const state = (): TransferState => ({ status: status as OutgoingStatus });
+  const setStatus = (next: OutgoingStatus) => {
+    status = next;
+    upsertSearchAttributes([{ key: TransferStatusKey, value: next }]);
+  };
+  const saveStatus = async (next: OutgoingStatus, audit?: { action: string; actor: string; note: string | null }) => {
+    await background.setTransferStatus({
+      transferId: record.transferId,
+      status: next,
+      ...(audit ? { audit: { ...audit, stepKey: `${workflowId}/${audit.action}/${workflowInfo().historyLength}` } } : {}),
+    });
+    setStatus(next);
+  };
+
+  async function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    await condition(() => !busy);
+    busy = true;
+    try {
+      return await fn();
+    } catch (error) {
+      throw businessCause(error) ?? asBusinessFailure(error);
+    } finally {
+      busy = false;
+    }
+  }
+
+  /** Runs an action's effect if the state machine allows it now (re-checked once it has the turn). */
+  const transition = (action: TransferAction, apply: () => Promise<void>) =>
+    exclusive(async () => {
+      if (planTransferAction(status as OutgoingStatus, action) === 'apply') await apply();
+      return state();
+    });
+
+  const validate =
+    (action: TransferAction) =>
+    (..._args: unknown[]) => {
+      if (status === undefined) throw asBusinessFailure(new Error('transfer is not created yet'));
+      try {
+        planTransferAction(status, action);
+      } catch (error) {
+        throw asBusinessFailure(error);
+      }
+    };
+
+  const release = async (next: 'Failed' | 'Cancelled', reason: string | null) => {
+    await background.releaseOutgoing({ record, workflowId, status: next, reason });
+    setStatus(next);
+  };
+
+  setHandler(transferCreatedUpdate, async () => {
+    await condition(() => status !== undefined || refusal !== undefined);
+    if (refusal) throw refusal;
+    return state();
+  });
+
+  setHandler(
+    confirmTransferUpdate,
+    ({ code }) =>
+      transition('confirm', async () => {
+        await interactive.checkTransferCode({ confirmationId: record.confirmationId, code });
+        await saveStatus('Confirmed');
+      }),
+    { validator: validate('confirm') },
+  );
+
+  setHandler(cancelTransferUpdate, () => transition('cancel', () => release('Cancelled', 'cancelled by the client')), {
+    validator: validate('cancel'),
+  });
+
+  setHandler(
+    resendCodeUpdate,
+    () =>
+      exclusive(async () => {
+        planTransferAction(status as OutgoingStatus, 'resend');
+        return interactive.sendTransferCode({ record });
+      }),
+    { validator: validate('resend') },
+  );
+
+  setHandler(
+    continueTransferUpdate,
+    (request) =>
+      transition('continue', async () => {
+        await saveStatus('Processing', { action: 'continue', actor: request.actor, note: request.note });
+        continueRequested = true;
+      }),
+    { validator: validate('continue') },
+  );
+
+  setHandler(
+    executeTransferUpdate,
+    (request) =>
+      transition('execute', async () => {
+        providerReference = request.providerReference;
+        await interactive.settleOutgoing({
+          record,
+          workflowId,
+          providerReference,
+          audit: { stepKey: `${workflowId}/execute`, action: 'execute', actor: request.actor, note: request.note },
+        });
+        setStatus('Completed');
+      }),
+    { validator: validate('execute') },
+  );
+
+  setHandler(transferStateQuery, () => (status === undefined ? null : state()));
+
+  upsertSearchAttributes([
+    { key: TransferTypeKey, value: record.type },
+    { key: ClientIdKey, value: record.clientId },
+    { key: AccountIdKey, value: [record.accountId] },
+  ]);
+
+  try {
+    await interactive.openOutgoingTransfer({ record, workflowId });
+  } catch (error) {
+    const cause = businessCause(error);
+    if (!cause) throw error;
+    refusal = cause;
+    upsertSearchAttributes([{ key: TransferStatusKey, value: 'Rejected' }]);
+    await condition(allHandlersFinished);
+    return { status: 'Rejected', code: cause.type ?? 'UNKNOWN' };
+  }
+  await background.sendTransferCode({ record });
+  setStatus('PendingConfirmation');
+
+  const answered = await condition(() => status !== 'PendingConfirmation', input.confirmationWindowMs);
+  if (!answered) {
+    await exclusive(async () => {
+      if (status === 'PendingConfirmation') await release('Cancelled', 'not confirmed in time');
+    });
+  }
+
+  const proceed = await exclusive(async () => {
+    if (status !== 'Confirmed') return false;
+    await saveStatus('Processing');
+    return true;
+  });
+  if (proceed) await process();
+
+  await condition(allHandlersFinished);
+  return state();
+
+  /** Settles inside the ledger, or through the provider until it decides or ops step in. */
+  async function process(): Promise<void> {
+    if (record.type === 'Internal') {
+      await background.settleOutgoing({ record, workflowId, providerReference: null });
+      setStatus('Completed');
+      return;
+    }
+    while (status === 'Processing') {
+      try {
+        providerReference ??= (await provider.submitToProvider({ record })).providerReference;
+        const outcome = await decision.awaitProviderDecision({ providerReference });
+        if (status !== 'Processing') return;
+        if (outcome.accepted) {
+          await background.settleOutgoing({ record, workflowId, providerReference });
+          setStatus('Completed');
+        } else {
+          await release('Failed', outcome.reason);
+        }
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        // The retry budget ran out: wait for ops (continue retries, execute settles by hand).
+        continueRequested = false;
+        await exclusive(() => saveStatus('Stuck'));
+        await condition(() => continueRequested || status !== 'Stuck');
+      }
+    }
+  }
+}
