@@ -9,6 +9,8 @@ export interface WorkerProcessOptions {
   temporalAddress: string;
   taskQueue: string;
   workflowBundlePath: string;
+  /** Extra environment, for example a slower sandbox provider. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The real worker (worker/main.ts) as its own OS process; resolves once it polls its queue. */
@@ -29,6 +31,7 @@ export function startWorkerProcess(options: WorkerProcessOptions): Promise<Child
       // The sandbox provider decides quickly in tests; OTP codes live long enough for slow runs.
       SANDBOX_DECISION_MS: '200',
       OTP_TTL_MS: process.env.OTP_TTL_MS ?? '60000',
+      ...options.env,
     },
   });
 }
