@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import { BUSINESS_RULE_CODES, DomainError, ErrorCode, type ErrorMetadata } from '../domain/errors';
+import { isDatabaseUnavailable } from '../ledger/db';
 import { envelopeError, failure } from './envelope';
 
 /** HTTP status of each non-422 code; every business-rule code is 422. */
@@ -50,6 +51,9 @@ export function handleError(error: unknown, c: Context, logUnexpected: ErrorLogg
     if (error.status === 413) return errorJson(c, ErrorCode.PAYLOAD_TOO_LARGE, 'request body is too large');
     if (error.status === 401) return errorJson(c, ErrorCode.UNAUTHENTICATED, error.message || 'unauthenticated');
     if (error.status < 500) return errorJson(c, ErrorCode.VALIDATION_ERROR, error.message || 'malformed request', { field: 'body' });
+  }
+  if (isDatabaseUnavailable(error)) {
+    return errorJson(c, ErrorCode.SERVICE_UNAVAILABLE, 'the database is not available; retry with the same Idempotency-Key');
   }
   logUnexpected(error, { method: c.req.method, path: c.req.path });
   return errorJson(c, ErrorCode.INTERNAL_ERROR, 'an unexpected error occurred');

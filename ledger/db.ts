@@ -49,3 +49,23 @@ export function pgConstraint(error: unknown): string | undefined {
 export function whereAll(sql: Queryable, conditions: (postgres.PendingQuery<postgres.Row[]> | null)[]) {
   return conditions.filter((c) => c !== null).reduce((acc, c) => sql`${acc} AND ${c}`, sql`TRUE`);
 }
+
+/** postgres.js codes for a connection that failed or went away. */
+const CONNECTION_ERRORS = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+]);
+
+/**
+ * True when the database is unreachable or restarting (connection errors, SQLSTATE classes 08
+ * and 57): the request may succeed if retried, so the API answers 503, not 500.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return CONNECTION_ERRORS.has(code) || code.startsWith('08') || code.startsWith('57');
+}

@@ -1,0 +1,214 @@
+import { issueToken } from '../../api/auth';
+import { LOCAL_JWT_SECRET } from '../../config/env';
+import { derivedId } from '../../domain/ids';
+import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
+import { type FaultKind, startCluster } from './cluster';
+import { createClient, type RequestRecord } from './workload';
+
+/**
+ * `npm run test:faults`: Jepsen's bank test, scaled to one machine. Concurrent clients drive
+ * payments and incoming transfers through the real API while the worker and the API are killed
+ * (SIGKILL), and Temporal and PostgreSQL (immediate shutdown) restarted, one fault at a time.
+ * Then a checker compares the ledger with every answer the clients saw.
+ */
+const MIN_OPERATIONS = Number(process.env.FAULT_OPERATIONS ?? 2_000);
+const ROUNDS = Number(process.env.FAULT_ROUNDS ?? 3);
+const CLIENTS = 8;
+const FAULT_KINDS: FaultKind[] = ['kill-worker', 'kill-api', 'restart-temporal', 'restart-postgres'];
+const SUB = 'fault-suite';
+
+async function main() {
+  const started = Date.now();
+  const log = (line: string) => console.log(`[faults +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
+  const cluster = await startCluster(log);
+  const bearer = await issueToken(LOCAL_JWT_SECRET, { role: 'system', sub: SUB });
+  const history: RequestRecord[] = [];
+  const send = createClient(cluster.apiUrl, bearer, history);
+  const violations: string[] = [];
+  const faults: Record<string, number> = {};
+
+  try {
+    // Setup, before any fault: accounts with money.
+    const accounts: string[] = [];
+    const numbers: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const client = await send('setup', 'POST', '/internal/Clients', {
+        type: 'individual',
+        firstName: 'F',
+        lastName: `${i}`,
+        email: `f${i}@example.com`,
+        country: 'DE',
+      });
+      const account = await send('setup', 'POST', '/v2/internal/Accounts', {
+        clientId: client?.body.value.id,
+        currency: 'EUR',
+        purpose: 'current',
+        name: 'a',
+      });
+      accounts.push(account?.body.value.id);
+      numbers.push(account?.body.value.accountNumber);
+    }
+    const settlement = (
+      await send('setup', 'POST', '/v2/ledger/internal/Accounts/search', { kind: 'internal', currency: 'EUR', purpose: 'settlement' })
+    )?.body.value.items[0].id;
+    for (const id of accounts)
+      await send('setup', 'POST', '/internal/Payments', {
+        debitAccountId: settlement,
+        creditAccountId: id,
+        amount: '500.00',
+        currency: 'EUR',
+      });
+    log(`setup done: ${accounts.length} funded accounts`);
+
+    const pick = () => accounts[Math.floor(Math.random() * accounts.length)] as string;
+    const pair = () => {
+      const debitAccountId = pick();
+      let creditAccountId = pick();
+      while (creditAccountId === debitAccountId) creditAccountId = pick();
+      return { debitAccountId, creditAccountId, currency: 'EUR', amount: (1 + Math.random() * 120).toFixed(2) };
+    };
+    const operations = () => history.filter((r) => r.op !== 'setup').length;
+
+    let faultsDone = false;
+    const workload = Array.from({ length: CLIENTS }, async () => {
+      while (operations() < MIN_OPERATIONS || !faultsDone) {
+        const dice = Math.random();
+        if (dice < 0.4) {
+          await send('immediate', 'POST', '/internal/Payments', pair());
+        } else if (dice < 0.85) {
+          const draft = await send('draft', 'POST', '/internal/Payments/draft', pair());
+          const id = draft?.status === 201 ? draft.body.value.id : undefined;
+          if (!id) continue;
+          const pend = Math.random() < 0.8 ? await send('pend', 'POST', `/internal/Payments/${id}/pend`) : undefined;
+          const finish = pend?.status === 200 && Math.random() < 0.7 ? 'post' : 'cancel';
+          await send(finish, 'POST', `/internal/Payments/${id}/${finish}`);
+        } else {
+          const providerReference = `PR-${Math.random().toString(36).slice(2)}`;
+          const known = Math.random() < 0.8;
+          await send('incoming', 'POST', '/internal/IncomingRequests', {
+            providerReference,
+            amount: (1 + Math.random() * 50).toFixed(2),
+            currency: 'EUR',
+            senderName: 'ACME',
+            ...(known
+              ? { receiverAccountNumber: numbers[Math.floor(Math.random() * numbers.length)] }
+              : { receiverIban: 'DE02120300000000202051' }),
+          });
+        }
+      }
+    });
+
+    const injector = (async () => {
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const kind of FAULT_KINDS) {
+          await new Promise((r) => setTimeout(r, 6_000));
+          log(`round ${round}: ${kind} (after ${operations()} operations)`);
+          await cluster.inject(kind);
+          faults[kind] = (faults[kind] ?? 0) + 1;
+        }
+      }
+      faultsDone = true;
+    })();
+    await Promise.all([injector, ...workload]);
+    log(`workload done: ${operations()} operations`);
+
+    await settle(cluster.sql, log);
+    await check(cluster.sql, history, violations);
+    const report = await checkInvariants(cluster.sql);
+    if (!report.ok) violations.push(`ledger invariants: ${formatInvariantReport(report)}`);
+  } finally {
+    await cluster.stop().catch(() => {});
+  }
+
+  const ops = history.filter((r) => r.op !== 'setup');
+  const lost = ops.filter((r) => r.attempts.some((a) => a.status === 'lost' || (typeof a.status === 'number' && a.status >= 500))).length;
+  console.log(
+    [
+      '',
+      'Fault suite summary',
+      `  operations         ${ops.length} (${summarizeOps(ops)})`,
+      `  requests retried   ${lost} (an answer was lost or was 5xx, retried with the same Idempotency-Key)`,
+      `  faults injected    ${Object.entries(faults)
+        .map(([k, n]) => `${k} x${n}`)
+        .join(', ')}`,
+      `  violations         ${violations.length}`,
+      ...violations.slice(0, 30).map((v) => `    - ${v}`),
+    ].join('\n'),
+  );
+  const ok = violations.length === 0 && ops.length >= MIN_OPERATIONS;
+  console.log(`${ok ? 1 : 0} passed, ${ok ? 0 : 1} failed`);
+  process.exit(ok ? 0 : 1);
+}
+
+function summarizeOps(ops: RequestRecord[]) {
+  const counts: Record<string, number> = {};
+  for (const r of ops)
+    counts[`${r.op} ${r.final?.status ?? 'unanswered'}`] = (counts[`${r.op} ${r.final?.status ?? 'unanswered'}`] ?? 0) + 1;
+  return Object.entries(counts)
+    .sort()
+    .map(([k, n]) => `${k}: ${n}`)
+    .join(', ');
+}
+
+/** Waits until no payment changes status for a few seconds (hold timers aside, flows have ended). */
+async function settle(sql: import('../../ledger/db').Sql, log: (line: string) => void) {
+  let last = '';
+  for (let i = 0; i < 60; i++) {
+    const rows = await sql<{ status: string; n: bigint }[]>`SELECT status, count(*) AS n FROM payments GROUP BY status ORDER BY status`;
+    const now = rows.map((r) => `${r.status}=${r.n}`).join(' ');
+    if (now === last) return;
+    last = now;
+    log(`waiting for workflows to settle: ${now}`);
+    await new Promise((r) => setTimeout(r, 3_000));
+  }
+}
+
+/** Every answer a client saw must agree with the ledger. */
+async function check(sql: import('../../ledger/db').Sql, history: RequestRecord[], violations: string[]) {
+  for (const r of history) {
+    // Every idempotent retry returned the original answer.
+    const answers = r.attempts.filter((a) => typeof a.status === 'number' && a.status < 500 && a.status !== 409);
+    const first = answers[0];
+    for (const a of answers.slice(1)) {
+      if (a.status !== first?.status || JSON.stringify(a.body) !== JSON.stringify(first?.body)) {
+        violations.push(`${r.op} ${r.path} key ${r.key}: a retry answered ${a.status}, the first answer was ${first?.status}`);
+      }
+    }
+    if (!r.final) continue;
+    if (r.op === 'immediate') {
+      const paymentId = r.final.status === 201 ? r.final.body.value.id : derivedId('payment', 'system', SUB, r.key);
+      const [payment] = await sql<{ status: string }[]>`SELECT status FROM payments WHERE id = ${paymentId}`;
+      const entries = await sql<{ kind: string }[]>`SELECT kind FROM journal_entries WHERE payment_id = ${paymentId}`;
+      if (r.final.status === 201 && (payment?.status !== 'Posted' || entries.length !== 1)) {
+        violations.push(`immediate ${paymentId}: answered 201 Posted, ledger has ${payment?.status} with ${entries.length} entries`);
+      }
+      if (r.final.status === 422 && (payment || entries.length > 0))
+        violations.push(`immediate ${paymentId}: answered 422 but left a trace`);
+    }
+    if ((r.op === 'post' || r.op === 'cancel') && r.final.status === 200) {
+      const paymentId = r.path.split('/')[3] as string;
+      const [payment] = await sql<{ status: string }[]>`SELECT status FROM payments WHERE id = ${paymentId}`;
+      const kinds = (await sql<{ kind: string }[]>`SELECT kind FROM journal_entries WHERE payment_id = ${paymentId} ORDER BY seq`)
+        .map((e) => e.kind)
+        .join(',');
+      const want = r.op === 'post' ? 'Posted' : 'Cancelled';
+      const allowedEntries = r.op === 'post' ? ['pending,post_pending'] : ['', 'pending,void_pending'];
+      if (payment?.status !== want || !allowedEntries.includes(kinds)) {
+        violations.push(`${r.op} ${paymentId}: answered 200 ${want}, ledger has ${payment?.status} with entries [${kinds}]`);
+      }
+    }
+    if (r.op === 'incoming' && r.final.status === 202) {
+      const transferId = r.final.body.value.id;
+      const entries = await sql<
+        { amount: bigint }[]
+      >`SELECT amount FROM journal_entries WHERE transfer_id = ${transferId} AND description LIKE 'incoming %'`;
+      if (entries.length !== 1) violations.push(`incoming ${transferId}: ${entries.length} credits instead of 1`);
+    }
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+});
