@@ -42,7 +42,7 @@ export function idempotency(sql: Sql, options: IdempotencyOptions): MiddlewareHa
         throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'this Idempotency-Key was used for a different request');
       }
       if (claim.outcome === 'replay') {
-        return c.newResponse(JSON.stringify(claim.response.body), claim.response.status as 200, {
+        return c.newResponse(claim.response.body, claim.response.status as 200, {
           'content-type': 'application/json',
           'Idempotent-Replayed': 'true',
         });
@@ -63,10 +63,6 @@ export function idempotency(sql: Sql, options: IdempotencyOptions): MiddlewareHa
       await releaseKey(sql, scope, key);
       return;
     }
-    const responseBody = await c.res
-      .clone()
-      .json()
-      .catch(() => null);
-    await saveResponse(sql, scope, key, { status: c.res.status, body: responseBody });
+    await saveResponse(sql, scope, key, { status: c.res.status, body: await c.res.clone().text() });
   };
 }

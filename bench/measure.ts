@@ -89,3 +89,33 @@ export function summarize(m: Measurement): Summary {
     ...(m.firstError ? { firstError: m.firstError } : {}),
   };
 }
+
+/**
+ * Measures a baseline and a candidate in alternating slices (a, b, a, b, ...), so the drift of a
+ * shared machine (other load, autovacuum, a growing table) hits both alike.
+ */
+export async function measurePair(
+  options: MeasureOptions,
+  baseline: (loop: number, i: number) => Promise<unknown>,
+  candidate: (loop: number, i: number) => Promise<unknown>,
+  slices = 4,
+): Promise<[Measurement, Measurement]> {
+  const slice = { ...options, durationMs: options.durationMs / slices };
+  const runs: [Measurement[], Measurement[]] = [[], []];
+  for (let i = 0; i < slices; i++) {
+    runs[0].push(await measure(slice, baseline));
+    runs[1].push(await measure(slice, candidate));
+  }
+  return [merge(runs[0]), merge(runs[1])];
+}
+
+function merge(parts: Measurement[]): Measurement {
+  return {
+    operations: parts.reduce((s, m) => s + m.operations, 0),
+    itemsPerOperation: parts[0]?.itemsPerOperation ?? 1,
+    elapsedMs: parts.reduce((s, m) => s + m.elapsedMs, 0),
+    latenciesMs: parts.flatMap((m) => m.latenciesMs),
+    errors: parts.reduce((s, m) => s + m.errors, 0),
+    firstError: parts.find((m) => m.firstError)?.firstError,
+  };
+}

@@ -5,7 +5,8 @@ export const KEY_RETENTION = '24 hours';
 
 export interface StoredResponse {
   status: number;
-  body: unknown;
+  /** The body exactly as first sent. */
+  body: string;
 }
 
 export type ClaimResult =
@@ -21,7 +22,7 @@ export type ClaimResult =
  */
 export async function claimKey(sql: Sql, caller: string, key: string, requestHash: string, leaseMs: number): Promise<ClaimResult> {
   const [row] = await sql<
-    [{ claimed: boolean; requestHash: string; responseStatus: number | null; responseBody: unknown; lockedUntil: Date | null }]
+    [{ claimed: boolean; requestHash: string; responseStatus: number | null; responseBody: string | null; lockedUntil: Date | null }]
   >`
     WITH claim AS (
       INSERT INTO idempotency_keys (caller, key, request_hash, locked_until)
@@ -34,7 +35,7 @@ export async function claimKey(sql: Sql, caller: string, key: string, requestHas
              AND idempotency_keys.request_hash = EXCLUDED.request_hash)
       RETURNING TRUE AS claimed
     )
-    SELECT TRUE AS claimed, ${requestHash} AS request_hash, NULL::int AS response_status, NULL::jsonb AS response_body, NULL::timestamptz AS locked_until
+    SELECT TRUE AS claimed, ${requestHash} AS request_hash, NULL::int AS response_status, NULL::text AS response_body, NULL::timestamptz AS locked_until
     FROM claim
     UNION ALL
     SELECT FALSE, request_hash, response_status, response_body, locked_until
@@ -42,14 +43,14 @@ export async function claimKey(sql: Sql, caller: string, key: string, requestHas
   if (!row) return { outcome: 'in_progress' }; // claimed by a concurrent insert not yet visible
   if (row.claimed) return { outcome: 'claimed' };
   if (row.requestHash !== requestHash) return { outcome: 'mismatch' };
-  if (row.responseStatus !== null) return { outcome: 'replay', response: { status: row.responseStatus, body: row.responseBody } };
+  if (row.responseStatus !== null) return { outcome: 'replay', response: { status: row.responseStatus, body: row.responseBody ?? '' } };
   return { outcome: 'in_progress' };
 }
 
 export async function saveResponse(sql: Sql, caller: string, key: string, response: StoredResponse): Promise<void> {
   await sql`
     UPDATE idempotency_keys
-    SET response_status = ${response.status}, response_body = ${sql.json(response.body as never)}, locked_until = NULL
+    SET response_status = ${response.status}, response_body = ${response.body}, locked_until = NULL
     WHERE caller = ${caller} AND key = ${key}`;
 }
 

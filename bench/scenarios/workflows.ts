@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { BenchEnvironment } from '../environment';
-import { measure, summarize } from '../measure';
+import { measure, measurePair, summarize } from '../measure';
 import type { Row } from '../report';
 
 export interface WorkflowBenchOptions {
@@ -41,14 +41,13 @@ export async function workflowScenarios(
 ): Promise<Row[]> {
   const rows: Row[] = [];
   for (const concurrency of options.concurrencies) {
-    const baseline = summarize(
-      await measure({ concurrency, durationMs: options.durationMs }, () => noopWorkflow(env.temporal, env.noopTaskQueue)),
+    const [baselineRun, onceRun] = await measurePair(
+      { concurrency, durationMs: 2 * options.durationMs },
+      () => noopWorkflow(env.temporal, env.noopTaskQueue),
+      () => call(env, '/internal/Payments', pair(accounts)),
     );
+    const [baseline, once] = [summarize(baselineRun), summarize(onceRun)];
     rows.push({ scenario: '4/5 baseline', variant: 'baseline: empty workflow + no-op activity', concurrency, ...baseline });
-
-    const once = summarize(
-      await measure({ concurrency, durationMs: options.durationMs }, () => call(env, '/internal/Payments', pair(accounts))),
-    );
     const ratio = once.throughput / baseline.throughput;
     rows.push({
       scenario: '4 payment at once',

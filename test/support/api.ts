@@ -11,6 +11,8 @@ export interface ApiResponse<T = any> {
   // Loosely typed on purpose: tests read whatever the envelope holds.
   body: { isSuccess: boolean; isFailed: boolean; value: T; errors: any[]; reasons: any[] };
   headers: Headers;
+  /** The body as sent, byte for byte. */
+  text: string;
 }
 
 export interface RequestOptions {
@@ -62,7 +64,7 @@ export async function createTestApi(options: { taskQueue?: string; workflowWaitM
     if (payload !== undefined) headers['content-type'] ??= 'application/json';
     const res = await app.request(path, { method, headers, body: payload });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers, text };
   }
 
   return {
