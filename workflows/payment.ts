@@ -48,7 +48,8 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
   let status: PaymentStatus | undefined;
   let refusal: ApplicationFailure | undefined;
   let busy = false;
-  let holdAttempt = 0;
+  /** Holds the ledger refused for good (insufficient funds): each retry after one needs a new id. */
+  let refusedHolds = 0;
   let pendingEntryKey: string | null = null;
   let holdExpiresAt: string | null = input.holdExpiresAt;
   const record = {
@@ -107,11 +108,17 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     pendUpdate,
     (request: PendRequest) =>
       transition('pend', async () => {
-        holdAttempt += 1;
-        // A refused hold (insufficient funds) stays refused under its id, so each attempt gets its own.
-        const entryKey = `${workflowId}/hold/${holdAttempt}`;
+        // A refused hold stays refused under its id, so the next try after a refusal takes a new one.
+        // Any other failure (a timeout) keeps the id: that attempt may have written the hold, and
+        // trying the same id again finds it instead of holding the funds twice.
+        const entryKey = `${workflowId}/hold/${refusedHolds + 1}`;
         const expiresAt = request.holdExpiresAt ?? holdExpiresAt ?? new Date(Date.now() + DEFAULT_HOLD_MS).toISOString();
-        await interactive.holdPayment({ paymentId: input.paymentId, entryKey, record, holdExpiresAt: expiresAt });
+        try {
+          await interactive.holdPayment({ paymentId: input.paymentId, entryKey, record, holdExpiresAt: expiresAt });
+        } catch (error) {
+          if (businessCause(error)) refusedHolds += 1;
+          throw error;
+        }
         pendingEntryKey = entryKey;
         holdExpiresAt = expiresAt;
         setStatus('Pending');
