@@ -10,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
+import { background, interactive } from './activityPolicies';
 import { asBusinessFailure, businessCause } from './failures';
 import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
 import {
@@ -23,18 +24,6 @@ import {
   transferCreatedUpdate,
   transferStateQuery,
 } from './transferMessages';
-
-const interactive = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  scheduleToCloseTimeout: '1 minute',
-  retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
-});
-
-// Money that must move once the transfer is decided: retry until it does.
-const background = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
 
 export type TransferOutcome = TransferState | { status: 'Rejected'; code: string };
 

@@ -1,14 +1,6 @@
-import {
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure, allHandlersFinished, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { DEFAULT_HOLD_MS, isTerminal, type PaymentAction, type PaymentStatus, planTransition } from '../domain/payment';
+import { background, interactive } from './activityPolicies';
 import { asBusinessFailure, businessCause } from './failures';
 import {
   type CancelRequest,
@@ -22,19 +14,6 @@ import {
   postUpdate,
 } from './paymentMessages';
 import { AccountIdKey, PaymentStatusKey } from './searchAttributes';
-
-// Steps the API waits for: retry transient faults briefly, then give up so the caller gets an answer.
-const interactive = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  scheduleToCloseTimeout: '1 minute',
-  retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
-});
-
-// Steps nobody waits for (a hold expiring) must happen eventually: retry without a budget.
-const background = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
 
 /** The outcome of the workflow: the final status, or Rejected when an immediate payment was refused. */
 export type PaymentOutcome = PaymentState | { status: 'Rejected'; code: string };
