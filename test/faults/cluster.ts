@@ -49,7 +49,8 @@ export async function startCluster(log: (line: string) => void) {
     WORKFLOW_WAIT_MS: '8000',
     SANDBOX_DECISION_MS: '200',
   };
-  const startWorker = () => startNodeScript({ name: 'worker', file: file('../../worker/main.ts'), env, readyText: 'worker running' });
+  // The worker loses some activity replies on purpose (see chaosWorker.ts), on top of being killed.
+  const startWorker = () => startNodeScript({ name: 'worker', file: file('./chaosWorker.ts'), env, readyText: 'worker running' });
   const startApi = () => startNodeScript({ name: 'api', file: file('../../api/main.ts'), env, readyText: 'api listening' });
   let worker: Child = await startWorker();
   let api: Child = await startApi();
