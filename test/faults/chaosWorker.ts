@@ -11,7 +11,7 @@ import { WORKER_TUNING, WORKFLOWS_PATH } from '../../worker/createWorker';
  * but Temporal hears a failure and runs it again. That is the crash between the write and the
  * reply, on purpose and often, so an activity that is not idempotent shows in the ledger.
  */
-const REPLY_LOSS = Number(process.env.FAULT_REPLY_LOSS ?? 0.1);
+const REPLY_LOSS = Number(process.env.FAULT_REPLY_LOSS);
 
 function loseReplies(activities: Activities): Activities {
   return Object.fromEntries(

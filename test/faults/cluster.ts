@@ -49,8 +49,9 @@ export async function startCluster(log: (line: string) => void) {
     WORKFLOW_WAIT_MS: '8000',
     SANDBOX_DECISION_MS: '200',
   };
-  // The worker loses some activity replies on purpose (see chaosWorker.ts), on top of being killed.
-  const startWorker = () => startNodeScript({ name: 'worker', file: file('./chaosWorker.ts'), env, readyText: 'worker running' });
+  // With FAULT_REPLY_LOSS set, the worker also loses activity replies on purpose (chaosWorker.ts).
+  const workerFile = Number(process.env.FAULT_REPLY_LOSS ?? 0) > 0 ? './chaosWorker.ts' : '../../worker/main.ts';
+  const startWorker = () => startNodeScript({ name: 'worker', file: file(workerFile), env, readyText: 'worker running' });
   const startApi = () => startNodeScript({ name: 'api', file: file('../../api/main.ts'), env, readyText: 'api listening' });
   let worker: Child = await startWorker();
   let api: Child = await startApi();
