@@ -1,7 +1,6 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { type IncomingStatus, planTransferAction } from '../domain/transfer';
-import { asBusinessFailure, businessCause } from './failures';
 import { AccountIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
 import {
   assignTransferUpdate,
@@ -11,6 +10,7 @@ import {
   transferCreatedUpdate,
   transferStateQuery,
 } from './transferMessages';
+import { oneAtATime, validatorFor } from './turns';
 
 const activities = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
@@ -25,7 +25,7 @@ const activities = proxyActivities<Activities>({
 export async function incomingTransferWorkflow(input: IncomingTransferInput): Promise<TransferState> {
   const workflowId = workflowInfo().workflowId;
   let status: IncomingStatus | undefined;
-  let busy = false;
+  const inTurn = oneAtATime();
 
   const setStatus = (next: IncomingStatus) => {
     status = next;
@@ -39,10 +39,8 @@ export async function incomingTransferWorkflow(input: IncomingTransferInput): Pr
   setHandler(transferStateQuery, () => (status === undefined ? null : { status }));
   setHandler(
     assignTransferUpdate,
-    async (request: OpsRequest & { accountId: string }) => {
-      await condition(() => !busy);
-      busy = true;
-      try {
+    (request: OpsRequest & { accountId: string }) =>
+      inTurn(async () => {
         if (planTransferAction(status as IncomingStatus, 'assign') === 'apply') {
           await activities.assignIncoming({
             transferId: input.transferId,
@@ -56,21 +54,8 @@ export async function incomingTransferWorkflow(input: IncomingTransferInput): Pr
           setStatus('Completed');
         }
         return { status: status as IncomingStatus };
-      } catch (error) {
-        throw businessCause(error) ?? asBusinessFailure(error);
-      } finally {
-        busy = false;
-      }
-    },
-    {
-      validator: (_request: OpsRequest & { accountId: string }) => {
-        try {
-          planTransferAction(status ?? 'Received', 'assign');
-        } catch (error) {
-          throw asBusinessFailure(error);
-        }
-      },
-    },
+      }),
+    { validator: validatorFor(() => status, planTransferAction, 'assign' as const) },
   );
 
   upsertSearchAttributes([{ key: TransferTypeKey, value: input.currency === 'EUR' ? 'Sepa' : 'Swift' }]);

@@ -11,7 +11,7 @@ import {
 import type { Activities } from '../activities';
 import { type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
 import { background, interactive } from './activityPolicies';
-import { asBusinessFailure, businessCause } from './failures';
+import { businessCause } from './failures';
 import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
 import {
   cancelTransferUpdate,
@@ -24,6 +24,7 @@ import {
   transferCreatedUpdate,
   transferStateQuery,
 } from './transferMessages';
+import { oneAtATime, validatorFor } from './turns';
 
 export type TransferOutcome = TransferState | { status: 'Rejected'; code: string };
 
@@ -38,7 +39,7 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
   const workflowId = workflowInfo().workflowId;
   let status: OutgoingStatus | undefined;
   let refusal: ApplicationFailure | undefined;
-  let busy = false;
+  const inTurn = oneAtATime();
   let continueRequested = false;
   let providerReference: string | null = null;
 
@@ -70,35 +71,14 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
     setStatus(next);
   };
 
-  async function exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    await condition(() => !busy);
-    busy = true;
-    try {
-      return await fn();
-    } catch (error) {
-      throw businessCause(error) ?? asBusinessFailure(error);
-    } finally {
-      busy = false;
-    }
-  }
-
   /** Runs an action's effect if the state machine allows it now (re-checked once it has the turn). */
   const transition = (action: TransferAction, apply: () => Promise<void>) =>
-    exclusive(async () => {
+    inTurn(async () => {
       if (planTransferAction(status as OutgoingStatus, action) === 'apply') await apply();
       return state();
     });
 
-  const validate =
-    (action: TransferAction) =>
-    (..._args: unknown[]) => {
-      if (status === undefined) throw asBusinessFailure(new Error('transfer is not created yet'));
-      try {
-        planTransferAction(status, action);
-      } catch (error) {
-        throw asBusinessFailure(error);
-      }
-    };
+  const validate = (action: TransferAction) => validatorFor(() => status, planTransferAction, action);
 
   const release = async (next: 'Failed' | 'Cancelled', reason: string | null) => {
     await background.releaseOutgoing({ record, workflowId, status: next, reason });
@@ -128,7 +108,7 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
   setHandler(
     resendCodeUpdate,
     () =>
-      exclusive(async () => {
+      inTurn(async () => {
         planTransferAction(status as OutgoingStatus, 'resend');
         return interactive.sendTransferCode({ record });
       }),
@@ -184,12 +164,12 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
 
   const answered = await condition(() => status !== 'PendingConfirmation', input.confirmationWindowMs);
   if (!answered) {
-    await exclusive(async () => {
+    await inTurn(async () => {
       if (status === 'PendingConfirmation') await release('Cancelled', 'not confirmed in time');
     });
   }
 
-  const proceed = await exclusive(async () => {
+  const proceed = await inTurn(async () => {
     if (status !== 'Confirmed') return false;
     await saveStatus('Processing');
     return true;
@@ -221,7 +201,7 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
         if (!(error instanceof ActivityFailure)) throw error;
         // The retry budget ran out: wait for ops (continue retries, execute settles by hand).
         continueRequested = false;
-        await exclusive(() => saveStatus('Stuck'));
+        await inTurn(() => saveStatus('Stuck'));
         await condition(() => continueRequested || status !== 'Stuck');
       }
     }

@@ -1,7 +1,14 @@
-import { ApplicationFailure, allHandlersFinished, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  type ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { DEFAULT_HOLD_MS, isTerminal, type PaymentAction, type PaymentStatus, planTransition } from '../domain/payment';
 import { background, interactive } from './activityPolicies';
-import { asBusinessFailure, businessCause } from './failures';
+import { businessCause } from './failures';
 import {
   type CancelRequest,
   cancelUpdate,
@@ -14,6 +21,7 @@ import {
   postUpdate,
 } from './paymentMessages';
 import { AccountIdKey, PaymentStatusKey } from './searchAttributes';
+import { oneAtATime, validatorFor } from './turns';
 
 /** The outcome of the workflow: the final status, or Rejected when an immediate payment was refused. */
 export type PaymentOutcome = PaymentState | { status: 'Rejected'; code: string };
@@ -26,7 +34,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
   const workflowId = workflowInfo().workflowId;
   let status: PaymentStatus | undefined;
   let refusal: ApplicationFailure | undefined;
-  let busy = false;
+  const inTurn = oneAtATime();
   /** Holds the ledger refused for good (insufficient funds): each retry after one needs a new id. */
   let refusedHolds = 0;
   let pendingEntryKey: string | null = null;
@@ -47,30 +55,14 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     upsertSearchAttributes([{ key: PaymentStatusKey, value: next }]);
   };
 
-  /** Runs one status change at a time; re-checks the transition once it has the turn. */
-  async function transition(action: PaymentAction, apply: () => Promise<void>): Promise<PaymentState> {
-    await condition(() => !busy);
-    busy = true;
-    try {
+  /** Applies an action if the state machine still allows it once the action has its turn. */
+  const transition = (action: PaymentAction, apply: () => Promise<void>): Promise<PaymentState> =>
+    inTurn(async () => {
       if (planTransition(status as PaymentStatus, action) === 'apply') await apply();
       return state();
-    } catch (error) {
-      throw businessCause(error) ?? asBusinessFailure(error);
-    } finally {
-      busy = false;
-    }
-  }
+    });
 
-  const validate =
-    (action: PaymentAction) =>
-    (..._args: unknown[]) => {
-      if (status === undefined) throw ApplicationFailure.nonRetryable('payment is not created yet', 'CONCURRENT_MODIFICATION');
-      try {
-        planTransition(status, action);
-      } catch (error) {
-        throw asBusinessFailure(error);
-      }
-    };
+  const validate = (action: PaymentAction) => validatorFor(() => status, planTransition, action);
 
   const releaseHold = (reason: string | null, activities: typeof interactive) => {
     const entryKey = pendingEntryKey === null ? null : `${workflowId}/void`;
@@ -157,15 +149,11 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     const msLeft = Math.max(0, Date.parse(holdExpiresAt) - Date.now());
     const changed = await condition(() => status !== current, msLeft);
     if (changed) continue;
-    await condition(() => !busy);
-    if (status !== 'Pending') continue;
-    busy = true;
-    try {
+    await inTurn(async () => {
+      if (status !== 'Pending') return;
       await releaseHold('hold expired', background);
       setStatus('Cancelled');
-    } finally {
-      busy = false;
-    }
+    });
   }
   await condition(allHandlersFinished);
   return state();
