@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sign } from 'hono/jwt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_JWT_SECRET } from '../../config/env';
-import { createTestApi, type TestApi, token } from '../support/api';
+import { token } from '../support/api';
 import { openAccount } from '../support/bankFixtures';
+import { useTestApi } from '../support/suite';
 
 /**
  * The authorization matrix of API.md: every route called with no token, an expired token, a token
@@ -19,17 +20,16 @@ interface Route {
   body?: unknown;
 }
 
-let api: TestApi;
+const api = useTestApi();
 let routes: Route[];
 const callers: Record<string, string | null> = {};
 
 beforeAll(async () => {
-  api = await createTestApi();
   // The owner's data, which the other client must never see.
-  const owner = await openAccount(api, 'EUR', '50.00');
+  const owner = await openAccount(api(), 'EUR', '50.00');
   const ownerAs = { token: await token('client', owner.clientId) };
-  const recipient = await api.post('/Recipients', { name: 'R', iban: 'DE89370400440532013000', country: 'DE', currency: 'EUR' }, ownerAs);
-  const transfer = await api.post(
+  const recipient = await api().post('/Recipients', { name: 'R', iban: 'DE89370400440532013000', country: 'DE', currency: 'EUR' }, ownerAs);
+  const transfer = await api().post(
     '/Transfers/outgoing',
     { accountId: owner.id, recipientId: recipient.body.value.id, amount: '1', currency: 'EUR' },
     ownerAs,
@@ -40,13 +40,13 @@ beforeAll(async () => {
   const p = randomUUID();
 
   const now = Math.floor(Date.now() / 1000);
-  const other = await openAccount(api, 'EUR');
+  const other = await openAccount(api(), 'EUR');
   callers.none = null;
   callers.expired = await sign({ sub: 'x', role: 'system', iat: now - 120, exp: now - 60 }, LOCAL_JWT_SECRET, 'HS256');
   callers.wrongKey = await sign({ sub: 'x', role: 'system', exp: now + 600 }, 'a-completely-different-secret-of-32-chars', 'HS256');
   callers.otherClient = await token('client', other.clientId);
-  callers.system = api.tokens.system;
-  callers.ops = api.tokens.ops;
+  callers.system = api().tokens.system;
+  callers.ops = api().tokens.ops;
 
   routes = [
     { method: 'GET', path: '/health', access: 'public' },
@@ -107,10 +107,6 @@ beforeAll(async () => {
     { method: 'GET', path: '/internal/Notifications', access: 'system' },
   ];
 });
-afterAll(async () => {
-  expect(api.errors).toEqual([]);
-  await api.close();
-});
 
 /** What API.md prescribes for a caller on a route; 'allowed' is anything but 401/403 (and never 5xx). */
 function expected(route: Route, caller: string): number | 'allowed' {
@@ -127,7 +123,7 @@ function expected(route: Route, caller: string): number | 'allowed' {
 
 describe('authorization matrix', () => {
   it('covers every route of the OpenAPI document', async () => {
-    const doc = (await api.get('/openapi.json', { token: null })).body as unknown as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await api().get('/openapi.json', { token: null })).body as unknown as { paths: Record<string, Record<string, unknown>> };
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     const template = (path: string) => path.split('?')[0]!.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '{id}');
     const covered = new Set(routes.map((r) => `${r.method} ${template(r.path)}`));
@@ -139,7 +135,7 @@ describe('authorization matrix', () => {
     it(`answers every route as prescribed for caller: ${caller}`, async () => {
       const failures: string[] = [];
       for (const route of routes) {
-        const res = await api.request(route.method, route.path, route.body, { token: callers[caller] ?? null });
+        const res = await api().request(route.method, route.path, route.body, { token: callers[caller] ?? null });
         const want = expected(route, caller);
         const ok = want === 'allowed' ? ![401, 403].includes(res.status) && res.status < 500 : res.status === want;
         if (!ok) failures.push(`${route.method} ${route.path}: got ${res.status}, want ${want}`);

@@ -1,27 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApi, type TestApi } from '../support/api';
-import { balances, openAccount } from '../support/bankFixtures';
-import { expectLedgerInvariants } from '../support/invariants';
+import { describe, expect, it } from 'vitest';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await createTestApi();
-});
-afterAll(async () => {
-  expect(api.errors).toEqual([]);
-  await expectLedgerInvariants(api.sql);
-  await api.close();
-});
+import { balances, openAccount } from '../support/bankFixtures';
+import { useTestApi } from '../support/suite';
+
+const api = useTestApi();
 
 const draft = (from: string, to: string, amount: string, extra: Record<string, unknown> = {}) =>
-  api.post('/internal/Payments/draft', { debitAccountId: from, creditAccountId: to, amount, currency: 'EUR', ...extra });
+  api().post('/internal/Payments/draft', { debitAccountId: from, creditAccountId: to, amount, currency: 'EUR', ...extra });
 
 describe('payments over HTTP with the real worker', () => {
   it('creates a payment at once: 201 Posted, the money moved, one posted transaction', async () => {
-    const a = await openAccount(api, 'EUR', '100.00');
-    const b = await openAccount(api, 'EUR');
-    const res = await api.post('/internal/Payments', {
+    const a = await openAccount(api(), 'EUR', '100.00');
+    const b = await openAccount(api(), 'EUR');
+    const res = await api().post('/internal/Payments', {
       debitAccountId: a.id,
       creditAccountId: b.id,
       amount: '25.5',
@@ -34,10 +26,10 @@ describe('payments over HTTP with the real worker', () => {
     expect(res.body.value).toMatchObject({ status: 'Posted', amount: '25.50', currency: 'EUR', description: 'rent', reference: 'INV-1' });
     expect(res.body.value.transactions).toHaveLength(1);
     expect(res.body.value.transactions[0]).toMatchObject({ type: 'posted', amount: '25.50', debitAccountId: a.id, creditAccountId: b.id });
-    expect(await balances(api, a.id)).toMatchObject({ balance: '74.50', available: '74.50' });
-    expect(await balances(api, b.id)).toMatchObject({ balance: '25.50' });
+    expect(await balances(api(), a.id)).toMatchObject({ balance: '74.50', available: '74.50' });
+    expect(await balances(api(), b.id)).toMatchObject({ balance: '25.50' });
 
-    const fetched = await api.get(`/internal/Payments/${res.body.value.id}`);
+    const fetched = await api().get(`/internal/Payments/${res.body.value.id}`);
     expect(fetched.status).toBe(200);
     expect(fetched.body.value).toEqual(res.body.value);
 
@@ -46,215 +38,215 @@ describe('payments over HTTP with the real worker', () => {
     let found: string[] = [];
     for (let i = 0; i < 50 && found.length === 0; i++) {
       found = [];
-      for await (const wf of api.temporal.workflow.list({ query })) found.push(wf.workflowId);
+      for await (const wf of api().temporal.workflow.list({ query })) found.push(wf.workflowId);
       if (found.length === 0) await new Promise((r) => setTimeout(r, 200));
     }
     expect(found).toEqual([`payment-${res.body.value.id}`]);
   });
 
   it('refuses an immediate payment beyond available with 422 and leaves no trace', async () => {
-    const a = await openAccount(api, 'EUR', '10.00');
-    const b = await openAccount(api, 'EUR');
-    const res = await api.post('/internal/Payments', { debitAccountId: a.id, creditAccountId: b.id, amount: '10.01', currency: 'EUR' });
+    const a = await openAccount(api(), 'EUR', '10.00');
+    const b = await openAccount(api(), 'EUR');
+    const res = await api().post('/internal/Payments', { debitAccountId: a.id, creditAccountId: b.id, amount: '10.01', currency: 'EUR' });
     expect(res.status).toBe(422);
     expect(res.body.errors[0].metadata.code).toBe('INSUFFICIENT_FUNDS');
-    const list = await api.get(`/internal/Payments?accountId=${b.id}`);
+    const list = await api().get(`/internal/Payments?accountId=${b.id}`);
     expect(list.body.value.items).toEqual([]);
-    expect(await balances(api, a.id)).toMatchObject({ balance: '10.00', held: '0.00' });
+    expect(await balances(api(), a.id)).toMatchObject({ balance: '10.00', held: '0.00' });
   });
 
   it('goes draft -> pend -> post, holding then moving the funds', async () => {
-    const a = await openAccount(api, 'EUR', '50.00');
-    const b = await openAccount(api, 'EUR');
+    const a = await openAccount(api(), 'EUR', '50.00');
+    const b = await openAccount(api(), 'EUR');
     const created = await draft(a.id, b.id, '20');
     expect(created.status).toBe(201);
     expect(created.body.value).toMatchObject({ status: 'Draft', transactions: [] });
-    expect(await balances(api, a.id)).toMatchObject({ available: '50.00', held: '0.00' });
+    expect(await balances(api(), a.id)).toMatchObject({ available: '50.00', held: '0.00' });
     const id = created.body.value.id;
 
     // An empty body with a JSON content type, as many clients send it, means no options.
-    const pended = await api.post(`/internal/Payments/${id}/pend`, undefined, {
+    const pended = await api().post(`/internal/Payments/${id}/pend`, undefined, {
       rawBody: '',
       headers: { 'content-type': 'application/json' },
     });
     expect(pended.status, JSON.stringify(pended.body)).toBe(200);
     expect(pended.body.value.status).toBe('Pending');
     expect(Date.parse(pended.body.value.holdExpiresAt) - Date.now()).toBeGreaterThan(6 * 24 * 3600 * 1000);
-    expect(await balances(api, a.id)).toMatchObject({ balance: '50.00', held: '20.00', available: '30.00' });
-    expect(await balances(api, b.id)).toMatchObject({ balance: '0.00', incoming: '20.00' });
+    expect(await balances(api(), a.id)).toMatchObject({ balance: '50.00', held: '20.00', available: '30.00' });
+    expect(await balances(api(), b.id)).toMatchObject({ balance: '0.00', incoming: '20.00' });
 
-    const posted = await api.post(`/internal/Payments/${id}/post`);
+    const posted = await api().post(`/internal/Payments/${id}/post`);
     expect(posted.status).toBe(200);
     expect(posted.body.value.status).toBe('Posted');
     expect(posted.body.value.transactions.map((t: { type: string }) => t.type)).toEqual(['pending', 'post_pending']);
-    expect(await balances(api, a.id)).toMatchObject({ balance: '30.00', held: '0.00', available: '30.00' });
-    expect(await balances(api, b.id)).toMatchObject({ balance: '20.00', incoming: '0.00' });
+    expect(await balances(api(), a.id)).toMatchObject({ balance: '30.00', held: '0.00', available: '30.00' });
+    expect(await balances(api(), b.id)).toMatchObject({ balance: '20.00', incoming: '0.00' });
 
-    const again = await api.post(`/internal/Payments/${id}/post`);
+    const again = await api().post(`/internal/Payments/${id}/post`);
     expect(again.status).toBe(200);
     expect(again.body.value).toEqual(posted.body.value);
   });
 
   it('cancels a draft without moving money', async () => {
-    const a = await openAccount(api, 'EUR', '5.00');
-    const b = await openAccount(api, 'EUR');
+    const a = await openAccount(api(), 'EUR', '5.00');
+    const b = await openAccount(api(), 'EUR');
     const { id } = (await draft(a.id, b.id, '5')).body.value;
-    const cancelled = await api.post(`/internal/Payments/${id}/cancel`, { reason: 'customer changed mind' });
+    const cancelled = await api().post(`/internal/Payments/${id}/cancel`, { reason: 'customer changed mind' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.value).toMatchObject({ status: 'Cancelled', cancelReason: 'customer changed mind', transactions: [] });
   });
 
   it('cancels a pending payment: the payback restores available', async () => {
-    const a = await openAccount(api, 'EUR', '40.00');
-    const b = await openAccount(api, 'EUR');
+    const a = await openAccount(api(), 'EUR', '40.00');
+    const b = await openAccount(api(), 'EUR');
     const { id } = (await draft(a.id, b.id, '15.25')).body.value;
-    await api.post(`/internal/Payments/${id}/pend`);
-    expect(await balances(api, a.id)).toMatchObject({ available: '24.75' });
-    const cancelled = await api.post(`/internal/Payments/${id}/cancel`);
+    await api().post(`/internal/Payments/${id}/pend`);
+    expect(await balances(api(), a.id)).toMatchObject({ available: '24.75' });
+    const cancelled = await api().post(`/internal/Payments/${id}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.value.status).toBe('Cancelled');
     expect(cancelled.body.value.transactions.map((t: { type: string }) => t.type)).toEqual(['pending', 'void_pending']);
-    expect(await balances(api, a.id)).toMatchObject({ balance: '40.00', held: '0.00', available: '40.00' });
-    expect(await balances(api, b.id)).toMatchObject({ balance: '0.00', incoming: '0.00' });
+    expect(await balances(api(), a.id)).toMatchObject({ balance: '40.00', held: '0.00', available: '40.00' });
+    expect(await balances(api(), b.id)).toMatchObject({ balance: '0.00', incoming: '0.00' });
   });
 
   it('answers 422 INSUFFICIENT_FUNDS to a pend beyond available, and the payment can pend once funded', async () => {
-    const a = await openAccount(api, 'EUR', '1.00');
-    const b = await openAccount(api, 'EUR');
+    const a = await openAccount(api(), 'EUR', '1.00');
+    const b = await openAccount(api(), 'EUR');
     const { id } = (await draft(a.id, b.id, '2.00')).body.value;
-    const refused = await api.post(`/internal/Payments/${id}/pend`);
+    const refused = await api().post(`/internal/Payments/${id}/pend`);
     expect(refused.status).toBe(422);
     expect(refused.body.errors[0].metadata.code).toBe('INSUFFICIENT_FUNDS');
-    expect((await api.get(`/internal/Payments/${id}`)).body.value.status).toBe('Draft');
+    expect((await api().get(`/internal/Payments/${id}`)).body.value.status).toBe('Draft');
 
-    const topUp = await openAccount(api, 'EUR', '5.00');
+    const topUp = await openAccount(api(), 'EUR', '5.00');
     expect(
-      (await api.post('/internal/Payments', { debitAccountId: topUp.id, creditAccountId: a.id, amount: '1', currency: 'EUR' })).status,
+      (await api().post('/internal/Payments', { debitAccountId: topUp.id, creditAccountId: a.id, amount: '1', currency: 'EUR' })).status,
     ).toBe(201);
-    const pended = await api.post(`/internal/Payments/${id}/pend`);
+    const pended = await api().post(`/internal/Payments/${id}/pend`);
     expect(pended.status).toBe(200);
     expect(pended.body.value.status).toBe('Pending');
   });
 
   it('answers every invalid transition with 422 INVALID_STATE_TRANSITION', async () => {
-    const a = await openAccount(api, 'EUR', '10.00');
-    const b = await openAccount(api, 'EUR');
+    const a = await openAccount(api(), 'EUR', '10.00');
+    const b = await openAccount(api(), 'EUR');
     const expectInvalid = async (id: string, action: string, from: string) => {
-      const res = await api.post(`/internal/Payments/${id}/${action}`);
+      const res = await api().post(`/internal/Payments/${id}/${action}`);
       expect(res.status, `${action} from ${from}`).toBe(422);
       expect(res.body.errors[0].metadata).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from, action });
     };
     const d = (await draft(a.id, b.id, '1')).body.value.id;
     await expectInvalid(d, 'post', 'Draft');
 
-    const posted = (await api.post('/internal/Payments', { debitAccountId: a.id, creditAccountId: b.id, amount: '1', currency: 'EUR' }))
+    const posted = (await api().post('/internal/Payments', { debitAccountId: a.id, creditAccountId: b.id, amount: '1', currency: 'EUR' }))
       .body.value.id;
     await expectInvalid(posted, 'pend', 'Posted');
     await expectInvalid(posted, 'cancel', 'Posted');
 
     const cancelled = (await draft(a.id, b.id, '1')).body.value.id;
-    await api.post(`/internal/Payments/${cancelled}/cancel`);
+    await api().post(`/internal/Payments/${cancelled}/cancel`);
     await expectInvalid(cancelled, 'pend', 'Cancelled');
     await expectInvalid(cancelled, 'post', 'Cancelled');
-    expect((await api.post(`/internal/Payments/${cancelled}/cancel`)).status).toBe(200);
+    expect((await api().post(`/internal/Payments/${cancelled}/cancel`)).status).toBe(200);
 
     const pending = (await draft(a.id, b.id, '1')).body.value.id;
-    await api.post(`/internal/Payments/${pending}/pend`);
-    expect((await api.post(`/internal/Payments/${pending}/pend`)).status).toBe(200);
-    await api.post(`/internal/Payments/${pending}/post`);
+    await api().post(`/internal/Payments/${pending}/pend`);
+    expect((await api().post(`/internal/Payments/${pending}/pend`)).status).toBe(200);
+    await api().post(`/internal/Payments/${pending}/post`);
     await expectInvalid(pending, 'cancel', 'Posted');
   });
 
   it('cancels a pending payment by itself when its hold expires', async () => {
-    const a = await openAccount(api, 'EUR', '30.00');
-    const b = await openAccount(api, 'EUR');
+    const a = await openAccount(api(), 'EUR', '30.00');
+    const b = await openAccount(api(), 'EUR');
     const { id } = (await draft(a.id, b.id, '30')).body.value;
-    const pended = await api.post(`/internal/Payments/${id}/pend`, { holdExpiresAt: new Date(Date.now() + 1500).toISOString() });
+    const pended = await api().post(`/internal/Payments/${id}/pend`, { holdExpiresAt: new Date(Date.now() + 1500).toISOString() });
     expect(pended.body.value.status).toBe('Pending');
-    expect(await balances(api, a.id)).toMatchObject({ available: '0.00' });
+    expect(await balances(api(), a.id)).toMatchObject({ available: '0.00' });
     const deadline = Date.now() + 20_000;
     let status = 'Pending';
     while (status === 'Pending' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      status = (await api.get(`/internal/Payments/${id}`)).body.value.status;
+      status = (await api().get(`/internal/Payments/${id}`)).body.value.status;
     }
-    const payment = (await api.get(`/internal/Payments/${id}`)).body.value;
+    const payment = (await api().get(`/internal/Payments/${id}`)).body.value;
     expect(payment).toMatchObject({ status: 'Cancelled', cancelReason: 'hold expired' });
-    expect(await balances(api, a.id)).toMatchObject({ balance: '30.00', available: '30.00', held: '0.00' });
-    expect((await api.post(`/internal/Payments/${id}/post`)).status).toBe(422);
+    expect(await balances(api(), a.id)).toMatchObject({ balance: '30.00', available: '30.00', held: '0.00' });
+    expect((await api().post(`/internal/Payments/${id}/post`)).status).toBe(422);
   });
 
   it('handles concurrent actions on one payment: exactly one of post and cancel wins', async () => {
-    const a = await openAccount(api, 'EUR', '10.00');
-    const b = await openAccount(api, 'EUR');
+    const a = await openAccount(api(), 'EUR', '10.00');
+    const b = await openAccount(api(), 'EUR');
     const { id } = (await draft(a.id, b.id, '10')).body.value;
-    await api.post(`/internal/Payments/${id}/pend`);
-    const [post, cancel] = await Promise.all([api.post(`/internal/Payments/${id}/post`), api.post(`/internal/Payments/${id}/cancel`)]);
+    await api().post(`/internal/Payments/${id}/pend`);
+    const [post, cancel] = await Promise.all([api().post(`/internal/Payments/${id}/post`), api().post(`/internal/Payments/${id}/cancel`)]);
     expect([post.status, cancel.status].sort()).toEqual([200, 422]);
-    const final = (await api.get(`/internal/Payments/${id}`)).body.value;
+    const final = (await api().get(`/internal/Payments/${id}`)).body.value;
     expect(final.transactions).toHaveLength(2);
-    const a2 = await balances(api, a.id);
+    const a2 = await balances(api(), a.id);
     expect(a2.held).toBe('0.00');
     expect(a2.balance).toBe(final.status === 'Posted' ? '0.00' : '10.00');
   });
 
   it('replays an Idempotency-Key: same body -> same answer; other body -> 409', async () => {
-    const a = await openAccount(api, 'EUR', '10.00');
-    const b = await openAccount(api, 'EUR');
+    const a = await openAccount(api(), 'EUR', '10.00');
+    const b = await openAccount(api(), 'EUR');
     const key = randomUUID();
     const body = { debitAccountId: a.id, creditAccountId: b.id, amount: '3.00', currency: 'EUR' };
-    const first = await api.post('/internal/Payments', body, { headers: { 'Idempotency-Key': key } });
-    const second = await api.post('/internal/Payments', body, { headers: { 'Idempotency-Key': key } });
+    const first = await api().post('/internal/Payments', body, { headers: { 'Idempotency-Key': key } });
+    const second = await api().post('/internal/Payments', body, { headers: { 'Idempotency-Key': key } });
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.headers.get('Idempotent-Replayed')).toBe('true');
     // The first response, byte for byte (a regression: a jsonb copy reordered its keys).
     expect(second.text).toBe(first.text);
-    expect(await balances(api, a.id)).toMatchObject({ balance: '7.00' });
+    expect(await balances(api(), a.id)).toMatchObject({ balance: '7.00' });
 
-    const other = await api.post('/internal/Payments', { ...body, amount: '4.00' }, { headers: { 'Idempotency-Key': key } });
+    const other = await api().post('/internal/Payments', { ...body, amount: '4.00' }, { headers: { 'Idempotency-Key': key } });
     expect(other.status).toBe(409);
     expect(other.body.errors[0].metadata.code).toBe('IDEMPOTENCY_KEY_REUSED');
 
     // Ten concurrent retries of a new key: one payment.
     const key2 = randomUUID();
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () => api.post('/internal/Payments', body, { headers: { 'Idempotency-Key': key2 } })),
+      Array.from({ length: 10 }, () => api().post('/internal/Payments', body, { headers: { 'Idempotency-Key': key2 } })),
     );
     expect(new Set(answers.map((r) => r.status))).toEqual(new Set([201]));
     expect(new Set(answers.map((r) => r.body.value.id)).size).toBe(1);
-    expect(await balances(api, a.id)).toMatchObject({ balance: '4.00' });
+    expect(await balances(api(), a.id)).toMatchObject({ balance: '4.00' });
   });
 
   it('replays a stored 422 for the same key', async () => {
-    const a = await openAccount(api, 'EUR', '1.00');
-    const b = await openAccount(api, 'EUR');
+    const a = await openAccount(api(), 'EUR', '1.00');
+    const b = await openAccount(api(), 'EUR');
     const key = randomUUID();
     const body = { debitAccountId: a.id, creditAccountId: b.id, amount: '2.00', currency: 'EUR' };
-    const first = await api.post('/internal/Payments', body, { headers: { 'Idempotency-Key': key } });
-    const second = await api.post('/internal/Payments', body, { headers: { 'Idempotency-Key': key } });
+    const first = await api().post('/internal/Payments', body, { headers: { 'Idempotency-Key': key } });
+    const second = await api().post('/internal/Payments', body, { headers: { 'Idempotency-Key': key } });
     expect(first.status).toBe(422);
     expect(second.status).toBe(422);
     expect(second.headers.get('Idempotent-Replayed')).toBe('true');
   });
 
   it('lists payments with filters and cursor paging', async () => {
-    const a = await openAccount(api, 'EUR', '10.00');
-    const b = await openAccount(api, 'EUR');
+    const a = await openAccount(api(), 'EUR', '10.00');
+    const b = await openAccount(api(), 'EUR');
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await draft(a.id, b.id, '1')).body.value.id);
-    await api.post('/internal/Payments', { debitAccountId: a.id, creditAccountId: b.id, amount: '1', currency: 'EUR' });
-    const drafts = await api.get(`/internal/Payments?accountId=${b.id}&status=Draft&limit=2`);
+    await api().post('/internal/Payments', { debitAccountId: a.id, creditAccountId: b.id, amount: '1', currency: 'EUR' });
+    const drafts = await api().get(`/internal/Payments?accountId=${b.id}&status=Draft&limit=2`);
     expect(drafts.status).toBe(200);
     expect(drafts.body.value.items.map((p: { id: string }) => p.id)).toEqual([ids[2], ids[1]]);
-    const next = await api.get(`/internal/Payments?accountId=${b.id}&status=Draft&limit=2&cursor=${drafts.body.value.nextCursor}`);
+    const next = await api().get(`/internal/Payments?accountId=${b.id}&status=Draft&limit=2&cursor=${drafts.body.value.nextCursor}`);
     expect(next.body.value.items.map((p: { id: string }) => p.id)).toEqual([ids[0]]);
     expect(next.body.value.nextCursor).toBeNull();
   });
 
   it('refuses payments that break ledger rules before anything starts', async () => {
-    const eur = await openAccount(api, 'EUR', '10.00');
-    const gbp = await openAccount(api, 'GBP', '10.00');
+    const eur = await openAccount(api(), 'EUR', '10.00');
+    const gbp = await openAccount(api(), 'GBP', '10.00');
     const cases: [Record<string, unknown>, number, string][] = [
       [{ debitAccountId: eur.id, creditAccountId: eur.id, amount: '1', currency: 'EUR' }, 422, 'SAME_ACCOUNT'],
       [{ debitAccountId: eur.id, creditAccountId: gbp.id, amount: '1', currency: 'EUR' }, 422, 'CURRENCY_MISMATCH'],
@@ -262,7 +254,7 @@ describe('payments over HTTP with the real worker', () => {
     ];
     for (const [body, status, code] of cases) {
       for (const path of ['/internal/Payments', '/internal/Payments/draft']) {
-        const res = await api.post(path, body);
+        const res = await api().post(path, body);
         expect(res.status, `${path} ${code}`).toBe(status);
         expect(res.body.errors[0].metadata.code).toBe(code);
       }

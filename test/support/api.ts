@@ -26,7 +26,13 @@ export interface RequestOptions {
  * The real app in-process (app.request, no port) with the real Postgres and Temporal of the run.
  * Requests carry a system token unless told otherwise.
  */
-export async function createTestApi(options: { taskQueue?: string; workflowWaitMs?: number; confirmationWindowMs?: number } = {}) {
+export interface TestApiOptions {
+  taskQueue?: string;
+  workflowWaitMs?: number;
+  confirmationWindowMs?: number;
+}
+
+export async function createTestApi(options: TestApiOptions = {}) {
   const env = testEnv();
   const sql: Sql = createSql(env.databaseUrl, { max: 10 });
   const connection = await Connection.connect({ address: env.temporalAddress });
