@@ -4,7 +4,7 @@ import { recordBatch } from '../../ledger/batch';
 import type { Sql } from '../../ledger/db';
 import { type EntryRequest, recordEntry } from '../../ledger/journal';
 import { insertClient } from '../../store/clients';
-import { measure, summarize } from '../measure';
+import { measure, measurePair, summarize } from '../measure';
 import type { Row } from '../report';
 
 export interface LedgerBenchOptions {
@@ -79,8 +79,26 @@ async function barePosting(sql: Sql, debit: string, credit: string) {
   });
 }
 
-const ledgerPosting = (sql: Sql, debit: string, credit: string) =>
-  recordEntry(sql, { kind: 'posted', id: newId(), debitAccountId: debit, creditAccountId: credit, amount: 1n, currency: CURRENCY });
+/** A posting of 0.01 between two accounts, under a fresh id. */
+const posting = ([debit, credit]: [string, string]): EntryRequest => ({
+  kind: 'posted',
+  id: newId(),
+  debitAccountId: debit,
+  creditAccountId: credit,
+  amount: 1n,
+  currency: CURRENCY,
+});
+
+const ledgerPosting = (sql: Sql, pair: [string, string]) => recordEntry(sql, posting(pair));
+
+/** `size` random postings (debiting `hot` when given) in one batch; a refused one fails the operation. */
+async function postBatch(sql: Sql, accounts: string[], size: number, hot?: string) {
+  const results = await recordBatch(
+    sql,
+    Array.from({ length: size }, () => posting(randomPair(accounts, hot))),
+  );
+  if (results.some((r) => !r.ok)) throw new Error('a batched posting was refused');
+}
 
 /** Scenarios 1-3: the ledger module against bare SQL, a hot account, and batches. */
 export async function ledgerScenarios(sql: Sql, options: LedgerBenchOptions, log: (line: string) => void): Promise<Row[]> {
@@ -90,12 +108,15 @@ export async function ledgerScenarios(sql: Sql, options: LedgerBenchOptions, log
   const coreAt = new Map<number, number>();
 
   for (const concurrency of options.concurrencies) {
-    const bare = summarize(await measure({ concurrency, durationMs: options.durationMs }, () => barePosting(sql, ...randomPair(accounts))));
+    // Alternating slices, so drift on a shared machine hits baseline and ledger alike.
+    const [bareRun, coreRun] = await measurePair(
+      { concurrency, durationMs: 2 * options.durationMs },
+      () => barePosting(sql, ...randomPair(accounts)),
+      () => ledgerPosting(sql, randomPair(accounts)),
+    );
+    const [bare, core] = [summarize(bareRun), summarize(coreRun)];
     baselineAt.set(concurrency, bare.throughput);
     rows.push({ scenario: '1 ledger core', variant: 'baseline: bare SQL', concurrency, ...bare });
-    const core = summarize(
-      await measure({ concurrency, durationMs: options.durationMs }, () => ledgerPosting(sql, ...randomPair(accounts))),
-    );
     coreAt.set(concurrency, core.throughput);
     const ratio = core.throughput / bare.throughput;
     rows.push({
@@ -111,68 +132,48 @@ export async function ledgerScenarios(sql: Sql, options: LedgerBenchOptions, log
     log(`scenario 1 at concurrency ${concurrency}: ${core.throughput.toFixed(0)}/s vs bare ${bare.throughput.toFixed(0)}/s`);
   }
 
+  // The hot account one posting at a time, then the option for it: its postings go in batches,
+  // so its row lock and the commit are paid once per batch instead of once per posting.
   const hot = accounts[0] as string;
-  for (const concurrency of options.concurrencies) {
-    const result = summarize(
-      await measure({ concurrency, durationMs: options.durationMs }, () => ledgerPosting(sql, ...randomPair(accounts, hot))),
-    );
-    const reference = coreAt.get(concurrency) as number;
-    const ratio = result.throughput / reference;
-    rows.push({
-      scenario: '2 hot account',
+  const HOT_BATCH = 50;
+  const hotVariants = [
+    {
       variant: 'every posting debits one account',
-      concurrency,
-      ...result,
-      baseline: { name: 'scenario 1', throughput: reference },
-      ratio,
-      target: '>= 0.5x',
-      met: ratio >= 0.5,
-    });
-    log(`scenario 2 at concurrency ${concurrency}: ${result.throughput.toFixed(0)}/s`);
-  }
-
-  // The option for a hot account: its postings go in batches, so its row lock and the commit are
-  // paid once per batch instead of once per posting.
-  for (const concurrency of options.concurrencies.filter((c) => c > 1)) {
-    const size = 50;
-    const result = summarize(
-      await measure({ concurrency, durationMs: options.durationMs, itemsPerOperation: size }, async () => {
-        const postings: EntryRequest[] = Array.from({ length: size }, () => {
-          const [debit, credit] = randomPair(accounts, hot);
-          return { kind: 'posted', id: newId(), debitAccountId: debit, creditAccountId: credit, amount: 1n, currency: CURRENCY };
-        });
-        const results = await recordBatch(sql, postings);
-        if (results.some((r) => !r.ok)) throw new Error('a batched posting was refused');
-      }),
-    );
-    const reference = coreAt.get(concurrency) as number;
-    const ratio = result.throughput / reference;
-    rows.push({
-      scenario: '2 hot account',
-      variant: `batched, ${size} per call`,
-      concurrency,
-      ...result,
-      baseline: { name: 'scenario 1', throughput: reference },
-      ratio,
-      target: '>= 0.5x',
-      met: ratio >= 0.5,
-    });
-    log(`scenario 2 batched at concurrency ${concurrency}: ${result.throughput.toFixed(0)} postings/s`);
+      concurrencies: options.concurrencies,
+      items: 1,
+      run: () => ledgerPosting(sql, randomPair(accounts, hot)),
+    },
+    {
+      variant: `batched, ${HOT_BATCH} per call`,
+      concurrencies: options.concurrencies.filter((c) => c > 1),
+      items: HOT_BATCH,
+      run: () => postBatch(sql, accounts, HOT_BATCH, hot),
+    },
+  ];
+  for (const { variant, concurrencies, items, run } of hotVariants) {
+    for (const concurrency of concurrencies) {
+      const result = summarize(await measure({ concurrency, durationMs: options.durationMs, itemsPerOperation: items }, run));
+      const reference = coreAt.get(concurrency) as number;
+      const ratio = result.throughput / reference;
+      rows.push({
+        scenario: '2 hot account',
+        variant,
+        concurrency,
+        ...result,
+        baseline: { name: 'scenario 1', throughput: reference },
+        ratio,
+        target: '>= 0.5x',
+        met: ratio >= 0.5,
+      });
+      log(`scenario 2 (${variant}) at concurrency ${concurrency}: ${result.throughput.toFixed(0)} postings/s`);
+    }
   }
 
   const concurrency = options.batchConcurrency;
   const baseline = baselineAt.get(concurrency) ?? (baselineAt.values().next().value as number);
   for (const size of options.batchSizes) {
-    const batch = (): EntryRequest[] =>
-      Array.from({ length: size }, () => {
-        const [debit, credit] = randomPair(accounts);
-        return { kind: 'posted', id: newId(), debitAccountId: debit, creditAccountId: credit, amount: 1n, currency: CURRENCY };
-      });
     const result = summarize(
-      await measure({ concurrency, durationMs: options.durationMs, itemsPerOperation: size }, async () => {
-        const results = await recordBatch(sql, batch());
-        if (results.some((r) => !r.ok)) throw new Error('a batched posting was refused');
-      }),
+      await measure({ concurrency, durationMs: options.durationMs, itemsPerOperation: size }, () => postBatch(sql, accounts, size)),
     );
     const ratio = result.throughput / baseline;
     rows.push({
