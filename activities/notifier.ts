@@ -1,12 +1,7 @@
-import { newId } from '../domain/ids';
 import type { Sql } from '../ledger/db';
+import { insertNotification, type NotificationRow } from '../store/notifications';
 
-export interface Notification {
-  clientId: string | null;
-  channel: 'sms' | 'email';
-  subject: string;
-  body: string;
-}
+export type Notification = Pick<NotificationRow, 'clientId' | 'channel' | 'subject' | 'body'>;
 
 /** The SMS/e-mail edge. The local one keeps messages in Postgres; production plugs a gateway in. */
 export interface Notifier {
@@ -17,9 +12,7 @@ export interface Notifier {
 export function createLocalNotifier(sql: Sql, log: (line: string) => void = () => {}): Notifier {
   return {
     async send(n) {
-      await sql`
-        INSERT INTO notifications (id, client_id, channel, subject, body)
-        VALUES (${newId()}, ${n.clientId}, ${n.channel}, ${n.subject}, ${n.body})`;
+      await insertNotification(sql, n);
       log(`notification to client ${n.clientId} (${n.channel}): ${n.subject}`);
     },
   };

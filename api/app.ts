@@ -11,6 +11,7 @@ import { metricsMiddleware, metricsRoute } from './metrics';
 import type { AppDeps } from './router';
 import { accountRoutes } from './routes/accounts';
 import { clientRoutes } from './routes/clients';
+import { notificationRoutes } from './routes/notifications';
 import { paymentRoutes } from './routes/payments';
 import { recipientRoutes } from './routes/recipients';
 import { transactionRoutes } from './routes/transactions';
@@ -59,7 +60,15 @@ export function createApp(deps: AppDeps) {
   });
   app.get('/metrics', metricsRoute());
 
-  for (const router of [clientRoutes, accountRoutes, transactionRoutes, paymentRoutes, recipientRoutes, transferRoutes]) {
+  for (const router of [
+    clientRoutes,
+    accountRoutes,
+    transactionRoutes,
+    paymentRoutes,
+    recipientRoutes,
+    transferRoutes,
+    notificationRoutes,
+  ]) {
     app.route('/', router(deps));
   }
 

@@ -303,7 +303,7 @@ export function transferRoutes(deps: AppDeps) {
         method: 'get',
         path,
         tags: ['Transfers'],
-        summary: `One ${direction ?? ''} transfer of the caller`.replace('  ', ' '),
+        summary: direction ? `One ${direction} transfer of the caller` : 'One transfer of the caller',
         security,
         request: { params: TransferParam },
         responses: responses(200, TransferSchema, 'The transfer', [404]),
@@ -406,7 +406,7 @@ export function transferRoutes(deps: AppDeps) {
         method: 'get',
         path,
         tags: ['Transfers (system)'],
-        summary: `All ${direction ?? ''} transfers, newest first`.replace('  ', ' '),
+        summary: direction ? `All ${direction} transfers, newest first` : 'All transfers, newest first',
         security,
         request: { query: z.object({ ...ListQuery, clientId: Uuid.optional() }) },
         responses: responses(200, pageOf(TransferSchema), 'A page of transfers'),
@@ -543,57 +543,6 @@ export function transferRoutes(deps: AppDeps) {
       const body = await optionalBody(c, ContinueBody);
       const { transfer: after } = await commands.act(transfer, { action: 'continue', actor: actor(c), note: body.note ?? null });
       return c.json(success(transferView(after)), 200);
-    },
-  );
-
-  router.openapi(
-    createRoute({
-      method: 'get',
-      path: '/internal/Notifications',
-      tags: ['Notifications'],
-      summary: 'Messages the local notifier sent (OTP codes among them); local profile only',
-      security,
-      request: { query: z.object({ clientId: Uuid.optional(), ...PageQuery }) },
-      responses: responses(
-        200,
-        pageOf(
-          z.object({
-            id: Uuid,
-            clientId: Uuid.nullable(),
-            channel: z.string(),
-            subject: z.string(),
-            body: z.string(),
-            createdAt: Timestamp,
-          }),
-        ),
-        'A page of notifications, newest first',
-        [404],
-      ),
-    }),
-    async (c) => {
-      if (deps.profile !== 'local') throw new NotFoundError('route', c.req.path);
-      const q = c.req.valid('query');
-      const page = toPageRequest(q.limit, q.cursor);
-      const rows = await deps.sql<
-        { id: string; seq: bigint; clientId: string | null; channel: string; subject: string; body: string; createdAt: Date }[]
-      >`
-        SELECT * FROM notifications
-        WHERE ${q.clientId === undefined ? deps.sql`TRUE` : deps.sql`client_id = ${q.clientId}`}
-          AND ${page.afterSeq === undefined ? deps.sql`TRUE` : deps.sql`seq < ${page.afterSeq}`}
-        ORDER BY seq DESC LIMIT ${page.limit + 1}`;
-      return c.json(
-        success(
-          toPage(rows, page.limit, (n) => ({
-            id: n.id,
-            clientId: n.clientId,
-            channel: n.channel,
-            subject: n.subject,
-            body: n.body,
-            createdAt: n.createdAt.toISOString(),
-          })),
-        ),
-        200,
-      );
     },
   );
 
