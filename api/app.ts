@@ -11,6 +11,7 @@ import { metricsMiddleware, metricsRoute } from './metrics';
 import type { AppDeps } from './router';
 import { accountRoutes } from './routes/accounts';
 import { clientRoutes } from './routes/clients';
+import { holdRoutes } from './routes/holds';
 import { notificationRoutes } from './routes/notifications';
 import { paymentRoutes } from './routes/payments';
 import { recipientRoutes } from './routes/recipients';
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps) {
     recipientRoutes,
     transferRoutes,
     notificationRoutes,
+    holdRoutes,
   ]) {
     app.route('/', router(deps));
   }

@@ -22,6 +22,7 @@ async function main() {
     jwtSecret: config.jwtSecret,
     workflowWaitMs: config.workflowWaitMs,
     transferPolicy: config.transfers,
+    otp: config.otp,
     profile: config.profile,
     logError: (error, context) => log.error({ err: error, ...context }, 'unexpected error'),
   });

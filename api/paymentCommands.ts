@@ -61,15 +61,18 @@ export function createPaymentCommands({ sql, temporal, taskQueue, workflowWaitMs
       if (action === 'post') return handle.executeUpdate(postUpdate);
       return handle.executeUpdate(cancelUpdate, { args: [{ reason: request.reason ?? null }] });
     });
-    if (sent === 'finished') {
+    if (sent.finished) {
       // The workflow finished between our read and the update (a hold expired, say): decide again.
+      // A final status that the action cannot reach is the action that won: 422 with that status.
       const latest = await getPayment(sql, paymentId);
       if (latest && planTransition(latest.status, action) === 'unchanged') return latest;
       throw new DomainError(ErrorCode.CONCURRENT_MODIFICATION, `payment ${paymentId} changed while the request ran`);
     }
     const updated = await getPayment(sql, paymentId);
     if (!updated) throw new NotFoundError('payment', paymentId);
-    return updated;
+    // The status this action left the payment in: a later action may already have moved the read
+    // model on, and the answer must name the transition that happened, not the one after it.
+    return { ...updated, status: sent.result.status };
   }
 
   return { create, act };

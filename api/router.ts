@@ -5,6 +5,7 @@ import type { ZodError } from 'zod';
 import type { TransferPolicy } from '../config/env';
 import { ValidationError } from '../domain/errors';
 import type { Sql } from '../ledger/db';
+import type { OtpPolicy } from '../store/confirmations';
 import type { AuthEnv } from './auth';
 import { envelopeOf, FailureEnvelope } from './envelope';
 import { validationFailure } from './errors';
@@ -18,6 +19,8 @@ export interface AppDeps {
   /** The longest a request waits for a workflow update. */
   workflowWaitMs: number;
   transferPolicy: TransferPolicy;
+  /** To check a code again when a confirm finds the transfer already confirmed. */
+  otp: OtpPolicy;
   /** `local` serves /internal/Notifications. */
   profile: 'local' | 'production';
   logError: (error: unknown, context: Record<string, unknown>) => void;

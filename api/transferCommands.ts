@@ -4,6 +4,7 @@ import type { TransferPolicy } from '../config/env';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { planTransferAction, type TransferAction } from '../domain/transfer';
 import type { Sql } from '../ledger/db';
+import { type OtpPolicy, verifyCode } from '../store/confirmations';
 import { getTransfer, type TransferRow } from '../store/transfers';
 import type { incomingTransferWorkflow } from '../workflows/incomingTransfer';
 import type { outgoingTransferWorkflow } from '../workflows/outgoingTransfer';
@@ -15,6 +16,7 @@ import {
   executeTransferUpdate,
   type IncomingTransferInput,
   resendCodeUpdate,
+  type TransferState,
   transferCreatedUpdate,
 } from '../workflows/transferMessages';
 import { sendUpdate } from './workflowCalls';
@@ -27,6 +29,7 @@ export interface TransferCommandDeps {
   taskQueue: string;
   workflowWaitMs: number;
   transferPolicy: TransferPolicy;
+  otp: OtpPolicy;
 }
 
 export type ActionArgs =
@@ -38,7 +41,7 @@ export type ActionArgs =
   | { action: 'assign'; actor: string; note: string | null; accountId: string };
 
 /** Drives transfer workflows for the API, like paymentCommands does for payments. */
-export function createTransferCommands({ sql, temporal, taskQueue, workflowWaitMs, transferPolicy }: TransferCommandDeps) {
+export function createTransferCommands({ sql, temporal, taskQueue, workflowWaitMs, transferPolicy, otp }: TransferCommandDeps) {
   async function loaded(transferId: string): Promise<TransferRow> {
     const transfer = await getTransfer(sql, transferId);
     if (!transfer) throw new DomainError(ErrorCode.CONCURRENT_MODIFICATION, `transfer ${transferId} was refused earlier`);
@@ -79,18 +82,20 @@ export function createTransferCommands({ sql, temporal, taskQueue, workflowWaitM
    */
   async function act(transfer: TransferRow, args: ActionArgs): Promise<{ transfer: TransferRow; expiresAt?: string }> {
     const action: TransferAction = args.action;
-    if (planTransferAction(transfer.status, action) === 'unchanged') return { transfer };
+    if (planTransferAction(transfer.status, action) === 'unchanged') {
+      // A repeated confirm is 200 only with the code that confirmed it.
+      if (args.action === 'confirm' && transfer.confirmationId) await verifyCode(sql, otp, transfer.confirmationId, args.code);
+      return { transfer };
+    }
     const handle = temporal.workflow.getHandle(transferWorkflowId(transfer.id));
-    let expiresAt: string | undefined;
-    const sent = await sendUpdate(temporal, workflowWaitMs, async () => {
+    const sent = await sendUpdate(temporal, workflowWaitMs, (): Promise<TransferState | { expiresAt: string }> => {
       switch (args.action) {
         case 'confirm':
           return handle.executeUpdate(confirmTransferUpdate, { args: [{ code: args.code }] });
         case 'cancel':
           return handle.executeUpdate(cancelTransferUpdate);
         case 'resend':
-          expiresAt = (await handle.executeUpdate(resendCodeUpdate)).expiresAt;
-          return;
+          return handle.executeUpdate(resendCodeUpdate);
         case 'continue':
           return handle.executeUpdate(continueTransferUpdate, { args: [{ actor: args.actor, note: args.note }] });
         case 'execute':
@@ -103,10 +108,17 @@ export function createTransferCommands({ sql, temporal, taskQueue, workflowWaitM
     });
     const latest = await getTransfer(sql, transfer.id);
     if (!latest) throw new NotFoundError('transfer', transfer.id);
-    if (sent === 'finished' && planTransferAction(latest.status, action) !== 'unchanged') {
-      throw new DomainError(ErrorCode.CONCURRENT_MODIFICATION, `transfer ${transfer.id} changed while the request ran`);
+    if (sent.finished) {
+      // A final status the action cannot reach is the action that won the race: 422 with it.
+      if (planTransferAction(latest.status, action) !== 'unchanged') {
+        throw new DomainError(ErrorCode.CONCURRENT_MODIFICATION, `transfer ${transfer.id} changed while the request ran`);
+      }
+      return { transfer: latest };
     }
-    return { transfer: latest, ...(expiresAt ? { expiresAt } : {}) };
+    const result = sent.result;
+    if ('expiresAt' in result) return { transfer: latest, expiresAt: result.expiresAt };
+    // The status this action left the transfer in, even if a later step already moved it on.
+    return { transfer: { ...latest, status: result.status } };
   }
 
   return { startOutgoing, receiveIncoming, act };

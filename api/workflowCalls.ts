@@ -27,16 +27,18 @@ export function toDomainError(error: unknown): unknown {
 /** Runs a Temporal call with the request's deadline. */
 export const withinWait = <R>(temporal: Client, waitMs: number, fn: () => Promise<R>) => temporal.withDeadline(Date.now() + waitMs, fn);
 
+/** What an update came back with: its result, or `finished` when the workflow was no longer running. */
+export type UpdateOutcome<R> = { finished: false; result: R } | { finished: true };
+
 /**
  * Sends an update; a workflow that finished meanwhile (or a start that found a finished one) is
  * reported as `finished`, so the caller can answer from the read model.
  */
-export async function sendUpdate(temporal: Client, waitMs: number, fn: () => Promise<unknown>): Promise<'done' | 'finished'> {
+export async function sendUpdate<R>(temporal: Client, waitMs: number, fn: () => Promise<R>): Promise<UpdateOutcome<R>> {
   try {
-    await withinWait(temporal, waitMs, fn);
-    return 'done';
+    return { finished: false, result: await withinWait(temporal, waitMs, fn) };
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError || error instanceof WorkflowExecutionAlreadyStartedError) return 'finished';
+    if (error instanceof WorkflowNotFoundError || error instanceof WorkflowExecutionAlreadyStartedError) return { finished: true };
     throw toDomainError(error);
   }
 }

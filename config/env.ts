@@ -18,7 +18,8 @@ export interface Config {
   /** The longest an API request waits for a workflow update before answering 503. */
   workflowWaitMs: number;
   transfers: TransferPolicy;
-  otp: { ttlMs: number; maxAttempts: number };
+  /** One-time codes: HMAC key of the stored codes (OTP_SECRET, never the JWT key), lifetime, attempts. */
+  otp: { secret: string; ttlMs: number; maxAttempts: number };
   /** How long the sandbox provider takes to decide a payment. */
   sandboxDecisionMs: number;
 }
@@ -32,6 +33,7 @@ export interface TransferPolicy {
 
 /** Used only by the local profile, so `npm start` and `npm run token` work with no setup. */
 export const LOCAL_JWT_SECRET = 'corebank-local-development-secret-do-not-use-in-production';
+export const LOCAL_OTP_SECRET = 'corebank-local-otp-secret-do-not-use-in-production';
 
 export class ConfigError extends Error {}
 
@@ -40,6 +42,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const jwtSecret = env.JWT_SECRET ?? (profile === 'local' ? LOCAL_JWT_SECRET : undefined);
   if (!jwtSecret || jwtSecret.length < 32) {
     throw new ConfigError('JWT_SECRET must be set to at least 32 characters (only the local profile has a default)');
+  }
+  // A separate key: a leaked token key must not also let anyone recompute stored OTP codes.
+  const otpSecret = env.OTP_SECRET ?? (profile === 'local' ? LOCAL_OTP_SECRET : undefined);
+  if (!otpSecret || otpSecret.length < 32 || otpSecret === jwtSecret) {
+    throw new ConfigError('OTP_SECRET must be set to at least 32 characters, other than JWT_SECRET (only the local profile has a default)');
   }
   return {
     profile,
@@ -61,7 +68,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       fees: fees(env),
     },
-    otp: { ttlMs: integer(env, 'OTP_TTL_MS', 5 * 60_000), maxAttempts: integer(env, 'OTP_MAX_ATTEMPTS', 5) },
+    otp: {
+      secret: otpSecret,
+      ttlMs: integer(env, 'OTP_TTL_MS', 5 * 60_000),
+      maxAttempts: integer(env, 'OTP_MAX_ATTEMPTS', 5),
+    },
     sandboxDecisionMs: integer(env, 'SANDBOX_DECISION_MS', 2_000),
   };
 }

@@ -16,7 +16,8 @@ const ALLOWED_FROM: Record<TransferAction, readonly TransferStatus[]> = {
   cancel: ['PendingConfirmation', 'Confirmed'],
   resend: ['PendingConfirmation'],
   continue: ['Stuck'],
-  execute: ['Stuck', 'Processing'],
+  // Only once the provider's budget ran out: while it may still pay, settling by hand could pay twice.
+  execute: ['Stuck'],
   assign: ['Unrecognized'],
 };
 

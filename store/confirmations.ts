@@ -54,18 +54,18 @@ export async function getConfirmation(sql: Queryable, id: string): Promise<Confi
 
 /**
  * Checks a code. A wrong code costs an attempt, and that is committed even though the check
- * fails; a verified confirmation verifies again (a retried check is not a second attempt).
+ * fails. A verified confirmation verifies again with the same code (a retried check is not a
+ * second attempt); any other code is still wrong, so a repeated confirm cannot be guessed past.
  */
 export async function verifyCode(sql: Sql, policy: OtpPolicy, id: string, code: string): Promise<void> {
   const failure = await sql.begin(async (tx) => {
     const [c] = await tx<[ConfirmationRow?]>`SELECT * FROM confirmations WHERE id = ${id} FOR UPDATE`;
     if (!c) return new DomainError(ErrorCode.NOT_FOUND, `confirmation ${id} not found`);
-    if (c.status === 'verified') return undefined;
+    const matches = timingSafeEqual(Buffer.from(c.codeHash, 'hex'), Buffer.from(hashCode(policy.secret, id, code), 'hex'));
+    if (c.status === 'verified') return matches ? undefined : new DomainError(ErrorCode.OTP_INVALID, 'the code is wrong');
     if (c.expiresAt.getTime() < Date.now()) return new DomainError(ErrorCode.OTP_EXPIRED, 'the code has expired; ask for a new one');
     if (c.attemptsLeft <= 0) return new DomainError(ErrorCode.OTP_ATTEMPTS_EXCEEDED, 'too many wrong codes; ask for a new one');
-    const expected = Buffer.from(c.codeHash, 'hex');
-    const given = Buffer.from(hashCode(policy.secret, id, code), 'hex');
-    if (timingSafeEqual(expected, given)) {
+    if (matches) {
       await tx`UPDATE confirmations SET status = 'verified', updated_at = now() WHERE id = ${id}`;
       return undefined;
     }

@@ -29,7 +29,7 @@ async function main() {
     sql,
     provider: createSandboxProvider(sql, { decisionDelayMs: config.sandboxDecisionMs }),
     notifier: createLocalNotifier(sql, (line) => log.info(line)),
-    otp: { secret: config.jwtSecret, ...config.otp },
+    otp: config.otp,
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
   });
   log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker running');

@@ -3,6 +3,7 @@ import {
   type ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -25,6 +26,9 @@ import {
   transferStateQuery,
 } from './transferMessages';
 import { oneAtATime, validatorFor } from './turns';
+
+/** Patch: a confirm that finds the transfer already confirmed checks its code too (was: 200 for any code). */
+const REPEATED_CONFIRM_CHECKS_CODE = 'repeated-confirm-checks-code';
 
 export type TransferOutcome = TransferState | { status: 'Rejected'; code: string };
 
@@ -94,9 +98,16 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
   setHandler(
     confirmTransferUpdate,
     ({ code }) =>
-      transition('confirm', async () => {
-        await interactive.checkTransferCode({ confirmationId: record.confirmationId, code });
-        await saveStatus('Confirmed');
+      inTurn(async () => {
+        const checkCode = () => interactive.checkTransferCode({ confirmationId: record.confirmationId, code });
+        if (planTransferAction(status as OutgoingStatus, 'confirm') === 'apply') {
+          await checkCode();
+          await saveStatus('Confirmed');
+        } else if (patched(REPEATED_CONFIRM_CHECKS_CODE)) {
+          // A confirm that lost the race to another confirm answers 200 only with the right code.
+          await checkCode();
+        }
+        return state();
       }),
     { validator: validate('confirm') },
   );
@@ -190,18 +201,23 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
       try {
         providerReference ??= (await provider.submitToProvider({ record })).providerReference;
         const outcome = await decision.awaitProviderDecision({ providerReference });
-        if (status !== 'Processing') return;
-        if (outcome.accepted) {
-          await background.settleOutgoing({ record, workflowId, providerReference });
-          setStatus('Completed');
-        } else {
-          await release('Failed', outcome.reason);
-        }
+        const reference = providerReference;
+        await inTurn(async () => {
+          if (status !== 'Processing') return;
+          if (outcome.accepted) {
+            await background.settleOutgoing({ record, workflowId, providerReference: reference });
+            setStatus('Completed');
+          } else {
+            await release('Failed', outcome.reason);
+          }
+        });
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
         // The retry budget ran out: wait for ops (continue retries, execute settles by hand).
         continueRequested = false;
-        await inTurn(() => saveStatus('Stuck'));
+        await inTurn(async () => {
+          if (status === 'Processing') await saveStatus('Stuck');
+        });
         await condition(() => continueRequested || status !== 'Stuck');
       }
     }

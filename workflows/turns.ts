@@ -1,24 +1,27 @@
-import { ApplicationFailure, condition } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import { ErrorCode } from '../domain/errors';
 import { asBusinessFailure, businessCause } from './failures';
 
 /**
- * Runs a workflow's status changes one at a time: concurrent updates, timers and the main loop
- * take turns, and each re-checks the state once it has its turn. A failure leaves as a business
- * failure with its code, so the API can answer with it.
+ * A FIFO lock for a workflow's status changes: concurrent updates, timers and the main loop take
+ * turns, and each re-checks the state once it has its turn. A failure leaves as a business failure
+ * with its code, so the API can answer with it.
+ *
+ * Why not `await condition(() => !busy); busy = true`: the workflow runtime resolves every waiting
+ * condition whose predicate is true in one pass before any continuation runs, so that admits all
+ * waiters at once (two handlers then interleave their activities: a cancel voids nothing while a
+ * pend takes the hold). Chaining each turn onto the promise of the one before admits exactly one,
+ * in arrival order, and is deterministic because it adds no command to the history.
  */
 export function oneAtATime() {
-  let busy = false;
-  return async function inTurn<T>(fn: () => Promise<T>): Promise<T> {
-    await condition(() => !busy);
-    busy = true;
-    try {
-      return await fn();
-    } catch (error) {
+  let last: Promise<unknown> = Promise.resolve();
+  return function inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const turn = last.then(fn);
+    // The next turn waits for this one to settle, whatever its outcome.
+    last = turn.catch(() => undefined);
+    return turn.catch((error: unknown) => {
       throw businessCause(error) ?? asBusinessFailure(error);
-    } finally {
-      busy = false;
-    }
+    });
   };
 }
 

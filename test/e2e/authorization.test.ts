@@ -105,6 +105,8 @@ beforeAll(async () => {
     { method: 'POST', path: `/internal/Transfers/outgoing/${t}/execute`, access: 'ops', body: { providerReference: 'X' } },
     { method: 'POST', path: `/internal/Transfers/outgoing/${t}/continue`, access: 'ops', body: {} },
     { method: 'GET', path: '/internal/Notifications', access: 'system' },
+    { method: 'GET', path: '/internal/Holds/stranded', access: 'system' },
+    { method: 'POST', path: `/internal/Holds/${p}/release`, access: 'ops', body: { note: 'matrix' } },
   ];
 });
 

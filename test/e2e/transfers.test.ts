@@ -74,7 +74,8 @@ describe('outgoing transfers over HTTP with the real worker and the sandbox prov
     expect(created.body.value.confirmationId).toBeTruthy();
     expect(await balances(api(), c.id)).toMatchObject({ balance: '100.00', held: '10.50', available: '89.50' });
 
-    const confirmed = await api().put(`/Transfers/outgoing/${created.body.value.id}/confirm`, { code: await lastCode(c.clientId) }, c.as);
+    const code = await lastCode(c.clientId);
+    const confirmed = await api().put(`/Transfers/outgoing/${created.body.value.id}/confirm`, { code }, c.as);
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
     expect(['Confirmed', 'Processing', 'Completed']).toContain(confirmed.body.value.status);
 
@@ -92,8 +93,16 @@ describe('outgoing transfers over HTTP with the real worker and the sandbox prov
         [feeIncome.id, '0.50'],
       ].sort(),
     );
-    const again = await api().put(`/Transfers/outgoing/${created.body.value.id}/confirm`, { code: '000000' }, c.as);
+    // A repeated confirm is 200 with the code that confirmed it, and a wrong code is still wrong.
+    const again = await api().put(`/Transfers/outgoing/${created.body.value.id}/confirm`, { code }, c.as);
     expect(again.status).toBe(200);
+    const guess = await api().put(
+      `/Transfers/outgoing/${created.body.value.id}/confirm`,
+      { code: code === '000000' ? '111111' : '000000' },
+      c.as,
+    );
+    expect(guess.status).toBe(422);
+    expect(guess.body.errors[0].metadata.code).toBe('OTP_INVALID');
   });
 
   it('refuses wrong codes, locks after 5, and a resent code works', async () => {

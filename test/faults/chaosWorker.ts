@@ -40,7 +40,7 @@ async function main() {
         sql,
         provider: createSandboxProvider(sql, { decisionDelayMs: config.sandboxDecisionMs }),
         notifier: createLocalNotifier(sql),
-        otp: { secret: config.jwtSecret, ...config.otp },
+        otp: config.otp,
       }),
     ),
     ...WORKER_TUNING,

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { issueToken, type Role } from '../../api/auth';
-import { LOCAL_JWT_SECRET } from '../../config/env';
+import { LOCAL_JWT_SECRET, LOCAL_OTP_SECRET } from '../../config/env';
 import { DEFAULT_FEES } from '../../domain/transferPricing';
 import { createSql, type Sql } from '../../ledger/db';
 import { testEnv } from './env';
@@ -50,6 +50,7 @@ export async function createTestApi(options: TestApiOptions = {}) {
       providerRetry: { submitAttempts: 3, submitIntervalMs: 100, decisionAttempts: 40 },
       fees: DEFAULT_FEES,
     },
+    otp: { secret: LOCAL_OTP_SECRET, ttlMs: 60_000, maxAttempts: 5 },
     profile: 'local',
     logError: (error) => {
       errors.push(error);

@@ -11,6 +11,7 @@ import { startTemporalDevServer } from '../../dev/temporalServer';
 import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
 import { createSql } from '../../ledger/db';
 import { migrate } from '../../ledger/migrate';
+import { findStrandedHolds } from '../../store/strandedHolds';
 import { WORKFLOWS_PATH } from '../../worker/createWorker';
 import { ensureSearchAttributes } from '../../worker/searchAttributes';
 import { startWorkerProcess } from './workerProcess';
@@ -68,9 +69,15 @@ export default async function setup(project: TestProject) {
     return async () => {
       // The ledger invariants must hold after all suites; a violation fails the run.
       const report = await checkInvariants(sql);
+      // No hold left on a finished payment or transfer (checked once at the end: a suite strands one on
+      // purpose for a moment to test the repair path).
+      const stranded = await findStrandedHolds(sql, { limit: 20 });
       await stopAll();
       if (!report.ok) throw new Error(`ledger invariants violated after the run:\n${formatInvariantReport(report)}`);
-      console.log('[teardown] ledger invariants hold');
+      if (stranded.length > 0) {
+        throw new Error(`holds stranded on finished payments or transfers:\n${formatInvariantReport(stranded as never)}`);
+      }
+      console.log('[teardown] ledger invariants hold; no stranded holds');
     };
   } catch (error) {
     await stopAll();

@@ -1,0 +1,55 @@
+import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
+import { derivedId } from '../domain/ids';
+import type { Sql } from '../ledger/db';
+import { getEntry, recordEntries } from '../ledger/journal';
+import { findStrandedHolds, getHoldRelease, type HoldRelease, insertHoldRelease, type StrandedHold } from '../store/strandedHolds';
+
+/**
+ * The repair path for money held for ever: a hold whose payment or transfer finished without
+ * posting or voiding it (the interleaving bug fixed in workflows/turns.ts could leave such holds).
+ * Ops list them and release each, audited; the release is a void entry, never a delete.
+ */
+export function createStrandedHoldRepairs(sql: Sql) {
+  async function list(limit: number): Promise<StrandedHold[]> {
+    return findStrandedHolds(sql, { limit });
+  }
+
+  /** Voids the hold once (a repeat returns the first release) and records who did it and why. */
+  async function release(pendingId: string, actor: string, note: string): Promise<HoldRelease> {
+    const done = await getHoldRelease(sql, pendingId);
+    if (done) return done;
+    const [hold] = await findStrandedHolds(sql, { pendingId, limit: 1 });
+    if (!hold) {
+      const entry = await getEntry(sql, pendingId);
+      if (entry?.kind !== 'pending') throw new NotFoundError('hold', pendingId);
+      // Still owned by a running payment or transfer (which will resolve it), or already resolved.
+      throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `hold ${pendingId} is not stranded`, {
+        from: 'live',
+        action: 'release',
+      });
+    }
+    const voidId = derivedId('ledger-entry', 'release-stranded', pendingId);
+    const audit = { pendingId, voidId, paymentId: hold.paymentId, transferId: hold.transferId, actor, note };
+    await recordEntries(
+      sql,
+      [
+        {
+          kind: 'void_pending',
+          id: voidId,
+          pendingId,
+          paymentId: hold.paymentId,
+          transferId: hold.transferId,
+          description: `stranded hold released by ${actor}`,
+        },
+      ],
+      { inTransaction: (tx) => insertHoldRelease(tx, audit) },
+    );
+    const release = await getHoldRelease(sql, pendingId);
+    if (!release) throw new Error(`the release of ${pendingId} was not recorded`);
+    return release;
+  }
+
+  return { list, release };
+}
+
+export type StrandedHoldRepairs = ReturnType<typeof createStrandedHoldRepairs>;
