@@ -2,6 +2,7 @@ import { issueToken } from '../../api/auth';
 import { LOCAL_JWT_SECRET } from '../../config/env';
 import { derivedId } from '../../domain/ids';
 import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
+import { findStrandedHolds } from '../../store/strandedHolds';
 import { type FaultKind, startCluster } from './cluster';
 import { createClient, type RequestRecord } from './workload';
 
@@ -73,8 +74,20 @@ async function main() {
     const workload = Array.from({ length: CLIENTS }, async () => {
       while (operations() < MIN_OPERATIONS || !faultsDone) {
         const dice = Math.random();
-        if (dice < 0.4) {
+        if (dice < 0.35) {
           await send('immediate', 'POST', '/internal/Payments', pair());
+        } else if (dice < 0.45) {
+          // Concurrent actions on one payment, as two back-office tools or a retrying client send them.
+          const draft = await send('draft', 'POST', '/internal/Payments/draft', pair());
+          const id = draft?.status === 201 ? draft.body.value.id : undefined;
+          if (!id) continue;
+          const actions = Array.from(
+            { length: 2 + Math.floor(Math.random() * 3) },
+            () => ['pend', 'post', 'cancel'][Math.floor(Math.random() * 3)] as string,
+          );
+          await Promise.all(actions.map((action) => send(action, 'POST', `/internal/Payments/${id}/${action}`)));
+          // Whatever won, the payment must not stay open for ever: cancel what is still open.
+          await send('cancel', 'POST', `/internal/Payments/${id}/cancel`);
         } else if (dice < 0.85) {
           const draft = await send('draft', 'POST', '/internal/Payments/draft', pair());
           const id = draft?.status === 201 ? draft.body.value.id : undefined;
@@ -116,6 +129,9 @@ async function main() {
     await check(cluster.sql, history, violations);
     const report = await checkInvariants(cluster.sql);
     if (!report.ok) violations.push(`ledger invariants: ${formatInvariantReport(report)}`);
+    const stranded = await findStrandedHolds(cluster.sql, { limit: 20 });
+    if (stranded.length > 0)
+      violations.push(`holds stranded on finished payments or transfers: ${formatInvariantReport(stranded as never)}`);
   } finally {
     await cluster.stop().catch(() => {});
   }
@@ -184,6 +200,11 @@ async function check(sql: import('../../ledger/db').Sql, history: RequestRecord[
       }
       if (r.final.status === 422 && (payment || entries.length > 0))
         violations.push(`immediate ${paymentId}: answered 422 but left a trace`);
+    }
+    if (r.op === 'pend' && r.final.status === 200) {
+      const paymentId = r.path.split('/')[3] as string;
+      const holds = await sql`SELECT 1 FROM journal_entries WHERE payment_id = ${paymentId} AND kind = 'pending'`;
+      if (holds.length !== 1) violations.push(`pend ${paymentId}: answered 200 Pending, the ledger has ${holds.length} holds`);
     }
     if ((r.op === 'post' || r.op === 'cancel') && r.final.status === 200) {
       const paymentId = r.path.split('/')[3] as string;
