@@ -1,5 +1,5 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '../domain/errors';
+import { businessFailure } from '../workflows/failures';
 
 /**
  * Wraps an activity so a DomainError (a business rule: insufficient funds, say) fails it for good,
@@ -10,10 +10,7 @@ export function withBusinessFailures<A extends unknown[], R>(fn: (...args: A) =>
     try {
       return await fn(...args);
     } catch (error) {
-      if (error instanceof DomainError) {
-        throw ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true, details: [error.metadata] });
-      }
-      throw error;
+      throw error instanceof DomainError ? businessFailure(error) : error;
     }
   };
 }

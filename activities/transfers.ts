@@ -3,10 +3,11 @@ import { formatAmount } from '../domain/money';
 import type { TransferStatus, TransferType } from '../domain/transfer';
 import { getInternalAccount } from '../ledger/accounts';
 import type { Sql, TransactionSql } from '../ledger/db';
-import { type EntryRequest, recordEntries } from '../ledger/journal';
+import { recordEntries } from '../ledger/journal';
+import type { EntryRequest } from '../ledger/types';
 import { issueCode, type OtpPolicy, verifyCode } from '../store/confirmations';
 import { addAudit, insertTransfer, updateTransfer } from '../store/transfers';
-import type { IncomingTransferInput } from '../workflows/transferMessages';
+import type { AuditInput, IncomingTransferInput, OutgoingTransferRecord } from '../workflows/shared';
 import { withBusinessFailures } from './failures';
 import type { Notifier } from './notifier';
 import { entryIdFor } from './payments';
@@ -17,39 +18,6 @@ export interface TransferActivityDeps {
   provider: PaymentProvider;
   notifier: Notifier;
   otp: OtpPolicy;
-}
-
-export interface RecipientSnapshot {
-  name: string;
-  iban: string | null;
-  accountNumber: string | null;
-  bic: string | null;
-  country: string;
-}
-
-/** What an outgoing transfer workflow carries; amounts are strings of minor units. */
-export interface OutgoingTransferRecord {
-  transferId: string;
-  clientId: string;
-  accountId: string;
-  recipientId: string | null;
-  recipient: RecipientSnapshot;
-  type: Exclude<TransferType, 'Fx'>;
-  amountMinor: string;
-  feeMinor: string;
-  currency: string;
-  reference: string | null;
-  confirmationId: string;
-  /** Internal transfers: the ledger account that receives the money, and its client. */
-  recipientAccountId: string | null;
-  recipientClientId: string | null;
-}
-
-export interface AuditInput {
-  stepKey: string;
-  action: string;
-  actor: string;
-  note: string | null;
 }
 
 /** Entry keys of one outgoing transfer: the holds and what resolves them. */

@@ -2,30 +2,46 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
-import { BUSINESS_RULE_CODES, DomainError, ErrorCode, type ErrorMetadata } from '../domain/errors';
+import { DomainError, ErrorCode, type ErrorMetadata } from '../domain/errors';
 import { isDatabaseUnavailable } from '../ledger/db';
 import { envelopeError, failure } from './envelope';
 
-/** HTTP status of each non-422 code; every business-rule code is 422. */
-const STATUS_OF: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
+/**
+ * The HTTP status of every code, in one table: a Record over ErrorCode, so a new code that is not
+ * given a status here does not compile (and never falls through to a 500).
+ */
+const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   VALIDATION_ERROR: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
   IDEMPOTENCY_KEY_REUSED: 409,
   IDEMPOTENCY_KEY_IN_PROGRESS: 409,
   CONCURRENT_MODIFICATION: 409,
   ALREADY_EXISTS: 409,
   EXISTS_WITH_DIFFERENT_FIELDS: 409,
-  PAYLOAD_TOO_LARGE: 413,
+  // Business rules.
+  INSUFFICIENT_FUNDS: 422,
+  INVALID_STATE_TRANSITION: 422,
+  ACCOUNT_NOT_ACTIVE: 422,
+  CLIENT_BLOCKED: 422,
+  CURRENCY_MISMATCH: 422,
+  CURRENCY_NOT_SUPPORTED: 422,
+  SAME_ACCOUNT: 422,
+  OTP_INVALID: 422,
+  OTP_EXPIRED: 422,
+  OTP_ATTEMPTS_EXCEEDED: 422,
+  QUOTE_EXPIRED: 422,
+  ACCOUNT_NOT_EMPTY: 422,
+  LIMIT_EXCEEDED: 422,
+  PENDING_ALREADY_RESOLVED: 422,
+  AMOUNT_EXCEEDS_PENDING: 422,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
 };
 
-export function statusOf(code: ErrorCode): ContentfulStatusCode {
-  if (BUSINESS_RULE_CODES.has(code)) return 422;
-  return STATUS_OF[code] ?? 500;
-}
+export const statusOf = (code: ErrorCode): ContentfulStatusCode => HTTP_STATUS[code];
 
 /** Every zod issue as one VALIDATION_ERROR with its JSON path in `field`. */
 export function validationFailure(error: ZodError) {

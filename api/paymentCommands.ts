@@ -5,15 +5,8 @@ import { type PaymentAction, planTransition } from '../domain/payment';
 import type { Sql } from '../ledger/db';
 import { getPayment, type PaymentRow } from '../store/payments';
 import type { paymentWorkflow } from '../workflows/payment';
-import {
-  type CancelRequest,
-  cancelUpdate,
-  createdUpdate,
-  type PaymentInput,
-  type PendRequest,
-  pendUpdate,
-  postUpdate,
-} from '../workflows/paymentMessages';
+import { cancelUpdate, createdUpdate, pendUpdate, postUpdate } from '../workflows/paymentMessages';
+import type { CancelRequest, PaymentInput, PendRequest } from '../workflows/shared';
 import { sendUpdate } from './workflowCalls';
 
 export interface PaymentCommandDeps {

@@ -1,5 +1,4 @@
 import { type Client, WithStartWorkflowOperation } from '@temporalio/client';
-import type { OutgoingTransferRecord } from '../activities/transfers';
 import type { TransferPolicy } from '../config/env';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { planTransferAction, type TransferAction } from '../domain/transfer';
@@ -8,15 +7,14 @@ import { type OtpPolicy, verifyCode } from '../store/confirmations';
 import { getTransfer, type TransferRow } from '../store/transfers';
 import type { incomingTransferWorkflow } from '../workflows/incomingTransfer';
 import type { outgoingTransferWorkflow } from '../workflows/outgoingTransfer';
+import type { IncomingTransferInput, OutgoingTransferRecord, TransferState } from '../workflows/shared';
 import {
   assignTransferUpdate,
   cancelTransferUpdate,
   confirmTransferUpdate,
   continueTransferUpdate,
   executeTransferUpdate,
-  type IncomingTransferInput,
   resendCodeUpdate,
-  type TransferState,
   transferCreatedUpdate,
 } from '../workflows/transferMessages';
 import { sendUpdate } from './workflowCalls';

@@ -1,6 +1,6 @@
 import { formatAmount } from '../domain/money';
 import { type AccountRow, balancesOf } from '../ledger/accounts';
-import type { JournalEntry } from '../ledger/journal';
+import type { JournalEntry } from '../ledger/types';
 import type { ClientRow } from '../store/clients';
 import type { PaymentRow } from '../store/payments';
 

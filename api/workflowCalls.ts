@@ -6,15 +6,13 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { DomainError, ErrorCode, type ErrorMetadata, isErrorCode } from '../domain/errors';
+import { DomainError, ErrorCode } from '../domain/errors';
+import { domainErrorOf } from '../workflows/failures';
 
 /** A Temporal client error as the domain error it carries, or a 503 when Temporal did not answer. */
 export function toDomainError(error: unknown): unknown {
-  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-    const { type, message, details } = error.cause;
-    if (isErrorCode(type)) return new DomainError(type, message, (details?.[0] ?? {}) as ErrorMetadata);
-  }
+  const carried = error instanceof WorkflowUpdateFailedError ? domainErrorOf(error.cause) : undefined;
+  if (carried) return carried;
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || error instanceof ServiceError) {
     return new DomainError(
       ErrorCode.SERVICE_UNAVAILABLE,

@@ -1,3 +1,4 @@
+import { isPlainDecimal } from '../domain/money';
 import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
 
 /**
@@ -88,7 +89,7 @@ function fees(env: NodeJS.ProcessEnv): FeeSchedule {
   }
   const schedule = { ...DEFAULT_FEES, ...(parsed as Partial<FeeSchedule>) };
   for (const [type, fee] of Object.entries(schedule)) {
-    if (typeof fee !== 'string' || !/^\d+(\.\d+)?$/.test(fee)) throw new ConfigError(`TRANSFER_FEES.${type} must be a decimal string`);
+    if (typeof fee !== 'string' || !isPlainDecimal(fee)) throw new ConfigError(`TRANSFER_FEES.${type} must be a plain decimal string`);
   }
   return schedule;
 }

@@ -4,8 +4,26 @@ import { ValidationError } from './errors';
 /** The largest amount the API accepts: 10^15 major units. */
 const MAX_MAJOR_UNITS = 10n ** 15n;
 
-// Plain decimal: no sign, no exponent, no leading zeros, no bare or trailing dot.
+// The one decimal grammar of the service (amounts, fees, configuration): a plain non-negative
+// decimal, with no sign, no exponent, no leading zeros, and no bare or trailing dot.
 const DECIMAL_PATTERN = /^(0|[1-9][0-9]*)(\.([0-9]+))?$/;
+
+export const isPlainDecimal = (text: string) => DECIMAL_PATTERN.test(text);
+
+/**
+ * A plain decimal as integer units of 10^-digits. Digits beyond that precision must be zeros
+ * ('exact', undefined otherwise) or round the value up ('up', for amounts the bank charges).
+ */
+export function decimalToMinor(text: string, digits: number, rounding: 'exact' | 'up' = 'exact'): bigint | undefined {
+  const match = DECIMAL_PATTERN.exec(text);
+  if (!match) return undefined;
+  const fraction = match[3] ?? '';
+  const kept = fraction.slice(0, digits).padEnd(digits, '0');
+  const dropped = fraction.slice(digits);
+  const minor = BigInt(match[1] ?? '0') * 10n ** BigInt(digits) + BigInt(kept || '0');
+  if (/^0*$/.test(dropped)) return minor;
+  return rounding === 'up' ? minor + 1n : undefined;
+}
 
 export interface ParseAmountOptions {
   /** JSON path of the field, reported in the validation error. */
@@ -26,16 +44,13 @@ export function parseAmount(input: unknown, currency: Currency, options: ParseAm
   else if (typeof input === 'number' && Number.isFinite(input)) text = String(input);
   else throw new ValidationError('amount must be a decimal string or number', field);
 
-  const match = DECIMAL_PATTERN.exec(text);
-  if (!match) throw new ValidationError(`amount "${text}" is not a plain positive decimal number`, field);
+  if (!isPlainDecimal(text)) throw new ValidationError(`amount "${text}" is not a plain positive decimal number`, field);
   const digits = minorUnits(currency);
-  const whole = match[1] ?? '0';
-  const fraction = match[3] ?? '';
-  if (fraction.length > digits) {
+  // API.md: at most the currency's digits, so "1.500" is refused for EUR even though it is exact.
+  if ((text.split('.')[1] ?? '').length > digits) {
     throw new ValidationError(`${currency} amounts have at most ${digits} decimal places`, field);
   }
-  const wholeMajor = BigInt(whole);
-  const minor = wholeMajor * 10n ** BigInt(digits) + BigInt(fraction.padEnd(digits, '0') || '0');
+  const minor = decimalToMinor(text, digits) as bigint;
   if (minor > MAX_MAJOR_UNITS * 10n ** BigInt(digits)) {
     throw new ValidationError('amount is above 10^15 major units', field);
   }

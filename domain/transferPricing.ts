@@ -1,5 +1,6 @@
 import { isSEPACountry } from 'ibantools';
 import { minorUnits } from './currency';
+import { decimalToMinor } from './money';
 import type { TransferType } from './transfer';
 
 /** Fee per transfer type in major units of the transfer's currency (configurable, see config/env.ts). */
@@ -17,11 +18,15 @@ export function transferTypeFor(
   return 'Swift';
 }
 
-/** The fee in minor units; a schedule amount finer than the currency allows is rounded down. */
+/**
+ * The fee in minor units. A schedule amount finer than the currency's minor unit (0.50 in a
+ * currency without decimals) is rounded up, in the bank's favour, never silently dropped.
+ */
 export function feeFor(type: Exclude<TransferType, 'Fx'>, currency: string, fees: FeeSchedule = DEFAULT_FEES): bigint {
-  const [whole = '0', fraction = ''] = fees[type].split('.');
-  const digits = minorUnits(currency);
-  return BigInt(whole) * 10n ** BigInt(digits) + BigInt(fraction.padEnd(digits, '0').slice(0, digits) || '0');
+  const minor = decimalToMinor(fees[type], minorUnits(currency), 'up');
+  // The configuration is checked at start (config/env.ts), so this is a programming error.
+  if (minor === undefined) throw new Error(`fee ${fees[type]} for ${type} is not a plain decimal`);
+  return minor;
 }
 
 /** When the money should reach the recipient: now inside the ledger, else after 1 (Sepa) or 2 (Swift) business days. */

@@ -25,6 +25,9 @@ export interface AccountRow {
   debitsPosted: bigint;
   creditsPending: bigint;
   creditsPosted: bigint;
+  /** Generated columns (migration 006): credits_posted - debits_posted, and that - held + overdraft. */
+  balance: bigint;
+  available: bigint;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -36,7 +39,10 @@ export interface Balances {
   available: bigint;
 }
 
-/** The balance formulas of DESIGN.md, in one place. */
+/**
+ * The balance formulas of DESIGN.md for counters in memory (an account as of a past moment, say);
+ * the same formulas are the accounts table's generated `balance` and `available` columns.
+ */
 export function balancesOf(
   account: Pick<AccountRow, 'debitsPending' | 'debitsPosted' | 'creditsPending' | 'creditsPosted' | 'overdraftLimit'>,
 ): Balances {
@@ -110,8 +116,6 @@ export interface AccountFilter {
 
 /** Filtered accounts in creation order, limit + 1 rows (see toPage). */
 export async function searchAccounts(sql: Queryable, filter: AccountFilter, page: PageRequest): Promise<AccountRow[]> {
-  const balance = sql`(credits_posted - debits_posted)`;
-  const available = sql`(credits_posted - debits_posted - debits_pending + overdraft_limit)`;
   const where = whereAll(sql, [
     filter.clientId !== undefined ? sql`client_id = ${filter.clientId}` : null,
     filter.currency !== undefined ? sql`currency = ${filter.currency}` : null,
@@ -119,10 +123,10 @@ export async function searchAccounts(sql: Queryable, filter: AccountFilter, page
     filter.purpose !== undefined ? sql`purpose = ${filter.purpose}` : null,
     filter.status !== undefined ? sql`status = ${filter.status}` : null,
     filter.accountNumbers !== undefined ? sql`account_number = ANY(${filter.accountNumbers})` : null,
-    filter.minBalance !== undefined ? sql`${balance} >= ${filter.minBalance}` : null,
-    filter.maxBalance !== undefined ? sql`${balance} <= ${filter.maxBalance}` : null,
-    filter.minAvailable !== undefined ? sql`${available} >= ${filter.minAvailable}` : null,
-    filter.maxAvailable !== undefined ? sql`${available} <= ${filter.maxAvailable}` : null,
+    filter.minBalance !== undefined ? sql`balance >= ${filter.minBalance}` : null,
+    filter.maxBalance !== undefined ? sql`balance <= ${filter.maxBalance}` : null,
+    filter.minAvailable !== undefined ? sql`available >= ${filter.minAvailable}` : null,
+    filter.maxAvailable !== undefined ? sql`available <= ${filter.maxAvailable}` : null,
     page.afterSeq !== undefined ? sql`seq > ${page.afterSeq}` : null,
   ]);
   return sql<AccountRow[]>`SELECT * FROM accounts WHERE ${where} ORDER BY seq LIMIT ${page.limit + 1}`;
@@ -143,10 +147,10 @@ export async function aggregatedAmounts(sql: Sql, currency?: Currency): Promise<
   return sql<AggregatedAmounts[]>`
     SELECT currency, kind, purpose,
            count(*)::bigint                                                          AS count,
-           sum(credits_posted - debits_posted)::bigint                               AS balance,
+           sum(balance)::bigint                                                      AS balance,
            sum(debits_pending)::bigint                                               AS held,
            sum(credits_pending)::bigint                                              AS incoming,
-           sum(credits_posted - debits_posted - debits_pending + overdraft_limit)::bigint AS available
+           sum(available)::bigint                                                    AS available
     FROM accounts
     ${currency !== undefined ? sql`WHERE currency = ${currency}` : sql``}
     GROUP BY currency, kind, purpose

@@ -1,7 +1,9 @@
 import { DomainError, ErrorCode } from '../domain/errors';
 import type { Sql, TransactionSql } from './db';
 import { type AccountFacts, availableDelta, existsWithDifferentFields, type Leg, type NewRow, planEntry, sameFields } from './entryRules';
-import { type EntryRequest, isRetryable, type JournalEntry, loadFacts, recordEntries, storedError } from './journal';
+import { isRetryable, loadFacts, recordEntries, storedError } from './journal';
+import type { EntryRequest, JournalEntry } from './types';
+import { countLedgerRetry } from './retryStats';
 
 /** The most postings one batch may carry: bounds a transaction's locks and a statement's size. */
 export const MAX_BATCH_SIZE = 8_000;
@@ -38,7 +40,10 @@ export async function recordBatch(sql: Sql, requests: EntryRequest[], options: B
     try {
       return await sql.begin((tx) => writeIndependently(tx, requests));
     } catch (error) {
-      if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
+      if (attempt < MAX_ATTEMPTS && isRetryable(error)) {
+        countLedgerRetry('batch', error);
+        continue;
+      }
       throw error;
     }
   }

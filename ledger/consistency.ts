@@ -141,14 +141,13 @@ export async function checkInvariants(sql: Sql): Promise<InvariantReport> {
   const [unbalancedCurrencies, counterMismatches, overdrawnAccounts, badResolutions, currencyMismatches] = await Promise.all([
     sql<InvariantReport['unbalancedCurrencies']>`
       SELECT currency,
-             sum(credits_posted - debits_posted)::bigint AS balance_sum,
+             sum(balance)::bigint AS balance_sum,
              sum(credits_pending - debits_pending)::bigint AS pending_difference
       FROM accounts GROUP BY currency
-      HAVING sum(credits_posted - debits_posted) <> 0 OR sum(credits_pending - debits_pending) <> 0`,
+      HAVING sum(balance) <> 0 OR sum(credits_pending - debits_pending) <> 0`,
     findCounterMismatches(sql),
     sql<InvariantReport['overdrawnAccounts']>`
-      SELECT id, (credits_posted - debits_posted - debits_pending + overdraft_limit) AS available
-      FROM accounts WHERE kind = 'client' AND credits_posted - debits_posted - debits_pending + overdraft_limit < 0`,
+      SELECT id, available FROM accounts WHERE kind = 'client' AND available < 0`,
     sql<InvariantReport['badResolutions']>`
       SELECT r.pending_id, count(*)::bigint AS count
       FROM journal_entries r LEFT JOIN journal_entries p ON p.id = r.pending_id

@@ -1,6 +1,6 @@
 import type { Currency } from '../domain/currency';
 import { DomainError, ErrorCode } from '../domain/errors';
-import type { EntryRequest, JournalEntry, MovementRequest } from './journal';
+import type { EntryRequest, JournalEntry, MovementRequest } from './types';
 
 export const isMovement = (r: EntryRequest): r is MovementRequest => r.kind === 'posted' || r.kind === 'pending';
 

@@ -14,53 +14,10 @@ import {
   planEntry,
   sameFields,
 } from './entryRules';
+import { countLedgerRetry } from './retryStats';
+import type { EntryKind, EntryRequest, JournalEntry, MovementRequest, ResolutionRequest } from './types';
 
-export type EntryKind = 'posted' | 'pending' | 'post_pending' | 'void_pending';
 
-/** One immutable row of the journal. */
-export interface JournalEntry {
-  id: string;
-  seq: bigint;
-  kind: EntryKind;
-  debitAccountId: string;
-  creditAccountId: string;
-  amount: bigint;
-  currency: Currency;
-  pendingId: string | null;
-  paymentId: string | null;
-  transferId: string | null;
-  description: string | null;
-  createdAt: Date;
-}
-
-interface EntryLinks {
-  paymentId?: string | null;
-  transferId?: string | null;
-  description?: string | null;
-}
-
-/** A money movement: moves at once (`posted`) or holds the amount (`pending`). */
-export interface MovementRequest extends EntryLinks {
-  kind: 'posted' | 'pending';
-  /** Chosen by the caller; activities derive it from the workflow id and step. */
-  id: string;
-  debitAccountId: string;
-  creditAccountId: string;
-  amount: bigint;
-  currency: Currency;
-}
-
-/** Settles a pending entry (`amount` defaults to all of it; the rest is released) or voids it. */
-export interface ResolutionRequest extends EntryLinks {
-  kind: 'post_pending' | 'void_pending';
-  id: string;
-  pendingId: string;
-  amount?: bigint;
-}
-
-export type EntryRequest = MovementRequest | ResolutionRequest;
-
-export { isMovement };
 
 export interface RecordOptions {
   /**
@@ -99,7 +56,10 @@ export async function recordEntries(sql: Sql, requests: EntryRequest[], options:
           ON CONFLICT (id) DO NOTHING`;
         throw error.cause;
       }
-      if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
+      if (attempt < MAX_ATTEMPTS && isRetryable(error)) {
+        countLedgerRetry('journal', error);
+        continue;
+      }
       if (pgErrorCode(error) === PgCode.CHECK_VIOLATION && pgConstraint(error) === 'client_available_not_negative') {
         throw new DomainError(ErrorCode.INSUFFICIENT_FUNDS, 'insufficient funds');
       }
@@ -129,7 +89,7 @@ async function tryFastMovement(sql: Sql, request: MovementRequest, options: Reco
           debits_pending = debits_pending + ${posted ? 0n : amount}::bigint,
           updated_at = now()
         WHERE id = ${request.debitAccountId} AND currency = ${currency} AND status = 'active'
-          AND (kind = 'internal' OR credits_posted - debits_posted - debits_pending + overdraft_limit >= ${amount}::bigint)
+          AND (kind = 'internal' OR available >= ${amount}::bigint)
         RETURNING id`;
       const credit = tx<{ id: string }[]>`
         UPDATE accounts SET
@@ -155,6 +115,7 @@ async function tryFastMovement(sql: Sql, request: MovementRequest, options: Reco
     });
   } catch (error) {
     // An unknown account fails the insert's foreign key: the careful path names it.
+    if (isRetryable(error)) countLedgerRetry('fastPath', error);
     if (error === TAKE_THE_CAREFUL_PATH || isRetryable(error) || pgErrorCode(error) === PgCode.FOREIGN_KEY_VIOLATION) return undefined;
     throw error;
   }
@@ -211,7 +172,7 @@ export async function loadFacts(tx: TransactionSql, requests: EntryRequest[], op
     tx<StoredRejection[]>`SELECT id, code, message, metadata FROM ledger_rejections WHERE id = ANY(${ids}::uuid[])`,
     options.lockAccounts
       ? tx<AccountFacts[]>`
-          SELECT id, currency, status, kind, credits_posted - debits_posted - debits_pending + overdraft_limit AS available
+          SELECT id, currency, status, kind, available
           FROM accounts
           WHERE id = ANY(${accountIds}::uuid[])
              OR id IN (SELECT debit_account_id FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[]))
@@ -318,7 +279,7 @@ function applyDelta(tx: TransactionSql, d: Leg) {
     WHERE id = ${d.accountId}
       AND (kind = 'internal'
            OR ${delta}::bigint >= 0
-           OR credits_posted - debits_posted - debits_pending + overdraft_limit + ${delta}::bigint >= 0)
+           OR available + ${delta}::bigint >= 0)
     RETURNING id`;
 }
 

@@ -1,5 +1,6 @@
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import { DomainError } from '../domain/errors';
+// From common, not workflow: activities and the API use these too, outside the workflow sandbox.
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { DomainError, type ErrorMetadata, isErrorCode } from '../domain/errors';
 
 /**
  * Business failures travel through Temporal as non-retryable ApplicationFailures whose type is
@@ -23,4 +24,10 @@ export function asBusinessFailure(error: unknown): unknown {
 export function businessCause(error: unknown): ApplicationFailure | undefined {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   return cause instanceof ApplicationFailure && cause.nonRetryable && cause.type ? cause : undefined;
+}
+
+/** The DomainError a business failure carries (the reverse of businessFailure), if it is one. */
+export function domainErrorOf(failure: unknown): DomainError | undefined {
+  if (!(failure instanceof ApplicationFailure) || !isErrorCode(failure.type)) return undefined;
+  return new DomainError(failure.type, failure.message, (failure.details?.[0] ?? {}) as ErrorMetadata);
 }

@@ -2,14 +2,8 @@ import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSear
 import type { Activities } from '../activities';
 import { type IncomingStatus, planTransferAction } from '../domain/transfer';
 import { AccountIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
-import {
-  assignTransferUpdate,
-  type IncomingTransferInput,
-  type OpsRequest,
-  type TransferState,
-  transferCreatedUpdate,
-  transferStateQuery,
-} from './transferMessages';
+import type { IncomingTransferInput, OpsRequest, TransferState } from './shared';
+import { assignTransferUpdate, transferCreatedUpdate, transferStateQuery } from './transferMessages';
 import { oneAtATime, validatorFor } from './turns';
 
 const activities = proxyActivities<Activities>({

@@ -14,14 +14,13 @@ import { type OutgoingStatus, planTransferAction, type TransferAction } from '..
 import { background, interactive } from './activityPolicies';
 import { businessCause } from './failures';
 import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
+import type { OutgoingTransferInput, TransferState } from './shared';
 import {
   cancelTransferUpdate,
   confirmTransferUpdate,
   continueTransferUpdate,
   executeTransferUpdate,
-  type OutgoingTransferInput,
   resendCodeUpdate,
-  type TransferState,
   transferCreatedUpdate,
   transferStateQuery,
 } from './transferMessages';

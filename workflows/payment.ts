@@ -9,18 +9,9 @@ import {
 import { DEFAULT_HOLD_MS, isTerminal, type PaymentAction, type PaymentStatus, planTransition } from '../domain/payment';
 import { background, interactive } from './activityPolicies';
 import { businessCause } from './failures';
-import {
-  type CancelRequest,
-  cancelUpdate,
-  createdUpdate,
-  type PaymentInput,
-  type PaymentState,
-  type PendRequest,
-  paymentStateQuery,
-  pendUpdate,
-  postUpdate,
-} from './paymentMessages';
+import { cancelUpdate, createdUpdate, paymentStateQuery, pendUpdate, postUpdate } from './paymentMessages';
 import { AccountIdKey, PaymentStatusKey } from './searchAttributes';
+import type { CancelRequest, PaymentInput, PaymentState, PendRequest } from './shared';
 import { oneAtATime, validatorFor } from './turns';
 
 /** The outcome of the workflow: the final status, or Rejected when an immediate payment was refused. */

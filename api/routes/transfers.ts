@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { RecipientSnapshot } from '../../activities/transfers';
 import { DomainError, ErrorCode, NotFoundError } from '../../domain/errors';
 import { derivedId, newId } from '../../domain/ids';
 import { formatAmount, parseAmount } from '../../domain/money';
@@ -19,6 +18,7 @@ import {
   type TransferFilter,
   type TransferRow,
 } from '../../store/transfers';
+import type { RecipientSnapshot } from '../../workflows/shared';
 import type { AuthEnv } from '../auth';
 import { requireRole } from '../auth';
 import { success } from '../envelope';

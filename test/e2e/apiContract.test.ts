@@ -1,11 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { sign } from 'hono/jwt';
 import { describe, expect, it } from 'vitest';
+import { minorUnits } from '../../domain/currency';
 import { token } from '../support/api';
 import { balances, internalAccount, openAccount } from '../support/bankFixtures';
 import { useTestApi } from '../support/suite';
 
 const api = useTestApi();
+
+/**
+ * A balance as the API prints it ("-1234.50", "1500") to exact minor units: no float, and none of
+ * parseAmount's 10^15 cap, which is for amounts sent to the API (a sum of balances may exceed it).
+ */
+function minor(text: string, currency: string): bigint {
+  const match = /^(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?$/.exec(text);
+  const digits = minorUnits(currency);
+  if (!match || (match[3] ?? '').length !== digits) throw new Error(`not a ${currency} amount with ${digits} decimals: ${text}`);
+  const value = BigInt(`${match[2]}${match[3] ?? ''}`);
+  return match[1] ? -value : value;
+}
 
 const expectFailure = (res: { status: number; body: any }, status: number, code: string) => {
   expect(res.status, JSON.stringify(res.body)).toBe(status);
@@ -81,25 +94,26 @@ describe('envelope, auth and documents', () => {
 
 describe('payments: every malformed request is a 4xx envelope, never a 500', () => {
   it.each([
-    ['amount negative', { amount: '-1' }],
-    ['amount zero', { amount: '0' }],
-    ['too many decimals', { amount: '1.001' }],
-    ['exponent', { amount: '1e3' }],
-    ['NaN', { amount: 'NaN' }],
-    ['above 10^15', { amount: '1000000000000000.01' }],
-    ['amount as object', { amount: { value: 1 } }],
-    ['amount missing', { amount: undefined }],
-    ['unknown currency', { currency: 'XXY' }],
-    ['lower-case currency', { currency: 'eur' }],
-    ['account id not a uuid', { debitAccountId: 'abc' }],
-    ['account id SQL', { creditAccountId: "'; DROP TABLE accounts; --" }],
-    ['description too long', { description: 'x'.repeat(501) }],
-    ['JPY with decimals', { currency: 'JPY', amount: '1.5' }],
-  ])('POST /internal/Payments with %s -> 400', async (_name, patch) => {
+    ['amount negative', { amount: '-1' }, 'amount'],
+    ['amount zero', { amount: '0' }, 'amount'],
+    ['too many decimals', { amount: '1.001' }, 'amount'],
+    ['exponent', { amount: '1e3' }, 'amount'],
+    ['NaN', { amount: 'NaN' }, 'amount'],
+    ['above 10^15', { amount: '1000000000000000.01' }, 'amount'],
+    ['amount as object', { amount: { value: 1 } }, 'amount'],
+    ['amount missing', { amount: undefined }, 'amount'],
+    ['unknown currency', { currency: 'XXY' }, 'currency'],
+    ['lower-case currency', { currency: 'eur' }, 'currency'],
+    ['account id not a uuid', { debitAccountId: 'abc' }, 'debitAccountId'],
+    ['account id SQL', { creditAccountId: "'; DROP TABLE accounts; --" }, 'creditAccountId'],
+    ['description too long', { description: 'x'.repeat(501) }, 'description'],
+    ['JPY with decimals', { currency: 'JPY', amount: '1.5' }, 'amount'],
+  ])('POST /internal/Payments with %s -> 400 naming the field', async (_name, patch, field) => {
     const body = { debitAccountId: randomUUID(), creditAccountId: randomUUID(), amount: '1.00', currency: 'EUR', ...patch };
     const res = await api().post('/internal/Payments', body);
     expectFailure(res, 400, 'VALIDATION_ERROR');
-    expect(res.body.errors[0].metadata.field).toBeTruthy();
+    // The field at fault, not just any field.
+    expect(res.body.errors[0].metadata.field).toBe(field);
   });
 
   it('refuses bad ids, statuses, dates and cursors on reads', async () => {
@@ -143,7 +157,12 @@ describe('clients', () => {
     });
     expect(business.status).toBe(201);
     const businesses = await api().get('/internal/Clients?type=business&limit=500');
-    expect(businesses.body.value.items.every((c: { type: string }) => c.type === 'business')).toBe(true);
+    const listed = businesses.body.value.items as { id: string; type: string }[];
+    // Not vacuous: the list holds the business just created (every() of an empty list is true),
+    // and the individual created just before is filtered out.
+    expect(listed.map((c) => c.id)).toContain(business.body.value.id);
+    expect(listed.map((c) => c.id)).not.toContain(created.body.value.id);
+    expect(listed.filter((c) => c.type !== 'business')).toEqual([]);
   });
 
   it('validates client fields and refuses a duplicate externalId', async () => {
@@ -229,14 +248,21 @@ describe('accounts and transactions', () => {
 
   it('filters accounts by balance range and aggregates amounts per currency', async () => {
     const rich = await openAccount(api(), 'GBP', '1000000.00');
+    // Money as exact minor units, never through a float.
+    const gbp = (amount: string) => minor(amount, 'GBP');
     const found = await api().post('/v2/ledger/internal/Accounts/search', { currency: 'GBP', kind: 'client', minBalance: '999999.99' });
-    expect(found.body.value.items.map((a: { id: string }) => a.id)).toContain(rich.id);
+    const items = found.body.value.items as { id: string; currency: string; kind: string; balance: string }[];
+    expect(items.map((a) => a.id)).toContain(rich.id);
+    // The filter filters: nothing below the minimum, of another currency or kind.
+    expect(items.filter((a) => a.currency !== 'GBP' || a.kind !== 'client' || gbp(a.balance) < 99_999_999n)).toEqual([]);
     const aggregated = await api().get('/v2/ledger/internal/Accounts/getAggregatedAmounts?currency=GBP');
     const rows = aggregated.body.value as { kind: string; purpose: string; balance: string }[];
-    // Double entry: the balances of all GBP accounts sum to zero.
-    const total = rows.reduce((sum, r) => sum + Math.round(Number(r.balance) * 100), 0);
-    expect(total).toBe(0);
-    expect(rows.find((r) => r.kind === 'client' && r.purpose === 'current')).toBeDefined();
+    // Double entry: the balances of all GBP accounts sum to zero (a sum over no rows would be zero too).
+    const clientRow = rows.find((r) => r.kind === 'client' && r.purpose === 'current');
+    const settlementRow = rows.find((r) => r.kind === 'internal' && r.purpose === 'settlement');
+    expect(gbp(clientRow?.balance ?? '0')).toBeGreaterThanOrEqual(100_000_000n);
+    expect(gbp(settlementRow?.balance ?? '0')).toBeLessThanOrEqual(-100_000_000n);
+    expect(rows.reduce((sum, r) => sum + gbp(r.balance), 0n)).toBe(0n);
   });
 
   it('lists an account statement, reads one entry, recalculates and computes past balances', async () => {
@@ -260,6 +286,7 @@ describe('accounts and transactions', () => {
     expect(past.body.value[0]).toMatchObject({ accountId: a.id, balance: '10.00', currency: 'EUR' });
     expect(await balances(api(), a.id)).toMatchObject({ balance: '6.00' });
     const settlement = await internalAccount(api(), 'EUR', 'settlement');
-    expect(Number((await balances(api(), settlement.id)).balance)).toBeLessThan(0);
+    // The settlement account funded every EUR account, so it is below zero (internal accounts may be).
+    expect(minor((await balances(api(), settlement.id)).balance, 'EUR')).toBeLessThan(0n);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { paymentWorkflowId } from '../../domain/ids';
-import type { JournalEntry } from '../../ledger/journal';
+import type { JournalEntry } from '../../ledger/types';
 import { type ApiResponse, token } from '../support/api';
 import { balances, openAccount } from '../support/bankFixtures';
 import { type Random, testRandom } from '../support/random';

@@ -94,6 +94,9 @@ describe('payments over HTTP with the real worker', () => {
     const cancelled = await api().post(`/internal/Payments/${id}/cancel`, { reason: 'customer changed mind' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.value).toMatchObject({ status: 'Cancelled', cancelReason: 'customer changed mind', transactions: [] });
+    // "Without moving money": nothing held or moved on either side.
+    expect(await balances(api(), a.id)).toEqual({ balance: '5.00', held: '0.00', incoming: '0.00', available: '5.00' });
+    expect(await balances(api(), b.id)).toEqual({ balance: '0.00', held: '0.00', incoming: '0.00', available: '0.00' });
   });
 
   it('cancels a pending payment: the payback restores available', async () => {

@@ -18,6 +18,9 @@ describe('transfer lists and expiry', () => {
     };
     const created = await api().post('/Transfers/outgoing', body, as);
     expect(created.status).toBe(201);
+    // It starts out waiting for the code (the poll below would not run at all otherwise, and a
+    // transfer created Cancelled would pass for one that expired).
+    expect(created.body.value.status).toBe('PendingConfirmation');
     expect(await balances(api(), account.id)).toMatchObject({ available: '14.50' });
     let status = created.body.value.status;
     for (let i = 0; i < 60 && status === 'PendingConfirmation'; i++) {

@@ -4,7 +4,9 @@ import { newId } from '../../domain/ids';
 import { balancesOf } from '../../ledger/accounts';
 import { type BatchResult, MAX_BATCH_SIZE, recordBatch } from '../../ledger/batch';
 import { createSql, type Sql } from '../../ledger/db';
-import { type EntryRequest, getEntry, recordEntry } from '../../ledger/journal';
+import { getEntry, recordEntry } from '../../ledger/journal';
+import type { EntryRequest, MovementRequest } from '../../ledger/types';
+import { ledgerRetryStats } from '../../ledger/retryStats';
 import { testEnv } from '../support/env';
 import { fundedAccount, reload } from '../support/fixtures';
 import { expectLedgerInvariants } from '../support/invariants';
@@ -97,7 +99,10 @@ describe('batched postings', () => {
   });
 
   it('moves 1,000 postings across many accounts in one call, and concurrent batches never overdraw', async () => {
-    const accounts = await Promise.all(Array.from({ length: 20 }, () => fundedAccount(sql, 'EUR', 10_000n)));
+    // Funded thinly, so the three batches ask some accounts for more than they hold at that
+    // moment and "never overdraw" is put to the test (with ample funds nothing is ever refused).
+    const funding = 200n;
+    const accounts = await Promise.all(Array.from({ length: 20 }, () => fundedAccount(sql, 'EUR', funding)));
     const batch = (n: number): EntryRequest[] =>
       Array.from({ length: n }, (_, i) => ({
         kind: 'posted',
@@ -107,13 +112,35 @@ describe('batched postings', () => {
         amount: BigInt(1 + (i % 97)),
         currency: 'EUR',
       }));
-    const results = (
-      await Promise.all([recordBatch(sql, batch(1_000)), recordBatch(sql, batch(1_000)), recordBatch(sql, batch(1_000))])
-    ).flat();
-    expect(results.filter((r) => r.ok).length).toBeGreaterThan(2_500);
-    for (const account of accounts) expect(balancesOf(await reload(sql, account)).available).toBeGreaterThanOrEqual(0n);
-    const total = (await Promise.all(accounts.map((a) => reload(sql, a)))).reduce((s, a) => s + balancesOf(a).balance, 0n);
-    expect(total).toBe(200_000n);
+    const batches = [batch(1_000), batch(1_000), batch(1_000)];
+    const before = ledgerRetryStats();
+    const results = await Promise.all(batches.map((b) => recordBatch(sql, b)));
+    const after = ledgerRetryStats();
+    // Each batch locks every account it touches in id order (ledger/journal.ts loadFacts), so
+    // concurrent batches queue behind each other instead of deadlocking and being retried.
+    expect(after.deadlock - before.deadlock, JSON.stringify(after.bySite)).toBe(0);
+
+    expect(results.map((r) => r.length)).toEqual([1_000, 1_000, 1_000]);
+    const outcomes = batches.flatMap((requests, b) => requests.map((request, i) => ({ request, result: results[b]?.[i] })));
+    const accepted = outcomes.filter((o) => o.result?.ok).map((o) => o.request as MovementRequest);
+    const refused = outcomes.flatMap((o) => (o.result && !o.result.ok ? [o.result.error.code] : []));
+    expect(accepted.length).toBeGreaterThan(2_000);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(new Set(refused)).toEqual(new Set([ErrorCode.INSUFFICIENT_FUNDS]));
+    expect(accepted.length + refused.length).toBe(3_000);
+
+    for (const account of accounts) {
+      const row = await reload(sql, account);
+      expect(balancesOf(row).available).toBeGreaterThanOrEqual(0n);
+      // Exactly the accepted postings moved money, each once (the total over the 20 accounts alone
+      // would hold whatever was written, since every posting is between two of them).
+      const sum = (side: 'debitAccountId' | 'creditAccountId') =>
+        accepted.filter((r) => r[side] === account.id).reduce((s, r) => s + r.amount, 0n);
+      expect({ debitsPosted: row.debitsPosted, creditsPosted: row.creditsPosted }).toEqual({
+        debitsPosted: sum('debitAccountId'),
+        creditsPosted: funding + sum('creditAccountId'),
+      });
+    }
   });
 
   it('refuses a batch above the size limit', async () => {

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { type AccountRow, balancesOf } from '../../ledger/accounts';
 import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
 import type { Sql } from '../../ledger/db';
 
@@ -17,4 +18,11 @@ export async function expectLedgerInvariants(sql: Sql): Promise<void> {
   expect(report.badResolutions, json(report.badResolutions)).toEqual([]);
   expect(report.currencyMismatches, json(report.currencyMismatches)).toEqual([]);
   expect(report.ok).toBe(true);
+  // The table's generated balance columns and balancesOf are the same formulas.
+  const accounts = await sql<AccountRow[]>`SELECT * FROM accounts ORDER BY seq DESC LIMIT 1000`;
+  expect(accounts.length).toBeGreaterThan(0);
+  for (const a of accounts) {
+    const b = balancesOf(a);
+    expect([a.balance, a.available], a.id).toEqual([b.balance, b.available]);
+  }
 }

@@ -1,0 +1,108 @@
+import type { PaymentStatus } from '../domain/payment';
+import type { TransferStatus, TransferType } from '../domain/transfer';
+
+/**
+ * The contract between the API, the workflows and the activities: what crosses Temporal. Amounts
+ * cross as strings of integer minor units (JSON has no bigint). Types only, so every side can
+ * import it (workflow code included) without pulling in the other's code.
+ */
+
+// ---- Payments ----------------------------------------------------------------------------------
+
+/** Input of a payment workflow. */
+export interface PaymentInput {
+  paymentId: string;
+  debitAccountId: string;
+  creditAccountId: string;
+  amountMinor: string;
+  currency: string;
+  description: string | null;
+  reference: string | null;
+  /** `immediate` moves the money at once; `draft` waits for pend/post/cancel. */
+  mode: 'immediate' | 'draft';
+  /** ISO timestamp; when unset a hold expires DEFAULT_HOLD_MS after it was taken. */
+  holdExpiresAt: string | null;
+}
+
+export interface PaymentState {
+  status: PaymentStatus;
+}
+
+export interface PendRequest {
+  holdExpiresAt?: string | null;
+}
+
+export interface CancelRequest {
+  reason?: string | null;
+}
+
+// ---- Transfers ---------------------------------------------------------------------------------
+
+export interface RecipientSnapshot {
+  name: string;
+  iban: string | null;
+  accountNumber: string | null;
+  bic: string | null;
+  country: string;
+}
+
+/** What an outgoing transfer workflow carries; amounts are strings of minor units. */
+export interface OutgoingTransferRecord {
+  transferId: string;
+  clientId: string;
+  accountId: string;
+  recipientId: string | null;
+  recipient: RecipientSnapshot;
+  type: Exclude<TransferType, 'Fx'>;
+  amountMinor: string;
+  feeMinor: string;
+  currency: string;
+  reference: string | null;
+  confirmationId: string;
+  /** Internal transfers: the ledger account that receives the money, and its client. */
+  recipientAccountId: string | null;
+  recipientClientId: string | null;
+}
+
+export interface AuditInput {
+  stepKey: string;
+  action: string;
+  actor: string;
+  note: string | null;
+}
+
+export interface ProviderRetryPolicy {
+  /** Submissions before the transfer is Stuck and waits for ops. */
+  submitAttempts: number;
+  submitIntervalMs: number;
+  /** Polls for the provider's decision before the transfer is Stuck. */
+  decisionAttempts: number;
+}
+
+export interface OutgoingTransferInput {
+  record: OutgoingTransferRecord;
+  /** An unconfirmed transfer is cancelled by itself after this. */
+  confirmationWindowMs: number;
+  providerRetry: ProviderRetryPolicy;
+}
+
+export interface IncomingTransferInput {
+  transferId: string;
+  providerReference: string;
+  amountMinor: string;
+  currency: string;
+  senderName: string | null;
+  senderIban: string | null;
+  receiverAccountNumber: string | null;
+  receiverIban: string | null;
+  reference: string | null;
+}
+
+export interface TransferState {
+  status: TransferStatus;
+}
+
+export interface OpsRequest {
+  actor: string;
+  note: string | null;
+}
