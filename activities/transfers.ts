@@ -1,7 +1,7 @@
 import { DomainError, ErrorCode } from '../domain/errors';
 import { formatAmount } from '../domain/money';
 import type { TransferStatus, TransferType } from '../domain/transfer';
-import { getInternalAccount } from '../ledger/accounts';
+import { findClientAccount, getInternalAccount } from '../ledger/accounts';
 import type { Sql, TransactionSql } from '../ledger/db';
 import { recordEntries } from '../ledger/journal';
 import type { EntryRequest } from '../ledger/types';
@@ -228,11 +228,7 @@ export function createTransferActivities({ sql, provider, notifier, otp }: Trans
     entryKey: string;
   }): Promise<{ status: 'Completed' | 'Unrecognized' }> {
     const t = input.transfer;
-    const [receiver] = await sql<[{ id: string; clientId: string }?]>`
-      SELECT id, client_id FROM accounts
-      WHERE kind = 'client' AND status = 'active' AND currency = ${t.currency}
-        AND (account_number = ${t.receiverAccountNumber ?? ''} OR iban = ${t.receiverIban ?? ''})
-      LIMIT 1`;
+    const receiver = await findClientAccount(sql, { iban: t.receiverIban, accountNumber: t.receiverAccountNumber }, t.currency);
     const settlement = await internalAccountId(sql, t.currency, 'settlement');
     const creditAccountId = receiver?.id ?? (await internalAccountId(sql, t.currency, 'suspense'));
     const status = receiver ? 'Completed' : 'Unrecognized';

@@ -3,6 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ErrorCode } from '../domain/errors';
+import { createUseCases } from '../usecases';
 import { type AuthEnv, authenticate } from './auth';
 import { success } from './envelope';
 import { errorJson, handleError } from './errors';
@@ -11,12 +12,15 @@ import { metricsMiddleware, metricsRoute } from './metrics';
 import type { AppDeps } from './router';
 import { accountRoutes } from './routes/accounts';
 import { clientRoutes } from './routes/clients';
+import { confirmationRoutes } from './routes/confirmations';
 import { holdRoutes } from './routes/holds';
 import { notificationRoutes } from './routes/notifications';
 import { paymentRoutes } from './routes/payments';
 import { recipientRoutes } from './routes/recipients';
 import { transactionRoutes } from './routes/transactions';
 import { transferRoutes } from './routes/transfers';
+import { opsTransferRoutes } from './routes/transfersOps';
+import { systemTransferRoutes } from './routes/transfersSystem';
 
 export type { AppDeps };
 
@@ -56,11 +60,12 @@ export function createApp(deps: AppDeps) {
   app.use('*', idempotency(deps.sql, { leaseMs: deps.workflowWaitMs * 2, waitMs: deps.workflowWaitMs }));
 
   app.get('/health', async (c) => {
-    await deps.sql`SELECT 1`;
+    await routeDeps.useCases.health.ping();
     return c.json(success({ status: 'ok' }), 200);
   });
   app.get('/metrics', metricsRoute());
 
+  const routeDeps = { ...deps, useCases: createUseCases(deps) };
   for (const router of [
     clientRoutes,
     accountRoutes,
@@ -68,10 +73,13 @@ export function createApp(deps: AppDeps) {
     paymentRoutes,
     recipientRoutes,
     transferRoutes,
+    confirmationRoutes,
+    systemTransferRoutes,
+    opsTransferRoutes,
     notificationRoutes,
     holdRoutes,
   ]) {
-    app.route('/', router(deps));
+    app.route('/', router(routeDeps));
   }
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

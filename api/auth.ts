@@ -1,14 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { sign, verify } from 'hono/jwt';
+import { type Caller, ROLES, type Role } from '../domain/caller';
 import { DomainError, ErrorCode } from '../domain/errors';
-
-export type Role = 'client' | 'system' | 'ops';
-export const ROLES: readonly Role[] = ['client', 'system', 'ops'];
-
-export interface Caller {
-  sub: string;
-  role: Role;
-}
 
 export type AuthEnv = { Variables: { caller: Caller } };
 

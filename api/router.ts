@@ -1,29 +1,24 @@
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
-import type { Client } from '@temporalio/client';
 import type { Context } from 'hono';
 import type { ZodError } from 'zod';
-import type { TransferPolicy } from '../config/env';
 import { ValidationError } from '../domain/errors';
-import type { Sql } from '../ledger/db';
-import type { OtpPolicy } from '../store/confirmations';
+import type { UseCaseDeps, UseCases } from '../usecases';
 import type { AuthEnv } from './auth';
 import { envelopeOf, FailureEnvelope } from './envelope';
 import { validationFailure } from './errors';
 
-/** What the routes need: the one sql pool, the Temporal client, and settings. */
-export interface AppDeps {
-  sql: Sql;
-  temporal: Client;
-  taskQueue: string;
+/** What the app is built from: the one sql pool, the Temporal client, and settings. */
+export interface AppDeps extends UseCaseDeps {
   jwtSecret: string;
-  /** The longest a request waits for a workflow update. */
-  workflowWaitMs: number;
-  transferPolicy: TransferPolicy;
-  /** To check a code again when a confirm finds the transfer already confirmed. */
-  otp: OtpPolicy;
   /** `local` serves /internal/Notifications. */
   profile: 'local' | 'production';
   logError: (error: unknown, context: Record<string, unknown>) => void;
+}
+
+/** What a router gets: the use cases it calls, and the settings of the edge itself. */
+export interface RouteDeps {
+  useCases: UseCases;
+  profile: AppDeps['profile'];
 }
 
 /** A router whose validation failures all become the same 400 envelope. */

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { issueToken, ROLES, type Role } from '../api/auth';
+import { issueToken } from '../api/auth';
+import { ROLES, type Role } from '../domain/caller';
 import { loadConfig } from '../config/env';
 
 /**

@@ -19,3 +19,4 @@ export function derivedId(...parts: string[]): string {
 }
 
 export const paymentWorkflowId = (paymentId: string) => `payment-${paymentId}`;
+export const transferWorkflowId = (transferId: string) => `transfer-${transferId}`;

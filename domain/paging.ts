@@ -2,6 +2,7 @@ import { ValidationError } from './errors';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
+const MAX_SEQ = 2n ** 63n - 1n;
 
 export interface PageRequest {
   limit: number;
@@ -26,7 +27,8 @@ export function decodeCursor(cursor: string | undefined): bigint | undefined {
   if (cursor === undefined || cursor === '') return undefined;
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^s:(\d{1,19})$/.exec(text);
-  if (!match?.[1]) throw new ValidationError('cursor is not valid', 'cursor');
+  // Within Postgres's bigint: a larger seq would reach the database as an out-of-range error (500).
+  if (!match?.[1] || BigInt(match[1]) > MAX_SEQ) throw new ValidationError('cursor is not valid', 'cursor');
   return BigInt(match[1]);
 }
 

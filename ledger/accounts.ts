@@ -84,8 +84,21 @@ export async function getAccount(sql: Queryable, id: string): Promise<AccountRow
   return row;
 }
 
-export async function getAccountByNumber(sql: Queryable, accountNumber: string): Promise<AccountRow | undefined> {
-  const [row] = await sql<[AccountRow?]>`SELECT * FROM accounts WHERE account_number = ${accountNumber}`;
+/**
+ * The client account of this ledger with that IBAN or account number, if there is one; with
+ * `activeIn`, only an active account in that currency (where incoming money may land).
+ */
+export async function findClientAccount(
+  sql: Queryable,
+  ref: { iban: string | null; accountNumber: string | null },
+  activeIn?: Currency,
+): Promise<AccountRow | undefined> {
+  if (ref.iban === null && ref.accountNumber === null) return undefined;
+  const [row] = await sql<[AccountRow?]>`
+    SELECT * FROM accounts
+    WHERE kind = 'client' AND (account_number = ${ref.accountNumber ?? ''} OR iban = ${ref.iban ?? ''})
+      ${activeIn === undefined ? sql`` : sql`AND status = 'active' AND currency = ${activeIn}`}
+    LIMIT 1`;
   return row;
 }
 
@@ -155,4 +168,22 @@ export async function aggregatedAmounts(sql: Sql, currency?: Currency): Promise<
     ${currency !== undefined ? sql`WHERE currency = ${currency}` : sql``}
     GROUP BY currency, kind, purpose
     ORDER BY currency, kind, purpose`;
+}
+
+/** The currency of each of these accounts that exists (a missing id has no entry). */
+export async function currenciesOf(sql: Queryable, accountIds: string[]): Promise<Map<string, Currency>> {
+  if (accountIds.length === 0) return new Map();
+  const rows = await sql<{ id: string; currency: Currency }[]>`SELECT id, currency FROM accounts WHERE id = ANY(${accountIds}::uuid[])`;
+  return new Map(rows.map((r) => [r.id, r.currency]));
+}
+
+/** How many accounts the ledger keeps, of every kind and status. */
+export async function countAccounts(sql: Queryable): Promise<number> {
+  const [row] = await sql<[{ n: bigint }]>`SELECT count(*) AS n FROM accounts`;
+  return Number(row.n);
+}
+
+/** A round trip to the database the ledger lives in: throws when it does not answer. */
+export async function pingDatabase(sql: Queryable): Promise<void> {
+  await sql`SELECT 1`;
 }

@@ -1,11 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import countries from 'i18n-iso-countries';
-import { DomainError, ErrorCode, NotFoundError } from '../../domain/errors';
-import { newId } from '../../domain/ids';
-import { toPage, toPageRequest } from '../../domain/paging';
-import { getClient, insertClient, listClients } from '../../store/clients';
+import { toPageRequest } from '../../domain/paging';
 import { success } from '../envelope';
-import { type AppDeps, jsonBody, newRouter, responses, security } from '../router';
+import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
 import { PageQuery, pageOf, Text, Timestamp, Uuid } from '../schemas';
 import { clientView } from '../views';
 
@@ -60,84 +57,69 @@ const CreateClientBody = z
   })
   .openapi('CreateClient');
 
-export function clientRoutes(deps: AppDeps) {
+const createClientRoute = createRoute({
+  method: 'post',
+  path: '/internal/Clients',
+  tags: ['Clients'],
+  summary: 'Create a client',
+  security,
+  request: jsonBody(CreateClientBody),
+  responses: responses(201, ClientSchema, 'The new client', [409]),
+});
+
+const listClientsRoute = createRoute({
+  method: 'get',
+  path: '/internal/Clients',
+  tags: ['Clients'],
+  summary: 'Clients, newest first',
+  security,
+  request: {
+    query: z.object({
+      status: ClientStatus.optional(),
+      type: ClientType.optional(),
+      search: z.string().min(1).max(200).optional().openapi({ description: 'part of a name or the e-mail' }),
+      ...PageQuery,
+    }),
+  },
+  responses: responses(200, pageOf(ClientSchema), 'A page of clients'),
+});
+
+const getClientRoute = createRoute({
+  method: 'get',
+  path: '/internal/Clients/{clientId}',
+  tags: ['Clients'],
+  summary: 'One client',
+  security,
+  request: { params: z.object({ clientId: Uuid }) },
+  responses: responses(200, ClientSchema, 'The client', [404]),
+});
+
+export function clientRoutes({ useCases }: RouteDeps) {
   const router = newRouter();
+  const clients = useCases.clients;
 
-  router.openapi(
-    createRoute({
-      method: 'post',
-      path: '/internal/Clients',
-      tags: ['Clients'],
-      summary: 'Create a client',
-      security,
-      request: jsonBody(CreateClientBody),
-      responses: responses(201, ClientSchema, 'The new client', [409]),
-    }),
-    async (c) => {
-      const body = c.req.valid('json');
-      const { client, created } = await insertClient(deps.sql, {
-        id: newId(),
-        type: body.type,
-        firstName: body.firstName ?? null,
-        lastName: body.lastName ?? null,
-        companyName: body.companyName ?? null,
-        email: body.email,
-        phone: body.phone ?? null,
-        country: body.country,
-        externalId: body.externalId ?? null,
-      });
-      if (!created) {
-        throw new DomainError(ErrorCode.ALREADY_EXISTS, `a client with externalId ${body.externalId} exists`, {
-          id: client.id,
-          field: 'externalId',
-        });
-      }
-      return c.json(success(clientView(client)), 201);
-    },
-  );
+  router.openapi(createClientRoute, async (c) => {
+    const body = c.req.valid('json');
+    const client = await clients.create({
+      type: body.type,
+      firstName: body.firstName ?? null,
+      lastName: body.lastName ?? null,
+      companyName: body.companyName ?? null,
+      email: body.email,
+      phone: body.phone ?? null,
+      country: body.country,
+      externalId: body.externalId ?? null,
+    });
+    return c.json(success(clientView(client)), 201);
+  });
 
-  router.openapi(
-    createRoute({
-      method: 'get',
-      path: '/internal/Clients',
-      tags: ['Clients'],
-      summary: 'Clients, newest first',
-      security,
-      request: {
-        query: z.object({
-          status: ClientStatus.optional(),
-          type: ClientType.optional(),
-          search: z.string().min(1).max(200).optional().openapi({ description: 'part of a name or the e-mail' }),
-          ...PageQuery,
-        }),
-      },
-      responses: responses(200, pageOf(ClientSchema), 'A page of clients'),
-    }),
-    async (c) => {
-      const q = c.req.valid('query');
-      const page = toPageRequest(q.limit, q.cursor);
-      const rows = await listClients(deps.sql, { status: q.status, type: q.type, search: q.search }, page);
-      return c.json(success(toPage(rows, page.limit, clientView)), 200);
-    },
-  );
+  router.openapi(listClientsRoute, async (c) => {
+    const q = c.req.valid('query');
+    const page = await clients.list({ status: q.status, type: q.type, search: q.search }, toPageRequest(q.limit, q.cursor));
+    return c.json(success({ items: page.items.map(clientView), nextCursor: page.nextCursor }), 200);
+  });
 
-  router.openapi(
-    createRoute({
-      method: 'get',
-      path: '/internal/Clients/{clientId}',
-      tags: ['Clients'],
-      summary: 'One client',
-      security,
-      request: { params: z.object({ clientId: Uuid }) },
-      responses: responses(200, ClientSchema, 'The client', [404]),
-    }),
-    async (c) => {
-      const { clientId } = c.req.valid('param');
-      const client = await getClient(deps.sql, clientId);
-      if (!client) throw new NotFoundError('client', clientId);
-      return c.json(success(clientView(client)), 200);
-    },
-  );
+  router.openapi(getClientRoute, async (c) => c.json(success(clientView(await clients.get(c.req.valid('param').clientId))), 200));
 
   return router;
 }

@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { actorOf } from '../../domain/caller';
 import { formatAmount } from '../../domain/money';
 import type { HoldRelease, StrandedHold } from '../../store/strandedHolds';
-import { createStrandedHoldRepairs } from '../../usecases/strandedHolds';
 import { requireRole } from '../auth';
 import { success } from '../envelope';
-import { type AppDeps, jsonBody, newRouter, responses, security } from '../router';
+import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
 import { AmountOut, Text, Timestamp, Uuid } from '../schemas';
 
 const StrandedHoldSchema = z
@@ -49,9 +49,9 @@ const releaseView = (r: HoldRelease) => ({ ...r, createdAt: r.createdAt.toISOStr
  * Holds stranded on a finished payment or transfer: nothing would ever release them. Ops list
  * and release them (an audited void entry). Not in API.md; documented in the OpenAPI document.
  */
-export function holdRoutes(deps: AppDeps) {
+export function holdRoutes({ useCases }: RouteDeps) {
   const router = newRouter();
-  const repairs = createStrandedHoldRepairs(deps.sql);
+  const repairs = useCases.strandedHolds;
 
   router.openapi(
     createRoute({
@@ -84,8 +84,7 @@ export function holdRoutes(deps: AppDeps) {
       responses: responses(200, HoldReleaseSchema, 'The release', [404, 422]),
     }),
     async (c) => {
-      const caller = c.get('caller');
-      const release = await repairs.release(c.req.valid('param').pendingId, `${caller.role}:${caller.sub}`, c.req.valid('json').note);
+      const release = await repairs.release(c.req.valid('param').pendingId, actorOf(c.get('caller')), c.req.valid('json').note);
       return c.json(success(releaseView(release)), 200);
     },
   );

@@ -1,17 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { NotFoundError } from '../../domain/errors';
-import { derivedId, newId } from '../../domain/ids';
 import { parseAmount } from '../../domain/money';
-import { toPage, toPageRequest } from '../../domain/paging';
-import { PaymentStatus } from '../../domain/payment';
-import { checkMovement, entriesOfPayment } from '../../ledger/journal';
-import { getPayment, listPayments, type PaymentRow } from '../../store/payments';
+import { toPageRequest } from '../../domain/paging';
+import { type PaymentAction, PaymentStatus } from '../../domain/payment';
+import type { PaymentWithEntries } from '../../usecases/payments';
 import type { AuthEnv } from '../auth';
 import { success } from '../envelope';
 import { IDEMPOTENCY_HEADER } from '../idempotency';
-import { createPaymentCommands } from '../paymentCommands';
-import { type AppDeps, jsonBody, newRouter, optionalBody, responses, security } from '../router';
+import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
 import { AmountIn, AmountOut, Currency, IdempotencyHeader, PageQuery, pageOf, Text, Timestamp, TimestampIn, Uuid } from '../schemas';
 import { paymentView } from '../views';
 
@@ -68,141 +64,122 @@ const PendBody = z.object({ holdExpiresAt: TimestampIn.optional() }).openapi('Pe
 const CancelBody = z.object({ reason: Text.optional() }).openapi('CancelPayment');
 const PaymentIdParam = z.object({ paymentId: Uuid });
 
-export function paymentRoutes(deps: AppDeps) {
+const createRouteFor = (path: string, summary: string, body: typeof CreatePaymentBody | typeof DraftPaymentBody, description: string) =>
+  createRoute({
+    method: 'post',
+    path,
+    tags: ['Payments'],
+    summary,
+    security,
+    request: { headers: IdempotencyHeader, ...jsonBody(body) },
+    responses: responses(201, PaymentSchema, description, [404, 409, 422, 503]),
+  });
+
+const createImmediateRoute = createRouteFor(
+  '/internal/Payments',
+  'Create a payment with a single transaction: the money moves at once',
+  CreatePaymentBody,
+  'Posted payment',
+);
+const createDraftRoute = createRouteFor(
+  '/internal/Payments/draft',
+  'Create a payment in Draft: no money moves',
+  DraftPaymentBody,
+  'Draft payment',
+);
+
+const actionRoute = (action: PaymentAction, summary: string, body?: z.ZodTypeAny) =>
+  createRoute({
+    method: 'post',
+    path: `/internal/Payments/{paymentId}/${action}`,
+    tags: ['Payments'],
+    summary,
+    security,
+    request: { params: PaymentIdParam, headers: IdempotencyHeader, ...(body ? jsonBody(body, false) : {}) },
+    responses: responses(
+      200,
+      PaymentSchema,
+      'The payment as the action left it; a lost race is 422 with the status that won',
+      [404, 409, 422, 503],
+    ),
+  });
+
+const pendRoute = actionRoute('pend', 'Hold the funds: Draft -> Pending', PendBody);
+const postRoute = actionRoute('post', 'Withdraw the held funds and deposit them: Pending -> Posted');
+const cancelRoute = actionRoute('cancel', 'Cancel, releasing a hold (the payback): Draft/Pending -> Cancelled', CancelBody);
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/internal/Payments/{paymentId}',
+  tags: ['Payments'],
+  summary: 'One payment with its transactions',
+  security,
+  request: { params: PaymentIdParam },
+  responses: responses(200, PaymentSchema, 'The payment', [404]),
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/internal/Payments',
+  tags: ['Payments'],
+  summary: 'Payments, newest first',
+  security,
+  request: {
+    query: z.object({
+      status: z.enum(PaymentStatus).optional(),
+      accountId: Uuid.optional(),
+      from: TimestampIn.optional(),
+      to: TimestampIn.optional(),
+      ...PageQuery,
+    }),
+  },
+  responses: responses(200, pageOf(PaymentSchema), 'A page of payments'),
+});
+
+const view = ({ payment, entries }: PaymentWithEntries) => paymentView(payment, entries);
+
+export function paymentRoutes({ useCases }: RouteDeps) {
   const router = newRouter();
-  const commands = createPaymentCommands(deps);
+  const payments = useCases.payments;
 
-  const view = async (payment: PaymentRow) => paymentView(payment, await entriesOfPayment(deps.sql, payment.id));
-
-  /** With an Idempotency-Key the payment id is derived from it, so a retried create finds the same workflow. */
-  const paymentIdFor = (c: Context<AuthEnv>) => {
-    const key = c.req.header(IDEMPOTENCY_HEADER);
-    const caller = c.get('caller');
-    return key ? derivedId('payment', caller.role, caller.sub, key) : newId();
-  };
-
-  async function createPayment(c: Context<AuthEnv>, body: z.infer<typeof DraftPaymentBody>, mode: 'immediate' | 'draft') {
-    const amount = parseAmount(body.amount, body.currency);
-    // A draft moves no money yet, so the ledger's rules are checked here before it exists.
-    await checkMovement(deps.sql, body);
-    const payment = await commands.create({
-      paymentId: paymentIdFor(c),
+  const create = (c: Context<AuthEnv>, body: z.infer<typeof DraftPaymentBody>, mode: 'immediate' | 'draft') =>
+    payments.create(c.get('caller'), mode, {
       debitAccountId: body.debitAccountId,
       creditAccountId: body.creditAccountId,
-      amountMinor: amount.toString(),
+      amountMinor: parseAmount(body.amount, body.currency),
       currency: body.currency,
       description: body.description ?? null,
       reference: body.reference ?? null,
-      mode,
-      holdExpiresAt: body.holdExpiresAt ? new Date(body.holdExpiresAt).toISOString() : null,
-    });
-    return view(payment);
-  }
-
-  router.openapi(
-    createRoute({
-      method: 'post',
-      path: '/internal/Payments',
-      tags: ['Payments'],
-      summary: 'Create a payment with a single transaction: the money moves at once',
-      security,
-      request: { headers: IdempotencyHeader, ...jsonBody(CreatePaymentBody) },
-      responses: responses(201, PaymentSchema, 'Posted payment', [404, 409, 422, 503]),
-    }),
-    async (c) => c.json(success(await createPayment(c, c.req.valid('json'), 'immediate')), 201),
-  );
-
-  router.openapi(
-    createRoute({
-      method: 'post',
-      path: '/internal/Payments/draft',
-      tags: ['Payments'],
-      summary: 'Create a payment in Draft: no money moves',
-      security,
-      request: { headers: IdempotencyHeader, ...jsonBody(DraftPaymentBody) },
-      responses: responses(201, PaymentSchema, 'Draft payment', [404, 409, 422, 503]),
-    }),
-    async (c) => c.json(success(await createPayment(c, c.req.valid('json'), 'draft')), 201),
-  );
-
-  const actionRoute = (action: 'pend' | 'post' | 'cancel', summary: string, body?: z.ZodTypeAny) =>
-    createRoute({
-      method: 'post',
-      path: `/internal/Payments/{paymentId}/${action}`,
-      tags: ['Payments'],
-      summary,
-      security,
-      request: { params: PaymentIdParam, headers: IdempotencyHeader, ...(body ? jsonBody(body, false) : {}) },
-      responses: responses(200, PaymentSchema, 'The payment after the action (unchanged if it was already there)', [404, 409, 422, 503]),
+      holdExpiresAt: body.holdExpiresAt ? new Date(body.holdExpiresAt) : null,
+      idempotencyKey: c.req.header(IDEMPOTENCY_HEADER),
     });
 
-  router.openapi(actionRoute('pend', 'Hold the funds: Draft -> Pending', PendBody), async (c) => {
+  router.openapi(createImmediateRoute, async (c) => c.json(success(view(await create(c, c.req.valid('json'), 'immediate'))), 201));
+  router.openapi(createDraftRoute, async (c) => c.json(success(view(await create(c, c.req.valid('json'), 'draft'))), 201));
+
+  router.openapi(pendRoute, async (c) => {
     const body = await optionalBody(c, PendBody);
-    const payment = await commands.act(c.req.valid('param').paymentId, 'pend', {
-      holdExpiresAt: body.holdExpiresAt ? new Date(body.holdExpiresAt).toISOString() : null,
-    });
-    return c.json(success(await view(payment)), 200);
+    const holdExpiresAt = body.holdExpiresAt ? new Date(body.holdExpiresAt).toISOString() : null;
+    return c.json(success(view(await payments.act(c.req.valid('param').paymentId, 'pend', { holdExpiresAt }))), 200);
   });
 
-  router.openapi(actionRoute('post', 'Withdraw the held funds and deposit them: Pending -> Posted'), async (c) => {
-    const payment = await commands.act(c.req.valid('param').paymentId, 'post');
-    return c.json(success(await view(payment)), 200);
-  });
+  router.openapi(postRoute, async (c) => c.json(success(view(await payments.act(c.req.valid('param').paymentId, 'post'))), 200));
 
-  router.openapi(actionRoute('cancel', 'Cancel, releasing a hold (the payback): Draft/Pending -> Cancelled', CancelBody), async (c) => {
+  router.openapi(cancelRoute, async (c) => {
     const body = await optionalBody(c, CancelBody);
-    const payment = await commands.act(c.req.valid('param').paymentId, 'cancel', { reason: body.reason ?? null });
-    return c.json(success(await view(payment)), 200);
+    return c.json(success(view(await payments.act(c.req.valid('param').paymentId, 'cancel', { reason: body.reason ?? null }))), 200);
   });
 
-  router.openapi(
-    createRoute({
-      method: 'get',
-      path: '/internal/Payments/{paymentId}',
-      tags: ['Payments'],
-      summary: 'One payment with its transactions',
-      security,
-      request: { params: PaymentIdParam },
-      responses: responses(200, PaymentSchema, 'The payment', [404]),
-    }),
-    async (c) => {
-      const { paymentId } = c.req.valid('param');
-      const payment = await getPayment(deps.sql, paymentId);
-      if (!payment) throw new NotFoundError('payment', paymentId);
-      return c.json(success(await view(payment)), 200);
-    },
-  );
+  router.openapi(getRoute, async (c) => c.json(success(view(await payments.get(c.req.valid('param').paymentId))), 200));
 
-  router.openapi(
-    createRoute({
-      method: 'get',
-      path: '/internal/Payments',
-      tags: ['Payments'],
-      summary: 'Payments, newest first',
-      security,
-      request: {
-        query: z.object({
-          status: z.enum(PaymentStatus).optional(),
-          accountId: Uuid.optional(),
-          from: TimestampIn.optional(),
-          to: TimestampIn.optional(),
-          ...PageQuery,
-        }),
-      },
-      responses: responses(200, pageOf(PaymentSchema), 'A page of payments'),
-    }),
-    async (c) => {
-      const q = c.req.valid('query');
-      const page = toPageRequest(q.limit, q.cursor);
-      const rows = await listPayments(
-        deps.sql,
-        { status: q.status, accountId: q.accountId, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined },
-        page,
-      );
-      const { items, nextCursor } = toPage(rows, page.limit, (row) => row);
-      return c.json(success({ items: await Promise.all(items.map(view)), nextCursor }), 200);
-    },
-  );
+  router.openapi(listRoute, async (c) => {
+    const q = c.req.valid('query');
+    const page = await payments.list(
+      { status: q.status, accountId: q.accountId, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined },
+      toPageRequest(q.limit, q.cursor),
+    );
+    return c.json(success({ items: page.items.map(view), nextCursor: page.nextCursor }), 200);
+  });
 
   return router;
 }

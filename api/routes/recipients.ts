@@ -1,12 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import countries from 'i18n-iso-countries';
-import { NotFoundError } from '../../domain/errors';
-import { newId } from '../../domain/ids';
-import { toPage, toPageRequest } from '../../domain/paging';
-import { getRecipient, insertRecipient, listRecipients, type RecipientRow, setRecipientHidden } from '../../store/recipients';
+import { toPageRequest } from '../../domain/paging';
+import type { RecipientRow } from '../../usecases/recipients';
 import { success } from '../envelope';
-import { normalizeBic, normalizeIban } from '../recipientRules';
-import { type AppDeps, jsonBody, newRouter, responses, security } from '../router';
+import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
 import { Currency, PageQuery, pageOf, Timestamp, Uuid } from '../schemas';
 
 export const RecipientSchema = z
@@ -59,98 +56,73 @@ export const recipientView = (r: RecipientRow) => ({
   createdAt: r.createdAt.toISOString(),
 });
 
-/** Checks and normalises IBAN and BIC with ibantools (checksum, country, length). */
-export function normalizeRecipient(input: z.infer<typeof RecipientInput>, fieldPrefix = '') {
-  return {
-    name: input.name,
-    iban: input.iban === undefined ? null : normalizeIban(input.iban, `${fieldPrefix}iban`),
-    accountNumber: input.accountNumber ?? null,
-    bic: input.bic === undefined ? null : normalizeBic(input.bic, `${fieldPrefix}bic`),
-    country: input.country,
-    currency: input.currency,
-    type: input.type,
-  };
-}
+const addRecipientRoute = createRoute({
+  method: 'post',
+  path: '/Recipients',
+  tags: ['Recipients'],
+  summary: "Add a recipient to the caller's address book",
+  security,
+  request: jsonBody(RecipientInput),
+  responses: responses(201, RecipientSchema, 'The new recipient'),
+});
 
-export function recipientRoutes(deps: AppDeps) {
+const listRecipientsRoute = createRoute({
+  method: 'get',
+  path: '/Recipients',
+  tags: ['Recipients'],
+  summary: "The caller's recipients, newest first",
+  security,
+  request: {
+    query: z.object({ currency: Currency.optional(), hidden: z.enum(['true', 'false']).optional(), ...PageQuery }),
+  },
+  responses: responses(200, pageOf(RecipientSchema), 'A page of recipients'),
+});
+
+const getRecipientRoute = createRoute({
+  method: 'get',
+  path: '/Recipients/{recipientId}',
+  tags: ['Recipients'],
+  summary: 'One recipient',
+  security,
+  request: { params: z.object({ recipientId: Uuid }) },
+  responses: responses(200, RecipientSchema, 'The recipient', [404]),
+});
+
+const setVisibilityRoute = createRoute({
+  method: 'put',
+  path: '/Recipients/{recipientId}/visibility',
+  tags: ['Recipients'],
+  summary: 'Hide or show a recipient',
+  security,
+  request: { params: z.object({ recipientId: Uuid }), ...jsonBody(z.object({ hidden: z.boolean() })) },
+  responses: responses(200, RecipientSchema, 'The recipient', [404]),
+});
+
+export function recipientRoutes({ useCases }: RouteDeps) {
   const router = newRouter();
+  const recipients = useCases.recipients;
 
-  router.openapi(
-    createRoute({
-      method: 'post',
-      path: '/Recipients',
-      tags: ['Recipients'],
-      summary: "Add a recipient to the caller's address book",
-      security,
-      request: jsonBody(RecipientInput),
-      responses: responses(201, RecipientSchema, 'The new recipient'),
-    }),
-    async (c) => {
-      const recipient = await insertRecipient(deps.sql, {
-        id: newId(),
-        clientId: c.get('caller').sub,
-        ...normalizeRecipient(c.req.valid('json')),
-      });
-      return c.json(success(recipientView(recipient)), 201);
-    },
-  );
+  router.openapi(addRecipientRoute, async (c) => {
+    const recipient = await recipients.add(c.get('caller'), c.req.valid('json'));
+    return c.json(success(recipientView(recipient)), 201);
+  });
 
-  router.openapi(
-    createRoute({
-      method: 'get',
-      path: '/Recipients',
-      tags: ['Recipients'],
-      summary: "The caller's recipients, newest first",
-      security,
-      request: {
-        query: z.object({ currency: Currency.optional(), hidden: z.enum(['true', 'false']).optional(), ...PageQuery }),
-      },
-      responses: responses(200, pageOf(RecipientSchema), 'A page of recipients'),
-    }),
-    async (c) => {
-      const q = c.req.valid('query');
-      const page = toPageRequest(q.limit, q.cursor);
-      const hidden = q.hidden === undefined ? undefined : q.hidden === 'true';
-      const rows = await listRecipients(deps.sql, c.get('caller').sub, { currency: q.currency, hidden }, page);
-      return c.json(success(toPage(rows, page.limit, recipientView)), 200);
-    },
-  );
+  router.openapi(listRecipientsRoute, async (c) => {
+    const q = c.req.valid('query');
+    const hidden = q.hidden === undefined ? undefined : q.hidden === 'true';
+    const page = await recipients.list(c.get('caller'), { currency: q.currency, hidden }, toPageRequest(q.limit, q.cursor));
+    return c.json(success({ items: page.items.map(recipientView), nextCursor: page.nextCursor }), 200);
+  });
 
-  router.openapi(
-    createRoute({
-      method: 'get',
-      path: '/Recipients/{recipientId}',
-      tags: ['Recipients'],
-      summary: 'One recipient',
-      security,
-      request: { params: z.object({ recipientId: Uuid }) },
-      responses: responses(200, RecipientSchema, 'The recipient', [404]),
-    }),
-    async (c) => {
-      const { recipientId } = c.req.valid('param');
-      const recipient = await getRecipient(deps.sql, c.get('caller').sub, recipientId);
-      if (!recipient) throw new NotFoundError('recipient', recipientId);
-      return c.json(success(recipientView(recipient)), 200);
-    },
-  );
+  router.openapi(getRecipientRoute, async (c) => {
+    const recipient = await recipients.get(c.get('caller'), c.req.valid('param').recipientId);
+    return c.json(success(recipientView(recipient)), 200);
+  });
 
-  router.openapi(
-    createRoute({
-      method: 'put',
-      path: '/Recipients/{recipientId}/visibility',
-      tags: ['Recipients'],
-      summary: 'Hide or show a recipient',
-      security,
-      request: { params: z.object({ recipientId: Uuid }), ...jsonBody(z.object({ hidden: z.boolean() })) },
-      responses: responses(200, RecipientSchema, 'The recipient', [404]),
-    }),
-    async (c) => {
-      const { recipientId } = c.req.valid('param');
-      const recipient = await setRecipientHidden(deps.sql, c.get('caller').sub, recipientId, c.req.valid('json').hidden);
-      if (!recipient) throw new NotFoundError('recipient', recipientId);
-      return c.json(success(recipientView(recipient)), 200);
-    },
-  );
+  router.openapi(setVisibilityRoute, async (c) => {
+    const recipient = await recipients.setHidden(c.get('caller'), c.req.valid('param').recipientId, c.req.valid('json').hidden);
+    return c.json(success(recipientView(recipient)), 200);
+  });
 
   return router;
 }

@@ -1,9 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { NotFoundError } from '../../domain/errors';
-import { toPage, toPageRequest } from '../../domain/paging';
-import { type EntryFilter, getEntry, listEntries } from '../../ledger/journal';
+import { toPageRequest } from '../../domain/paging';
+import type { EntryFilter } from '../../usecases/transactions';
 import { success } from '../envelope';
-import { type AppDeps, jsonBody, newRouter, responses, security } from '../router';
+import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
 import { PageQuery, pageOf, TimestampIn, Uuid } from '../schemas';
 import { transactionView } from '../views';
 import { TransactionSchema } from './payments';
@@ -39,63 +38,56 @@ const toFilter = (q: FilterInput): EntryFilter => ({
   to: q.to ? new Date(q.to) : undefined,
 });
 
-export function transactionRoutes(deps: AppDeps) {
+const listTransactionsRoute = createRoute({
+  method: 'get',
+  path: '/internal/Transactions',
+  tags: ['Transactions'],
+  summary: 'Journal entries, newest first',
+  security,
+  request: { query: z.object({ ...Filters, ...PageQuery }) },
+  responses: responses(200, pageOf(TransactionSchema), 'A page of journal entries'),
+});
+
+const queryTransactionsRoute = createRoute({
+  method: 'post',
+  path: '/internal/Transactions/query',
+  tags: ['Transactions'],
+  summary: 'The same filters as a body, plus accountIds[]',
+  security,
+  request: jsonBody(
+    z.object({
+      ...Filters,
+      accountIds: z.array(Uuid).min(1).max(500).optional(),
+      limit: PageQuery.limit,
+      cursor: PageQuery.cursor,
+    }),
+  ),
+  responses: responses(200, pageOf(TransactionSchema), 'A page of journal entries'),
+});
+
+const getTransactionRoute = createRoute({
+  method: 'get',
+  path: '/internal/Transactions/{transactionId}',
+  tags: ['Transactions'],
+  summary: 'One journal entry',
+  security,
+  request: { params: z.object({ transactionId: Uuid }) },
+  responses: responses(200, TransactionSchema, 'The entry', [404]),
+});
+
+export function transactionRoutes({ useCases }: RouteDeps) {
   const router = newRouter();
+  const transactions = useCases.transactions;
 
   async function page(q: FilterInput & { limit?: number; cursor?: string }) {
-    const request = toPageRequest(q.limit, q.cursor);
-    return toPage(await listEntries(deps.sql, toFilter(q), request), request.limit, transactionView);
+    const found = await transactions.list(toFilter(q), toPageRequest(q.limit, q.cursor));
+    return { items: found.items.map(transactionView), nextCursor: found.nextCursor };
   }
 
-  router.openapi(
-    createRoute({
-      method: 'get',
-      path: '/internal/Transactions',
-      tags: ['Transactions'],
-      summary: 'Journal entries, newest first',
-      security,
-      request: { query: z.object({ ...Filters, ...PageQuery }) },
-      responses: responses(200, pageOf(TransactionSchema), 'A page of journal entries'),
-    }),
-    async (c) => c.json(success(await page(c.req.valid('query'))), 200),
-  );
-
-  router.openapi(
-    createRoute({
-      method: 'post',
-      path: '/internal/Transactions/query',
-      tags: ['Transactions'],
-      summary: 'The same filters as a body, plus accountIds[]',
-      security,
-      request: jsonBody(
-        z.object({
-          ...Filters,
-          accountIds: z.array(Uuid).min(1).max(500).optional(),
-          limit: PageQuery.limit,
-          cursor: PageQuery.cursor,
-        }),
-      ),
-      responses: responses(200, pageOf(TransactionSchema), 'A page of journal entries'),
-    }),
-    async (c) => c.json(success(await page(c.req.valid('json'))), 200),
-  );
-
-  router.openapi(
-    createRoute({
-      method: 'get',
-      path: '/internal/Transactions/{transactionId}',
-      tags: ['Transactions'],
-      summary: 'One journal entry',
-      security,
-      request: { params: z.object({ transactionId: Uuid }) },
-      responses: responses(200, TransactionSchema, 'The entry', [404]),
-    }),
-    async (c) => {
-      const { transactionId } = c.req.valid('param');
-      const entry = await getEntry(deps.sql, transactionId);
-      if (!entry) throw new NotFoundError('transaction', transactionId);
-      return c.json(success(transactionView(entry)), 200);
-    },
+  router.openapi(listTransactionsRoute, async (c) => c.json(success(await page(c.req.valid('query'))), 200));
+  router.openapi(queryTransactionsRoute, async (c) => c.json(success(await page(c.req.valid('json'))), 200));
+  router.openapi(getTransactionRoute, async (c) =>
+    c.json(success(transactionView(await transactions.get(c.req.valid('param').transactionId))), 200),
   );
 
   return router;

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
-import { issueToken, type Role } from '../../api/auth';
+import { issueToken } from '../../api/auth';
+import type { Role } from '../../domain/caller';
 import { LOCAL_JWT_SECRET, LOCAL_OTP_SECRET } from '../../config/env';
 import { DEFAULT_FEES } from '../../domain/transferPricing';
 import { createSql, type Sql } from '../../ledger/db';

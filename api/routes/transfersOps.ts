@@ -1,0 +1,69 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireRole } from '../auth';
+import { success } from '../envelope';
+import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
+import { Text, Uuid } from '../schemas';
+import { TransferParam, TransferSchema, transferView } from '../schemas/transfers';
+
+/** Manual interventions: ops role only, each audited with who, when and the note. */
+
+const OpsNote = Text.optional().openapi({ description: 'Why, for the audit' });
+const AssignBody = z.object({ accountId: Uuid, note: OpsNote }).openapi('AssignIncoming');
+const ExecuteBody = z.object({ providerReference: z.string().min(1).max(100), note: OpsNote }).openapi('ExecuteTransfer');
+const ContinueBody = z.object({ note: OpsNote }).openapi('ContinueTransfer');
+
+const opsRoute = <B extends z.ZodTypeAny>(path: string, summary: string, body: B, required: boolean) =>
+  createRoute({
+    method: 'post',
+    path,
+    tags: ['Transfers (ops)'],
+    summary,
+    security,
+    middleware: [requireRole('ops')] as const,
+    request: { params: TransferParam, ...jsonBody(body, required) },
+    responses: responses(200, TransferSchema, 'The transfer after the intervention', [404, 409, 422, 503]),
+  });
+
+const assignRoute = opsRoute(
+  '/internal/Transfers/incoming/{transferId}/assign',
+  'Ops assigns an Unrecognized transfer to an account',
+  AssignBody,
+  true,
+);
+const executeRoute = opsRoute(
+  '/internal/Transfers/outgoing/{transferId}/execute',
+  'Ops completes a Stuck transfer as settled outside the system (Stuck only, else 422)',
+  ExecuteBody,
+  true,
+);
+const continueRoute = opsRoute(
+  '/internal/Transfers/outgoing/{transferId}/continue',
+  'Ops resumes a Stuck transfer: the provider is tried again',
+  ContinueBody,
+  false,
+);
+
+export function opsTransferRoutes({ useCases }: RouteDeps) {
+  const router = newRouter();
+  const transfers = useCases.transfers;
+
+  router.openapi(assignRoute, async (c) => {
+    const body = c.req.valid('json');
+    const transfer = await transfers.assign(c.get('caller'), c.req.valid('param').transferId, body.accountId, body.note ?? null);
+    return c.json(success(transferView(transfer)), 200);
+  });
+
+  router.openapi(executeRoute, async (c) => {
+    const body = c.req.valid('json');
+    const transfer = await transfers.execute(c.get('caller'), c.req.valid('param').transferId, body.providerReference, body.note ?? null);
+    return c.json(success(transferView(transfer)), 200);
+  });
+
+  router.openapi(continueRoute, async (c) => {
+    const body = await optionalBody(c, ContinueBody);
+    const transfer = await transfers.resume(c.get('caller'), c.req.valid('param').transferId, body.note ?? null);
+    return c.json(success(transferView(transfer)), 200);
+  });
+
+  return router;
+}

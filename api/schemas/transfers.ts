@@ -1,0 +1,82 @@
+import { z } from '@hono/zod-openapi';
+import { formatAmount } from '../../domain/money';
+import { IncomingStatus, OutgoingStatus, TransferType } from '../../domain/transfer';
+import type { TransferRow } from '../../store/transfers';
+import type { TransferDetails } from '../../usecases/transfers';
+import { AmountOut, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
+
+/** Schemas and views shared by the front-office, system and ops transfer routes. */
+
+export const TransferStatusSchema = z.enum([...new Set([...OutgoingStatus, ...IncomingStatus])] as [string, ...string[]]);
+
+export const TransferSchema = z
+  .object({
+    id: Uuid,
+    direction: z.enum(['outgoing', 'incoming', 'fx']),
+    type: z.enum(TransferType),
+    status: TransferStatusSchema,
+    clientId: Uuid.nullable(),
+    accountId: Uuid.nullable(),
+    recipientId: Uuid.nullable(),
+    recipient: z.record(z.string(), z.unknown()).nullable(),
+    sender: z.record(z.string(), z.unknown()).nullable(),
+    amount: AmountOut,
+    currency: z.string(),
+    fee: AmountOut,
+    reference: z.string().nullable(),
+    providerReference: z.string().nullable(),
+    confirmationId: Uuid.nullable(),
+    failureReason: z.string().nullable(),
+    relatedTransferId: Uuid.nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('Transfer');
+
+export const TransferDetailsSchema = TransferSchema.extend({
+  workflowId: z.string(),
+  audit: z.array(z.object({ action: z.string(), actor: z.string(), note: z.string().nullable(), createdAt: Timestamp })),
+  history: z.object({ status: z.string(), historyLength: z.number().int() }).nullable(),
+}).openapi('TransferDetails');
+
+export const TransferParam = z.object({ transferId: Uuid });
+
+/** Filters every transfer list takes (a client's own, or the system's). */
+export const TransferListQuery = {
+  direction: z.enum(['outgoing', 'incoming', 'fx']).optional(),
+  type: z.enum(TransferType).optional(),
+  status: TransferStatusSchema.optional(),
+  accountId: Uuid.optional(),
+  from: TimestampIn.optional(),
+  to: TimestampIn.optional(),
+  ...PageQuery,
+};
+
+export const transferView = (t: TransferRow) => ({
+  id: t.id,
+  direction: t.direction,
+  type: t.type,
+  status: t.status,
+  clientId: t.clientId,
+  accountId: t.accountId,
+  recipientId: t.recipientId,
+  recipient: t.recipient,
+  sender: t.sender,
+  amount: formatAmount(t.amount, t.currency),
+  currency: t.currency,
+  fee: formatAmount(t.fee, t.currency),
+  reference: t.reference,
+  providerReference: t.providerReference,
+  confirmationId: t.confirmationId,
+  failureReason: t.failureReason,
+  relatedTransferId: t.relatedTransferId,
+  createdAt: t.createdAt.toISOString(),
+  updatedAt: t.updatedAt.toISOString(),
+});
+
+export const transferDetailsView = (d: TransferDetails) => ({
+  ...transferView(d.transfer),
+  workflowId: d.workflowId,
+  audit: d.audit.map((a) => ({ action: a.action, actor: a.actor, note: a.note, createdAt: a.createdAt.toISOString() })),
+  history: d.history,
+});

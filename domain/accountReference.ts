@@ -1,0 +1,53 @@
+import { electronicFormatIBAN, extractIBAN, isValidBIC, isValidIBAN } from 'ibantools';
+import { ValidationError } from './errors';
+
+/** An IBAN in electronic format (no spaces, upper case) after checking country, length and checksum. */
+export function normalizeIban(input: string, field: string): string {
+  const iban = electronicFormatIBAN(input) ?? '';
+  if (!isValidIBAN(iban)) throw new ValidationError('not a valid IBAN (country, length or check digits)', field);
+  return iban;
+}
+
+export function normalizeBic(input: string, field: string): string {
+  const bic = input.replace(/\s+/g, '').toUpperCase();
+  if (!isValidBIC(bic)) throw new ValidationError('not a valid BIC', field);
+  return bic;
+}
+
+export const ibanCountry = (iban: string | null) => (iban ? (extractIBAN(iban).countryCode ?? null) : null);
+
+/** An IBAN or an account number, told apart by form (an IBAN starts with a country code). */
+export interface AccountReference {
+  iban: string | null;
+  accountNumber: string | null;
+}
+
+/** An IBAN starts with a country code; a ledger account number is digits only. */
+export function parseAccountReference(input: string, field: string): AccountReference {
+  if (/^\d{6,34}$/.test(input)) return { iban: null, accountNumber: input };
+  return { iban: normalizeIban(input, field), accountNumber: null };
+}
+
+/** A recipient as a client gives it: an IBAN or a ledger account number, with a BIC for an IBAN abroad. */
+export interface RecipientFields {
+  name: string;
+  iban?: string | undefined;
+  accountNumber?: string | undefined;
+  bic?: string | undefined;
+  country: string;
+  currency: string;
+  type: 'individual' | 'business';
+}
+
+/** Checks and normalises IBAN and BIC with ibantools (checksum, country, length). */
+export function normalizeRecipient(input: RecipientFields, fieldPrefix = '') {
+  return {
+    name: input.name,
+    iban: input.iban === undefined ? null : normalizeIban(input.iban, `${fieldPrefix}iban`),
+    accountNumber: input.accountNumber ?? null,
+    bic: input.bic === undefined ? null : normalizeBic(input.bic, `${fieldPrefix}bic`),
+    country: input.country,
+    currency: input.currency,
+    type: input.type,
+  };
+}

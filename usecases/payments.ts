@@ -1,0 +1,120 @@
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import type { Caller } from '../domain/caller';
+import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
+import { derivedId, newId, paymentWorkflowId } from '../domain/ids';
+import { type Page, type PageRequest, toPage } from '../domain/paging';
+import { type PaymentAction, planTransition } from '../domain/payment';
+import { checkMovement, entriesOfPayment } from '../ledger/journal';
+import type { JournalEntry } from '../ledger/types';
+import { getPayment, listPayments, type PaymentFilter, type PaymentRow } from '../store/payments';
+import type { paymentWorkflow } from '../workflows/payment';
+import { cancelUpdate, createdUpdate, pendUpdate, postUpdate } from '../workflows/paymentMessages';
+import type { CancelRequest, PendRequest } from '../workflows/shared';
+import type { UseCaseDeps } from './deps';
+import { sendUpdate } from './workflowCalls';
+
+/** A payment with its journal entries, as the API shows it. */
+export interface PaymentWithEntries {
+  payment: PaymentRow;
+  entries: JournalEntry[];
+}
+
+export interface NewPaymentRequest {
+  debitAccountId: string;
+  creditAccountId: string;
+  amountMinor: bigint;
+  currency: string;
+  description: string | null;
+  reference: string | null;
+  /** Draft payments only: when a hold taken by pend expires. */
+  holdExpiresAt: Date | null;
+  /** With an Idempotency-Key the payment id is derived from it, so a retried create finds the same workflow. */
+  idempotencyKey: string | undefined;
+}
+
+/**
+ * Payments, each a workflow: creation is update-with-start (one round trip, and a repeated start
+ * finds the running workflow), status changes are Updates. The read model in Postgres answers
+ * once an update returns, since the activity that changed it has committed.
+ */
+export function createPaymentUseCases({ sql, temporal, taskQueue, workflowWaitMs }: UseCaseDeps) {
+  const withEntries = async (payment: PaymentRow): Promise<PaymentWithEntries> => ({
+    payment,
+    entries: await entriesOfPayment(sql, payment.id),
+  });
+
+  async function create(caller: Caller, mode: 'immediate' | 'draft', request: NewPaymentRequest): Promise<PaymentWithEntries> {
+    // A draft moves no money yet, so the ledger's rules are checked before it exists.
+    await checkMovement(sql, request);
+    const paymentId = request.idempotencyKey ? derivedId('payment', caller.role, caller.sub, request.idempotencyKey) : newId();
+    const start = new WithStartWorkflowOperation<typeof paymentWorkflow>('paymentWorkflow', {
+      workflowId: paymentWorkflowId(paymentId),
+      taskQueue,
+      args: [
+        {
+          paymentId,
+          debitAccountId: request.debitAccountId,
+          creditAccountId: request.creditAccountId,
+          amountMinor: request.amountMinor.toString(),
+          currency: request.currency,
+          description: request.description,
+          reference: request.reference,
+          mode,
+          holdExpiresAt: request.holdExpiresAt?.toISOString() ?? null,
+        },
+      ],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A finished payment is never started again: a late retry reads what the first one did.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+    await sendUpdate(temporal, workflowWaitMs, () =>
+      temporal.workflow.executeUpdateWithStart(createdUpdate, { startWorkflowOperation: start }),
+    );
+    const payment = await getPayment(sql, paymentId);
+    if (!payment) throw new DomainError(ErrorCode.CONCURRENT_MODIFICATION, `payment ${paymentId} was refused earlier`);
+    return withEntries(payment);
+  }
+
+  /**
+   * Applies pend, post or cancel. The state machine is checked here first, so a payment whose
+   * workflow has finished still answers (repeat: 200 unchanged; anything else: 422).
+   */
+  async function act(paymentId: string, action: PaymentAction, request: PendRequest & CancelRequest = {}): Promise<PaymentWithEntries> {
+    const payment = await getPayment(sql, paymentId);
+    if (!payment) throw new NotFoundError('payment', paymentId);
+    if (planTransition(payment.status, action) === 'unchanged') return withEntries(payment);
+    const handle = temporal.workflow.getHandle(paymentWorkflowId(paymentId));
+    const sent = await sendUpdate(temporal, workflowWaitMs, () => {
+      if (action === 'pend') return handle.executeUpdate(pendUpdate, { args: [{ holdExpiresAt: request.holdExpiresAt ?? null }] });
+      if (action === 'post') return handle.executeUpdate(postUpdate);
+      return handle.executeUpdate(cancelUpdate, { args: [{ reason: request.reason ?? null }] });
+    });
+    if (sent.finished) {
+      // The workflow finished between our read and the update (a hold expired, say): decide again.
+      // A final status that the action cannot reach is the action that won: 422 with that status.
+      const latest = await getPayment(sql, paymentId);
+      if (latest && planTransition(latest.status, action) === 'unchanged') return withEntries(latest);
+      throw new DomainError(ErrorCode.CONCURRENT_MODIFICATION, `payment ${paymentId} changed while the request ran`);
+    }
+    const updated = await getPayment(sql, paymentId);
+    if (!updated) throw new NotFoundError('payment', paymentId);
+    // The status this action left the payment in: a later action may already have moved the read
+    // model on, and the answer must name the transition that happened, not the one after it.
+    return withEntries({ ...updated, status: sent.result.status });
+  }
+
+  async function get(paymentId: string): Promise<PaymentWithEntries> {
+    const payment = await getPayment(sql, paymentId);
+    if (!payment) throw new NotFoundError('payment', paymentId);
+    return withEntries(payment);
+  }
+
+  async function list(filter: PaymentFilter, page: PageRequest): Promise<Page<PaymentWithEntries>> {
+    const { items, nextCursor } = toPage(await listPayments(sql, filter, page), page.limit, (row) => row);
+    return { items: await Promise.all(items.map(withEntries)), nextCursor };
+  }
+
+  return { create, act, get, list };
+}
+
+export type PaymentUseCases = ReturnType<typeof createPaymentUseCases>;
