@@ -89,13 +89,18 @@ export function createTransferActivities({ sql, provider, notifier, otp }: Trans
   }
 
   /** Sends a fresh one-time code for the transfer (a resend voids the previous code). */
-  async function sendTransferCode(input: { record: OutgoingTransferRecord }): Promise<{ expiresAt: string }> {
+  /**
+   * Sends a code (the first, or a resend within the limits). `sendId` names the send, so a retried
+   * activity re-issues it rather than counting another resend; older workflows send none.
+   */
+  async function sendTransferCode(input: { record: OutgoingTransferRecord; sendId?: string }): Promise<{ expiresAt: string }> {
     const { record } = input;
     const { code, expiresAt } = await issueCode(sql, otp, {
       id: record.confirmationId,
       clientId: record.clientId,
       transferId: record.transferId,
       operation: 'transfer',
+      sendId: input.sendId ?? null,
     });
     const amount = formatAmount(BigInt(record.amountMinor), record.currency);
     await notifier.send({

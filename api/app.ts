@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ErrorCode } from '../domain/errors';
 import { createUseCases } from '../usecases';
-import { type AuthEnv, authenticate } from './auth';
+import { type AuthEnv, authenticate, tokenVerifier } from './auth';
 import { success } from './envelope';
 import { errorJson, handleError } from './errors';
 import { idempotency } from './idempotency';
@@ -56,16 +56,18 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.use('*', emptyJsonBodyIsEmptyObject());
-  app.use('*', authenticate(deps.jwtSecret));
+  const useCases = createUseCases(deps);
+  app.use('*', authenticate(tokenVerifier(deps.auth), useCases.callers.clientExists));
   app.use('*', idempotency(deps.sql, { leaseMs: deps.workflowWaitMs * 2, waitMs: deps.workflowWaitMs }));
 
   app.get('/health', async (c) => {
-    await routeDeps.useCases.health.ping();
+    await useCases.health.ping();
     return c.json(success({ status: 'ok' }), 200);
   });
+  // Runtime details are not public: system and ops tokens only (see OPERATOR_PATHS in auth.ts).
   app.get('/metrics', metricsRoute());
 
-  const routeDeps = { ...deps, useCases: createUseCases(deps) };
+  const routeDeps = { ...deps, useCases };
   for (const router of [
     clientRoutes,
     accountRoutes,

@@ -1,41 +1,71 @@
 import type { MiddlewareHandler } from 'hono';
-import { sign, verify } from 'hono/jwt';
+import { sign } from 'hono/jwt';
+import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import type { TokenPolicy } from '../config/env';
 import { type Caller, ROLES, type Role } from '../domain/caller';
 import { DomainError, ErrorCode } from '../domain/errors';
+import { isUuid } from '../domain/ids';
 
 export type AuthEnv = { Variables: { caller: Caller } };
 
-/** Paths anyone may call. */
-const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/docs', '/metrics']);
+/** Paths anyone may call: none of them reads the caller. */
+const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/docs']);
+
+/** Operational routes outside the API.md families, for system and ops tokens only. */
+const OPERATOR_PATHS = new Set(['/metrics']);
 
 /** System routes live under /internal, /v2/internal and /v2/ledger/internal; the rest are FrontOffice. */
 export function isSystemPath(path: string): boolean {
   return /^\/(v2\/(ledger\/)?)?internal(\/|$)/.test(path);
 }
 
+const unauthenticated = (message: string) => new DomainError(ErrorCode.UNAUTHENTICATED, message);
+
+/** Verifies a bearer token and returns its caller; every failure is UNAUTHENTICATED. */
+export function tokenVerifier(policy: TokenPolicy): (token: string) => Promise<Caller> {
+  const key = policy.jwksUrl ? createRemoteJWKSet(new URL(policy.jwksUrl)) : new TextEncoder().encode(policy.secret ?? '');
+  if (!policy.jwksUrl && !policy.secret) throw new Error('a token policy needs a secret or a JWKS URL');
+  const options = {
+    algorithms: policy.jwksUrl ? ['RS256', 'ES256', 'EdDSA'] : ['HS256'],
+    requiredClaims: ['exp', 'sub'],
+    ...(policy.issuer ? { issuer: policy.issuer } : {}),
+    ...(policy.audience ? { audience: policy.audience } : {}),
+  };
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      payload = (await jwtVerify(token, key as never, options)).payload;
+    } catch {
+      throw unauthenticated('the token is invalid or expired');
+    }
+    const { sub, role, exp } = payload;
+    if (typeof sub !== 'string' || sub === '' || !ROLES.includes(role as Role)) throw unauthenticated('the token lacks sub or role');
+    if (typeof exp !== 'number' || exp - Date.now() / 1000 > policy.maxTtlSeconds) {
+      throw unauthenticated(`the token lives longer than ${policy.maxTtlSeconds} s`);
+    }
+    // A client token names its client: a sub that is not even a client id is refused here, before any query.
+    if (role === 'client' && !isUuid(sub)) throw unauthenticated('the token does not name a client');
+    return { sub, role: role as Role };
+  };
+}
+
 /**
- * Authenticates the bearer JWT (HS256) and applies API.md's role rule by path: FrontOffice routes
- * need `client`, system routes `system` or `ops`. Manual interventions narrow it further with
- * requireRole('ops').
+ * Authenticates the bearer JWT and applies API.md's role rule by path: FrontOffice routes need
+ * `client` (whose sub must be an existing client), system routes `system` or `ops`. Manual
+ * interventions narrow it further with requireRole('ops').
  */
-export function authenticate(secret: string): MiddlewareHandler<AuthEnv> {
+export function authenticate(
+  verify: (token: string) => Promise<Caller>,
+  clientExists: (id: string) => Promise<boolean>,
+): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path)) return next();
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'a bearer token is required');
-    let payload: Record<string, unknown>;
-    try {
-      payload = await verify(match[1], secret, 'HS256');
-    } catch {
-      throw new DomainError(ErrorCode.UNAUTHENTICATED, 'the token is invalid or expired');
-    }
-    const { sub, role } = payload;
-    if (typeof sub !== 'string' || sub === '' || !ROLES.includes(role as Role)) {
-      throw new DomainError(ErrorCode.UNAUTHENTICATED, 'the token lacks sub or role');
-    }
-    const caller: Caller = { sub, role: role as Role };
-    const allowed = isSystemPath(c.req.path) ? caller.role !== 'client' : caller.role === 'client';
+    if (!match?.[1]) throw unauthenticated('a bearer token is required');
+    const caller = await verify(match[1]);
+    if (caller.role === 'client' && !(await clientExists(caller.sub))) throw unauthenticated('the token names no client of this bank');
+    const allowed = isSystemPath(c.req.path) || OPERATOR_PATHS.has(c.req.path) ? caller.role !== 'client' : caller.role === 'client';
     if (!allowed) throw new DomainError(ErrorCode.FORBIDDEN, `role ${caller.role} may not call this route`);
     c.set('caller', caller);
     return next();

@@ -37,6 +37,8 @@ const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   LIMIT_EXCEEDED: 422,
   PENDING_ALREADY_RESOLVED: 422,
   AMOUNT_EXCEEDS_PENDING: 422,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
 };
@@ -53,6 +55,7 @@ export function validationFailure(error: ZodError) {
 }
 
 export function errorJson(c: Context, code: ErrorCode, message: string, metadata: ErrorMetadata = {}) {
+  if (typeof metadata.retryAfterSeconds === 'number') c.header('Retry-After', String(metadata.retryAfterSeconds));
   return c.json(failure([envelopeError(code, message, metadata)]), statusOf(code));
 }
 

@@ -20,16 +20,17 @@ const POLL_MS = 50;
 /**
  * Idempotency-Key handling of API.md for POST/PUT/PATCH/DELETE: the first answer (status and
  * body) is stored per caller and key and replayed with `Idempotent-Replayed: true`; the same key
- * with another request is 409 IDEMPOTENCY_KEY_REUSED. A 5xx is not stored, so it can be retried.
+ * with another request is 409 IDEMPOTENCY_KEY_REUSED. A 5xx or a 400 is not stored.
  */
 export function idempotency(sql: Sql, options: IdempotencyOptions): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const key = c.req.header(IDEMPOTENCY_HEADER);
-    if (key === undefined || c.req.method === 'GET') return next();
+    const caller = c.get('caller');
+    // Keys are scoped per caller: a public route (no caller) has nothing to replay.
+    if (key === undefined || c.req.method === 'GET' || !caller) return next();
     if (key.length < 1 || key.length > 255) {
       throw new DomainError(ErrorCode.VALIDATION_ERROR, 'Idempotency-Key must be 1 to 255 characters', { field: IDEMPOTENCY_HEADER });
     }
-    const caller = c.get('caller');
     const scope = `${caller.role}:${caller.sub}`;
     const body = await c.req.text();
     const hash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${body}`).digest('hex');
@@ -59,7 +60,9 @@ export function idempotency(sql: Sql, options: IdempotencyOptions): MiddlewareHa
       await releaseKey(sql, scope, key);
       throw error;
     }
-    if (c.res.status >= 500) {
+    // A 5xx may succeed when retried, and a 400 never reached the business: neither is kept, so the
+    // same key can be used again with a corrected request.
+    if (c.res.status >= 500 || c.res.status === 400) {
       await releaseKey(sql, scope, key);
       return;
     }

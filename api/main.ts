@@ -19,11 +19,12 @@ async function main() {
     sql,
     temporal,
     taskQueue: config.taskQueue,
-    jwtSecret: config.jwtSecret,
+    auth: config.auth,
     workflowWaitMs: config.workflowWaitMs,
     transferPolicy: config.transfers,
     otp: config.otp,
     profile: config.profile,
+    localNotifier: config.localNotifier,
     logError: (error, context) => log.error({ err: error, ...context }, 'unexpected error'),
   });
   const server = serve({ fetch: app.fetch, hostname: config.apiHost, port: config.apiPort }, (info) => {

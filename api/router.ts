@@ -1,6 +1,7 @@
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ZodError } from 'zod';
+import type { TokenPolicy } from '../config/env';
 import { ValidationError } from '../domain/errors';
 import type { UseCaseDeps, UseCases } from '../usecases';
 import type { AuthEnv } from './auth';
@@ -9,9 +10,10 @@ import { validationFailure } from './errors';
 
 /** What the app is built from: the one sql pool, the Temporal client, and settings. */
 export interface AppDeps extends UseCaseDeps {
-  jwtSecret: string;
-  /** `local` serves /internal/Notifications. */
+  auth: TokenPolicy;
   profile: 'local' | 'production';
+  /** The local notifier keeps messages in Postgres: only then is /internal/Notifications served. */
+  localNotifier: boolean;
   logError: (error: unknown, context: Record<string, unknown>) => void;
 }
 
@@ -19,6 +21,7 @@ export interface AppDeps extends UseCaseDeps {
 export interface RouteDeps {
   useCases: UseCases;
   profile: AppDeps['profile'];
+  localNotifier: boolean;
 }
 
 /** A router whose validation failures all become the same 400 envelope. */

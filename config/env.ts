@@ -1,4 +1,5 @@
 import { isPlainDecimal } from '../domain/money';
+import type { OtpPolicy } from '../store/confirmations';
 import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
 
 /**
@@ -14,15 +15,35 @@ export interface Config {
   taskQueue: string;
   apiHost: string;
   apiPort: number;
-  jwtSecret: string;
+  /** HS256 key for `npm run token` and for checking tokens when no JWKS is configured. */
+  jwtSecret: string | undefined;
+  auth: TokenPolicy;
+  /**
+   * Adapters that only make sense on a developer's machine: the sandbox provider (a client could
+   * pick its outcome with the reference) and the local notifier (OTP codes readable over the API).
+   * On in the local profile; outside it they must be switched on explicitly, or the process refuses
+   * to start.
+   */
+  sandboxProvider: boolean;
+  localNotifier: boolean;
   logLevel: string;
   /** The longest an API request waits for a workflow update before answering 503. */
   workflowWaitMs: number;
   transfers: TransferPolicy;
   /** One-time codes: HMAC key of the stored codes (OTP_SECRET, never the JWT key), lifetime, attempts. */
-  otp: { secret: string; ttlMs: number; maxAttempts: number };
+  otp: OtpPolicy;
   /** How long the sandbox provider takes to decide a payment. */
   sandboxDecisionMs: number;
+}
+
+/** How bearer tokens are checked: an HS256 secret or a JWKS, with optional issuer and audience. */
+export interface TokenPolicy {
+  secret?: string;
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  /** A token may not be valid for longer than this from now; a token without exp is refused. */
+  maxTtlSeconds: number;
 }
 
 /** How transfers behave; the API puts it into each transfer workflow's input. */
@@ -40,12 +61,17 @@ export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const profile = oneOf(env, 'COREBANK_PROFILE', ['local', 'production'], 'local');
-  const jwtSecret = env.JWT_SECRET ?? (profile === 'local' ? LOCAL_JWT_SECRET : undefined);
-  if (!jwtSecret || jwtSecret.length < 32) {
-    throw new ConfigError('JWT_SECRET must be set to at least 32 characters (only the local profile has a default)');
+  const local = profile === 'local';
+  const jwksUrl = env.JWT_JWKS_URL || undefined;
+  const jwtSecret = env.JWT_SECRET ?? (local ? LOCAL_JWT_SECRET : undefined);
+  if (!jwksUrl && (!jwtSecret || jwtSecret.length < 32)) {
+    throw new ConfigError('JWT_SECRET must be set to at least 32 characters, or JWT_JWKS_URL (only the local profile has a default)');
+  }
+  if (!local && (jwtSecret === LOCAL_JWT_SECRET || env.OTP_SECRET === LOCAL_OTP_SECRET)) {
+    throw new ConfigError('the published local JWT_SECRET / OTP_SECRET may not be used outside the local profile');
   }
   // A separate key: a leaked token key must not also let anyone recompute stored OTP codes.
-  const otpSecret = env.OTP_SECRET ?? (profile === 'local' ? LOCAL_OTP_SECRET : undefined);
+  const otpSecret = env.OTP_SECRET ?? (local ? LOCAL_OTP_SECRET : undefined);
   if (!otpSecret || otpSecret.length < 32 || otpSecret === jwtSecret) {
     throw new ConfigError('OTP_SECRET must be set to at least 32 characters, other than JWT_SECRET (only the local profile has a default)');
   }
@@ -58,6 +84,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiHost: env.API_HOST ?? '127.0.0.1',
     apiPort: integer(env, 'API_PORT', 3000),
     jwtSecret,
+    auth: {
+      ...(jwksUrl ? { jwksUrl } : { secret: jwtSecret }),
+      ...(env.JWT_ISSUER ? { issuer: env.JWT_ISSUER } : {}),
+      ...(env.JWT_AUDIENCE ? { audience: env.JWT_AUDIENCE } : {}),
+      maxTtlSeconds: integer(env, 'JWT_MAX_TTL_SECONDS', 24 * 3600),
+    },
+    sandboxProvider: flag(env, 'ALLOW_SANDBOX_PROVIDER', local),
+    localNotifier: flag(env, 'ALLOW_LOCAL_NOTIFIER', local),
     logLevel: env.LOG_LEVEL ?? 'info',
     workflowWaitMs: integer(env, 'WORKFLOW_WAIT_MS', 30_000),
     transfers: {
@@ -73,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secret: otpSecret,
       ttlMs: integer(env, 'OTP_TTL_MS', 5 * 60_000),
       maxAttempts: integer(env, 'OTP_MAX_ATTEMPTS', 5),
+      maxResends: integer(env, 'OTP_MAX_RESENDS', 3),
+      resendIntervalMs: integer(env, 'OTP_RESEND_INTERVAL_MS', 30_000),
     },
     sandboxDecisionMs: integer(env, 'SANDBOX_DECISION_MS', 2_000),
   };
@@ -106,6 +142,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${text}"`);
   return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (text !== 'true' && text !== 'false') throw new ConfigError(`${name} must be true or false, got "${text}"`);
+  return text === 'true';
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { issueToken } from '../api/auth';
-import { ROLES, type Role } from '../domain/caller';
 import { loadConfig } from '../config/env';
+import { ROLES, type Role } from '../domain/caller';
 
 /**
  * Prints a JWT for the configured secret:
@@ -18,6 +18,7 @@ async function main() {
   const ttlSeconds = Number(values.ttl);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new Error('--ttl must be a positive number of seconds');
   const { jwtSecret } = loadConfig({ ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'unused' });
+  if (!jwtSecret) throw new Error('tokens are minted by the JWKS issuer in this configuration (JWT_JWKS_URL), not here');
   console.log(await issueToken(jwtSecret, { role, sub: values.sub ?? `${role}-cli`, ttlSeconds }));
 }
 

@@ -32,6 +32,10 @@ export const ErrorCode = {
   PENDING_ALREADY_RESOLVED: 'PENDING_ALREADY_RESOLVED',
   /** post_pending for more than the pending amount. */
   AMOUNT_EXCEEDS_PENDING: 'AMOUNT_EXCEEDS_PENDING',
+  /** Too many requests of a kind; metadata.retryAfterSeconds says when to try again. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** A document whose content is not one of the accepted types. */
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   /** A dependency (Temporal, the database) did not answer in time; the request may be retried. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_ERROR: 'INTERNAL_ERROR',

@@ -2,8 +2,8 @@ import { DomainError, ErrorCode } from '../domain/errors';
 import type { Sql, TransactionSql } from './db';
 import { type AccountFacts, availableDelta, existsWithDifferentFields, type Leg, type NewRow, planEntry, sameFields } from './entryRules';
 import { isRetryable, loadFacts, recordEntries, storedError } from './journal';
-import type { EntryRequest, JournalEntry } from './types';
 import { countLedgerRetry } from './retryStats';
+import type { EntryRequest, JournalEntry } from './types';
 
 /** The most postings one batch may carry: bounds a transaction's locks and a statement's size. */
 export const MAX_BATCH_SIZE = 8_000;

@@ -17,8 +17,6 @@ import {
 import { countLedgerRetry } from './retryStats';
 import type { EntryKind, EntryRequest, JournalEntry, MovementRequest, ResolutionRequest } from './types';
 
-
-
 export interface RecordOptions {
   /**
    * Runs inside the ledger's transaction after the entries are written, so a read model

@@ -25,6 +25,7 @@ import { getClient } from '../store/clients';
 import type { UseCaseDeps } from './deps';
 
 export type { AccountFilter, AggregatedAmounts };
+
 /** The purposes an account of each kind may have (the API's enums are built from them). */
 export { CLIENT_PURPOSES, INTERNAL_PURPOSES };
 
@@ -102,10 +103,8 @@ export function createAccountUseCases({ sql }: Pick<UseCaseDeps, 'sql'>) {
   /** Rebuilds the counters of these accounts (all when undefined) from the journal; reports what differed. */
   async function recalculate(accountIds?: string[]): Promise<Recalculation> {
     const mismatches = await recalculateCounters(sql, accountIds);
-    const currencies = await currenciesOf(
-      sql,
-      mismatches.map(({ accountId }) => accountId),
-    );
+    const differing = mismatches.map((m) => m.accountId);
+    const currencies = await currenciesOf(sql, differing);
     const checked = accountIds?.length ?? (await countAccounts(sql));
     // Every mismatch is of an account that exists, so its currency is known.
     return { checked, differences: mismatches.map((m) => ({ ...m, currency: currencies.get(m.accountId) as Currency })) };

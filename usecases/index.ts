@@ -1,4 +1,5 @@
 import { createAccountUseCases } from './accounts';
+import { createCallerChecks } from './callers';
 import { createClientUseCases } from './clients';
 import { createConfirmationUseCases } from './confirmations';
 import type { UseCaseDeps } from './deps';
@@ -24,6 +25,7 @@ export function createUseCases(deps: UseCaseDeps) {
     transfers,
     confirmations: createConfirmationUseCases(deps, transfers),
     strandedHolds: createStrandedHoldRepairs(deps.sql),
+    callers: createCallerChecks(deps.sql),
     clients: createClientUseCases(deps),
     accounts: createAccountUseCases(deps),
     recipients: createRecipientUseCases(deps),

@@ -2,7 +2,7 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createLocalNotifier } from '../activities/notifier';
 import { createSandboxProvider } from '../activities/provider';
-import { loadConfig } from '../config/env';
+import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/log';
 import { createSql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
@@ -13,6 +13,14 @@ import { ensureSearchAttributes } from './searchAttributes';
 async function main() {
   const config = loadConfig();
   const log = createLogger('worker', config.logLevel);
+  // Fail closed: only development adapters exist so far, and outside the local profile they run
+  // only when switched on by name (a real provider and notifier plug in through the same interfaces).
+  if (!config.sandboxProvider) {
+    throw new ConfigError('no payment provider is configured; set ALLOW_SANDBOX_PROVIDER=true to run the sandbox provider');
+  }
+  if (!config.localNotifier) {
+    throw new ConfigError('no notifier is configured; set ALLOW_LOCAL_NOTIFIER=true to keep messages (OTP codes) in Postgres');
+  }
   const sql = createSql(config.databaseUrl, { max: 20 });
   await migrate(sql, (line) => log.info(line));
 

@@ -3,6 +3,7 @@ import {
   type ApplicationFailure,
   allHandlersFinished,
   condition,
+  currentUpdateInfo,
   patched,
   proxyActivities,
   setHandler,
@@ -10,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { ErrorCode } from '../domain/errors';
 import { type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
 import { background, interactive } from './activityPolicies';
 import { businessCause } from './failures';
@@ -28,6 +30,13 @@ import { oneAtATime, validatorFor } from './turns';
 
 /** Patch: a confirm that finds the transfer already confirmed checks its code too (was: 200 for any code). */
 const REPEATED_CONFIRM_CHECKS_CODE = 'repeated-confirm-checks-code';
+/** Patch: a wrong code that locks the confirmation for good cancels the transfer (was: it waited for the window). */
+const LOCKED_CODE_CANCELS = 'locked-code-cancels';
+
+const lockedForGood = (error: unknown) => {
+  const cause = businessCause(error);
+  return cause?.type === ErrorCode.OTP_ATTEMPTS_EXCEEDED && (cause.details?.[0] as { locked?: boolean } | undefined)?.locked === true;
+};
 
 export type TransferOutcome = TransferState | { status: 'Rejected'; code: string };
 
@@ -100,7 +109,14 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
       inTurn(async () => {
         const checkCode = () => interactive.checkTransferCode({ confirmationId: record.confirmationId, code });
         if (planTransferAction(status as OutgoingStatus, 'confirm') === 'apply') {
-          await checkCode();
+          try {
+            await checkCode();
+          } catch (error) {
+            // API.md: a code locked for good cancels its transfer and releases the hold.
+            if (lockedForGood(error) && patched(LOCKED_CODE_CANCELS))
+              await release('Cancelled', 'the code was locked after too many wrong attempts');
+            throw error;
+          }
           await saveStatus('Confirmed');
         } else if (patched(REPEATED_CONFIRM_CHECKS_CODE)) {
           // A confirm that lost the race to another confirm answers 200 only with the right code.
@@ -120,7 +136,8 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
     () =>
       inTurn(async () => {
         planTransferAction(status as OutgoingStatus, 'resend');
-        return interactive.sendTransferCode({ record });
+        // The update id names this send: a retried activity re-issues it instead of counting another resend.
+        return interactive.sendTransferCode({ record, sendId: currentUpdateInfo()?.id });
       }),
     { validator: validate('resend') },
   );

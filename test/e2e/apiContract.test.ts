@@ -67,7 +67,7 @@ describe('envelope, auth and documents', () => {
   });
 
   it('keeps clients out of system routes and system callers out of FrontOffice routes (403)', async () => {
-    const client = await token('client', randomUUID());
+    const client = await token('client', (await openAccount(api(), 'EUR')).clientId);
     expectFailure(await api().get('/internal/Payments', { token: client }), 403, 'FORBIDDEN');
     expectFailure(await api().get('/v2/ledger/internal/Accounts/getAggregatedAmounts', { token: client }), 403, 'FORBIDDEN');
     expectFailure(await api().get('/Accounts', { token: api().tokens.system }), 403, 'FORBIDDEN');

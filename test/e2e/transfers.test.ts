@@ -26,6 +26,15 @@ async function lastCode(clientId: string): Promise<string> {
   return match[1];
 }
 
+/** Resends a code, waiting out the spacing between resends (429 with Retry-After) if needed. */
+async function resend(confirmationId: string, as: { token: string }) {
+  for (;;) {
+    const res = await api().post(`/Confirmations/${confirmationId}/resend`, undefined, as);
+    if (res.status !== 429) return res;
+    await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after')) * 1000));
+  }
+}
+
 async function waitForStatus(transferId: string, wanted: string[], timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -123,12 +132,43 @@ describe('outgoing transfers over HTTP with the real worker and the sandbox prov
     expect(locked.body.errors[0].metadata.code).toBe('OTP_ATTEMPTS_EXCEEDED');
     expect((await api().get(`/Confirmations/${confirmationId}`, c.as)).body.value).toMatchObject({ status: 'locked', attemptsLeft: 0 });
 
-    const resent = await api().post(`/Confirmations/${confirmationId}/resend`, undefined, c.as);
+    const resent = await resend(confirmationId, c.as);
     expect(resent.status, JSON.stringify(resent.body)).toBe(200);
     const fresh = await lastCode(c.clientId);
     const ok = await api().put(`/Transfers/outgoing/${id}/confirm`, { code: fresh }, c.as);
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     expect((await waitForStatus(id, ['Completed'])).status).toBe('Completed');
+  });
+
+  it('stops a brute force: 3 resends at most, spaced, then locked for good and the transfer cancelled', async () => {
+    const c = await customer('50.00');
+    const { id, confirmationId } = (await outgoing(c, '5.00')).body.value;
+    let guesses = 0;
+    const guessWrong = async () => {
+      const code = await lastCode(c.clientId);
+      const res = await api().put(`/Transfers/outgoing/${id}/confirm`, { code: code === '000000' ? '111111' : '000000' }, c.as);
+      guesses += 1;
+      return res;
+    };
+    for (let resends = 0; ; resends++) {
+      for (let i = 0; i < 5; i++) expect((await guessWrong()).status).toBe(422);
+      if (resends === 3) break;
+      const tooSoon = await api().post(`/Confirmations/${confirmationId}/resend`, undefined, c.as);
+      if (tooSoon.status === 429) {
+        expect(tooSoon.body.errors[0].metadata.code).toBe('RATE_LIMITED');
+        expect(Number(tooSoon.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      expect((await resend(confirmationId, c.as)).status).toBe(200);
+    }
+    expect(guesses).toBe(20);
+    // Locked for good: the transfer is cancelled with its hold released, and no code is sent again.
+    const transfer = await waitForStatus(id, ['Cancelled']);
+    expect(transfer).toMatchObject({ status: 'Cancelled', failureReason: 'the code was locked after too many wrong attempts' });
+    expect(await balances(api(), c.id)).toMatchObject({ held: '0.00', available: '50.00' });
+    const again = await api().post(`/Confirmations/${confirmationId}/resend`, undefined, c.as);
+    expect(again.status).toBe(422);
+    const right = await api().put(`/Transfers/outgoing/${id}/confirm`, { code: await lastCode(c.clientId) }, c.as);
+    expect(right.status).toBe(422);
   });
 
   it('refuses an expired code', async () => {

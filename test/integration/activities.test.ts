@@ -21,7 +21,7 @@ beforeAll(() => {
     sql,
     provider: createSandboxProvider(sql, { decisionDelayMs: 0 }),
     notifier: createLocalNotifier(sql),
-    otp: { secret: 'test-secret-test-secret-test-secret', ttlMs: 60_000, maxAttempts: 5 },
+    otp: { secret: 'test-secret-test-secret-test-secret', ttlMs: 60_000, maxAttempts: 5, maxResends: 3, resendIntervalMs: 1_000 },
   });
 });
 afterAll(async () => {

@@ -5,8 +5,8 @@ import { balancesOf, getInternalAccount, setAccountStatus } from '../../ledger/a
 import { countersAsOf, findCounterMismatches, recalculateCounters } from '../../ledger/consistency';
 import { createSql, type Sql } from '../../ledger/db';
 import { getEntry, recordEntries, recordEntry } from '../../ledger/journal';
-import type { EntryRequest } from '../../ledger/types';
 import { ledgerRetryStats } from '../../ledger/retryStats';
+import type { EntryRequest } from '../../ledger/types';
 import { testEnv } from '../support/env';
 import { fundedAccount, reload } from '../support/fixtures';
 import { expectLedgerInvariants } from '../support/invariants';

@@ -43,7 +43,7 @@ export async function createTestApi(options: TestApiOptions = {}) {
     sql,
     temporal,
     taskQueue: options.taskQueue ?? env.taskQueue,
-    jwtSecret: LOCAL_JWT_SECRET,
+    auth: { secret: LOCAL_JWT_SECRET, maxTtlSeconds: 24 * 3600 },
     workflowWaitMs: options.workflowWaitMs ?? 30_000,
     // Short windows and a small provider budget, so tests reach Stuck and expiry quickly.
     transferPolicy: {
@@ -51,8 +51,9 @@ export async function createTestApi(options: TestApiOptions = {}) {
       providerRetry: { submitAttempts: 3, submitIntervalMs: 100, decisionAttempts: 40 },
       fees: DEFAULT_FEES,
     },
-    otp: { secret: LOCAL_OTP_SECRET, ttlMs: 60_000, maxAttempts: 5 },
+    otp: { secret: LOCAL_OTP_SECRET, ttlMs: 60_000, maxAttempts: 5, maxResends: 3, resendIntervalMs: 1_000 },
     profile: 'local',
+    localNotifier: true,
     logError: (error) => {
       errors.push(error);
       console.error('unexpected API error', error);

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { sign } from 'hono/jwt';
+import { describe, expect, it } from 'vitest';
+import { LOCAL_JWT_SECRET } from '../../config/env';
+import { token } from '../support/api';
+import { openAccount } from '../support/bankFixtures';
+import { useTestApi } from '../support/suite';
+
+/**
+ * Classes of hostile input an outside probe tried, each closed everywhere rather than case by
+ * case: tokens whose claims are odd, public routes that must not read a caller, cursors and
+ * limits out of range. Every answer is a 4xx envelope, never a 5xx.
+ */
+const api = useTestApi();
+const now = () => Math.floor(Date.now() / 1000);
+const signed = (claims: Record<string, unknown>) => sign(claims, LOCAL_JWT_SECRET, 'HS256');
+
+function expectCode(res: { status: number; body: any }, status: number, code: string) {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.body.errors[0].metadata.code).toBe(code);
+}
+
+describe('tokens are checked claim by claim', () => {
+  it('refuses tokens without exp, living too long, with an odd role or sub, or naming no client (401)', async () => {
+    const client = await openAccount(api(), 'EUR');
+    const cases: [string, Record<string, unknown>][] = [
+      ['no exp', { sub: 'x', role: 'system' }],
+      ['exp past the maximum lifetime', { sub: 'x', role: 'system', exp: now() + 400 * 24 * 3600 }],
+      ['no sub', { role: 'system', exp: now() + 60 }],
+      ['empty sub', { sub: '', role: 'system', exp: now() + 60 }],
+      ['sub of another type', { sub: 42, role: 'system', exp: now() + 60 }],
+      ['unknown role', { sub: 'x', role: 'admin', exp: now() + 60 }],
+      ['client sub not a UUID', { sub: 'not-a-uuid', role: 'client', exp: now() + 60 }],
+      ['client sub a UUID of no client', { sub: randomUUID(), role: 'client', exp: now() + 60 }],
+      ['client sub with SQL in it', { sub: "' OR 1=1 --", role: 'client', exp: now() + 60 }],
+    ];
+    for (const [name, claims] of cases) {
+      for (const path of ['/Transfers', '/Recipients', '/internal/Payments']) {
+        const res = await api().get(path, { token: await signed(claims) });
+        expect(res.status, `${name} on ${path}: ${res.text}`).toBe(401);
+        expect(res.body.errors[0].metadata.code).toBe('UNAUTHENTICATED');
+      }
+    }
+    const posted = await api().post('/Recipients', { name: 'R', iban: 'DE89370400440532013000', country: 'DE', currency: 'EUR' }, {
+      token: await signed({ sub: randomUUID(), role: 'client', exp: now() + 60 }),
+    });
+    expectCode(posted, 401, 'UNAUTHENTICATED');
+    // The same claims for an existing client pass.
+    expect((await api().get('/Transfers', { token: await token('client', client.clientId) })).status).toBe(200);
+  });
+
+  it('refuses a token signed with alg none or a malformed bearer', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ sub: 'x', role: 'system', exp: now() + 60 })).toString('base64url');
+    for (const bearer of [`${header}.${payload}.`, 'a.b.c', '', 'x'.repeat(5000)]) {
+      const res = await api().get('/internal/Payments', { token: null, headers: { authorization: `Bearer ${bearer}` } });
+      expectCode(res, 401, 'UNAUTHENTICATED');
+    }
+  });
+});
+
+describe('public routes never read the caller', () => {
+  it('answers POST /health with an Idempotency-Key and no token with a 404 envelope, not a 500', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+      const res = await api().request(method, '/health', {}, { token: null, headers: { 'Idempotency-Key': 'k1' } });
+      expect(res.status, `${method} /health`).toBe(404);
+      expect(res.body.isFailed).toBe(true);
+    }
+    expect((await api().get('/health', { token: null, headers: { 'Idempotency-Key': 'k1' } })).status).toBe(200);
+  });
+
+  it('serves /metrics to system and ops tokens only', async () => {
+    expectCode(await api().get('/metrics', { token: null }), 401, 'UNAUTHENTICATED');
+    const client = await openAccount(api(), 'EUR');
+    expectCode(await api().get('/metrics', { token: await token('client', client.clientId) }), 403, 'FORBIDDEN');
+    // The body is Prometheus text, not an envelope: read it raw.
+    for (const bearer of [api().tokens.system, api().tokens.ops]) {
+      const raw = await api().app.request('/metrics', { headers: { authorization: `Bearer ${bearer}` } });
+      expect(raw.status).toBe(200);
+      expect(await raw.text()).toContain('http_request_duration_seconds');
+    }
+  });
+});
+
+describe('cursors and limits are decoded and range-checked', () => {
+  const encode = (text: string) => Buffer.from(text).toString('base64url');
+  it.each([
+    ['past bigint', encode('s:9999999999999999999')],
+    ['negative', encode('s:-1')],
+    ['not ours', encode('hello')],
+    ['not base64', '%%%'],
+    ['NUL inside', encode('s:1\u0000')],
+    ['very long', 'A'.repeat(101)],
+  ])('a cursor %s is 400 on every list', async (_name, cursor) => {
+    for (const path of ['/internal/Payments', '/internal/Transfers', '/internal/Clients', '/internal/Transactions']) {
+      const res = await api().get(`${path}?cursor=${encodeURIComponent(cursor)}`);
+      expect(res.status, `${path}: ${res.text}`).toBe(400);
+      expect(res.body.errors[0].metadata).toMatchObject({ code: 'VALIDATION_ERROR', field: 'cursor' });
+    }
+  });
+
+  it.each(['0', '-1', '501', '1.5', 'NaN', '1e3', '99999999999999999999'])('a limit of %s is 400', async (limit) => {
+    const res = await api().get(`/internal/Payments?limit=${limit}`);
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.errors[0].metadata.field).toBe('limit');
+  });
+});
