@@ -182,8 +182,3 @@ export async function countAccounts(sql: Queryable): Promise<number> {
   const [row] = await sql<[{ n: bigint }]>`SELECT count(*) AS n FROM accounts`;
   return Number(row.n);
 }
-
-/** A round trip to the database the ledger lives in: throws when it does not answer. */
-export async function pingDatabase(sql: Queryable): Promise<void> {
-  await sql`SELECT 1`;
-}

@@ -69,3 +69,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof code !== 'string') return false;
   return CONNECTION_ERRORS.has(code) || code.startsWith('08') || code.startsWith('57');
 }
+
+/** A round trip to the database: throws when it does not answer. */
+export async function pingDatabase(sql: Queryable): Promise<void> {
+  await sql`SELECT 1`;
+}

@@ -1,4 +1,4 @@
-import { pingDatabase } from '../ledger/accounts';
+import { pingDatabase } from '../ledger/db';
 import type { UseCaseDeps } from './deps';
 
 /** What /health checks: the database answers (Temporal is not asked). */

@@ -14,7 +14,7 @@ const listNotificationsRoute = createRoute({
   method: 'get',
   path: '/internal/Notifications',
   tags: ['Notifications'],
-  summary: 'Messages the local notifier sent (OTP codes among them); local profile only',
+  summary: 'Messages the local notifier sent (OTP codes among them); only where the local notifier runs',
   security,
   request: { query: z.object({ clientId: Uuid.optional(), ...PageQuery }) },
   responses: responses(200, pageOf(NotificationSchema), 'A page of notifications, newest first', [404]),
@@ -29,11 +29,11 @@ const notificationView = (n: NotificationRow) => ({
   createdAt: n.createdAt.toISOString(),
 });
 
-/** What the local notifier sent, OTP codes among them: local profile only (404 elsewhere). */
-export function notificationRoutes({ useCases, profile }: RouteDeps) {
+/** What the local notifier sent, OTP codes among them: only where that notifier runs (404 elsewhere). */
+export function notificationRoutes({ useCases, localNotifier }: RouteDeps) {
   const router = newRouter();
   router.openapi(listNotificationsRoute, async (c) => {
-    if (profile !== 'local') throw new NotFoundError('route', c.req.path);
+    if (!localNotifier) throw new NotFoundError('route', c.req.path);
     const q = c.req.valid('query');
     const page = await useCases.notifications.list({ clientId: q.clientId }, toPageRequest(q.limit, q.cursor));
     return c.json(success({ items: page.items.map(notificationView), nextCursor: page.nextCursor }), 200);
