@@ -1,4 +1,3 @@
-import type { Currency } from '../domain/currency';
 import { DomainError, ErrorCode, type ErrorMetadata } from '../domain/errors';
 import type { PageRequest } from '../domain/paging';
 import { PgCode, pgConstraint, pgErrorCode, type Queryable, type Sql, type TransactionSql, whereAll } from './db';
