@@ -1,6 +1,6 @@
 import { DomainError, ErrorCode } from '../domain/errors';
 import { formatAmount } from '../domain/money';
-import type { TransferStatus, TransferType } from '../domain/transfer';
+import type { TransferStatus } from '../domain/transfer';
 import { findClientAccount, getInternalAccount } from '../ledger/accounts';
 import type { Sql, TransactionSql } from '../ledger/db';
 import { recordEntries } from '../ledger/journal';

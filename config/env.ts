@@ -1,6 +1,6 @@
 import { isPlainDecimal } from '../domain/money';
-import type { OtpPolicy } from '../store/confirmations';
 import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
+import type { OtpPolicy } from '../store/confirmations';
 
 /**
  * The process configuration, read from the environment once. A bad value stops the process at

@@ -41,9 +41,13 @@ describe('tokens are checked claim by claim', () => {
         expect(res.body.errors[0].metadata.code).toBe('UNAUTHENTICATED');
       }
     }
-    const posted = await api().post('/Recipients', { name: 'R', iban: 'DE89370400440532013000', country: 'DE', currency: 'EUR' }, {
-      token: await signed({ sub: randomUUID(), role: 'client', exp: now() + 60 }),
-    });
+    const posted = await api().post(
+      '/Recipients',
+      { name: 'R', iban: 'DE89370400440532013000', country: 'DE', currency: 'EUR' },
+      {
+        token: await signed({ sub: randomUUID(), role: 'client', exp: now() + 60 }),
+      },
+    );
     expectCode(posted, 401, 'UNAUTHENTICATED');
     // The same claims for an existing client pass.
     expect((await api().get('/Transfers', { token: await token('client', client.clientId) })).status).toBe(200);

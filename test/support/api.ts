@@ -1,8 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { issueToken } from '../../api/auth';
-import type { Role } from '../../domain/caller';
 import { LOCAL_JWT_SECRET, LOCAL_OTP_SECRET } from '../../config/env';
+import type { Role } from '../../domain/caller';
 import { DEFAULT_FEES } from '../../domain/transferPricing';
 import { createSql, type Sql } from '../../ledger/db';
 import { testEnv } from './env';
