@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import countries from 'i18n-iso-countries';
 import { isCurrency } from '../domain/currency';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/paging';
 
@@ -9,8 +10,15 @@ export const Uuid = z.uuid().openapi({ example: '0192f0c4-8a3b-7c2e-9d4f-5a6b7c8
 
 export const Currency = z
   .string()
+  .regex(/^[A-Z]{3}$/, 'must be an upper-case ISO 4217 currency code')
   .refine(isCurrency, { message: 'must be an upper-case ISO 4217 currency code' })
   .openapi({ example: 'EUR', description: 'ISO 4217 alphabetic code, upper case' });
+
+export const Country = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'must be an upper-case ISO 3166 alpha-2 code')
+  .refine((code) => countries.isValid(code), 'must be an upper-case ISO 3166 alpha-2 code')
+  .openapi({ example: 'DE' });
 
 /** Amounts go out as decimal strings; in, a string or a JSON number (checked against the currency later). */
 export const AmountIn = z
@@ -19,7 +27,19 @@ export const AmountIn = z
 
 export const AmountOut = z.string().openapi({ example: '100.50' });
 
-export const Text = z.string().max(MAX_TEXT_LENGTH);
+// C0 controls, DEL and C1 controls: never part of a name, reference or note (API.md: 400). They
+// are refused here, at the edge, so none reaches the database (Postgres refuses NUL in text) or a
+// workflow (where it would fail an activity again and again).
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001F\u007F-\u009F]*$/;
+
+/** Any string a caller sends: at most `max` characters and no control characters. */
+export const text = (max: number) => z.string().max(max).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
+
+/** Free text: descriptions, references, notes. */
+export const Text = text(MAX_TEXT_LENGTH);
+
+/** A name: trimmed, 1 to 200 characters. */
+export const Name = z.string().trim().min(1).max(200).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
 
 export const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-25T10:00:00.000Z' });
 
@@ -34,7 +54,7 @@ export const PageQuery = {
     .max(MAX_PAGE_SIZE)
     .optional()
     .openapi({ description: `default ${DEFAULT_PAGE_SIZE}, max ${MAX_PAGE_SIZE}` }),
-  cursor: z.string().max(100).optional().openapi({ description: 'nextCursor of the previous page' }),
+  cursor: text(100).optional().openapi({ description: 'nextCursor of the previous page' }),
 };
 
 export function pageOf<T extends z.ZodTypeAny>(item: T) {
@@ -42,10 +62,8 @@ export function pageOf<T extends z.ZodTypeAny>(item: T) {
 }
 
 export const IdempotencyHeader = z.object({
-  'idempotency-key': z
-    .string()
+  'idempotency-key': text(255)
     .min(1)
-    .max(255)
     .optional()
     .openapi({ description: 'Repeat-safe key (1-255 chars): the same key and body replay the first response' }),
 });

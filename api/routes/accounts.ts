@@ -12,7 +12,7 @@ import {
 } from '../../usecases/accounts';
 import { success } from '../envelope';
 import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
-import { AmountIn, AmountOut, Currency, PageQuery, pageOf, Timestamp, TimestampIn, Uuid } from '../schemas';
+import { AmountIn, AmountOut, Currency, Name, PageQuery, pageOf, Timestamp, TimestampIn, text, Uuid } from '../schemas';
 import { accountView } from '../views';
 
 const Kind = z.enum(['client', 'internal']);
@@ -47,7 +47,7 @@ const CreateAccountBody = z
     kind: Kind.default('client'),
     currency: Currency,
     purpose: Purpose,
-    name: z.string().trim().min(1).max(200),
+    name: Name,
     overdraftLimit: AmountIn.optional(),
   })
   .superRefine((body, ctx) => {
@@ -73,7 +73,7 @@ const SearchBody = z
     kind: Kind.optional(),
     purpose: Purpose.optional(),
     status: Status.optional(),
-    accountNumbers: z.array(z.string().max(34)).min(1).max(500).optional(),
+    accountNumbers: z.array(text(34)).min(1).max(500).optional(),
     minBalance: AmountIn.optional(),
     maxBalance: AmountIn.optional(),
     minAvailable: AmountIn.optional(),

@@ -1,9 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import countries from 'i18n-iso-countries';
 import { toPageRequest } from '../../domain/paging';
 import { success } from '../envelope';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { PageQuery, pageOf, Text, Timestamp, Uuid } from '../schemas';
+import { Country, Name, PageQuery, pageOf, Text, Timestamp, text, Uuid } from '../schemas';
 import { clientView } from '../views';
 
 const ClientStatus = z.enum(['active', 'blocked', 'closed']);
@@ -27,8 +26,6 @@ export const ClientSchema = z
   })
   .openapi('Client');
 
-const Name = z.string().trim().min(1).max(200);
-
 const CreateClientBody = z
   .object({
     type: ClientType,
@@ -40,10 +37,7 @@ const CreateClientBody = z
       .string()
       .regex(/^\+?[0-9 ()-]{5,32}$/, 'must be a phone number')
       .optional(),
-    country: z
-      .string()
-      .refine((code) => /^[A-Z]{2}$/.test(code) && countries.isValid(code), 'must be an upper-case ISO 3166 alpha-2 code')
-      .openapi({ example: 'DE' }),
+    country: Country,
     externalId: Text.min(1).optional(),
   })
   .superRefine((body, ctx) => {
@@ -77,7 +71,7 @@ const listClientsRoute = createRoute({
     query: z.object({
       status: ClientStatus.optional(),
       type: ClientType.optional(),
-      search: z.string().min(1).max(200).optional().openapi({ description: 'part of a name or the e-mail' }),
+      search: text(200).min(1).optional().openapi({ description: 'part of a name or the e-mail' }),
       ...PageQuery,
     }),
   },

@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import countries from 'i18n-iso-countries';
 import { toPageRequest } from '../../domain/paging';
 import type { RecipientRow } from '../../usecases/recipients';
 import { success } from '../envelope';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { Currency, PageQuery, pageOf, Timestamp, Uuid } from '../schemas';
+import { Country, Currency, Name, PageQuery, pageOf, Timestamp, text, Uuid } from '../schemas';
 
 export const RecipientSchema = z
   .object({
@@ -21,21 +20,16 @@ export const RecipientSchema = z
   })
   .openapi('Recipient');
 
-export const Country = z
-  .string()
-  .refine((code) => /^[A-Z]{2}$/.test(code) && countries.isValid(code), 'must be an upper-case ISO 3166 alpha-2 code')
-  .openapi({ example: 'DE' });
-
 /** A recipient as given inline or stored: IBAN or ledger account number, with BIC for an IBAN abroad. */
 export const RecipientInput = z
   .object({
-    name: z.string().trim().min(1).max(200),
-    iban: z.string().max(42).optional(),
+    name: Name,
+    iban: text(42).optional(),
     accountNumber: z
       .string()
       .regex(/^\d{6,34}$/, 'digits only')
       .optional(),
-    bic: z.string().max(11).optional(),
+    bic: text(11).optional(),
     country: Country,
     currency: Currency,
     type: z.enum(['individual', 'business']).default('individual'),

@@ -7,7 +7,7 @@ import type { AuthEnv } from '../auth';
 import { success } from '../envelope';
 import { IDEMPOTENCY_HEADER } from '../idempotency';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { AmountIn, AmountOut, Currency, IdempotencyHeader, pageOf, Text, Timestamp, Uuid } from '../schemas';
+import { AmountIn, AmountOut, Currency, IdempotencyHeader, pageOf, Text, Timestamp, text, Uuid } from '../schemas';
 import { TransferListQuery, TransferParam, TransferSchema, transferView } from '../schemas/transfers';
 import { RecipientInput } from './recipients';
 
@@ -34,7 +34,7 @@ const typeRoute = createRoute({
   tags: ['Transfers'],
   summary: 'Which rail a transfer to this IBAN or account number takes, its fee and estimated arrival',
   security,
-  request: { query: z.object({ recipientAccount: z.string().min(6).max(42), currency: Currency }) },
+  request: { query: z.object({ recipientAccount: text(42).min(6), currency: Currency }) },
   responses: responses(
     200,
     z.object({ type: z.enum(['Internal', 'Sepa', 'Swift']), fee: AmountOut, estimatedArrival: Timestamp }).openapi('TransferType'),

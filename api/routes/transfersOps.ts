@@ -2,14 +2,14 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireRole } from '../auth';
 import { success } from '../envelope';
 import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
-import { Text, Uuid } from '../schemas';
+import { Text, text, Uuid } from '../schemas';
 import { TransferParam, TransferSchema, transferView } from '../schemas/transfers';
 
 /** Manual interventions: ops role only, each audited with who, when and the note. */
 
 const OpsNote = Text.optional().openapi({ description: 'Why, for the audit' });
 const AssignBody = z.object({ accountId: Uuid, note: OpsNote }).openapi('AssignIncoming');
-const ExecuteBody = z.object({ providerReference: z.string().min(1).max(100), note: OpsNote }).openapi('ExecuteTransfer');
+const ExecuteBody = z.object({ providerReference: text(100).min(1), note: OpsNote }).openapi('ExecuteTransfer');
 const ContinueBody = z.object({ note: OpsNote }).openapi('ContinueTransfer');
 
 const opsRoute = <B extends z.ZodTypeAny>(path: string, summary: string, body: B, required: boolean) =>

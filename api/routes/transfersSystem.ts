@@ -4,7 +4,7 @@ import { toPageRequest } from '../../domain/paging';
 import type { TransferDirection, TransferStatus } from '../../domain/transfer';
 import { success } from '../envelope';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { AmountIn, Currency, pageOf, Text, Uuid } from '../schemas';
+import { AmountIn, Currency, pageOf, Text, text, Uuid } from '../schemas';
 import {
   TransferDetailsSchema,
   TransferListQuery,
@@ -18,13 +18,13 @@ import {
 
 const IncomingBody = z
   .object({
-    providerReference: z.string().min(1).max(100),
+    providerReference: text(100).min(1),
     amount: AmountIn,
     currency: Currency,
     senderName: Text.optional(),
-    senderIban: z.string().max(42).optional(),
-    receiverAccountNumber: z.string().max(34).optional(),
-    receiverIban: z.string().max(42).optional(),
+    senderIban: text(42).optional(),
+    receiverAccountNumber: text(34).optional(),
+    receiverIban: text(42).optional(),
     reference: Text.optional(),
   })
   .refine((b) => b.receiverAccountNumber !== undefined || b.receiverIban !== undefined, {

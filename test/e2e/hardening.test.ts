@@ -109,3 +109,114 @@ describe('cursors and limits are decoded and range-checked', () => {
     expect(res.body.errors[0].metadata.field).toBe('limit');
   });
 });
+
+describe('control characters never reach the database or a workflow', () => {
+  type Schema = { type?: string | string[]; pattern?: string; enum?: unknown[]; format?: string; const?: unknown; [k: string]: any };
+
+  /** Every string a caller can send, as the OpenAPI document declares it. */
+  function stringsIn(schema: Schema | undefined, path: string, doc: any, out: [string, Schema][]) {
+    if (!schema) return;
+    if (schema.$ref) return stringsIn(doc.components.schemas[schema.$ref.split('/').pop()], path, doc, out);
+    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+    if (types.includes('string')) out.push([path, schema]);
+    for (const [name, child] of Object.entries(schema.properties ?? {})) stringsIn(child as Schema, `${path}.${name}`, doc, out);
+    if (schema.items) stringsIn(schema.items, `${path}[]`, doc, out);
+    for (const key of ['anyOf', 'oneOf', 'allOf'] as const) for (const child of schema[key] ?? []) stringsIn(child, path, doc, out);
+  }
+
+  it('declares every string input with a pattern, an enum or a strict format', async () => {
+    const doc = (await api().get('/openapi.json', { token: null })).body as any;
+    const strings: [string, Schema][] = [];
+    for (const [path, operations] of Object.entries<any>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(operations)) {
+        for (const p of op.parameters ?? []) stringsIn(p.schema, `${method.toUpperCase()} ${path} ${p.in}:${p.name}`, doc, strings);
+        stringsIn(op.requestBody?.content?.['application/json']?.schema, `${method.toUpperCase()} ${path} body`, doc, strings);
+      }
+    }
+    expect(strings.length).toBeGreaterThan(40);
+    // Amounts may also be JSON numbers; they are parsed by one strict decimal grammar (domain/money.ts).
+    const strict = (s: Schema) =>
+      s.pattern || s.enum || s.const !== undefined || ['uuid', 'date-time', 'email', 'date'].includes(s.format ?? '');
+    const loose = strings.filter(
+      ([where, s]) => !strict(s) && !/\.(amount|overdraftLimit|minBalance|maxBalance|minAvailable|maxAvailable)$/.test(where),
+    );
+    expect(loose.map(([where]) => where)).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a client name',
+      'POST',
+      '/internal/Clients',
+      { type: 'individual', firstName: 'A\u0000', lastName: 'B', email: 'a@example.com', country: 'GB' },
+      'firstName',
+    ],
+    [
+      'a recipient name',
+      'POST',
+      '/Recipients',
+      { name: 'R\u0000', iban: 'DE89370400440532013000', country: 'DE', currency: 'EUR' },
+      'name',
+    ],
+    [
+      'an incoming senderName',
+      'POST',
+      '/internal/IncomingRequests',
+      { providerReference: 'PR-x', amount: '1', currency: 'EUR', senderName: 'A\u0000', receiverIban: 'DE02120300000000202051' },
+      'senderName',
+    ],
+    [
+      'an incoming providerReference',
+      'POST',
+      '/internal/IncomingRequests',
+      { providerReference: 'PR\u0007', amount: '1', currency: 'EUR', receiverIban: 'DE02120300000000202051' },
+      'providerReference',
+    ],
+  ])('refuses a control character in %s with 400 naming the field, at once', async (_what, method, path, body, field) => {
+    const client = await openAccount(api(), 'EUR', '10.00');
+    const as = path.startsWith('/internal') ? {} : { token: await token('client', client.clientId) };
+    const started = Date.now();
+    const res = await api().request(method, path, body, as);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.errors[0].metadata).toMatchObject({ code: 'VALIDATION_ERROR', field });
+  });
+
+  it('refuses a control character in a payment description and a transfer reference, at once', async () => {
+    const a = await openAccount(api(), 'EUR', '10.00');
+    const b = await openAccount(api(), 'EUR');
+    for (const bad of ['pay\u0000', 'pay\u001b[31m', 'line\nbreak', 'del\u007f', 'c1\u0085']) {
+      const payment = await api().post('/internal/Payments', {
+        debitAccountId: a.id,
+        creditAccountId: b.id,
+        amount: '1',
+        currency: 'EUR',
+        description: bad,
+      });
+      expect(payment.status, JSON.stringify(bad)).toBe(400);
+      expect(payment.body.errors[0].metadata.field).toBe('description');
+      const transfer = await api().post(
+        '/Transfers/outgoing',
+        {
+          accountId: a.id,
+          amount: '1',
+          currency: 'EUR',
+          reference: bad,
+          recipient: { name: 'R', iban: 'DE89370400440532013000', country: 'DE', currency: 'EUR' },
+        },
+        { token: await token('client', a.clientId) },
+      );
+      expect(transfer.status).toBe(400);
+      expect(transfer.body.errors[0].metadata.field).toBe('reference');
+    }
+    // Ordinary non-ASCII text is fine.
+    const ok = await api().post('/internal/Payments', {
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: '1',
+      currency: 'EUR',
+      description: 'Zürich – 東京 ✓',
+    });
+    expect(ok.status, ok.text).toBe(201);
+  });
+});
