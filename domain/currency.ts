@@ -1,4 +1,5 @@
 import currencyCodes from 'currency-codes';
+import { DomainError, ErrorCode } from './errors';
 
 /** ISO 4217 alphabetic code, for example `EUR`. */
 export type Currency = string;
@@ -25,4 +26,14 @@ export const LEDGER_CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'JPY', 'SEK', 'NOK
 
 export function isLedgerCurrency(code: string): boolean {
   return (LEDGER_CURRENCIES as readonly string[]).includes(code);
+}
+
+/**
+ * A valid ISO currency this ledger holds no accounts in is a business refusal (422
+ * CURRENCY_NOT_SUPPORTED), checked by every use case that takes a currency, filters included.
+ */
+export function requireLedgerCurrency(currency: string, field = 'currency'): void {
+  if (!isLedgerCurrency(currency)) {
+    throw new DomainError(ErrorCode.CURRENCY_NOT_SUPPORTED, `this ledger holds no ${currency} accounts`, { field });
+  }
 }

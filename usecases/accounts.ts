@@ -1,4 +1,4 @@
-import { type Currency, isLedgerCurrency } from '../domain/currency';
+import { type Currency, requireLedgerCurrency } from '../domain/currency';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { type Page, type PageRequest, toPage } from '../domain/paging';
@@ -64,11 +64,7 @@ export function createAccountUseCases({ sql }: Pick<UseCaseDeps, 'sql'>) {
    * account; there is one internal account per currency and purpose (a second is ALREADY_EXISTS).
    */
   async function create(request: NewAccountRequest): Promise<AccountRow> {
-    if (!isLedgerCurrency(request.currency)) {
-      throw new DomainError(ErrorCode.CURRENCY_NOT_SUPPORTED, `the ledger does not keep ${request.currency} accounts`, {
-        field: 'currency',
-      });
-    }
+    requireLedgerCurrency(request.currency);
     if (request.clientId !== null) {
       const client = await getClient(sql, request.clientId);
       if (!client) throw new NotFoundError('client', request.clientId);
@@ -92,11 +88,13 @@ export function createAccountUseCases({ sql }: Pick<UseCaseDeps, 'sql'>) {
 
   /** Accounts matching the filter, in creation order. */
   async function search(filter: AccountFilter, page: PageRequest): Promise<Page<AccountRow>> {
+    if (filter.currency !== undefined) requireLedgerCurrency(filter.currency);
     return toPage(await searchAccounts(sql, filter, page), page.limit, (row) => row);
   }
 
   /** Per currency, kind and purpose: the account count and the sums of their balances. */
   async function aggregate(currency?: Currency): Promise<AggregatedAmounts[]> {
+    if (currency !== undefined) requireLedgerCurrency(currency);
     return aggregatedAmounts(sql, currency);
   }
 

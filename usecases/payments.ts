@@ -1,5 +1,6 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { Caller } from '../domain/caller';
+import { requireLedgerCurrency } from '../domain/currency';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { derivedId, newId, paymentWorkflowId } from '../domain/ids';
 import { type Page, type PageRequest, toPage } from '../domain/paging';
@@ -44,6 +45,7 @@ export function createPaymentUseCases({ sql, temporal, taskQueue, workflowWaitMs
   });
 
   async function create(caller: Caller, mode: 'immediate' | 'draft', request: NewPaymentRequest): Promise<PaymentWithEntries> {
+    requireLedgerCurrency(request.currency);
     // A draft moves no money yet, so the ledger's rules are checked before it exists.
     await checkMovement(sql, request);
     const paymentId = request.idempotencyKey ? derivedId('payment', caller.role, caller.sub, request.idempotencyKey) : newId();

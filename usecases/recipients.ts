@@ -1,5 +1,6 @@
 import { normalizeRecipient, type RecipientFields } from '../domain/accountReference';
 import type { Caller } from '../domain/caller';
+import { requireLedgerCurrency } from '../domain/currency';
 import { NotFoundError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { type Page, type PageRequest, toPage } from '../domain/paging';
@@ -20,6 +21,7 @@ export interface RecipientFilter {
 export function createRecipientUseCases({ sql }: Pick<UseCaseDeps, 'sql'>) {
   /** Adds a recipient after checking and normalising its IBAN and BIC. */
   async function add(caller: Caller, fields: RecipientFields): Promise<RecipientRow> {
+    requireLedgerCurrency(fields.currency);
     return insertRecipient(sql, { id: newId(), clientId: caller.sub, ...normalizeRecipient(fields) });
   }
 
@@ -31,6 +33,7 @@ export function createRecipientUseCases({ sql }: Pick<UseCaseDeps, 'sql'>) {
 
   /** The caller's recipients, newest first. */
   async function list(caller: Caller, filter: RecipientFilter, page: PageRequest): Promise<Page<RecipientRow>> {
+    if (filter.currency !== undefined) requireLedgerCurrency(filter.currency);
     return toPage(await listRecipients(sql, caller.sub, filter, page), page.limit, (row) => row);
   }
 

@@ -1,6 +1,7 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { ibanCountry, normalizeRecipient, parseAccountReference, type RecipientFields } from '../domain/accountReference';
 import { actorOf, type Caller } from '../domain/caller';
+import { requireLedgerCurrency } from '../domain/currency';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { derivedId, newId, transferWorkflowId } from '../domain/ids';
 import { type Page, type PageRequest, toPage } from '../domain/paging';
@@ -88,6 +89,7 @@ export function createTransferUseCases({ sql, temporal, taskQueue, workflowWaitM
 
   /** Which rail a transfer to this IBAN or account number takes, its fee and its estimated arrival. */
   async function quoteType(recipientAccount: string, currency: string, now = new Date()) {
+    requireLedgerCurrency(currency);
     const ref = parseAccountReference(recipientAccount, 'recipientAccount');
     const internal = await findClientAccount(sql, ref);
     const type = transferTypeFor({ isInternal: internal !== undefined, ibanCountry: ibanCountry(ref.iban) }, currency);
@@ -110,6 +112,7 @@ export function createTransferUseCases({ sql, temporal, taskQueue, workflowWaitM
   /** Holds amount + fee and sends a code: the transfer is PendingConfirmation. */
   async function createOutgoing(caller: Caller, request: OutgoingRequest): Promise<TransferRow> {
     const clientId = caller.sub;
+    requireLedgerCurrency(request.currency);
     const account = await getAccount(sql, request.accountId);
     if (!account || account.clientId !== clientId) throw new NotFoundError('account', request.accountId);
     const client = await getClient(sql, clientId);
@@ -155,6 +158,7 @@ export function createTransferUseCases({ sql, temporal, taskQueue, workflowWaitM
 
   /** Books money the provider reports, once per providerReference (the same reference with another amount is 409). */
   async function receiveIncoming(request: IncomingRequest): Promise<TransferRow> {
+    requireLedgerCurrency(request.currency);
     const transferId = derivedId('incoming', request.providerReference);
     const existing = await getTransfer(sql, transferId);
     if (existing) {

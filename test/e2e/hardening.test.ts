@@ -220,3 +220,47 @@ describe('control characters never reach the database or a workflow', () => {
     expect(ok.status, ok.text).toBe(201);
   });
 });
+
+describe('a currency the ledger does not hold', () => {
+  it('is 422 CURRENCY_NOT_SUPPORTED on every route that takes a currency', async () => {
+    const a = await openAccount(api(), 'EUR', '10.00');
+    const b = await openAccount(api(), 'EUR');
+    const as = { token: await token('client', a.clientId) };
+    const recipient = { name: 'R', iban: 'DE89370400440532013000', country: 'DE' };
+    const calls: [string, string, unknown, object][] = [
+      ['POST', '/v2/internal/Accounts', { clientId: a.clientId, currency: 'AUD', purpose: 'current', name: 'A' }, {}],
+      ['GET', '/v2/ledger/internal/Accounts/getAggregatedAmounts?currency=AUD', undefined, {}],
+      ['POST', '/v2/ledger/internal/Accounts/search', { currency: 'AUD' }, {}],
+      ['POST', '/internal/Payments', { debitAccountId: a.id, creditAccountId: b.id, amount: '1', currency: 'AUD' }, {}],
+      ['POST', '/internal/Payments/draft', { debitAccountId: a.id, creditAccountId: b.id, amount: '1', currency: 'AUD' }, {}],
+      ['POST', '/Recipients', { ...recipient, currency: 'AUD' }, as],
+      ['GET', '/Recipients?currency=AUD', undefined, as],
+      ['GET', '/Transfers/type?recipientAccount=DE89370400440532013000&currency=AUD', undefined, as],
+      ['POST', '/Transfers/outgoing', { accountId: a.id, amount: '1', currency: 'AUD', recipient: { ...recipient, currency: 'AUD' } }, as],
+      [
+        'POST',
+        '/internal/IncomingRequests',
+        { providerReference: `PR-${randomUUID()}`, amount: '1', currency: 'AUD', receiverIban: 'DE02120300000000202051' },
+        {},
+      ],
+    ];
+    for (const [method, path, body, opts] of calls) {
+      const res = await api().request(method, path, body, opts);
+      expect(res.status, `${method} ${path}: ${res.text}`).toBe(422);
+      expect(res.body.errors[0].metadata.code).toBe('CURRENCY_NOT_SUPPORTED');
+    }
+    // Every operation whose input names a currency is in the table above.
+    const doc = (await api().get('/openapi.json', { token: null })).body as any;
+    const resolve = (s: any): any => (s?.$ref ? doc.components.schemas[s.$ref.split('/').pop()] : s);
+    const takesCurrency = Object.entries<any>(doc.paths).flatMap(([path, ops]) =>
+      Object.entries<any>(ops)
+        .filter(([, op]) => {
+          const body = resolve(op.requestBody?.content?.['application/json']?.schema);
+          return (op.parameters ?? []).some((p: any) => p.name === 'currency') || body?.properties?.currency !== undefined;
+        })
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    const covered = calls.map(([method, path]) => `${method} ${path.split('?')[0]}`);
+    expect(takesCurrency.filter((op) => !covered.includes(op))).toEqual([]);
+  });
+});
