@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import countries from 'i18n-iso-countries';
 import { isCurrency } from '../domain/currency';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/paging';
+import { CONTROL_CHARACTERS } from '../domain/text';
 
 /** Longest free text the API stores (names, descriptions, references). */
 export const MAX_TEXT_LENGTH = 500;
@@ -27,10 +28,9 @@ export const AmountIn = z
 
 export const AmountOut = z.string().openapi({ example: '100.50' });
 
-// C0 controls, DEL and C1 controls: never part of a name, reference or note (API.md: 400). They
-// are refused here, at the edge, so none reaches the database (Postgres refuses NUL in text) or a
-// workflow (where it would fail an activity again and again).
-const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001F\u007F-\u009F]*$/;
+// Refused at the edge, so none reaches the database (Postgres refuses NUL in text) or a workflow
+// (where it would fail an activity again and again).
+const NO_CONTROL_CHARACTERS = new RegExp(`^[^${CONTROL_CHARACTERS.source.slice(1, -1)}]*$`);
 
 /** Any string a caller sends: at most `max` characters and no control characters. */
 export const text = (max: number) => z.string().max(max).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');

@@ -1,6 +1,7 @@
 // From common, not workflow: activities and the API use these too, outside the workflow sandbox.
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { DomainError, type ErrorMetadata, isErrorCode } from '../domain/errors';
+import { DomainError, ErrorCode, type ErrorMetadata, isErrorCode } from '../domain/errors';
+import type { InputProblem } from './inputChecks';
 
 /**
  * Business failures travel through Temporal as non-retryable ApplicationFailures whose type is
@@ -14,6 +15,22 @@ export function businessFailure(error: DomainError): ApplicationFailure {
     details: [error.metadata],
   });
 }
+
+/** The refusal of a workflow input that fails its checks (workflows/inputChecks.ts). */
+export function inputRefusal(problem: InputProblem): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ErrorCode.VALIDATION_ERROR,
+    message: `the workflow input is not valid: ${problem.message}`,
+    nonRetryable: true,
+    details: [{ field: problem.field }],
+  });
+}
+
+/**
+ * Patch: a workflow checks its input first and ends Rejected on poison (was: its first activity
+ * failed again and again). Only taken when the input is invalid, so valid histories are untouched.
+ */
+export const REJECTS_INVALID_INPUT = 'rejects-invalid-input';
 
 /** Rethrows a DomainError as a business failure; anything else unchanged. */
 export function asBusinessFailure(error: unknown): unknown {

@@ -1,6 +1,18 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  type ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { ErrorCode } from '../domain/errors';
 import { type IncomingStatus, planTransferAction } from '../domain/transfer';
+import { inputRefusal, REJECTS_INVALID_INPUT } from './failures';
+import { incomingInputProblem } from './inputChecks';
 import { AccountIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
 import type { IncomingTransferInput, OpsRequest, TransferState } from './shared';
 import { assignTransferUpdate, transferCreatedUpdate, transferStateQuery } from './transferMessages';
@@ -16,9 +28,12 @@ const activities = proxyActivities<Activities>({
  * finds the same workflow): credited to the matching account, or held in suspense until ops
  * assigns it.
  */
-export async function incomingTransferWorkflow(input: IncomingTransferInput): Promise<TransferState> {
+export async function incomingTransferWorkflow(
+  input: IncomingTransferInput,
+): Promise<TransferState | { status: 'Rejected'; code: string }> {
   const workflowId = workflowInfo().workflowId;
   let status: IncomingStatus | undefined;
+  let refusal: ApplicationFailure | undefined;
   const inTurn = oneAtATime();
 
   const setStatus = (next: IncomingStatus) => {
@@ -27,7 +42,8 @@ export async function incomingTransferWorkflow(input: IncomingTransferInput): Pr
   };
 
   setHandler(transferCreatedUpdate, async () => {
-    await condition(() => status !== undefined);
+    await condition(() => status !== undefined || refusal !== undefined);
+    if (refusal) throw refusal;
     return { status: status as IncomingStatus };
   });
   setHandler(transferStateQuery, () => (status === undefined ? null : { status }));
@@ -51,6 +67,14 @@ export async function incomingTransferWorkflow(input: IncomingTransferInput): Pr
       }),
     { validator: validatorFor(() => status, planTransferAction, 'assign' as const) },
   );
+
+  const problem = incomingInputProblem(input);
+  if (problem && patched(REJECTS_INVALID_INPUT)) {
+    refusal = inputRefusal(problem);
+    upsertSearchAttributes([{ key: TransferStatusKey, value: 'Rejected' }]);
+    await condition(allHandlersFinished);
+    return { status: 'Rejected', code: ErrorCode.VALIDATION_ERROR };
+  }
 
   upsertSearchAttributes([{ key: TransferTypeKey, value: input.currency === 'EUR' ? 'Sepa' : 'Swift' }]);
   const booked = await activities.receiveIncoming({ transfer: input, entryKey: `${workflowId}/book` });

@@ -14,7 +14,8 @@ import type { Activities } from '../activities';
 import { ErrorCode } from '../domain/errors';
 import { type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
 import { background, interactive } from './activityPolicies';
-import { businessCause } from './failures';
+import { businessCause, inputRefusal, REJECTS_INVALID_INPUT } from './failures';
+import { outgoingInputProblem } from './inputChecks';
 import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
 import type { OutgoingTransferInput, TransferState } from './shared';
 import {
@@ -169,6 +170,14 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
   );
 
   setHandler(transferStateQuery, () => (status === undefined ? null : state()));
+
+  const problem = outgoingInputProblem(input);
+  if (problem && patched(REJECTS_INVALID_INPUT)) {
+    refusal = inputRefusal(problem);
+    upsertSearchAttributes([{ key: TransferStatusKey, value: 'Rejected' }]);
+    await condition(allHandlersFinished);
+    return { status: 'Rejected', code: ErrorCode.VALIDATION_ERROR };
+  }
 
   upsertSearchAttributes([
     { key: TransferTypeKey, value: record.type },

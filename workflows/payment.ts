@@ -2,13 +2,16 @@ import {
   type ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { ErrorCode } from '../domain/errors';
 import { DEFAULT_HOLD_MS, isTerminal, type PaymentAction, type PaymentStatus, planTransition } from '../domain/payment';
 import { background, interactive } from './activityPolicies';
-import { businessCause } from './failures';
+import { businessCause, inputRefusal, REJECTS_INVALID_INPUT } from './failures';
+import { paymentInputProblem } from './inputChecks';
 import { cancelUpdate, createdUpdate, paymentStateQuery, pendUpdate, postUpdate } from './paymentMessages';
 import { AccountIdKey, PaymentStatusKey } from './searchAttributes';
 import type { CancelRequest, PaymentInput, PaymentState, PendRequest } from './shared';
@@ -113,6 +116,14 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
   );
 
   setHandler(paymentStateQuery, () => (status === undefined ? null : state()));
+
+  const problem = paymentInputProblem(input);
+  if (problem && patched(REJECTS_INVALID_INPUT)) {
+    refusal = inputRefusal(problem);
+    upsertSearchAttributes([{ key: PaymentStatusKey, value: 'Rejected' }]);
+    await condition(allHandlersFinished);
+    return { status: 'Rejected', code: ErrorCode.VALIDATION_ERROR };
+  }
 
   upsertSearchAttributes([{ key: AccountIdKey, value: [input.debitAccountId, input.creditAccountId] }]);
   try {
