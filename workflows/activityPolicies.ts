@@ -12,8 +12,13 @@ export const interactive = proxyActivities<Activities>({
   retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
 });
 
-/** Steps nobody waits for (a hold expiring, money that must move once decided): retry until done. */
+/**
+ * Steps nobody waits for (a hold expiring, money that must move once decided): retry through an
+ * outage of about an hour (1 s doubling to 1 min, 70 attempts), then give up so the workflow ends
+ * visibly failed in the Temporal UI instead of retrying for ever; poison is not retried at all
+ * (activities/failures.ts).
+ */
 export const background = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 70 },
 });

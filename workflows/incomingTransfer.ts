@@ -18,9 +18,10 @@ import type { IncomingTransferInput, OpsRequest, TransferState } from './shared'
 import { assignTransferUpdate, transferCreatedUpdate, transferStateQuery } from './transferMessages';
 import { oneAtATime, validatorFor } from './turns';
 
+/** Booking reported money: retried through an outage of about an hour, like the background steps. */
 const activities = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 70 },
 });
 
 /**

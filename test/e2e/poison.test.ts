@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
+import { withBusinessFailures } from '../../activities/failures';
 import { DEFAULT_FEES } from '../../domain/transferPricing';
 import { testEnv } from '../support/env';
 import { useTestApi } from '../support/suite';
@@ -117,5 +119,26 @@ describe('a poisoned workflow input ends at once, with nothing written', () => {
       .toBe('Unrecognized');
     const [entry] = await api().sql<{ kind: string }[]>`SELECT kind FROM journal_entries WHERE transfer_id = ${input.transferId}`;
     expect(entry?.kind).toBe('posted');
+  });
+});
+
+describe('an activity meeting poison fails for good, not again and again', () => {
+  it.each([
+    ['a NUL in text', () => api().sql`SELECT ${'a\u0000b'}::text`],
+    ['text that is no uuid', () => api().sql`SELECT ${'nope'}::uuid`],
+    ['a number out of range', () => api().sql`SELECT ${'99999999999999999999'}::bigint`],
+    ['a malformed amount', async () => BigInt('12.5')],
+    ['a missing field', async () => (undefined as unknown as { x: string }).x],
+  ])('%s is a non-retryable VALIDATION_ERROR', async (_what, poison) => {
+    const failure = await withBusinessFailures(async () => poison())().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'VALIDATION_ERROR', nonRetryable: true });
+  });
+
+  it('a database that is away stays retryable', async () => {
+    const failure = await withBusinessFailures(async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    })().catch((e: unknown) => e);
+    expect(failure).not.toBeInstanceOf(ApplicationFailure);
   });
 });
