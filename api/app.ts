@@ -58,6 +58,12 @@ export function createApp(deps: AppDeps) {
   app.use('*', emptyJsonBodyIsEmptyObject());
   const useCases = createUseCases(deps);
   app.use('*', authenticate(tokenVerifier(deps.auth), useCases.callers.clientExists));
+  app.use('*', async (c, next) => {
+    // Writes count against the caller's limit before anything else runs for them.
+    const caller = c.get('caller');
+    if (caller && c.req.method !== 'GET') await useCases.rateLimits.countWrite(caller);
+    return next();
+  });
   app.use('*', idempotency(deps.sql, { leaseMs: deps.workflowWaitMs * 2, waitMs: deps.workflowWaitMs }));
 
   app.get('/health', async (c) => {

@@ -23,6 +23,7 @@ async function main() {
     workflowWaitMs: config.workflowWaitMs,
     transferPolicy: config.transfers,
     otp: config.otp,
+    writeLimits: config.writeLimits,
     profile: config.profile,
     localNotifier: config.localNotifier,
     logError: (error, context) => log.error({ err: error, ...context }, 'unexpected error'),

@@ -1,3 +1,4 @@
+import type { Role } from '../domain/caller';
 import { isPlainDecimal } from '../domain/money';
 import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
 import type { OtpPolicy } from '../store/confirmations';
@@ -30,6 +31,8 @@ export interface Config {
   /** The longest an API request waits for a workflow update before answering 503. */
   workflowWaitMs: number;
   transfers: TransferPolicy;
+  /** Writes (POST/PUT/PATCH/DELETE) per caller and minute, by role; past it 429 RATE_LIMITED. */
+  writeLimits: WriteLimits;
   /** One-time codes: HMAC key of the stored codes (OTP_SECRET, never the JWT key), lifetime, attempts. */
   otp: OtpPolicy;
   /** How long the sandbox provider takes to decide a payment. */
@@ -45,6 +48,9 @@ export interface TokenPolicy {
   /** A token may not be valid for longer than this from now; a token without exp is refused. */
   maxTtlSeconds: number;
 }
+
+/** Writes per caller and minute, by role (clients are people; system and ops are back offices). */
+export type WriteLimits = Record<Role, number>;
 
 /** How transfers behave; the API puts it into each transfer workflow's input. */
 export interface TransferPolicy {
@@ -102,6 +108,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         decisionAttempts: integer(env, 'PROVIDER_DECISION_ATTEMPTS', 40),
       },
       fees: fees(env),
+    },
+    writeLimits: {
+      client: integer(env, 'WRITE_LIMIT_CLIENT_PER_MINUTE', 120),
+      system: integer(env, 'WRITE_LIMIT_SYSTEM_PER_MINUTE', 6000),
+      ops: integer(env, 'WRITE_LIMIT_OPS_PER_MINUTE', 600),
     },
     otp: {
       secret: otpSecret,

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { TransferPolicy } from '../config/env';
+import type { TransferPolicy, WriteLimits } from '../config/env';
 import type { Sql } from '../ledger/db';
 import type { OtpPolicy } from '../store/confirmations';
 
@@ -13,4 +13,6 @@ export interface UseCaseDeps {
   transferPolicy: TransferPolicy;
   /** To check a code again when a confirm finds the transfer already confirmed. */
   otp: OtpPolicy;
+  /** Writes per caller and minute, by role. */
+  writeLimits: WriteLimits;
 }

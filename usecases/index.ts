@@ -6,6 +6,7 @@ import type { UseCaseDeps } from './deps';
 import { createHealthUseCases } from './health';
 import { createNotificationUseCases } from './notifications';
 import { createPaymentUseCases } from './payments';
+import { createRateLimiter } from './rateLimits';
 import { createRecipientUseCases } from './recipients';
 import { createStrandedHoldRepairs } from './strandedHolds';
 import { createTransactionUseCases } from './transactions';
@@ -26,6 +27,7 @@ export function createUseCases(deps: UseCaseDeps) {
     confirmations: createConfirmationUseCases(deps, transfers),
     strandedHolds: createStrandedHoldRepairs(deps.sql),
     callers: createCallerChecks(deps.sql),
+    rateLimits: createRateLimiter(deps.sql, deps.writeLimits),
     clients: createClientUseCases(deps),
     accounts: createAccountUseCases(deps),
     recipients: createRecipientUseCases(deps),

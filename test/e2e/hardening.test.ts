@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sign } from 'hono/jwt';
 import { describe, expect, it } from 'vitest';
 import { LOCAL_JWT_SECRET } from '../../config/env';
-import { token } from '../support/api';
+import { createTestApi, token } from '../support/api';
 import { openAccount } from '../support/bankFixtures';
 import { useTestApi } from '../support/suite';
 
@@ -262,5 +262,43 @@ describe('a currency the ledger does not hold', () => {
     );
     const covered = calls.map(([method, path]) => `${method} ${path.split('?')[0]}`);
     expect(takesCurrency.filter((op) => !covered.includes(op))).toEqual([]);
+  });
+});
+
+describe('writes per caller are limited, across API processes', () => {
+  it('answers the 121st write of a client within a minute with 429 RATE_LIMITED and Retry-After, whichever process serves it', async () => {
+    const client = await openAccount(api(), 'EUR');
+    const as = { token: await token('client', client.clientId) };
+    // A second API process on the same database: the count is shared through Postgres.
+    const other = await createTestApi();
+    try {
+      const statuses: number[] = [];
+      let refused: Awaited<ReturnType<typeof other.post>> | undefined;
+      for (let i = 0; i < 125 && !refused; i++) {
+        const via = i % 2 === 0 ? api() : other;
+        const res = await via.post('/Recipients', { name: `R${i}`, iban: 'DE89370400440532013000', country: 'DE', currency: 'EUR' }, as);
+        statuses.push(res.status);
+        if (res.status === 429) refused = res;
+      }
+      // The window is a clock minute: a run that crosses into the next one may allow a few more.
+      expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(120);
+      expect(refused?.body.errors[0].metadata.code).toBe('RATE_LIMITED');
+      const retryAfter = Number(refused?.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      // Reads are not limited, and another client is not affected.
+      expect((await api().get('/Recipients', as)).status).toBe(200);
+      const someoneElse = await openAccount(api(), 'EUR');
+      const theirs = await api().post(
+        '/Recipients',
+        { name: 'R', iban: 'DE89370400440532013000', country: 'DE', currency: 'EUR' },
+        {
+          token: await token('client', someoneElse.clientId),
+        },
+      );
+      expect(theirs.status).toBe(201);
+    } finally {
+      await other.close();
+    }
   });
 });

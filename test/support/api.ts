@@ -52,6 +52,7 @@ export async function createTestApi(options: TestApiOptions = {}) {
       fees: DEFAULT_FEES,
     },
     otp: { secret: LOCAL_OTP_SECRET, ttlMs: 60_000, maxAttempts: 5, maxResends: 3, resendIntervalMs: 1_000 },
+    writeLimits: { client: 120, system: 100_000, ops: 10_000 },
     profile: 'local',
     localNotifier: true,
     logError: (error) => {
