@@ -1,5 +1,6 @@
 import type { Sql } from '../ledger/db';
 import type { OtpPolicy } from '../store/confirmations';
+import { createHousekeepingActivities } from './housekeeping';
 import type { Notifier } from './notifier';
 import { createPaymentActivities } from './payments';
 import type { PaymentProvider } from './provider';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createPaymentActivities(deps),
     ...createTransferActivities(deps),
+    ...createHousekeepingActivities(deps),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Sql } from '../ledger/db';
+import type { Queryable, Sql } from '../ledger/db';
 
 /** API.md keeps keys at least 24 hours; older ones may be taken again. */
 export const KEY_RETENTION = '24 hours';
@@ -57,4 +57,15 @@ export async function saveResponse(sql: Sql, caller: string, key: string, respon
 /** Frees a key whose request failed unexpectedly, so a retry may run it again. */
 export async function releaseKey(sql: Sql, caller: string, key: string): Promise<void> {
   await sql`DELETE FROM idempotency_keys WHERE caller = ${caller} AND key = ${key} AND response_status IS NULL`;
+}
+
+/**
+ * Keys older than `before` whose request has finished: API.md keeps keys at least 24 hours, and
+ * nothing needs them after. A key whose request still runs (a lease) is left to it.
+ */
+export async function deleteIdempotencyKeys(sql: Queryable, before: Date): Promise<number> {
+  const deleted = await sql`
+    DELETE FROM idempotency_keys
+    WHERE created_at < ${before} AND (response_status IS NOT NULL OR locked_until < now())`;
+  return deleted.count;
 }

@@ -1,4 +1,4 @@
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createLocalNotifier } from '../activities/notifier';
 import { createSandboxProvider } from '../activities/provider';
@@ -7,6 +7,7 @@ import { createLogger } from '../config/log';
 import { createSql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
 import { createWorker } from './createWorker';
+import { ensureSchedules } from './schedules';
 import { ensureSearchAttributes } from './searchAttributes';
 
 /** The worker process: runs workflows and activities until SIGINT/SIGTERM, then drains. */
@@ -27,6 +28,8 @@ async function main() {
   const client = await Connection.connect({ address: config.temporalAddress });
   const added = await ensureSearchAttributes(client, config.temporalNamespace);
   if (added.length > 0) log.info({ added }, 'registered search attributes');
+  const schedules = await ensureSchedules(new Client({ connection: client, namespace: config.temporalNamespace }), config.taskQueue);
+  if (schedules.length > 0) log.info({ schedules }, 'created schedules');
   await client.close();
 
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
