@@ -1,6 +1,9 @@
+import type { TransferLimits } from '../domain/limits';
 import type { Sql } from '../ledger/db';
 import type { OtpPolicy } from '../store/confirmations';
+import { createFxActivities } from './fx';
 import { createHousekeepingActivities } from './housekeeping';
+import { createLedgerOperationActivities } from './ledgerOperations';
 import type { Notifier } from './notifier';
 import { createPaymentActivities } from './payments';
 import type { PaymentProvider } from './provider';
@@ -13,6 +16,8 @@ export interface ActivityDeps {
   /** SMS/e-mail (true external edge). */
   notifier: Notifier;
   otp: OtpPolicy;
+  /** Default transfer limits (a client's own override them). */
+  transferLimits: TransferLimits;
 }
 
 /** Every activity of the worker, built from its dependencies (tests inject only true edges). */
@@ -20,7 +25,9 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createPaymentActivities(deps),
     ...createTransferActivities(deps),
+    ...createFxActivities(deps),
     ...createHousekeepingActivities(deps),
+    ...createLedgerOperationActivities(deps),
   };
 }
 

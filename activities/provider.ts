@@ -8,6 +8,16 @@ export interface ProviderPayment {
   recipient: Record<string, unknown>;
 }
 
+/** An incoming payment sent back to the sender's bank. */
+export interface ProviderReturn {
+  transferId: string;
+  /** The provider's reference of the incoming payment being returned. */
+  originalReference: string;
+  amountMinor: bigint;
+  currency: string;
+  reason: string;
+}
+
 export type ProviderDecision = { status: 'pending' } | { status: 'accepted' } | { status: 'rejected'; reason: string };
 
 /** The bank partner that carries outgoing payments. Tests and local runs use the sandbox below. */
@@ -16,6 +26,8 @@ export interface PaymentProvider {
   submit(payment: ProviderPayment): Promise<{ providerReference: string }>;
   /** The partner answers asynchronously; this polls for its decision. */
   decision(providerReference: string): Promise<ProviderDecision>;
+  /** Sends an incoming payment back; idempotent per transferId. Throws when the partner does not answer. */
+  returnPayment(payment: ProviderReturn): Promise<{ providerReference: string }>;
 }
 
 export class ProviderUnavailableError extends Error {
@@ -62,6 +74,16 @@ export function createSandboxProvider(sql: Sql, options: SandboxOptions): Paymen
       if (!row) throw new Error(`the sandbox provider does not know ${providerReference}`);
       if (!row.decided) return { status: 'pending' };
       return row.status === 'rejected' ? { status: 'rejected', reason: row.reason ?? 'rejected' } : { status: 'accepted' };
+    },
+    async returnPayment(payment) {
+      // A book of its own: returns are not outgoing payments (the reconciliation reads the other table).
+      const providerReference = `SBX-RET-${payment.transferId}`;
+      await sql`
+        INSERT INTO sandbox_provider_returns (transfer_id, provider_reference, original_reference, amount, currency, reason)
+        VALUES (${payment.transferId}, ${providerReference}, ${payment.originalReference}, ${payment.amountMinor}, ${payment.currency},
+                ${payment.reason})
+        ON CONFLICT (transfer_id) DO NOTHING`;
+      return { providerReference };
     },
   };
 }

@@ -1,12 +1,14 @@
 import { DomainError, ErrorCode } from '../domain/errors';
+import { checkTransferLimits, limitsFor, type TransferLimits } from '../domain/limits';
 import { formatAmount } from '../domain/money';
 import type { TransferStatus } from '../domain/transfer';
 import { findClientAccount, getInternalAccount } from '../ledger/accounts';
 import type { Sql, TransactionSql } from '../ledger/db';
 import { recordEntries } from '../ledger/journal';
 import type { EntryRequest } from '../ledger/types';
+import { lockClientLimits } from '../store/clients';
 import { issueCode, type OtpPolicy, verifyCode } from '../store/confirmations';
-import { addAudit, insertTransfer, updateTransfer } from '../store/transfers';
+import { addAudit, insertTransfer, outgoingToday, updateTransfer } from '../store/transfers';
 import type { AuditInput, IncomingTransferInput, OutgoingTransferRecord } from '../workflows/shared';
 import { withBusinessFailures } from './failures';
 import type { Notifier } from './notifier';
@@ -18,6 +20,8 @@ export interface TransferActivityDeps {
   provider: PaymentProvider;
   notifier: Notifier;
   otp: OtpPolicy;
+  /** Configured defaults for clients without limits of their own. */
+  transferLimits: TransferLimits;
 }
 
 /** Entry keys of one outgoing transfer: the holds and what resolves them. */
@@ -37,7 +41,7 @@ async function internalAccountId(sql: Sql, currency: string, purpose: 'settlemen
   return account.id;
 }
 
-export function createTransferActivities({ sql, provider, notifier, otp }: TransferActivityDeps) {
+export function createTransferActivities({ sql, provider, notifier, otp, transferLimits }: TransferActivityDeps) {
   const audit = (tx: TransactionSql, transferId: string, a: AuditInput | undefined) =>
     a ? addAudit(tx, transferId, a.stepKey, { action: a.action, actor: a.actor, note: a.note }) : Promise.resolve();
 
@@ -65,8 +69,13 @@ export function createTransferActivities({ sql, provider, notifier, otp }: Trans
         description: 'transfer fee',
       });
     await recordEntries(sql, holds, {
-      inTransaction: (tx) =>
-        insertTransfer(tx, {
+      inTransaction: async (tx) => {
+        // In the transaction that holds the funds, with the client's row locked: concurrent
+        // transfers of one client queue here, so together they cannot pass the daily limit.
+        const clientLimits = (await lockClientLimits(tx, record.clientId)) ?? {};
+        const used = await outgoingToday(tx, record.clientId, record.currency);
+        checkTransferLimits(record.currency, amount, used, limitsFor(record.currency, clientLimits, transferLimits));
+        await insertTransfer(tx, {
           id: record.transferId,
           clientId: record.clientId,
           direction: 'outgoing',
@@ -84,7 +93,8 @@ export function createTransferActivities({ sql, provider, notifier, otp }: Trans
           confirmationId: record.confirmationId,
           failureReason: null,
           relatedTransferId: null,
-        }),
+        });
+      },
     });
   }
 
@@ -315,8 +325,59 @@ export function createTransferActivities({ sql, provider, notifier, otp }: Trans
     );
   }
 
+  /** Sends an Unrecognized incoming payment back to the sender's bank through the provider (idempotent per transfer). */
+  async function submitReturn(input: {
+    transferId: string;
+    providerReference: string;
+    amountMinor: string;
+    currency: string;
+    reason: string;
+  }): Promise<{ providerReference: string }> {
+    return provider.returnPayment({
+      transferId: input.transferId,
+      originalReference: input.providerReference,
+      amountMinor: BigInt(input.amountMinor),
+      currency: input.currency,
+      reason: input.reason,
+    });
+  }
+
+  /** The returned money leaves suspense back to settlement; the transfer is Returned, with the ops audit. */
+  async function bookReturn(input: {
+    transferId: string;
+    amountMinor: string;
+    currency: string;
+    reason: string;
+    entryKey: string;
+    audit: AuditInput;
+  }): Promise<void> {
+    await recordEntries(
+      sql,
+      [
+        {
+          kind: 'posted',
+          id: entryIdFor(input.entryKey),
+          debitAccountId: await internalAccountId(sql, input.currency, 'suspense'),
+          creditAccountId: await internalAccountId(sql, input.currency, 'settlement'),
+          amount: BigInt(input.amountMinor),
+          currency: input.currency,
+          transferId: input.transferId,
+          description: 'returned to the sender',
+        },
+      ],
+      {
+        inTransaction: async (tx) => {
+          await updateTransfer(tx, input.transferId, { status: 'Returned', failureReason: input.reason });
+          await audit(tx, input.transferId, input.audit);
+        },
+      },
+    );
+  }
+
   return {
     receiveIncoming: withBusinessFailures(receiveIncoming),
+    submitReturn: withBusinessFailures(submitReturn),
+    bookReturn: withBusinessFailures(bookReturn),
     assignIncoming: withBusinessFailures(assignIncoming),
     openOutgoingTransfer: withBusinessFailures(openOutgoingTransfer),
     sendTransferCode: withBusinessFailures(sendTransferCode),

@@ -2,6 +2,8 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { createLocalNotifier } from '../activities/notifier';
+import type { Config } from '../config/env';
 import { ErrorCode } from '../domain/errors';
 import { createUseCases } from '../usecases';
 import { type AuthEnv, authenticate, tokenVerifier } from './auth';
@@ -11,14 +13,20 @@ import { idempotency } from './idempotency';
 import { metricsMiddleware, metricsRoute } from './metrics';
 import type { AppDeps } from './router';
 import { accountRoutes } from './routes/accounts';
+import { clientProfileRoutes } from './routes/clientProfile';
 import { clientRoutes } from './routes/clients';
 import { confirmationRoutes } from './routes/confirmations';
 import { holdRoutes } from './routes/holds';
+import { ledgerOperationRoutes } from './routes/ledgerOperations';
+import { myAccountRoutes } from './routes/myAccounts';
 import { notificationRoutes } from './routes/notifications';
 import { paymentRoutes } from './routes/payments';
 import { recipientRoutes } from './routes/recipients';
+import { reportRoutes } from './routes/reports';
+import { statementRoutes } from './routes/statements';
 import { transactionRoutes } from './routes/transactions';
 import { transferRoutes } from './routes/transfers';
+import { fxTransferRoutes } from './routes/transfersFx';
 import { opsTransferRoutes } from './routes/transfersOps';
 import { systemTransferRoutes } from './routes/transfersSystem';
 
@@ -34,6 +42,25 @@ function emptyJsonBodyIsEmptyObject(): MiddlewareHandler {
       c.req.bodyCache.text = Promise.resolve('{}') as never;
     }
     await next();
+  };
+}
+
+/** The app's dependencies from the process configuration: one place for api/main.ts and tools that embed the app. */
+export function appDepsFrom(config: Config, parts: Pick<AppDeps, 'sql' | 'temporal' | 'logError'>): AppDeps {
+  return {
+    ...parts,
+    taskQueue: config.taskQueue,
+    auth: config.auth,
+    workflowWaitMs: config.workflowWaitMs,
+    transferPolicy: config.transfers,
+    otp: config.otp,
+    writeLimits: config.writeLimits,
+    fx: config.fx,
+    documents: config.documents,
+    iban: config.iban,
+    profile: config.profile,
+    localNotifier: config.localNotifier,
+    ...(config.localNotifier ? { notifier: createLocalNotifier(parts.sql) } : {}),
   };
 }
 
@@ -76,16 +103,22 @@ export function createApp(deps: AppDeps) {
   const routeDeps = { ...deps, useCases };
   for (const router of [
     clientRoutes,
+    clientProfileRoutes,
+    myAccountRoutes,
     accountRoutes,
+    statementRoutes, // before transactionRoutes: /Transactions/report is not a /Transactions/{transactionId}
     transactionRoutes,
     paymentRoutes,
     recipientRoutes,
     transferRoutes,
+    fxTransferRoutes,
     confirmationRoutes,
     systemTransferRoutes,
     opsTransferRoutes,
     notificationRoutes,
     holdRoutes,
+    ledgerOperationRoutes,
+    reportRoutes,
   ]) {
     app.route('/', router(routeDeps));
   }

@@ -14,6 +14,9 @@ const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/docs']);
 /** Operational routes outside the API.md families, for system and ops tokens only. */
 const OPERATOR_PATHS = new Set(['/metrics']);
 
+/** Routes API.md opens to client tokens and system/ops tokens alike. */
+const SHARED_PATHS = new Set(['/BaasProvider/available-currencies']);
+
 /** System routes live under /internal, /v2/internal and /v2/ledger/internal; the rest are FrontOffice. */
 export function isSystemPath(path: string): boolean {
   return /^\/(v2\/(ledger\/)?)?internal(\/|$)/.test(path);
@@ -65,7 +68,9 @@ export function authenticate(
     if (!match?.[1]) throw unauthenticated('a bearer token is required');
     const caller = await verify(match[1]);
     if (caller.role === 'client' && !(await clientExists(caller.sub))) throw unauthenticated('the token names no client of this bank');
-    const allowed = isSystemPath(c.req.path) || OPERATOR_PATHS.has(c.req.path) ? caller.role !== 'client' : caller.role === 'client';
+    const allowed =
+      SHARED_PATHS.has(c.req.path) ||
+      (isSystemPath(c.req.path) || OPERATOR_PATHS.has(c.req.path) ? caller.role !== 'client' : caller.role === 'client');
     if (!allowed) throw new DomainError(ErrorCode.FORBIDDEN, `role ${caller.role} may not call this route`);
     c.set('caller', caller);
     return next();

@@ -4,7 +4,7 @@ import { loadConfig } from '../config/env';
 import { createLogger } from '../config/log';
 import { createSql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
-import { createApp } from './app';
+import { appDepsFrom, createApp } from './app';
 
 /** The API process: serves HTTP until SIGINT/SIGTERM, then closes its connections. */
 async function main() {
@@ -15,19 +15,9 @@ async function main() {
   const connection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
 
-  const app = createApp({
-    sql,
-    temporal,
-    taskQueue: config.taskQueue,
-    auth: config.auth,
-    workflowWaitMs: config.workflowWaitMs,
-    transferPolicy: config.transfers,
-    otp: config.otp,
-    writeLimits: config.writeLimits,
-    profile: config.profile,
-    localNotifier: config.localNotifier,
-    logError: (error, context) => log.error({ err: error, ...context }, 'unexpected error'),
-  });
+  const app = createApp(
+    appDepsFrom(config, { sql, temporal, logError: (error, context) => log.error({ err: error, ...context }, 'unexpected error') }),
+  );
   const server = serve({ fetch: app.fetch, hostname: config.apiHost, port: config.apiPort }, (info) => {
     log.info({ url: `http://${config.apiHost}:${info.port}` }, 'api listening');
   });

@@ -40,7 +40,9 @@ const ERROR_DESCRIPTIONS = {
   404: 'Not found or not visible (NOT_FOUND)',
   409: 'Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS)',
   413: 'Body too large (PAYLOAD_TOO_LARGE)',
+  415: 'Not a pdf, png or jpeg by its content (UNSUPPORTED_MEDIA_TYPE)',
   422: 'Business rule violated (see metadata.code)',
+  429: 'Too many requests; see Retry-After (RATE_LIMITED)',
   503: 'A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE)',
 } as const;
 

@@ -77,6 +77,8 @@ export function clientView(c: ClientRow) {
     externalId: c.externalId,
     status: c.status,
     statusReason: c.statusReason,
+    blockReason: c.status === 'blocked' ? c.statusReason : null,
+    limits: c.limits,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };

@@ -1,4 +1,7 @@
+import { type IbanPolicy, ibanFor } from '../domain/accountReference';
 import type { Role } from '../domain/caller';
+import { isCurrency } from '../domain/currency';
+import { DEFAULT_TRANSFER_LIMITS, type TransferLimits } from '../domain/limits';
 import { isPlainDecimal } from '../domain/money';
 import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
 import type { OtpPolicy } from '../store/confirmations';
@@ -31,8 +34,16 @@ export interface Config {
   /** The longest an API request waits for a workflow update before answering 503. */
   workflowWaitMs: number;
   transfers: TransferPolicy;
+  /** Default per-currency transfer limits (TRANSFER_LIMITS, major units; `*` for any currency). */
+  transferLimits: TransferLimits;
+  /** FX quotes: how long one is locked, the spread, and the local rates table. */
+  fx: FxPolicy;
+  /** Supporting documents: where they are kept, and the amount from which a transfer needs one. */
+  documents: DocumentPolicy;
   /** Writes (POST/PUT/PATCH/DELETE) per caller and minute, by role; past it 429 RATE_LIMITED. */
   writeLimits: WriteLimits;
+  /** IBAN_COUNTRY and IBAN_BANK_CODE: client accounts get IBANs of this country and bank code. */
+  iban: IbanPolicy;
   /** One-time codes: HMAC key of the stored codes (OTP_SECRET, never the JWT key), lifetime, attempts. */
   otp: OtpPolicy;
   /** How long the sandbox provider takes to decide a payment. */
@@ -58,6 +69,42 @@ export interface TransferPolicy {
   providerRetry: { submitAttempts: number; submitIntervalMs: number; decisionAttempts: number };
   fees: FeeSchedule;
 }
+
+/**
+ * FX: mid rates as units of each currency per one unit of `base` (decimal strings), a spread as a
+ * fraction ("0.005" is 0.5%), and how long a quote is locked.
+ */
+export interface FxPolicy {
+  quoteTtlMs: number;
+  spread: string;
+  base: string;
+  rates: Record<string, string>;
+}
+
+/** Documents: the storage directory, the largest upload, and the threshold (major units) from which a transfer needs one. */
+export interface DocumentPolicy {
+  dir: string;
+  maxBytes: number;
+  threshold: string;
+}
+
+/** A local table of mid rates per 1 EUR; a real feed plugs in through usecases/rates.ts. */
+export const DEFAULT_FX_RATES: Record<string, string> = {
+  EUR: '1',
+  USD: '1.085',
+  GBP: '0.855',
+  CHF: '0.94',
+  JPY: '162.5',
+  SEK: '11.4',
+  NOK: '11.6',
+  DKK: '7.46',
+  PLN: '4.3',
+  CZK: '25.2',
+  BHD: '0.409',
+};
+
+export const DEFAULT_FX_POLICY: FxPolicy = { quoteTtlMs: 30_000, spread: '0.005', base: 'EUR', rates: DEFAULT_FX_RATES };
+export const DEFAULT_DOCUMENT_POLICY: DocumentPolicy = { dir: '.data/documents', maxBytes: 10 * 1024 * 1024, threshold: '10000.00' };
 
 /** Used only by the local profile, so `npm start` and `npm run token` work with no setup. */
 export const LOCAL_JWT_SECRET = 'corebank-local-development-secret-do-not-use-in-production';
@@ -109,6 +156,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       fees: fees(env),
     },
+    fx: {
+      quoteTtlMs: integer(env, 'FX_QUOTE_TTL_MS', DEFAULT_FX_POLICY.quoteTtlMs),
+      spread: decimal(env, 'FX_SPREAD', DEFAULT_FX_POLICY.spread),
+      base: DEFAULT_FX_POLICY.base,
+      rates: fxRates(env),
+    },
+    documents: {
+      dir: env.DOCUMENTS_DIR || DEFAULT_DOCUMENT_POLICY.dir,
+      maxBytes: integer(env, 'DOCUMENT_MAX_BYTES', DEFAULT_DOCUMENT_POLICY.maxBytes),
+      threshold: decimal(env, 'DOCUMENT_THRESHOLD', DEFAULT_DOCUMENT_POLICY.threshold),
+    },
+    transferLimits: transferLimits(env),
+    iban: ibanPolicy(env),
     writeLimits: {
       client: integer(env, 'WRITE_LIMIT_CLIENT_PER_MINUTE', 120),
       system: integer(env, 'WRITE_LIMIT_SYSTEM_PER_MINUTE', 6000),
@@ -139,6 +199,64 @@ function fees(env: NodeJS.ProcessEnv): FeeSchedule {
     if (typeof fee !== 'string' || !isPlainDecimal(fee)) throw new ConfigError(`TRANSFER_FEES.${type} must be a plain decimal string`);
   }
   return schedule;
+}
+
+function decimal(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!isPlainDecimal(text)) throw new ConfigError(`${name} must be a plain decimal string, got "${text}"`);
+  return text;
+}
+
+/** FX_RATES: JSON of mid rates per 1 EUR, merged over the defaults, e.g. {"USD":"1.0850"}. */
+function fxRates(env: NodeJS.ProcessEnv): Record<string, string> {
+  const text = env.FX_RATES;
+  if (!text) return DEFAULT_FX_RATES;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('FX_RATES must be JSON, for example {"USD":"1.0850","JPY":"162.50"} (units per 1 EUR)');
+  }
+  const rates = { ...DEFAULT_FX_RATES, ...(parsed as Record<string, string>) };
+  for (const [currency, rate] of Object.entries(rates)) {
+    if (!isCurrency(currency) || typeof rate !== 'string' || !isPlainDecimal(rate) || /^0(\.0*)?$/.test(rate)) {
+      throw new ConfigError(`FX_RATES.${currency} must be a positive plain decimal string of an ISO currency`);
+    }
+  }
+  return rates;
+}
+
+function transferLimits(env: NodeJS.ProcessEnv): TransferLimits {
+  const text = env.TRANSFER_LIMITS;
+  if (!text) return DEFAULT_TRANSFER_LIMITS;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('TRANSFER_LIMITS must be JSON, for example {"*":{"perTransfer":"10000","daily":"20000"}}');
+  }
+  for (const [currency, limits] of Object.entries(parsed as Record<string, Record<string, unknown>>)) {
+    for (const [name, value] of Object.entries(limits ?? {})) {
+      if (!['perTransfer', 'daily'].includes(name) || typeof value !== 'string' || !isPlainDecimal(value)) {
+        throw new ConfigError(`TRANSFER_LIMITS.${currency}.${name} must be perTransfer or daily with a plain decimal string`);
+      }
+    }
+  }
+  return parsed as TransferLimits;
+}
+
+function ibanPolicy(env: NodeJS.ProcessEnv): IbanPolicy {
+  // Switzerland's BBAN (5-digit bank code + 12 characters) holds our 12-digit account numbers whole.
+  const policy = { country: env.IBAN_COUNTRY ?? 'CH', bankCode: env.IBAN_BANK_CODE ?? '80808' };
+  try {
+    ibanFor(policy, '100000000008');
+  } catch {
+    throw new ConfigError(
+      `IBAN_COUNTRY=${policy.country} with IBAN_BANK_CODE=${policy.bankCode} does not make valid IBANs of 12-digit account numbers`,
+    );
+  }
+  return policy;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

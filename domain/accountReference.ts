@@ -1,4 +1,4 @@
-import { electronicFormatIBAN, extractIBAN, isValidBIC, isValidIBAN } from 'ibantools';
+import { composeIBAN, electronicFormatIBAN, extractIBAN, isValidBIC, isValidIBAN } from 'ibantools';
 import { ValidationError } from './errors';
 
 /** An IBAN in electronic format (no spaces, upper case) after checking country, length and checksum. */
@@ -50,4 +50,18 @@ export function normalizeRecipient(input: RecipientFields, fieldPrefix = '') {
     currency: input.currency,
     type: input.type,
   };
+}
+
+/** Where this bank's IBANs come from: its country and bank code (configured). */
+export interface IbanPolicy {
+  country: string;
+  bankCode: string;
+}
+
+/** The IBAN of a client account: the bank code and the account number form its basic account number. */
+export function ibanFor(policy: IbanPolicy, accountNumber: string): string {
+  const iban = composeIBAN({ countryCode: policy.country, bban: `${policy.bankCode}${accountNumber}` });
+  if (!iban || !isValidIBAN(iban))
+    throw new Error(`no valid ${policy.country} IBAN for bank code ${policy.bankCode} and account ${accountNumber}`);
+  return iban;
 }

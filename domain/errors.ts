@@ -26,6 +26,8 @@ export const ErrorCode = {
   OTP_EXPIRED: 'OTP_EXPIRED',
   OTP_ATTEMPTS_EXCEEDED: 'OTP_ATTEMPTS_EXCEEDED',
   QUOTE_EXPIRED: 'QUOTE_EXPIRED',
+  /** A transfer at or above the document threshold confirmed before a document was attached. */
+  DOCUMENT_REQUIRED: 'DOCUMENT_REQUIRED',
   ACCOUNT_NOT_EMPTY: 'ACCOUNT_NOT_EMPTY',
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
   /** A pending entry that was already posted or voided. */

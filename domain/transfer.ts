@@ -1,15 +1,16 @@
 import { DomainError, ErrorCode } from './errors';
+import type { FxStatus } from './fx';
 
 export const OutgoingStatus = ['PendingConfirmation', 'Confirmed', 'Processing', 'Stuck', 'Completed', 'Failed', 'Cancelled'] as const;
 export type OutgoingStatus = (typeof OutgoingStatus)[number];
 export const IncomingStatus = ['Received', 'Completed', 'Unrecognized', 'Returned'] as const;
 export type IncomingStatus = (typeof IncomingStatus)[number];
-export type TransferStatus = OutgoingStatus | IncomingStatus;
+export type TransferStatus = OutgoingStatus | IncomingStatus | FxStatus;
 export const TransferType = ['Internal', 'Sepa', 'Swift', 'Fx'] as const;
 export type TransferType = (typeof TransferType)[number];
 export type TransferDirection = 'outgoing' | 'incoming' | 'fx';
 
-export type TransferAction = 'confirm' | 'cancel' | 'resend' | 'continue' | 'execute' | 'assign';
+export type TransferAction = 'confirm' | 'cancel' | 'resend' | 'continue' | 'execute' | 'assign' | 'return';
 
 const ALLOWED_FROM: Record<TransferAction, readonly TransferStatus[]> = {
   confirm: ['PendingConfirmation'],
@@ -19,12 +20,14 @@ const ALLOWED_FROM: Record<TransferAction, readonly TransferStatus[]> = {
   // Only once the provider's budget ran out: while it may still pay, settling by hand could pay twice.
   execute: ['Stuck'],
   assign: ['Unrecognized'],
+  return: ['Unrecognized'],
 };
 
 /** What a repeated action finds when it already happened: 200 with the transfer unchanged. */
 const DONE_AT: Partial<Record<TransferAction, readonly TransferStatus[]>> = {
   confirm: ['Confirmed', 'Processing', 'Stuck', 'Completed', 'Failed'],
   cancel: ['Cancelled'],
+  return: ['Returned'],
 };
 
 /** The transfer state machine for the workflow validators and the API, like planTransition for payments. */
@@ -34,4 +37,4 @@ export function planTransferAction(from: TransferStatus, action: TransferAction)
   throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `cannot ${action} a transfer that is ${from}`, { from, action });
 }
 
-export const isFinalTransferStatus = (s: TransferStatus) => ['Completed', 'Failed', 'Cancelled', 'Returned'].includes(s);
+export const isFinalTransferStatus = (s: TransferStatus) => ['Completed', 'Failed', 'Cancelled', 'Returned', 'Expired'].includes(s);

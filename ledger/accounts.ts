@@ -63,20 +63,33 @@ export interface NewAccount {
   purpose: AccountPurpose;
   name: string;
   overdraftLimit?: bigint;
+  /** From nextAccountNumber when the IBAN is built from it; else the database draws one. */
+  accountNumber?: string;
   iban?: string | null;
+}
+
+/** A fresh account number (11 digits from a sequence and a Luhn check digit). */
+export async function nextAccountNumber(sql: Queryable): Promise<string> {
+  const [row] = await sql<[{ n: string }]>`SELECT next_account_number() AS n`;
+  return row.n;
 }
 
 /** Opens an account; a client's new account goes last in its display order. */
 export async function createAccount(sql: Queryable, account: NewAccount): Promise<AccountRow> {
   const [row] = await sql<[AccountRow]>`
-    INSERT INTO accounts (id, client_id, currency, kind, purpose, name, overdraft_limit, iban, display_order)
+    INSERT INTO accounts (id, account_number, client_id, currency, kind, purpose, name, overdraft_limit, iban, display_order)
     VALUES (
-      ${account.id}, ${account.clientId}, ${account.currency}, ${account.kind}, ${account.purpose},
-      ${account.name}, ${account.overdraftLimit ?? 0n}, ${account.iban ?? null},
+      ${account.id}, COALESCE(${account.accountNumber ?? null}, next_account_number()), ${account.clientId}, ${account.currency},
+      ${account.kind}, ${account.purpose}, ${account.name}, ${account.overdraftLimit ?? 0n}, ${account.iban ?? null},
       COALESCE((SELECT max(display_order) + 1 FROM accounts WHERE client_id = ${account.clientId}), 0)
     )
     RETURNING *`;
   return row;
+}
+
+/** A client's accounts in its display order. */
+export async function accountsOfClient(sql: Queryable, clientId: string): Promise<AccountRow[]> {
+  return sql<AccountRow[]>`SELECT * FROM accounts WHERE client_id = ${clientId} ORDER BY display_order, seq`;
 }
 
 export async function getAccount(sql: Queryable, id: string): Promise<AccountRow | undefined> {
@@ -86,18 +99,18 @@ export async function getAccount(sql: Queryable, id: string): Promise<AccountRow
 
 /**
  * The client account of this ledger with that IBAN or account number, if there is one; with
- * `activeIn`, only an active account in that currency (where incoming money may land).
+ * `landsIn`, only one in that currency that may take money in (not closed; a blocked one may).
  */
 export async function findClientAccount(
   sql: Queryable,
   ref: { iban: string | null; accountNumber: string | null },
-  activeIn?: Currency,
+  landsIn?: Currency,
 ): Promise<AccountRow | undefined> {
   if (ref.iban === null && ref.accountNumber === null) return undefined;
   const [row] = await sql<[AccountRow?]>`
     SELECT * FROM accounts
     WHERE kind = 'client' AND (account_number = ${ref.accountNumber ?? ''} OR iban = ${ref.iban ?? ''})
-      ${activeIn === undefined ? sql`` : sql`AND status = 'active' AND currency = ${activeIn}`}
+      ${landsIn === undefined ? sql`` : sql`AND status <> 'closed' AND currency = ${landsIn}`}
     LIMIT 1`;
   return row;
 }
@@ -106,6 +119,32 @@ export async function getInternalAccount(sql: Queryable, currency: Currency, pur
   const [row] = await sql<[AccountRow?]>`
     SELECT * FROM accounts WHERE kind = 'internal' AND currency = ${currency} AND purpose = ${purpose}`;
   return row;
+}
+
+/**
+ * Closes an account only while it holds nothing: no balance, no holds, nothing incoming. One
+ * guarded UPDATE, so a posting that lands first makes it refuse, and none lands after.
+ */
+export async function closeEmptyAccount(sql: Queryable, id: string): Promise<AccountRow | undefined> {
+  const [row] = await sql<[AccountRow?]>`
+    UPDATE accounts SET status = 'closed', updated_at = now()
+    WHERE id = ${id} AND status <> 'closed' AND balance = 0 AND debits_pending = 0 AND credits_pending = 0
+    RETURNING *`;
+  return row;
+}
+
+/** Renames a client's account. */
+export async function renameAccount(sql: Queryable, id: string, name: string): Promise<AccountRow | undefined> {
+  const [row] = await sql<[AccountRow?]>`UPDATE accounts SET name = ${name}, updated_at = now() WHERE id = ${id} RETURNING *`;
+  return row;
+}
+
+/** Sets the display order of a client's accounts to the order of `accountIds`. */
+export async function reorderAccounts(sql: Queryable, clientId: string, accountIds: string[]): Promise<void> {
+  await sql`
+    UPDATE accounts a SET display_order = o.position - 1, updated_at = now()
+    FROM unnest(${accountIds}::uuid[]) WITH ORDINALITY AS o(id, position)
+    WHERE a.id = o.id AND a.client_id = ${clientId}`;
 }
 
 export async function setAccountStatus(sql: Queryable, id: string, status: AccountStatus): Promise<AccountRow | undefined> {

@@ -9,6 +9,8 @@ export interface AccountFacts {
   id: string;
   currency: Currency;
   status: string;
+  /** The account's client is blocked: no debits (credits still land). */
+  clientBlocked: boolean;
   /** Set when the account was read under a row lock (batches check funds in memory). */
   kind?: 'client' | 'internal';
   available?: bigint;
@@ -48,7 +50,8 @@ export function movementProblem(parties: MovementParties, accountById: Map<strin
   if (parties.debitAccountId === parties.creditAccountId) {
     return new DomainError(ErrorCode.SAME_ACCOUNT, 'debit and credit account are the same');
   }
-  for (const accountId of [parties.debitAccountId, parties.creditAccountId]) {
+  for (const side of ['debit', 'credit'] as const) {
+    const accountId = side === 'debit' ? parties.debitAccountId : parties.creditAccountId;
     const account = accountById.get(accountId);
     if (!account) return new DomainError(ErrorCode.NOT_FOUND, `account ${accountId} not found`, { resource: 'account', id: accountId });
     if (account.currency !== parties.currency) {
@@ -56,10 +59,28 @@ export function movementProblem(parties: MovementParties, accountById: Map<strin
         accountId,
       });
     }
-    if (account.status !== 'active') {
-      return new DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, `account ${accountId} is ${account.status}`, { accountId });
-    }
+    const problem = side === 'debit' ? debitProblem(account) : creditProblem(account);
+    if (problem) return problem;
   }
+  return undefined;
+}
+
+/**
+ * API.md: a blocked client's accounts and a blocked account refuse debits; a closed account
+ * refuses debits and credits. The write paths check the same in SQL (journal.ts DEBITABLE/CREDITABLE).
+ */
+export function debitProblem(account: Pick<AccountFacts, 'id' | 'status' | 'clientBlocked'>): DomainError | undefined {
+  if (account.clientBlocked)
+    return new DomainError(ErrorCode.CLIENT_BLOCKED, `the client of account ${account.id} is blocked`, { accountId: account.id });
+  if (account.status !== 'active') {
+    return new DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, `account ${account.id} is ${account.status}`, { accountId: account.id });
+  }
+  return undefined;
+}
+
+export function creditProblem(account: Pick<AccountFacts, 'id' | 'status'>): DomainError | undefined {
+  if (account.status === 'closed')
+    return new DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, `account ${account.id} is closed`, { accountId: account.id });
   return undefined;
 }
 

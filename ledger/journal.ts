@@ -4,6 +4,8 @@ import { PgCode, pgConstraint, pgErrorCode, type Queryable, type Sql, type Trans
 import {
   type AccountFacts,
   availableDelta,
+  creditProblem,
+  debitProblem,
   type EntryFacts,
   existsWithDifferentFields,
   isMovement,
@@ -68,6 +70,13 @@ export async function recordEntries(sql: Sql, requests: EntryRequest[], options:
 const TAKE_THE_CAREFUL_PATH = Symbol('take the careful path');
 
 /**
+ * The SQL side of entryRules' debitProblem/creditProblem, in the guarded UPDATE itself: a block
+ * that commits while a posting waits for the row lock is seen when the UPDATE re-reads the row.
+ */
+const DEBITABLE = (tx: Queryable) => tx`(status = 'active' AND NOT client_blocked)`;
+const CREDITABLE = (tx: Queryable) => tx`(status <> 'closed')`;
+
+/**
  * The common case in the fewest round trips: one new movement between two active accounts of its
  * currency that can afford it. Its statements carry every condition of success in their WHERE
  * clauses; when any of them matches nothing (a repeated or refused id, a business rule) the
@@ -85,7 +94,7 @@ async function tryFastMovement(sql: Sql, request: MovementRequest, options: Reco
           debits_posted = debits_posted + ${posted ? amount : 0n}::bigint,
           debits_pending = debits_pending + ${posted ? 0n : amount}::bigint,
           updated_at = now()
-        WHERE id = ${request.debitAccountId} AND currency = ${currency} AND status = 'active'
+        WHERE id = ${request.debitAccountId} AND currency = ${currency} AND ${DEBITABLE(tx)}
           AND (kind = 'internal' OR available >= ${amount}::bigint)
         RETURNING id`;
       const credit = tx<{ id: string }[]>`
@@ -93,7 +102,7 @@ async function tryFastMovement(sql: Sql, request: MovementRequest, options: Reco
           credits_posted = credits_posted + ${posted ? amount : 0n}::bigint,
           credits_pending = credits_pending + ${posted ? 0n : amount}::bigint,
           updated_at = now()
-        WHERE id = ${request.creditAccountId} AND currency = ${currency} AND status = 'active'
+        WHERE id = ${request.creditAccountId} AND currency = ${currency} AND ${CREDITABLE(tx)}
         RETURNING id`;
       const insert = tx<JournalEntry[]>`
         INSERT INTO journal_entries (id, kind, debit_account_id, credit_account_id, amount, currency, payment_id, transfer_id, description)
@@ -169,14 +178,14 @@ export async function loadFacts(tx: TransactionSql, requests: EntryRequest[], op
     tx<StoredRejection[]>`SELECT id, code, message, metadata FROM ledger_rejections WHERE id = ANY(${ids}::uuid[])`,
     options.lockAccounts
       ? tx<AccountFacts[]>`
-          SELECT id, currency, status, kind, available
+          SELECT id, currency, status, client_blocked, kind, available
           FROM accounts
           WHERE id = ANY(${accountIds}::uuid[])
              OR id IN (SELECT debit_account_id FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[]))
              OR id IN (SELECT credit_account_id FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[]))
           ORDER BY id FOR UPDATE`
       : accountIds.length > 0
-        ? tx<AccountFacts[]>`SELECT id, currency, status FROM accounts WHERE id = ANY(${accountIds}::uuid[])`
+        ? tx<AccountFacts[]>`SELECT id, currency, status, client_blocked FROM accounts WHERE id = ANY(${accountIds}::uuid[])`
         : none<AccountFacts>(),
     pendingIds.length > 0 ? tx<JournalEntry[]>`SELECT * FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[])` : none<JournalEntry>(),
     pendingIds.length > 0
@@ -210,13 +219,18 @@ async function writeEntries(tx: TransactionSql, requests: EntryRequest[], option
   if (refused) throw storedError(refused);
 
   const rows: NewRow[] = [];
-  const deltas = new Map<string, Leg & { blame: string }>();
+  const deltas = new Map<string, AccountDelta>();
   for (const request of requests) {
     const plan = planEntry(request, facts);
     if (!plan.ok) throw new Rejection(request.id, plan.error);
     rows.push(plan.row);
     for (const leg of plan.legs) {
-      const d = deltas.get(leg.accountId) ?? { ...zeroLeg(leg.accountId), blame: request.id };
+      const d = deltas.get(leg.accountId) ?? { ...zeroLeg(leg.accountId), blame: request.id, debited: false, credited: false };
+      // New money in or out (not a hold being resolved: work already confirmed finishes).
+      if (isMovement(request)) {
+        d.debited ||= leg.accountId === request.debitAccountId;
+        d.credited ||= leg.accountId === request.creditAccountId;
+      }
       d.debitsPending += leg.debitsPending;
       d.debitsPosted += leg.debitsPosted;
       d.creditsPending += leg.creditsPending;
@@ -227,20 +241,14 @@ async function writeEntries(tx: TransactionSql, requests: EntryRequest[], option
 
   // Row locks are taken in account id order, so two writers can never deadlock on each other.
   const accountOrder = [...deltas.keys()].sort();
-  const updates = accountOrder.map((accountId) => applyDelta(tx, deltas.get(accountId) as Leg));
+  const updates = accountOrder.map((accountId) => applyDelta(tx, deltas.get(accountId) as AccountDelta));
   const insert = tx<JournalEntry[]>`INSERT INTO journal_entries ${tx(rows)} RETURNING *`;
   const [inserted, ...updated] = await Promise.all([insert, ...updates]);
-  updated.forEach((result, i) => {
-    if (result.length > 0) return;
-    const d = deltas.get(accountOrder[i] as string) as Leg & { blame: string };
-    throw new Rejection(
-      d.blame,
-      new DomainError(ErrorCode.INSUFFICIENT_FUNDS, `insufficient funds on account ${d.accountId}`, {
-        accountId: d.accountId,
-        entryId: d.blame,
-      }),
-    );
-  });
+  const refusedAt = updated.findIndex((result) => result.length === 0);
+  if (refusedAt >= 0) {
+    const d = deltas.get(accountOrder[refusedAt] as string) as AccountDelta;
+    throw new Rejection(d.blame, await whyRefused(tx, d));
+  }
   const byId = new Map(inserted.map((e) => [e.id, e]));
   const entries = requests.map((r) => byId.get(r.id) as JournalEntry);
   if (options.inTransaction) await options.inTransaction(tx, entries);
@@ -255,16 +263,31 @@ export async function checkMovement(
   parties: Pick<MovementRequest, 'debitAccountId' | 'creditAccountId' | 'currency'>,
 ): Promise<void> {
   const ids = [parties.debitAccountId, parties.creditAccountId];
-  const accounts = await sql<AccountFacts[]>`SELECT id, currency, status FROM accounts WHERE id = ANY(${ids}::uuid[])`;
+  const accounts = await sql<AccountFacts[]>`SELECT id, currency, status, client_blocked FROM accounts WHERE id = ANY(${ids}::uuid[])`;
   const problem = movementProblem(parties, new Map(accounts.map((a) => [a.id, a])));
   if (problem) throw problem;
 }
 
+/** How one account moves in a call, and whether new money leaves or enters it. */
+type AccountDelta = Leg & { blame: string; debited: boolean; credited: boolean };
+
+/** Why the guarded UPDATE of this account matched no row (it is locked by us now). */
+async function whyRefused(tx: TransactionSql, d: AccountDelta): Promise<DomainError> {
+  const [account] = await tx<AccountFacts[]>`SELECT id, currency, status, client_blocked FROM accounts WHERE id = ${d.accountId}`;
+  const problem = account && ((d.debited && debitProblem(account)) || (d.credited && creditProblem(account)));
+  if (problem) return new DomainError(problem.code, problem.message, { ...problem.metadata, entryId: d.blame });
+  return new DomainError(ErrorCode.INSUFFICIENT_FUNDS, `insufficient funds on account ${d.accountId}`, {
+    accountId: d.accountId,
+    entryId: d.blame,
+  });
+}
+
 /**
  * One guarded UPDATE per account: the change applies only while a client account stays at or
- * above zero available. No read-modify-write in application code.
+ * above zero available, and while the account may be debited or credited. No read-modify-write
+ * in application code.
  */
-function applyDelta(tx: TransactionSql, d: Leg) {
+function applyDelta(tx: TransactionSql, d: AccountDelta) {
   const delta = availableDelta(d);
   return tx<{ id: string }[]>`
     UPDATE accounts SET
@@ -274,6 +297,8 @@ function applyDelta(tx: TransactionSql, d: Leg) {
       credits_posted  = credits_posted  + ${d.creditsPosted}::bigint,
       updated_at = now()
     WHERE id = ${d.accountId}
+      AND ${d.debited ? DEBITABLE(tx) : tx`TRUE`}
+      AND ${d.credited ? CREDITABLE(tx) : tx`TRUE`}
       AND (kind = 'internal'
            OR ${delta}::bigint >= 0
            OR available + ${delta}::bigint >= 0)

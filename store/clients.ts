@@ -1,5 +1,6 @@
+import type { TransferLimits } from '../domain/limits';
 import type { PageRequest } from '../domain/paging';
-import { type Queryable, whereAll } from '../ledger/db';
+import { type Queryable, type Sql, whereAll } from '../ledger/db';
 
 export type ClientType = 'individual' | 'business';
 export type ClientStatus = 'active' | 'blocked' | 'closed';
@@ -17,6 +18,7 @@ export interface ClientRow {
   externalId: string | null;
   status: ClientStatus;
   statusReason: string | null;
+  limits: TransferLimits;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -63,4 +65,45 @@ export async function listClients(sql: Queryable, filter: ClientFilter, page: Pa
     page.afterSeq !== undefined ? sql`seq < ${page.afterSeq}` : null,
   ]);
   return sql<ClientRow[]>`SELECT * FROM clients WHERE ${where} ORDER BY seq DESC LIMIT ${page.limit + 1}`;
+}
+
+/** Profile fields a client's profile may change (type and externalId never do). */
+export type ClientChanges = Partial<Pick<ClientRow, 'firstName' | 'lastName' | 'companyName' | 'email' | 'phone' | 'country' | 'limits'>>;
+
+export async function updateClient(sql: Queryable, id: string, changes: ClientChanges): Promise<ClientRow | undefined> {
+  const set = (field: keyof ClientChanges, column: string) =>
+    changes[field] === undefined
+      ? sql``
+      : sql`${sql(column)} = ${field === 'limits' ? sql.json(changes.limits as never) : (changes[field] as string | null)},`;
+  const [row] = await sql<[ClientRow?]>`
+    UPDATE clients SET
+      ${set('firstName', 'first_name')} ${set('lastName', 'last_name')} ${set('companyName', 'company_name')}
+      ${set('email', 'email')} ${set('phone', 'phone')} ${set('country', 'country')} ${set('limits', 'limits')}
+      updated_at = now()
+    WHERE id = ${id}
+    RETURNING *`;
+  return row;
+}
+
+/**
+ * Blocks or unblocks a client. Its accounts' client_blocked flag changes in the same transaction,
+ * under the accounts' row locks that every debit takes too: a debit either committed before the
+ * block, or sees it and is refused. Accounts are locked first, in id order, like every ledger write.
+ */
+export async function setClientBlocked(sql: Sql, id: string, blocked: boolean, reason: string | null): Promise<ClientRow | undefined> {
+  return sql.begin(async (tx) => {
+    await tx`SELECT id FROM accounts WHERE client_id = ${id} ORDER BY id FOR UPDATE`;
+    const [row] = await tx<[ClientRow?]>`
+      UPDATE clients SET status = ${blocked ? 'blocked' : 'active'}, status_reason = ${blocked ? reason : null}, updated_at = now()
+      WHERE id = ${id} AND status <> 'closed'
+      RETURNING *`;
+    if (row) await tx`UPDATE accounts SET client_blocked = ${blocked}, updated_at = now() WHERE client_id = ${id}`;
+    return row;
+  });
+}
+
+/** The client's row locked for a transfer in progress: its limits, and transfers of the same client queue here. */
+export async function lockClientLimits(sql: Queryable, id: string): Promise<TransferLimits | undefined> {
+  const [row] = await sql<[{ limits: TransferLimits }?]>`SELECT limits FROM clients WHERE id = ${id} FOR UPDATE`;
+  return row?.limits;
 }

@@ -24,18 +24,30 @@ export interface TransferRow {
   relatedTransferId: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** FX only (null otherwise): the locked quote; `amount`/`currency` are the sell side. */
+  sellAmount: bigint | null;
+  sellCurrency: string | null;
+  buyAmount: bigint | null;
+  buyCurrency: string | null;
+  rate: string | null;
+  quoteExpiresAt: Date | null;
+  targetAccountId: string | null;
 }
 
-export type NewTransfer = Omit<TransferRow, 'seq' | 'createdAt' | 'updatedAt'>;
+type FxColumns = 'sellAmount' | 'sellCurrency' | 'buyAmount' | 'buyCurrency' | 'rate' | 'quoteExpiresAt' | 'targetAccountId';
+
+export type NewTransfer = Omit<TransferRow, 'seq' | 'createdAt' | 'updatedAt' | FxColumns> & Partial<Pick<TransferRow, FxColumns>>;
 
 export async function insertTransfer(sql: Queryable, t: NewTransfer): Promise<void> {
   await sql`
     INSERT INTO transfers (id, client_id, direction, type, status, account_id, recipient_id, recipient, sender, amount, currency, fee,
-                           reference, provider_reference, confirmation_id, failure_reason, related_transfer_id)
+                           reference, provider_reference, confirmation_id, failure_reason, related_transfer_id,
+                           sell_amount, sell_currency, buy_amount, buy_currency, rate, quote_expires_at, target_account_id)
     VALUES (${t.id}, ${t.clientId}, ${t.direction}, ${t.type}, ${t.status}, ${t.accountId}, ${t.recipientId},
             ${t.recipient === null ? null : sql.json(t.recipient as never)}, ${t.sender === null ? null : sql.json(t.sender as never)},
             ${t.amount}, ${t.currency}, ${t.fee}, ${t.reference}, ${t.providerReference}, ${t.confirmationId}, ${t.failureReason},
-            ${t.relatedTransferId})
+            ${t.relatedTransferId}, ${t.sellAmount ?? null}, ${t.sellCurrency ?? null}, ${t.buyAmount ?? null}, ${t.buyCurrency ?? null},
+            ${t.rate ?? null}, ${t.quoteExpiresAt ?? null}, ${t.targetAccountId ?? null})
     ON CONFLICT (id) DO NOTHING`;
 }
 
@@ -113,4 +125,17 @@ export async function addAudit(sql: Queryable, transferId: string, stepKey: stri
 
 export async function auditOf(sql: Queryable, transferId: string): Promise<AuditEntry[]> {
   return sql<AuditEntry[]>`SELECT action, actor, note, created_at FROM transfer_audit WHERE transfer_id = ${transferId} ORDER BY id`;
+}
+
+/**
+ * What the client sent out today (UTC) in a currency, outgoing and FX, not counting transfers that
+ * were Cancelled, Failed or Expired: the `used` of the daily limit.
+ */
+export async function outgoingToday(sql: Queryable, clientId: string, currency: string): Promise<bigint> {
+  const [row] = await sql<[{ total: bigint }]>`
+    SELECT coalesce(sum(amount), 0)::bigint AS total FROM transfers
+    WHERE client_id = ${clientId} AND currency = ${currency} AND direction IN ('outgoing', 'fx')
+      AND status NOT IN ('Cancelled', 'Failed', 'Expired')
+      AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
+  return row.total;
 }

@@ -1,3 +1,4 @@
+import { ibanFor } from '../domain/accountReference';
 import { type Currency, requireLedgerCurrency } from '../domain/currency';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { newId } from '../domain/ids';
@@ -17,10 +18,13 @@ import {
   currenciesOf,
   getAccount,
   INTERNAL_PURPOSES,
+  nextAccountNumber,
   searchAccounts,
+  setAccountStatus,
 } from '../ledger/accounts';
-import { type CounterMismatch, countersAsOf, recalculateCounters } from '../ledger/consistency';
+import { type CounterMismatch, recalculateCounters } from '../ledger/consistency';
 import { PgCode, pgErrorCode } from '../ledger/db';
+import { countersAt } from '../ledger/snapshots';
 import { getClient } from '../store/clients';
 import type { UseCaseDeps } from './deps';
 
@@ -58,7 +62,7 @@ export interface BalanceAsOf extends Omit<Balances, 'available'> {
 }
 
 /** Ledger accounts: opening them, reading and searching them, and checking their counters. */
-export function createAccountUseCases({ sql }: Pick<UseCaseDeps, 'sql'>) {
+export function createAccountUseCases({ sql, iban }: Pick<UseCaseDeps, 'sql' | 'iban'>) {
   /**
    * Opens an account in a currency the ledger keeps, for an active client or as an internal
    * account; there is one internal account per currency and purpose (a second is ALREADY_EXISTS).
@@ -70,8 +74,11 @@ export function createAccountUseCases({ sql }: Pick<UseCaseDeps, 'sql'>) {
       if (!client) throw new NotFoundError('client', request.clientId);
       if (client.status !== 'active') throw new DomainError(ErrorCode.CLIENT_BLOCKED, `client ${client.id} is ${client.status}`);
     }
+    // A client account gets an IBAN built from its account number, drawn first for that.
+    const accountNumber = request.clientId === null ? undefined : await nextAccountNumber(sql);
+    const numbering = accountNumber === undefined ? {} : { accountNumber, iban: ibanFor(iban, accountNumber) };
     try {
-      return await createAccount(sql, { id: newId(), ...request });
+      return await createAccount(sql, { id: newId(), ...request, ...numbering });
     } catch (error) {
       if (pgErrorCode(error) === PgCode.UNIQUE_VIOLATION) {
         throw new DomainError(ErrorCode.ALREADY_EXISTS, `an internal ${request.purpose} account in ${request.currency} exists`);
@@ -108,19 +115,34 @@ export function createAccountUseCases({ sql }: Pick<UseCaseDeps, 'sql'>) {
     return { checked, differences: mismatches.map((m) => ({ ...m, currency: currencies.get(m.accountId) as Currency })) };
   }
 
-  /** The balances of these accounts as of a moment, from the journal; every account must exist. */
+  /**
+   * The balances of these accounts as of a moment: the latest end-of-day snapshot before it plus
+   * the journal after that (so the cost does not grow with the journal); every account must exist.
+   */
   async function balancesAsOf(accountIds: string[], asOf: Date): Promise<BalanceAsOf[]> {
     const currencies = await currenciesOf(sql, accountIds);
     const missing = accountIds.find((id) => !currencies.has(id));
     if (missing) throw new NotFoundError('account', missing);
-    const rows = await countersAsOf(sql, accountIds, asOf);
+    const rows = await countersAt(sql, accountIds, asOf);
     return rows.map((r) => {
       const { balance, held, incoming } = balancesOf({ ...r, overdraftLimit: 0n });
       return { accountId: r.accountId, currency: currencies.get(r.accountId) as Currency, asOf, balance, held, incoming };
     });
   }
 
-  return { create, get, search, aggregate, recalculate, balancesAsOf };
+  /** Blocks (no debits; credits still land) or unblocks an account; a closed one stays closed. */
+  async function setBlocked(accountId: string, blocked: boolean): Promise<AccountRow> {
+    const account = await get(accountId);
+    if (account.status === 'closed') {
+      throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `account ${accountId} is closed`, {
+        from: 'closed',
+        action: blocked ? 'block' : 'unblock',
+      });
+    }
+    return (await setAccountStatus(sql, accountId, blocked ? 'blocked' : 'active')) as AccountRow;
+  }
+
+  return { create, get, search, aggregate, recalculate, balancesAsOf, setBlocked };
 }
 
 export type AccountUseCases = ReturnType<typeof createAccountUseCases>;

@@ -1,7 +1,11 @@
 import type { Client } from '@temporalio/client';
-import type { TransferPolicy, WriteLimits } from '../config/env';
+import type { Notifier } from '../activities/notifier';
+import type { DocumentPolicy, FxPolicy, TransferPolicy, WriteLimits } from '../config/env';
+import type { IbanPolicy } from '../domain/accountReference';
 import type { Sql } from '../ledger/db';
 import type { OtpPolicy } from '../store/confirmations';
+import type { DocumentStorage } from './documentStorage';
+import type { RatesSource } from './rates';
 
 /** What the use cases need: the one sql pool, the Temporal client, and the business settings. */
 export interface UseCaseDeps {
@@ -15,4 +19,14 @@ export interface UseCaseDeps {
   otp: OtpPolicy;
   /** Writes per caller and minute, by role. */
   writeLimits: WriteLimits;
+  /** Country and bank code of the IBANs client accounts get. */
+  iban: IbanPolicy;
+  /** Sends account one-time codes (the same adapter the worker uses); none where it is not configured. */
+  notifier?: Notifier;
+  /** FX quotes (config/env.ts DEFAULT_FX_POLICY when unset) and where rates come from (the local table when unset). */
+  fx?: FxPolicy;
+  rates?: RatesSource;
+  /** Documents (DEFAULT_DOCUMENT_POLICY when unset) and where their bytes go (a directory under documents.dir when unset). */
+  documents?: DocumentPolicy;
+  documentStorage?: DocumentStorage;
 }

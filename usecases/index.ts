@@ -1,13 +1,20 @@
 import { createAccountUseCases } from './accounts';
 import { createCallerChecks } from './callers';
+import { createClientAccountUseCases } from './clientAccounts';
 import { createClientUseCases } from './clients';
 import { createConfirmationUseCases } from './confirmations';
+import { createDailyBalanceUseCases } from './dailyBalances';
 import type { UseCaseDeps } from './deps';
+import { createDocumentUseCases } from './documents';
+import { createFxTransferUseCases } from './fxTransfers';
 import { createHealthUseCases } from './health';
+import { createLedgerCheckUseCases } from './ledgerChecks';
 import { createNotificationUseCases } from './notifications';
 import { createPaymentUseCases } from './payments';
 import { createRateLimiter } from './rateLimits';
 import { createRecipientUseCases } from './recipients';
+import { createReportUseCases } from './reports';
+import { createStatementUseCases } from './statements';
 import { createStrandedHoldRepairs } from './strandedHolds';
 import { createTransactionUseCases } from './transactions';
 import { createTransferUseCases } from './transfers';
@@ -21,17 +28,26 @@ export type { UseCaseDeps };
  */
 export function createUseCases(deps: UseCaseDeps) {
   const transfers = createTransferUseCases(deps);
+  const documents = createDocumentUseCases(deps, transfers);
+  const accounts = createAccountUseCases(deps);
   return {
     payments: createPaymentUseCases(deps),
     transfers,
+    fxTransfers: createFxTransferUseCases(deps, transfers, documents),
+    documents,
     confirmations: createConfirmationUseCases(deps, transfers),
     strandedHolds: createStrandedHoldRepairs(deps.sql),
     callers: createCallerChecks(deps.sql),
     rateLimits: createRateLimiter(deps.sql, deps.writeLimits),
     clients: createClientUseCases(deps),
-    accounts: createAccountUseCases(deps),
+    accounts,
+    clientAccounts: createClientAccountUseCases(deps, accounts, deps.notifier),
     recipients: createRecipientUseCases(deps),
     transactions: createTransactionUseCases(deps),
+    statements: createStatementUseCases(deps),
+    dailyBalances: createDailyBalanceUseCases(deps),
+    ledgerChecks: createLedgerCheckUseCases(deps),
+    reports: createReportUseCases(deps),
     notifications: createNotificationUseCases(deps),
     health: createHealthUseCases(deps),
   };

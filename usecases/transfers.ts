@@ -22,9 +22,11 @@ import {
   continueTransferUpdate,
   executeTransferUpdate,
   resendCodeUpdate,
+  returnTransferUpdate,
   transferCreatedUpdate,
 } from '../workflows/transferMessages';
 import type { UseCaseDeps } from './deps';
+import { createDocumentRequirement } from './documents';
 import { sendUpdate } from './workflowCalls';
 
 export interface OutgoingRequest {
@@ -64,14 +66,17 @@ type ActionArgs =
   | { action: 'resend' }
   | { action: 'continue'; actor: string; note: string | null }
   | { action: 'execute'; actor: string; note: string | null; providerReference: string }
-  | { action: 'assign'; actor: string; note: string | null; accountId: string };
+  | { action: 'assign'; actor: string; note: string | null; accountId: string }
+  | { action: 'return'; actor: string; reason: string };
 
 /**
  * Transfers, each a workflow (`transfer-<id>`): outgoing ones are created here after the business
  * rules, incoming ones when the provider reports them; confirmations, cancels and ops
  * interventions are Updates whose answer names the transition that happened.
  */
-export function createTransferUseCases({ sql, temporal, taskQueue, workflowWaitMs, transferPolicy, otp }: UseCaseDeps) {
+export function createTransferUseCases(deps: UseCaseDeps) {
+  const { sql, temporal, taskQueue, workflowWaitMs, transferPolicy, otp } = deps;
+  const requireDocumentFor = createDocumentRequirement(deps);
   /** A client sees only its own transfers (anything else is 404); system and ops see all. */
   async function visible(caller: Caller, transferId: string, direction?: TransferDirection): Promise<TransferRow> {
     const transfer = await getTransfer(sql, transferId);
@@ -222,6 +227,8 @@ export function createTransferUseCases({ sql, temporal, taskQueue, workflowWaitM
           });
         case 'assign':
           return handle.executeUpdate(assignTransferUpdate, { args: [{ actor: args.actor, note: args.note, accountId: args.accountId }] });
+        case 'return':
+          return handle.executeUpdate(returnTransferUpdate, { args: [{ actor: args.actor, note: args.reason, reason: args.reason }] });
       }
     });
     const latest = await getTransfer(sql, transfer.id);
@@ -240,7 +247,10 @@ export function createTransferUseCases({ sql, temporal, taskQueue, workflowWaitM
   }
 
   async function confirm(caller: Caller, transferId: string, code: string): Promise<TransferRow> {
-    return (await act(await visible(caller, transferId, 'outgoing'), { action: 'confirm', code })).transfer;
+    const transfer = await visible(caller, transferId, 'outgoing');
+    // Before the code: a missing document uses up no attempt (API.md, Documents).
+    if (transfer.status === 'PendingConfirmation') await requireDocumentFor(transfer);
+    return (await act(transfer, { action: 'confirm', code })).transfer;
   }
 
   async function cancel(caller: Caller, transferId: string): Promise<TransferRow> {
@@ -260,6 +270,12 @@ export function createTransferUseCases({ sql, temporal, taskQueue, workflowWaitM
     if (account.currency !== transfer.currency)
       throw new DomainError(ErrorCode.CURRENCY_MISMATCH, `account ${account.id} is in ${account.currency}`);
     return (await act(transfer, { action: 'assign', accountId: account.id, actor: actorOf(caller), note })).transfer;
+  }
+
+  /** Ops sends an Unrecognized transfer back to the sender through the provider: suspense back to settlement, Returned. */
+  async function returnIncoming(caller: Caller, transferId: string, reason: string): Promise<TransferRow> {
+    const transfer = await visible(caller, transferId, 'incoming');
+    return (await act(transfer, { action: 'return', actor: actorOf(caller), reason })).transfer;
   }
 
   /** Ops settles a Stuck transfer by hand (paid outside the system). */
@@ -290,7 +306,21 @@ export function createTransferUseCases({ sql, temporal, taskQueue, workflowWaitM
     return { transfer, workflowId, audit: await auditOf(sql, transfer.id), history };
   }
 
-  return { visible, quoteType, createOutgoing, receiveIncoming, confirm, cancel, resendCode, assign, execute, resume, list, details };
+  return {
+    visible,
+    quoteType,
+    createOutgoing,
+    receiveIncoming,
+    confirm,
+    cancel,
+    resendCode,
+    assign,
+    returnIncoming,
+    execute,
+    resume,
+    list,
+    details,
+  };
 }
 
 export type TransferUseCases = ReturnType<typeof createTransferUseCases>;

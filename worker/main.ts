@@ -7,7 +7,8 @@ import { createLogger } from '../config/log';
 import { createSql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
 import { createWorker } from './createWorker';
-import { ensureSchedules } from './schedules';
+import { serveWorkerMetrics } from './metrics';
+import { ensureSchedules, scheduleTimes } from './schedules';
 import { ensureSearchAttributes } from './searchAttributes';
 
 /** The worker process: runs workflows and activities until SIGINT/SIGTERM, then drains. */
@@ -28,7 +29,11 @@ async function main() {
   const client = await Connection.connect({ address: config.temporalAddress });
   const added = await ensureSearchAttributes(client, config.temporalNamespace);
   if (added.length > 0) log.info({ added }, 'registered search attributes');
-  const schedules = await ensureSchedules(new Client({ connection: client, namespace: config.temporalNamespace }), config.taskQueue);
+  const schedules = await ensureSchedules(
+    new Client({ connection: client, namespace: config.temporalNamespace }),
+    config.taskQueue,
+    scheduleTimes(),
+  );
   if (schedules.length > 0) log.info({ schedules }, 'created schedules');
   await client.close();
 
@@ -41,10 +46,16 @@ async function main() {
     provider: createSandboxProvider(sql, { decisionDelayMs: config.sandboxDecisionMs }),
     notifier: createLocalNotifier(sql, (line) => log.info(line)),
     otp: config.otp,
+    transferLimits: config.transferLimits,
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
   });
+  // Prometheus metrics of the activities (daily_check_failures_total), on a port of their own when set.
+  const metricsPort = process.env.WORKER_METRICS_PORT;
+  const metrics = metricsPort ? await serveWorkerMetrics(Number(metricsPort), process.env.WORKER_METRICS_HOST ?? '127.0.0.1') : undefined;
+  if (metrics) log.info({ url: metrics.url }, 'worker metrics');
   log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker running');
   await worker.run();
+  await metrics?.close();
   await connection.close();
   await sql.end({ timeout: 5 });
   log.info('worker stopped');

@@ -1,21 +1,64 @@
-import { type Client, ScheduleAlreadyRunning } from '@temporalio/client';
+import { type Client, ScheduleAlreadyRunning, type ScheduleOptions } from '@temporalio/client';
 
 /** The schedules the worker keeps: ops see, pause and trigger them in the Temporal UI (Schedules). */
 export const HOUSEKEEPING_SCHEDULE_ID = 'housekeeping';
+/** End-of-day balance snapshots of every account, for the day before. */
+export const DAILY_BALANCE_SCHEDULE_ID = 'daily-account-balance';
+/** The daily consistency check, for the day before (after the snapshots, which it checks too). */
+export const DAILY_CHECK_SCHEDULE_ID = 'daily-check';
+
+/** When the daily schedules run: `HH:MM` in an IANA time zone (DAILY_*_AT, SCHEDULE_TIME_ZONE). */
+export interface ScheduleTimes {
+  dailyBalanceAt: string;
+  dailyCheckAt: string;
+  timeZone: string;
+}
+
+export function scheduleTimes(env: NodeJS.ProcessEnv = process.env): ScheduleTimes {
+  const times = {
+    dailyBalanceAt: env.DAILY_ACCOUNT_BALANCE_AT ?? '00:05',
+    dailyCheckAt: env.DAILY_CHECK_AT ?? '00:20',
+    timeZone: env.SCHEDULE_TIME_ZONE ?? 'UTC',
+  };
+  for (const [name, value] of [
+    ['DAILY_ACCOUNT_BALANCE_AT', times.dailyBalanceAt],
+    ['DAILY_CHECK_AT', times.dailyCheckAt],
+  ]) {
+    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(value as string)) throw new Error(`${name} must be HH:MM (24 h), not ${value}`);
+  }
+  return times;
+}
+
+const at = (time: string) => ({ hour: Number(time.slice(0, 2)), minute: Number(time.slice(3, 5)) });
 
 /** Creates the schedules that do not exist yet; an existing one is left as ops configured it. */
-export async function ensureSchedules(client: Client, taskQueue: string): Promise<string[]> {
-  const created: string[] = [];
-  try {
-    await client.schedule.create({
+export async function ensureSchedules(client: Client, taskQueue: string, times: ScheduleTimes = scheduleTimes({})): Promise<string[]> {
+  const daily = (id: string, time: string, workflowType: string): ScheduleOptions => ({
+    scheduleId: id,
+    spec: { calendars: [at(time)], timezone: times.timeZone },
+    // No input: the workflow takes the UTC day before the one it starts on.
+    action: { type: 'startWorkflow', workflowType, taskQueue, args: [{}] },
+    // A missed run (worker or Temporal down over the time) is caught up within a day.
+    policies: { overlap: 'SKIP', catchupWindow: '1 day' },
+  });
+  const wanted: ScheduleOptions[] = [
+    {
       scheduleId: HOUSEKEEPING_SCHEDULE_ID,
       spec: { intervals: [{ every: '1 hour' }] },
       action: { type: 'startWorkflow', workflowType: 'housekeepingWorkflow', taskQueue, args: [] },
       policies: { overlap: 'SKIP' },
-    });
-    created.push(HOUSEKEEPING_SCHEDULE_ID);
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    },
+    daily(DAILY_BALANCE_SCHEDULE_ID, times.dailyBalanceAt, 'dailyAccountBalanceWorkflow'),
+    daily(DAILY_CHECK_SCHEDULE_ID, times.dailyCheckAt, 'dailyCheckWorkflow'),
+  ];
+  const created: string[] = [];
+  for (const options of wanted) {
+    try {
+      await client.schedule.create(options);
+      created.push(options.scheduleId);
+    } catch (error) {
+      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    }
   }
   return created;
 }

@@ -14,8 +14,8 @@ import { type IncomingStatus, planTransferAction } from '../domain/transfer';
 import { inputRefusal, REJECTS_INVALID_INPUT } from './failures';
 import { incomingInputProblem } from './inputChecks';
 import { AccountIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
-import type { IncomingTransferInput, OpsRequest, TransferState } from './shared';
-import { assignTransferUpdate, transferCreatedUpdate, transferStateQuery } from './transferMessages';
+import type { IncomingTransferInput, OpsRequest, ReturnRequest, TransferState } from './shared';
+import { assignTransferUpdate, returnTransferUpdate, transferCreatedUpdate, transferStateQuery } from './transferMessages';
 import { oneAtATime, validatorFor } from './turns';
 
 /** Booking reported money: retried through an outage of about an hour, like the background steps. */
@@ -23,6 +23,13 @@ const activities = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 70 },
 });
+
+/**
+ * Patch: ops can send an Unrecognized transfer back (`return`: the provider returns it, suspense goes
+ * back to settlement, Returned). New commands only in runs that take a return; the marker keeps
+ * histories recorded before it replaying on the old path.
+ */
+const INCOMING_RETURN = 'incoming-return';
 
 /**
  * Money the provider reports (`transfer-<id derived from its reference>`, so a repeated report
@@ -69,6 +76,33 @@ export async function incomingTransferWorkflow(
     { validator: validatorFor(() => status, planTransferAction, 'assign' as const) },
   );
 
+  setHandler(
+    returnTransferUpdate,
+    (request: ReturnRequest) =>
+      inTurn(async () => {
+        if (planTransferAction(status as IncomingStatus, 'return') === 'apply' && patched(INCOMING_RETURN)) {
+          await activities.submitReturn({
+            transferId: input.transferId,
+            providerReference: input.providerReference,
+            amountMinor: input.amountMinor,
+            currency: input.currency,
+            reason: request.reason,
+          });
+          await activities.bookReturn({
+            transferId: input.transferId,
+            amountMinor: input.amountMinor,
+            currency: input.currency,
+            reason: request.reason,
+            entryKey: `${workflowId}/return`,
+            audit: { stepKey: `${workflowId}/return`, action: 'return', actor: request.actor, note: request.note ?? request.reason },
+          });
+          setStatus('Returned');
+        }
+        return { status: status as IncomingStatus };
+      }),
+    { validator: validatorFor(() => status, planTransferAction, 'return' as const) },
+  );
+
   const problem = incomingInputProblem(input);
   if (problem && patched(REJECTS_INVALID_INPUT)) {
     refusal = inputRefusal(problem);
@@ -80,7 +114,8 @@ export async function incomingTransferWorkflow(
   upsertSearchAttributes([{ key: TransferTypeKey, value: input.currency === 'EUR' ? 'Sepa' : 'Swift' }]);
   const booked = await activities.receiveIncoming({ transfer: input, entryKey: `${workflowId}/book` });
   setStatus(booked.status);
-  await condition(() => status === 'Completed');
+  // Assigned (Completed) or sent back (Returned): the predicate adds no command, so old histories replay.
+  await condition(() => status === 'Completed' || status === 'Returned');
   await condition(allHandlersFinished);
-  return { status: 'Completed' };
+  return { status: status as IncomingStatus };
 }

@@ -5,7 +5,14 @@
  * instead of failing an activity again and again. Pure and deterministic: workflow code runs it.
  */
 import { hasControlCharacters } from '../domain/text';
-import type { IncomingTransferInput, OutgoingTransferInput, OutgoingTransferRecord, PaymentInput } from './shared';
+import type {
+  FxTransferInput,
+  FxTransferRecord,
+  IncomingTransferInput,
+  OutgoingTransferInput,
+  OutgoingTransferRecord,
+  PaymentInput,
+} from './shared';
 
 export interface InputProblem {
   field: string;
@@ -104,4 +111,29 @@ export function incomingInputProblem(given: IncomingTransferInput): InputProblem
     ['receiverIban', input.receiverIban, orNull(text(0, 42))],
     ['reference', input.reference, orNull(text(0, 500))],
   ]);
+}
+
+const RATE = /^(0|[1-9][0-9]{0,20})(\.[0-9]{1,20})?$/;
+
+export function fxInputProblem(given: FxTransferInput): InputProblem | undefined {
+  const input = (given ?? {}) as Partial<FxTransferInput>;
+  const r = (input.record ?? {}) as Partial<FxTransferRecord>;
+  const problem = firstProblem([
+    ['transferId', r.transferId, uuid],
+    ['clientId', r.clientId, uuid],
+    ['sourceAccountId', r.sourceAccountId, uuid],
+    ['targetAccountId', r.targetAccountId, uuid],
+    ['sellAmountMinor', r.sellAmountMinor, matches(POSITIVE_MINOR)],
+    ['sellCurrency', r.sellCurrency, matches(CURRENCY)],
+    ['buyAmountMinor', r.buyAmountMinor, matches(POSITIVE_MINOR)],
+    ['buyCurrency', r.buyCurrency, matches(CURRENCY)],
+    ['rate', r.rate, matches(RATE)],
+    ['quoteExpiresAt', r.quoteExpiresAt, timestamp],
+    ['confirmationId', r.confirmationId, uuid],
+  ]);
+  if (problem) return problem;
+  if (r.sellCurrency === r.buyCurrency) return { field: 'buyCurrency', message: 'buyCurrency must differ from sellCurrency' };
+  if (r.sourceAccountId === r.targetAccountId)
+    return { field: 'targetAccountId', message: 'targetAccountId must differ from sourceAccountId' };
+  return undefined;
 }

@@ -106,3 +106,30 @@ export interface OpsRequest {
   actor: string;
   note: string | null;
 }
+
+// ---- FX transfers ------------------------------------------------------------------------------
+
+/** What an FX transfer workflow carries: the quote locked when it was created. */
+export interface FxTransferRecord {
+  transferId: string;
+  clientId: string;
+  sourceAccountId: string;
+  targetAccountId: string;
+  sellAmountMinor: string;
+  sellCurrency: string;
+  buyAmountMinor: string;
+  buyCurrency: string;
+  /** Units of the buy currency per one unit of the sell currency, a decimal string. */
+  rate: string;
+  /** ISO timestamp: an unconfirmed quote ends Expired at this time (a workflow timer). */
+  quoteExpiresAt: string;
+  confirmationId: string;
+}
+
+export interface FxTransferInput {
+  record: FxTransferRecord;
+}
+
+export interface ReturnRequest extends OpsRequest {
+  reason: string;
+}

@@ -21,6 +21,8 @@ export const ClientSchema = z
     externalId: z.string().nullable(),
     status: ClientStatus,
     statusReason: z.string().nullable(),
+    blockReason: z.string().nullable(),
+    limits: z.record(z.string(), z.object({ perTransfer: z.string().optional(), daily: z.string().optional() })),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })

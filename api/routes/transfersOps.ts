@@ -11,6 +11,9 @@ const OpsNote = Text.optional().openapi({ description: 'Why, for the audit' });
 const AssignBody = z.object({ accountId: Uuid, note: OpsNote }).openapi('AssignIncoming');
 const ExecuteBody = z.object({ providerReference: text(100).min(1), note: OpsNote }).openapi('ExecuteTransfer');
 const ContinueBody = z.object({ note: OpsNote }).openapi('ContinueTransfer');
+const ReturnBody = z
+  .object({ reason: Text.min(1).openapi({ description: 'Why it goes back, for the sender and the audit' }) })
+  .openapi('ReturnIncoming');
 
 const opsRoute = <B extends z.ZodTypeAny>(path: string, summary: string, body: B, required: boolean) =>
   createRoute({
@@ -28,6 +31,12 @@ const assignRoute = opsRoute(
   '/internal/Transfers/incoming/{transferId}/assign',
   'Ops assigns an Unrecognized transfer to an account',
   AssignBody,
+  true,
+);
+const returnRoute = opsRoute(
+  '/internal/Transfers/incoming/{transferId}/return',
+  'Ops sends an Unrecognized transfer back to the sender through the provider: Returned, suspense back to settlement',
+  ReturnBody,
   true,
 );
 const executeRoute = opsRoute(
@@ -50,6 +59,11 @@ export function opsTransferRoutes({ useCases }: RouteDeps) {
   router.openapi(assignRoute, async (c) => {
     const body = c.req.valid('json');
     const transfer = await transfers.assign(c.get('caller'), c.req.valid('param').transferId, body.accountId, body.note ?? null);
+    return c.json(success(transferView(transfer)), 200);
+  });
+
+  router.openapi(returnRoute, async (c) => {
+    const transfer = await transfers.returnIncoming(c.get('caller'), c.req.valid('param').transferId, c.req.valid('json').reason);
     return c.json(success(transferView(transfer)), 200);
   });
 

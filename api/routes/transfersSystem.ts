@@ -48,9 +48,10 @@ const listRoutes = [
   [listRoute('/internal/Transfers', undefined), undefined],
   [listRoute('/internal/Transfers/outgoing', 'outgoing'), 'outgoing'],
   [listRoute('/internal/Transfers/incoming', 'incoming'), 'incoming'],
+  [listRoute('/internal/Transfers/fx', 'fx'), 'fx'],
 ] as const;
 
-const detailsRoute = (direction: 'outgoing' | 'incoming') =>
+const detailsRoute = (direction: TransferDirection) =>
   createRoute({
     method: 'get',
     path: `/internal/Transfers/${direction}/{transferId}`,
@@ -64,6 +65,7 @@ const detailsRoute = (direction: 'outgoing' | 'incoming') =>
 const detailsRoutes = [
   [detailsRoute('outgoing'), 'outgoing'],
   [detailsRoute('incoming'), 'incoming'],
+  [detailsRoute('fx'), 'fx'],
 ] as const;
 
 const incomingRoute = createRoute({

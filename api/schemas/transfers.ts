@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { FxStatus } from '../../domain/fx';
 import { formatAmount } from '../../domain/money';
 import { IncomingStatus, OutgoingStatus, TransferType } from '../../domain/transfer';
 import type { TransferRow } from '../../store/transfers';
@@ -7,7 +8,7 @@ import { AmountOut, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
 
 /** Schemas and views shared by the front-office, system and ops transfer routes. */
 
-export const TransferStatusSchema = z.enum([...new Set([...OutgoingStatus, ...IncomingStatus])] as [string, ...string[]]);
+export const TransferStatusSchema = z.enum([...new Set([...OutgoingStatus, ...IncomingStatus, ...FxStatus])] as [string, ...string[]]);
 
 export const TransferSchema = z
   .object({
@@ -30,6 +31,17 @@ export const TransferSchema = z
     relatedTransferId: Uuid.nullable(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    // FX transfers only: the locked quote (amount and currency are its sell side).
+    sellAmount: AmountOut.optional(),
+    sellCurrency: z.string().optional(),
+    buyAmount: AmountOut.optional(),
+    buyCurrency: z.string().optional(),
+    rate: z
+      .string()
+      .optional()
+      .openapi({ description: 'Units of the buy currency per one unit of the sell currency', example: '1.079575' }),
+    quoteExpiresAt: Timestamp.optional(),
+    targetAccountId: Uuid.optional(),
   })
   .openapi('Transfer');
 
@@ -72,7 +84,22 @@ export const transferView = (t: TransferRow) => ({
   relatedTransferId: t.relatedTransferId,
   createdAt: t.createdAt.toISOString(),
   updatedAt: t.updatedAt.toISOString(),
+  ...fxView(t),
 });
+
+/** The quote of an FX transfer; nothing for the other directions. */
+function fxView(t: TransferRow) {
+  if (t.direction !== 'fx' || t.sellAmount === null || t.buyAmount === null || !t.sellCurrency || !t.buyCurrency) return {};
+  return {
+    sellAmount: formatAmount(t.sellAmount, t.sellCurrency),
+    sellCurrency: t.sellCurrency,
+    buyAmount: formatAmount(t.buyAmount, t.buyCurrency),
+    buyCurrency: t.buyCurrency,
+    rate: t.rate ?? undefined,
+    quoteExpiresAt: t.quoteExpiresAt?.toISOString(),
+    targetAccountId: t.targetAccountId ?? undefined,
+  };
+}
 
 export const transferDetailsView = (d: TransferDetails) => ({
   ...transferView(d.transfer),

@@ -10,7 +10,7 @@ import { useTestApi } from '../support/suite';
  * The authorization matrix of API.md: every route called with no token, an expired token, a token
  * signed with the wrong key, a client token of another client, a system token and an ops token.
  */
-type Access = 'public' | 'front' | 'system' | 'ops';
+type Access = 'public' | 'front' | 'system' | 'ops' | 'shared';
 interface Route {
   method: string;
   path: string;
@@ -106,6 +106,33 @@ beforeAll(async () => {
     { method: 'POST', path: `/internal/Transfers/outgoing/${t}/continue`, access: 'ops', body: {} },
     { method: 'GET', path: '/internal/Notifications', access: 'system' },
     { method: 'GET', path: '/internal/Holds/stranded', access: 'system' },
+    { method: 'PUT', path: `/internal/Clients/${owner.clientId}`, access: 'system', body: {} },
+    { method: 'PUT', path: `/internal/Clients/${p}/block`, access: 'system', body: { reason: 'matrix' } },
+    { method: 'PUT', path: `/internal/Clients/${p}/unblock`, access: 'system' },
+    { method: 'GET', path: `/internal/Clients/${owner.clientId}/status`, access: 'system' },
+    { method: 'GET', path: '/Client', access: 'front' },
+    { method: 'POST', path: '/internal/Onboarding/completed', access: 'system', body: {} },
+    { method: 'PUT', path: `/internal/Accounts/${p}/block`, access: 'system' },
+    { method: 'PUT', path: `/internal/Accounts/${p}/unblock`, access: 'system' },
+    { method: 'POST', path: '/Accounts', access: 'front', body: {} },
+    { method: 'GET', path: '/Accounts', access: 'front' },
+    { method: 'GET', path: `/Accounts/${owner.id}`, access: 'front', ownsResource: true },
+    { method: 'PATCH', path: `/Accounts/${owner.id}`, access: 'front', ownsResource: true, body: { name: 'x' } },
+    { method: 'DELETE', path: `/Accounts/${owner.id}`, access: 'front', ownsResource: true },
+    { method: 'PUT', path: '/Accounts/reorder-accounts', access: 'front', body: {} },
+    { method: 'POST', path: '/Accounts/send-otp', access: 'front', body: {} },
+    { method: 'POST', path: '/Accounts/otp-verification', access: 'front', body: {} },
+    { method: 'GET', path: `/internal/Transactions/report?accountId=${owner.id}&from=2020-01-01&to=2020-01-02`, access: 'system' },
+    { method: 'POST', path: '/internal/DailyAccountBalance', access: 'system', body: { date: '2020-01-01' } },
+    { method: 'GET', path: '/internal/DailyAccountBalance', access: 'system' },
+    { method: 'POST', path: '/internal/DailyAccountBalance/recalculate', access: 'system', body: { from: '2020-01-02', to: '2020-01-01' } },
+    { method: 'POST', path: '/internal/DailyCheck', access: 'system', body: { date: '2099-01-01' } },
+    { method: 'GET', path: '/internal/DailyCheck', access: 'system' },
+    { method: 'GET', path: `/internal/DailyCheck/details?checkId=${p}`, access: 'system' },
+    { method: 'GET', path: '/internal/Reports/ReconciliationReport?date=2020-01-01', access: 'system' },
+    { method: 'GET', path: '/internal/TreasuryManagement/summary', access: 'system' },
+    { method: 'POST', path: '/internal/BackgroundJob/AccountBalanceCheckJob', access: 'system' },
+    { method: 'GET', path: '/BaasProvider/available-currencies', access: 'shared' },
     { method: 'POST', path: `/internal/Holds/${p}/release`, access: 'ops', body: { note: 'matrix' } },
   ];
 });
@@ -114,6 +141,8 @@ beforeAll(async () => {
 function expected(route: Route, caller: string): number | 'allowed' {
   if (route.access === 'public') return 'allowed';
   if (caller === 'none' || caller === 'expired' || caller === 'wrongKey') return 401;
+  // Client, system and ops tokens alike (API.md: BaasProvider currencies).
+  if (route.access === 'shared') return 'allowed';
   if (route.access === 'front') {
     if (caller !== 'otherClient') return 403;
     return route.ownsResource ? 404 : 'allowed';

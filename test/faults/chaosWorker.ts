@@ -41,6 +41,7 @@ async function main() {
         provider: createSandboxProvider(sql, { decisionDelayMs: config.sandboxDecisionMs }),
         notifier: createLocalNotifier(sql),
         otp: config.otp,
+        transferLimits: config.transferLimits,
       }),
     ),
     ...WORKER_TUNING,

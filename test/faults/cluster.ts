@@ -3,17 +3,16 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Connection } from '@temporalio/client';
-import { startNodeScript } from '../../dev/nodeScript';
+import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../../dev/ports';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../dev/postgres';
-import type { Child } from '../../dev/processes';
 import { waitFor } from '../../dev/processes';
 import { findOrBuildTemporalCli } from '../../dev/temporalCli';
 import { startTemporalDevServer, type TemporalDevServer } from '../../dev/temporalServer';
 import { createSql } from '../../ledger/db';
 import { migrate } from '../../ledger/migrate';
 import { ensureSearchAttributes } from '../../worker/searchAttributes';
+import { supervise } from './supervisor';
 
 const file = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -48,26 +47,24 @@ export async function startCluster(log: (line: string) => void) {
     // Short waits: a request whose answer is lost frees its Idempotency-Key soon.
     WORKFLOW_WAIT_MS: '8000',
     SANDBOX_DECISION_MS: '200',
+    FAULT_REPLY_LOSS: String(replyLoss()),
   };
-  // With FAULT_REPLY_LOSS set, the worker also loses activity replies on purpose (chaosWorker.ts).
-  const workerFile = Number(process.env.FAULT_REPLY_LOSS ?? 0) > 0 ? './chaosWorker.ts' : '../../worker/main.ts';
-  const startWorker = () => startNodeScript({ name: 'worker', file: file(workerFile), env, readyText: 'worker running' });
-  const startApi = () => startNodeScript({ name: 'api', file: file('../../api/main.ts'), env, readyText: 'api listening' });
-  let worker: Child = await startWorker();
-  let api: Child = await startApi();
+  // Reply loss is on by default (FAULT_REPLY_LOSS=0 runs the real worker): the worker loses that
+  // share of activity replies on purpose (chaosWorker.ts), the crash between a write and its reply.
+  const workerFile = replyLoss() > 0 ? './chaosWorker.ts' : '../../worker/main.ts';
+  const worker = supervise({ name: 'worker', file: file(workerFile), env, readyText: 'worker running' }, log);
+  const api = supervise({ name: 'api', file: file('../../api/main.ts'), env, readyText: 'api listening' }, log);
+  await worker.start();
+  await api.start();
   const apiUrl = `http://127.0.0.1:${ports.api}`;
 
   async function inject(kind: FaultKind): Promise<void> {
     switch (kind) {
       case 'kill-worker':
-        worker.kill('SIGKILL');
-        await worker.exited;
-        worker = await startWorker();
+        await worker.kill();
         return;
       case 'kill-api':
-        api.kill('SIGKILL');
-        await api.exited;
-        api = await startApi();
+        await api.kill();
         return;
       case 'restart-temporal':
         await temporal.stop();
@@ -90,6 +87,28 @@ export async function startCluster(log: (line: string) => void) {
     apiUrl,
     temporalAddress: () => temporal.address,
     inject,
+    /** A workflow's status, and its failure if it failed (for the checker's reports). */
+    async describeWorkflow(workflowId: string): Promise<string> {
+      const connection = await Connection.connect({ address: temporal.address });
+      try {
+        const client = new Client({ connection });
+        const handle = client.workflow.getHandle(workflowId);
+        const { status } = await handle.describe();
+        if (status.name !== 'FAILED') return status.name;
+        const failure = await handle.result().then(
+          () => '',
+          (error: Error) =>
+            `${error.message}: ${(error.cause as Error | undefined)?.message ?? ''}: ${((error.cause as Error | undefined)?.cause as Error | undefined)?.message ?? ''}`,
+        );
+        return `FAILED (${failure})`;
+      } catch (error) {
+        return `not described (${(error as Error).message})`;
+      } finally {
+        await connection.close();
+      }
+    },
+    /** Worker or API exits nobody asked for, each with its last output lines. */
+    unexpectedExits: () => [...worker.unexpected, ...api.unexpected],
     async stop() {
       await api.stop();
       await worker.stop();
@@ -102,3 +121,10 @@ export async function startCluster(log: (line: string) => void) {
 }
 
 export type Cluster = Awaited<ReturnType<typeof startCluster>>;
+
+/** The share of activity replies the worker loses: FAULT_REPLY_LOSS, 0.1 unless set. */
+export function replyLoss(): number {
+  const value = Number(process.env.FAULT_REPLY_LOSS ?? 0.1);
+  if (!Number.isFinite(value) || value < 0 || value >= 1) throw new Error('FAULT_REPLY_LOSS must be a number from 0 to below 1');
+  return value;
+}

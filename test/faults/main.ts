@@ -2,37 +2,58 @@ import { issueToken } from '../../api/auth';
 import { LOCAL_JWT_SECRET } from '../../config/env';
 import { derivedId } from '../../domain/ids';
 import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
+import type { Sql } from '../../ledger/db';
 import { findStrandedHolds } from '../../store/strandedHolds';
-import { type FaultKind, startCluster } from './cluster';
-import { createClient, type RequestRecord } from './workload';
+import { type FaultKind, replyLoss, startCluster } from './cluster';
+import type { UnexpectedExit } from './supervisor';
+import { checkTransfers, customerToken, finishTransfers, type TransferCustomer, transferScenario } from './transfers';
+import { createClient, errorCode, isDefinitive, type RequestRecord } from './workload';
 
 /**
  * `npm run test:faults`: Jepsen's bank test, scaled to one machine. Concurrent clients drive
- * payments and incoming transfers through the real API while the worker and the API are killed
- * (SIGKILL), and Temporal and PostgreSQL (immediate shutdown) restarted, one fault at a time.
- * Then a checker compares the ledger with every answer the clients saw.
+ * payments, outgoing transfers with their one-time code and incoming transfers through the real
+ * API while the worker and the API are killed (SIGKILL), and Temporal and PostgreSQL (immediate
+ * shutdown) restarted, one fault at a time; the worker also loses a share of activity replies
+ * (FAULT_REPLY_LOSS, 0.1 by default). Then a checker compares the ledger with every answer the
+ * clients saw.
  */
 const MIN_OPERATIONS = Number(process.env.FAULT_OPERATIONS ?? 2_000);
 const ROUNDS = Number(process.env.FAULT_ROUNDS ?? 3);
 const CLIENTS = 8;
 const FAULT_KINDS: FaultKind[] = ['kill-worker', 'kill-api', 'restart-temporal', 'restart-postgres'];
 const SUB = 'fault-suite';
+/** Operations of the run's setup and end phase, not of the workload under faults. */
+const outsideWorkload = (op: string) => op === 'setup' || op.startsWith('end-');
 
 async function main() {
   const started = Date.now();
   const log = (line: string) => console.log(`[faults +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
+  log(`reply loss ${replyLoss()}`);
   const cluster = await startCluster(log);
+  // Interrupted: stop the processes of the cluster too, and remove its data.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the cluster`);
+      void cluster
+        .stop()
+        .catch(() => {})
+        .finally(() => process.exit(130));
+    });
+  }
   const bearer = await issueToken(LOCAL_JWT_SECRET, { role: 'system', sub: SUB });
+  const opsBearer = await issueToken(LOCAL_JWT_SECRET, { role: 'ops', sub: SUB });
   const history: RequestRecord[] = [];
   const send = createClient(cluster.apiUrl, bearer, history);
+  const transferCtx = { apiUrl: cluster.apiUrl, systemBearer: bearer, send };
   const violations: string[] = [];
   const faults: Record<string, number> = {};
+  const exits: UnexpectedExit[] = [];
+  let transferFinals: Record<string, number> = {};
+  let endPhase = '';
 
   try {
-    // Setup, before any fault: accounts with money.
-    const accounts: string[] = [];
-    const numbers: string[] = [];
-    for (let i = 0; i < 12; i++) {
+    // Setup, before any fault: accounts with money, and one transfer customer per workload client.
+    const openAccount = async (i: number, funding: string) => {
       const client = await send('setup', 'POST', '/internal/Clients', {
         type: 'individual',
         firstName: 'F',
@@ -46,20 +67,31 @@ async function main() {
         purpose: 'current',
         name: 'a',
       });
-      accounts.push(account?.body.value.id);
-      numbers.push(account?.body.value.accountNumber);
-    }
-    const settlement = (
-      await send('setup', 'POST', '/v2/ledger/internal/Accounts/search', { kind: 'internal', currency: 'EUR', purpose: 'settlement' })
-    )?.body.value.items[0].id;
-    for (const id of accounts)
+      const settlement = (
+        await send('setup', 'POST', '/v2/ledger/internal/Accounts/search', { kind: 'internal', currency: 'EUR', purpose: 'settlement' })
+      )?.body.value.items[0].id;
       await send('setup', 'POST', '/internal/Payments', {
         debitAccountId: settlement,
-        creditAccountId: id,
-        amount: '500.00',
+        creditAccountId: account?.body.value.id,
+        amount: funding,
         currency: 'EUR',
       });
-    log(`setup done: ${accounts.length} funded accounts`);
+      return {
+        clientId: client?.body.value.id as string,
+        accountId: account?.body.value.id as string,
+        number: account?.body.value.accountNumber as string,
+      };
+    };
+    const opened = [];
+    for (let i = 0; i < 12; i++) opened.push(await openAccount(i, '500.00'));
+    const accounts = opened.map((a) => a.accountId);
+    const numbers = opened.map((a) => a.number);
+    const customers: TransferCustomer[] = [];
+    for (let i = 0; i < CLIENTS; i++) {
+      const { clientId, accountId } = await openAccount(100 + i, '3000.00');
+      customers.push({ clientId, accountId, bearer: await customerToken(clientId) });
+    }
+    log(`setup done: ${accounts.length} funded accounts, ${customers.length} transfer customers`);
 
     const pick = () => accounts[Math.floor(Math.random() * accounts.length)] as string;
     const pair = () => {
@@ -68,15 +100,15 @@ async function main() {
       while (creditAccountId === debitAccountId) creditAccountId = pick();
       return { debitAccountId, creditAccountId, currency: 'EUR', amount: (1 + Math.random() * 120).toFixed(2) };
     };
-    const operations = () => history.filter((r) => r.op !== 'setup').length;
+    const operations = () => history.filter((r) => !outsideWorkload(r.op)).length;
 
     let faultsDone = false;
-    const workload = Array.from({ length: CLIENTS }, async () => {
+    const workload = Array.from({ length: CLIENTS }, async (_, client) => {
       while (operations() < MIN_OPERATIONS || !faultsDone) {
         const dice = Math.random();
-        if (dice < 0.35) {
+        if (dice < 0.28) {
           await send('immediate', 'POST', '/internal/Payments', pair());
-        } else if (dice < 0.45) {
+        } else if (dice < 0.36) {
           // Concurrent actions on one payment, as two back-office tools or a retrying client send them.
           const draft = await send('draft', 'POST', '/internal/Payments/draft', pair());
           const id = draft?.status === 201 ? draft.body.value.id : undefined;
@@ -88,14 +120,14 @@ async function main() {
           await Promise.all(actions.map((action) => send(action, 'POST', `/internal/Payments/${id}/${action}`)));
           // Whatever won, the payment must not stay open for ever: cancel what is still open.
           await send('cancel', 'POST', `/internal/Payments/${id}/cancel`);
-        } else if (dice < 0.85) {
+        } else if (dice < 0.64) {
           const draft = await send('draft', 'POST', '/internal/Payments/draft', pair());
           const id = draft?.status === 201 ? draft.body.value.id : undefined;
           if (!id) continue;
           const pend = Math.random() < 0.8 ? await send('pend', 'POST', `/internal/Payments/${id}/pend`) : undefined;
           const finish = pend?.status === 200 && Math.random() < 0.7 ? 'post' : 'cancel';
           await send(finish, 'POST', `/internal/Payments/${id}/${finish}`);
-        } else {
+        } else if (dice < 0.76) {
           const providerReference = `PR-${Math.random().toString(36).slice(2)}`;
           const known = Math.random() < 0.8;
           await send('incoming', 'POST', '/internal/IncomingRequests', {
@@ -107,14 +139,22 @@ async function main() {
               ? { receiverAccountNumber: numbers[Math.floor(Math.random() * numbers.length)] }
               : { receiverIban: 'DE02120300000000202051' }),
           });
+        } else {
+          await transferScenario(transferCtx, customers[client] as TransferCustomer, numbers);
         }
       }
     });
 
+    // Faults are spread over the workload: the k-th of n waits for k/(n+1) of the operations, and
+    // at least 6 s after the one before, so the system has a moment to recover in between.
     const injector = (async () => {
+      const total = ROUNDS * FAULT_KINDS.length;
+      let k = 0;
       for (let round = 1; round <= ROUNDS; round++) {
         for (const kind of FAULT_KINDS) {
+          k += 1;
           await new Promise((r) => setTimeout(r, 6_000));
+          while (operations() < (k / (total + 1)) * MIN_OPERATIONS) await new Promise((r) => setTimeout(r, 250));
           log(`round ${round}: ${kind} (after ${operations()} operations)`);
           await cluster.inject(kind);
           faults[kind] = (faults[kind] ?? 0) + 1;
@@ -125,18 +165,38 @@ async function main() {
     await Promise.all([injector, ...workload]);
     log(`workload done: ${operations()} operations`);
 
+    const ended = await finishTransfers(cluster.sql, transferCtx, opsBearer, log);
+    endPhase = `${ended.cancelled} cancels of transfers waiting for their code, ${ended.continued} continues of Stuck ones by ops`;
     await settle(cluster.sql, log);
     await check(cluster.sql, history, violations);
+    transferFinals = await checkTransfers(cluster.sql, history, violations, cluster.describeWorkflow);
     const report = await checkInvariants(cluster.sql);
     if (!report.ok) violations.push(`ledger invariants: ${formatInvariantReport(report)}`);
     const stranded = await findStrandedHolds(cluster.sql, { limit: 20 });
     if (stranded.length > 0)
       violations.push(`holds stranded on finished payments or transfers: ${formatInvariantReport(stranded as never)}`);
   } finally {
+    exits.push(...cluster.unexpectedExits());
     await cluster.stop().catch(() => {});
   }
 
-  const ops = history.filter((r) => r.op !== 'setup');
+  // A request nobody answered for 40 attempts (about two minutes, faults healed meanwhile): a
+  // liveness failure, shown with every attempt.
+  const unanswered = history.filter((r) => !r.final);
+  for (const r of unanswered) {
+    const codes = r.attempts.map((a) => `${a.status}${a.replayed ? ' replayed' : ''} ${errorCode(a) ?? ''}`.trim());
+    const span = ((r.attempts.at(-1)?.at ?? 0) - (r.attempts[0]?.at ?? 0)) / 1000;
+    violations.push(
+      `${r.op} ${r.method} ${r.path} key ${r.key}: unanswered after ${r.attempts.length} attempts over ${span.toFixed(0)} s (${codes.join(', ')})`,
+    );
+  }
+
+  // A 409 other than "in progress" is final under its key (see isDefinitive): show how each came about.
+  for (const r of history.filter((r) => r.final?.status === 409)) {
+    const codes = r.attempts.map((a) => `${a.status}${a.replayed ? ' replayed' : ''} ${errorCode(a) ?? ''}`.trim());
+    console.log(`409 ${r.op} ${r.method} ${r.path}: ${codes.join(', ')} (${r.final?.body?.errors?.[0]?.message})`);
+  }
+  const ops = history.filter((r) => !outsideWorkload(r.op));
   const lost = ops.filter((r) => r.attempts.some((a) => a.status === 'lost' || (typeof a.status === 'number' && a.status >= 500))).length;
   console.log(
     [
@@ -146,7 +206,12 @@ async function main() {
       `  requests retried   ${lost} (an answer was lost or was 5xx, retried with the same Idempotency-Key)`,
       `  faults injected    ${Object.entries(faults)
         .map(([k, n]) => `${k} x${n}`)
-        .join(', ')}`,
+        .join(', ')}, activity replies lost: ${replyLoss() * 100} %`,
+      `  transfers          ${Object.entries(transferFinals)
+        .sort()
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(', ')}; at the end ${endPhase}`,
+      `  exited by itself   ${exits.length === 0 ? 'none' : exits.map((e) => `${e.name} pid ${e.pid} (code ${e.code}, signal ${e.signal})`).join(', ')}`,
       `  violations         ${violations.length}`,
       ...violations.slice(0, 30).map((v) => `    - ${v}`),
     ].join('\n'),
@@ -158,8 +223,11 @@ async function main() {
 
 function summarizeOps(ops: RequestRecord[]) {
   const counts: Record<string, number> = {};
-  for (const r of ops)
-    counts[`${r.op} ${r.final?.status ?? 'unanswered'}`] = (counts[`${r.op} ${r.final?.status ?? 'unanswered'}`] ?? 0) + 1;
+  for (const r of ops) {
+    const code = r.final && r.final.status !== 200 && r.final.status !== 201 && r.final.status !== 202 ? errorCode(r.final) : undefined;
+    const key = `${r.op} ${r.final?.status ?? 'unanswered'}${code ? ` ${code}` : ''}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
   return Object.entries(counts)
     .sort()
     .map(([k, n]) => `${k}: ${n}`)
@@ -167,7 +235,7 @@ function summarizeOps(ops: RequestRecord[]) {
 }
 
 /** Waits until no payment changes status for a few seconds (hold timers aside, flows have ended). */
-async function settle(sql: import('../../ledger/db').Sql, log: (line: string) => void) {
+async function settle(sql: Sql, log: (line: string) => void) {
   let last = '';
   for (let i = 0; i < 60; i++) {
     const rows = await sql<{ status: string; n: bigint }[]>`SELECT status, count(*) AS n FROM payments GROUP BY status ORDER BY status`;
@@ -180,10 +248,10 @@ async function settle(sql: import('../../ledger/db').Sql, log: (line: string) =>
 }
 
 /** Every answer a client saw must agree with the ledger. */
-async function check(sql: import('../../ledger/db').Sql, history: RequestRecord[], violations: string[]) {
+async function check(sql: Sql, history: RequestRecord[], violations: string[]) {
   for (const r of history) {
     // Every idempotent retry returned the original answer.
-    const answers = r.attempts.filter((a) => typeof a.status === 'number' && a.status < 500 && a.status !== 409);
+    const answers = r.attempts.filter(isDefinitive);
     const first = answers[0];
     for (const a of answers.slice(1)) {
       if (a.status !== first?.status || JSON.stringify(a.body) !== JSON.stringify(first?.body)) {
@@ -198,8 +266,9 @@ async function check(sql: import('../../ledger/db').Sql, history: RequestRecord[
       if (r.final.status === 201 && (payment?.status !== 'Posted' || entries.length !== 1)) {
         violations.push(`immediate ${paymentId}: answered 201 Posted, ledger has ${payment?.status} with ${entries.length} entries`);
       }
-      if (r.final.status === 422 && (payment || entries.length > 0))
-        violations.push(`immediate ${paymentId}: answered 422 but left a trace`);
+      // Refused: 422, or 409 "refused earlier" when the refusal's own answer was lost.
+      if (r.final.status !== 201 && (payment || entries.length > 0))
+        violations.push(`immediate ${paymentId}: answered ${r.final.status} ${errorCode(r.final)} but left a trace`);
     }
     if (r.op === 'pend' && r.final.status === 200) {
       const paymentId = r.path.split('/')[3] as string;

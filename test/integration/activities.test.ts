@@ -5,6 +5,7 @@ import { createLocalNotifier } from '../../activities/notifier';
 import { entryIdFor } from '../../activities/payments';
 import { createSandboxProvider } from '../../activities/provider';
 import { newId } from '../../domain/ids';
+import { DEFAULT_TRANSFER_LIMITS } from '../../domain/limits';
 import { balancesOf } from '../../ledger/accounts';
 import { createSql, type Sql } from '../../ledger/db';
 import { entriesOfPayment } from '../../ledger/journal';
@@ -22,6 +23,7 @@ beforeAll(() => {
     provider: createSandboxProvider(sql, { decisionDelayMs: 0 }),
     notifier: createLocalNotifier(sql),
     otp: { secret: 'test-secret-test-secret-test-secret', ttlMs: 60_000, maxAttempts: 5, maxResends: 3, resendIntervalMs: 1_000 },
+    transferLimits: DEFAULT_TRANSFER_LIMITS,
   });
 });
 afterAll(async () => {

@@ -7,7 +7,15 @@ import { type History, historyFromJSON } from '@temporalio/common/lib/proto-util
 export const HISTORIES_DIR = fileURLToPath(new URL('../histories/', import.meta.url));
 
 /** Every workflow type the worker registers (workflows/index.ts); each needs recorded histories. */
-export const WORKFLOW_TYPES = ['paymentWorkflow', 'outgoingTransferWorkflow', 'incomingTransferWorkflow'] as const;
+export const WORKFLOW_TYPES = [
+  'paymentWorkflow',
+  'outgoingTransferWorkflow',
+  'incomingTransferWorkflow',
+  'fxTransferWorkflow',
+  'dailyAccountBalanceWorkflow',
+  'dailyCheckWorkflow',
+  'accountBalanceCheckWorkflow',
+] as const;
 
 export interface RecordedHistory {
   /** The file name, e.g. paymentWorkflow-draft-pend-post.json. */

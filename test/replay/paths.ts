@@ -13,7 +13,14 @@ export interface PathContext {
 
 /** One important way through a workflow, driven over the HTTP API; resolves to its workflow id. */
 export interface RecordedPath {
-  workflowType: 'paymentWorkflow' | 'outgoingTransferWorkflow' | 'incomingTransferWorkflow';
+  workflowType:
+    | 'paymentWorkflow'
+    | 'outgoingTransferWorkflow'
+    | 'incomingTransferWorkflow'
+    | 'fxTransferWorkflow'
+    | 'dailyAccountBalanceWorkflow'
+    | 'dailyCheckWorkflow'
+    | 'accountBalanceCheckWorkflow';
   /** Names the history file: `<workflowType>-<path>.json`. */
   path: string;
   run(ctx: PathContext): Promise<string>;
@@ -81,6 +88,27 @@ async function resend(api: RecorderApi, c: Customer, confirmationId: string) {
     }
     await sleep(Math.max(retryAfter * 1000, 100));
   }
+}
+
+/** An FX transfer of 10.00 EUR into a fresh USD account of the same client (PendingConfirmation). */
+async function startedFx(api: RecorderApi) {
+  const c = await api.customer('50.00');
+  const usd = await api.post('/v2/internal/Accounts', { clientId: c.clientId, currency: 'USD', purpose: 'current', name: 'USD' }, { expect: 201 });
+  const created = await api.post(
+    '/Transfers/fx',
+    { sourceAccountId: c.id, targetAccountId: usd.body.value.id, sellAmount: '10.00' },
+    { token: c.token, expect: 201 },
+  );
+  return { c, id: created.body.value.id as string };
+}
+
+async function waitForFx(api: RecorderApi, id: string, wanted: string) {
+  for (let i = 0; i < 400; i++) {
+    const res = await api.get(`/internal/Transfers/fx/${id}`, { expect: 200 });
+    if (res.body.value.status === wanted) return;
+    await sleep(150);
+  }
+  throw new Error(`FX transfer ${id} is not ${wanted}`);
 }
 
 /** Whether the history went through a `patched()` call (a patch marker). */
@@ -379,6 +407,47 @@ export const PATHS: RecordedPath[] = [
     },
   },
 
+  // ---- FX transfers ----
+  {
+    workflowType: 'fxTransferWorkflow',
+    path: 'confirmed-completed',
+    async run({ api }) {
+      const { c, id } = await startedFx(api);
+      const done = await api.put(`/Transfers/fx/${id}/confirm`, { code: await api.lastCode(c.clientId) }, { token: c.token, expect: 200 });
+      if (done.body.value.status !== 'Completed') throw new Error(JSON.stringify(done.body));
+      return transferWorkflowId(id);
+    },
+  },
+  {
+    workflowType: 'fxTransferWorkflow',
+    path: 'wrong-code-confirmed',
+    async run({ api }) {
+      const { c, id } = await startedFx(api);
+      const code = await api.lastCode(c.clientId);
+      await api.put(`/Transfers/fx/${id}/confirm`, { code: code === '000000' ? '111111' : '000000' }, { token: c.token, expect: 422 });
+      await api.put(`/Transfers/fx/${id}/confirm`, { code }, { token: c.token, expect: 200 });
+      return transferWorkflowId(id);
+    },
+  },
+  {
+    workflowType: 'fxTransferWorkflow',
+    path: 'cancelled',
+    async run({ api }) {
+      const { c, id } = await startedFx(api);
+      await api.delete(`/Transfers/fx/${id}`, { token: c.token, expect: 200 });
+      return transferWorkflowId(id);
+    },
+  },
+  {
+    workflowType: 'fxTransferWorkflow',
+    path: 'quote-expired',
+    async run({ expiringApi }) {
+      const { id } = await startedFx(expiringApi);
+      await waitForFx(expiringApi, id, 'Expired');
+      return transferWorkflowId(id);
+    },
+  },
+
   // ---- incoming transfers ----
   {
     workflowType: 'incomingTransferWorkflow',
@@ -423,6 +492,65 @@ export const PATHS: RecordedPath[] = [
         { token: api.tokens.ops, expect: 200 },
       );
       return transferWorkflowId(res.body.value.id);
+    },
+  },
+  {
+    workflowType: 'incomingTransferWorkflow',
+    path: 'unrecognized-return-returned',
+    // Patch incoming-return: a return always goes through it.
+    wanted: hasPatchMarker,
+    async run({ api }) {
+      const res = await api.post(
+        '/internal/IncomingRequests',
+        { currency: 'EUR', senderName: 'ACME', providerReference: `PR-${randomUUID()}`, amount: '8.00', receiverIban: 'DE02120300000000202051' },
+        { expect: 202 },
+      );
+      if (res.body.value.status !== 'Unrecognized') throw new Error(JSON.stringify(res.body));
+      await api.post(
+        `/internal/Transfers/incoming/${res.body.value.id}/return`,
+        { reason: 'unknown beneficiary' },
+        { token: api.tokens.ops, expect: 200 },
+      );
+      return transferWorkflowId(res.body.value.id);
+    },
+  },
+  // ---- ledger operations ----
+  {
+    workflowType: 'dailyAccountBalanceWorkflow',
+    path: 'snapshot-today',
+    async run({ api }) {
+      await api.customer('10.00');
+      const today = new Date().toISOString().slice(0, 10);
+      const res = await api.post('/internal/DailyAccountBalance', { date: today }, { expect: 202 });
+      return res.body.value.workflowId;
+    },
+  },
+  {
+    workflowType: 'dailyAccountBalanceWorkflow',
+    path: 'recalculate-range',
+    async run({ api }) {
+      const today = new Date().toISOString().slice(0, 10);
+      const yesterday = new Date(Date.now() - 24 * 3600 * 1000).toISOString().slice(0, 10);
+      const res = await api.post('/internal/DailyAccountBalance/recalculate', { from: yesterday, to: today }, { expect: 202 });
+      return res.body.value.workflowId;
+    },
+  },
+  {
+    workflowType: 'dailyCheckWorkflow',
+    path: 'passed',
+    async run({ api }) {
+      await api.customer('10.00');
+      const today = new Date().toISOString().slice(0, 10);
+      const res = await api.post('/internal/DailyCheck', { date: today }, { expect: 202 });
+      return res.body.value.workflowId;
+    },
+  },
+  {
+    workflowType: 'accountBalanceCheckWorkflow',
+    path: 'passed',
+    async run({ api }) {
+      const res = await api.post('/internal/BackgroundJob/AccountBalanceCheckJob', undefined, { expect: 202 });
+      return res.body.value.workflowId;
     },
   },
 ];

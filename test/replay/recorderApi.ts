@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { createApp } from '../../api/app';
+import { appDepsFrom, createApp } from '../../api/app';
 import { issueToken, type TokenRequest } from '../../api/auth';
 import { loadConfig } from '../../config/env';
 import type { Sql } from '../../ledger/db';
@@ -34,6 +34,8 @@ export async function createRecorderApi(deps: { sql: Sql; temporal: Client; task
     TEMPORAL_TASK_QUEUE: deps.taskQueue,
     WORKFLOW_WAIT_MS: '30000',
     TRANSFER_CONFIRMATION_WINDOW_MS: String(deps.confirmationWindowMs ?? 60_000),
+    // The expiring app's FX quotes expire as fast as its confirmation window.
+    FX_QUOTE_TTL_MS: String(deps.confirmationWindowMs ?? 60_000),
     PROVIDER_SUBMIT_ATTEMPTS: '3',
     PROVIDER_RETRY_INTERVAL_MS: '100',
     PROVIDER_DECISION_ATTEMPTS: '40',
@@ -48,20 +50,16 @@ export async function createRecorderApi(deps: { sql: Sql; temporal: Client; task
   const jwtSecret = config.jwtSecret;
   if (!jwtSecret) throw new Error('JWT_SECRET is needed to sign the recorder tokens (unset JWT_JWKS_URL)');
   const app = createApp({
-    sql: deps.sql,
-    temporal: deps.temporal,
-    taskQueue: config.taskQueue,
+    ...appDepsFrom(config, {
+      sql: deps.sql,
+      temporal: deps.temporal,
+      logError: (error) => {
+        errors.push(error);
+        console.error('unexpected API error', error);
+      },
+    }),
     auth: { ...config.auth, jwksUrl: undefined, secret: jwtSecret },
-    workflowWaitMs: config.workflowWaitMs,
-    transferPolicy: config.transfers,
-    otp: config.otp,
-    writeLimits: config.writeLimits,
-    profile: config.profile,
     localNotifier: true,
-    logError: (error) => {
-      errors.push(error);
-      console.error('unexpected API error', error);
-    },
   });
   const token = (role: Role, sub: string) => issueToken(jwtSecret, { role, sub });
   const tokens = { system: await token('system', 'recorder-system'), ops: await token('ops', 'recorder-ops') };

@@ -54,6 +54,7 @@ describe('timers at production length on the time-skipping test server', () => {
         provider: createSandboxProvider(sql, { decisionDelayMs: 200 }),
         notifier: createLocalNotifier(sql),
         otp: config.otp,
+        transferLimits: config.transferLimits,
       }),
     });
     running = worker.run();

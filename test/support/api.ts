@@ -1,7 +1,18 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { createLocalNotifier } from '../../activities/notifier';
 import { createApp } from '../../api/app';
 import { issueToken } from '../../api/auth';
-import { LOCAL_JWT_SECRET, LOCAL_OTP_SECRET } from '../../config/env';
+import {
+  DEFAULT_DOCUMENT_POLICY,
+  DEFAULT_FX_POLICY,
+  type DocumentPolicy,
+  type FxPolicy,
+  LOCAL_JWT_SECRET,
+  LOCAL_OTP_SECRET,
+} from '../../config/env';
 import type { Role } from '../../domain/caller';
 import { DEFAULT_FEES } from '../../domain/transferPricing';
 import { createSql, type Sql } from '../../ledger/db';
@@ -31,6 +42,9 @@ export interface TestApiOptions {
   taskQueue?: string;
   workflowWaitMs?: number;
   confirmationWindowMs?: number;
+  /** FX quotes and documents (the app's defaults when unset; documents then go to a temp directory). */
+  fx?: FxPolicy;
+  documents?: Partial<DocumentPolicy>;
 }
 
 export async function createTestApi(options: TestApiOptions = {}) {
@@ -53,6 +67,10 @@ export async function createTestApi(options: TestApiOptions = {}) {
     },
     otp: { secret: LOCAL_OTP_SECRET, ttlMs: 60_000, maxAttempts: 5, maxResends: 3, resendIntervalMs: 1_000 },
     writeLimits: { client: 120, system: 100_000, ops: 10_000 },
+    fx: options.fx ?? DEFAULT_FX_POLICY,
+    documents: { ...DEFAULT_DOCUMENT_POLICY, dir: mkdtempSync(join(tmpdir(), 'corebank-documents-')), ...options.documents },
+    iban: { country: 'CH', bankCode: '80808' },
+    notifier: createLocalNotifier(sql),
     profile: 'local',
     localNotifier: true,
     logError: (error) => {

@@ -1,0 +1,179 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { success } from '../envelope';
+import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
+import { Country, Currency, Name, Text, text, Uuid } from '../schemas';
+import { accountView, clientView } from '../views';
+import { AccountSchema } from './accounts';
+import { ClientSchema } from './clients';
+
+/** The client profile beyond create/list/get: changes, blocks, the caller's own profile, onboarding. */
+
+const Decimal = text(40).regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'a plain decimal such as "10000.00"');
+const Limits = z
+  .record(
+    text(3).regex(/^[A-Z]{3}$/, 'an ISO 4217 code'),
+    z.object({ perTransfer: Decimal.optional(), daily: Decimal.optional() }).strict(),
+  )
+  .openapi({ description: 'Per currency, in major units: { "EUR": { "perTransfer": "10000.00", "daily": "20000.00" } }' });
+
+const UpdateClientBody = z
+  .object({
+    firstName: Name.optional(),
+    lastName: Name.optional(),
+    companyName: Name.optional(),
+    email: z.email().max(254).optional(),
+    phone: text(32)
+      .regex(/^\+?[0-9 ()-]{5,32}$/, 'must be a phone number')
+      .optional(),
+    country: Country.optional(),
+    limits: Limits.optional(),
+  })
+  .strict()
+  .openapi('UpdateClient', { description: 'Any subset; type and externalId cannot change (400)' });
+
+const ClientParam = z.object({ clientId: Uuid });
+const AccountParam = z.object({ accountId: Uuid });
+const StatusSchema = z.object({ status: z.enum(['active', 'blocked', 'closed']), reason: z.string().nullable() }).openapi('ClientStatus');
+
+const OnboardingBody = z
+  .object({
+    externalId: text(200).min(1),
+    type: z.enum(['individual', 'business']),
+    firstName: Name.optional(),
+    lastName: Name.optional(),
+    companyName: Name.optional(),
+    email: z.email().max(254),
+    phone: text(32)
+      .regex(/^\+?[0-9 ()-]{5,32}$/, 'must be a phone number')
+      .optional(),
+    country: Country,
+    currencies: z.array(Currency).min(1).max(20),
+  })
+  .superRefine((body, ctx) => {
+    const needed = body.type === 'individual' ? (['firstName', 'lastName'] as const) : (['companyName'] as const);
+    for (const field of needed)
+      if (!body[field]) ctx.addIssue({ code: 'custom', path: [field], message: `${field} is required for ${body.type}` });
+  })
+  .openapi('OnboardingCompleted');
+const OnboardedSchema = z.object({ client: ClientSchema, accounts: z.array(AccountSchema) }).openapi('Onboarded');
+
+const updateRoute = createRoute({
+  method: 'put',
+  path: '/internal/Clients/{clientId}',
+  tags: ['Clients'],
+  summary: 'Change profile fields and limits (fields left out stay as they are)',
+  security,
+  request: { params: ClientParam, ...jsonBody(UpdateClientBody) },
+  responses: responses(200, ClientSchema, 'The client', [404, 422]),
+});
+
+const blockClientRoute = createRoute({
+  method: 'put',
+  path: '/internal/Clients/{clientId}/block',
+  tags: ['Clients'],
+  summary: 'Block: no payment may debit its accounts and no transfer leaves from now on; money still comes in (idempotent)',
+  security,
+  request: { params: ClientParam, ...jsonBody(z.object({ reason: Text.min(1) }).openapi('BlockClient')) },
+  responses: responses(200, ClientSchema, 'The client', [404, 422]),
+});
+
+const unblockClientRoute = createRoute({
+  method: 'put',
+  path: '/internal/Clients/{clientId}/unblock',
+  tags: ['Clients'],
+  summary: 'Unblock (idempotent)',
+  security,
+  request: { params: ClientParam },
+  responses: responses(200, ClientSchema, 'The client', [404, 422]),
+});
+
+const statusRoute = createRoute({
+  method: 'get',
+  path: '/internal/Clients/{clientId}/status',
+  tags: ['Clients'],
+  summary: 'The client status and the reason of a block',
+  security,
+  request: { params: ClientParam },
+  responses: responses(200, StatusSchema, 'The status', [404]),
+});
+
+const ownProfileRoute = createRoute({
+  method: 'get',
+  path: '/Client',
+  tags: ['Clients'],
+  summary: "The caller's own profile",
+  security,
+  responses: responses(200, ClientSchema, 'The client'),
+});
+
+const onboardingRoute = createRoute({
+  method: 'post',
+  path: '/internal/Onboarding/completed',
+  tags: ['Clients'],
+  summary: 'Onboarding callback: the client and one current account per currency; idempotent on externalId (201 first, 200 equal repeat)',
+  security,
+  request: jsonBody(OnboardingBody),
+  responses: {
+    ...responses(201, OnboardedSchema, 'Onboarded now', [409, 422]),
+    ...responses(200, OnboardedSchema, 'Onboarded before with the same fields'),
+  },
+});
+
+const accountBlockRoute = (action: 'block' | 'unblock') =>
+  createRoute({
+    method: 'put',
+    path: `/internal/Accounts/{accountId}/${action}`,
+    tags: ['Accounts'],
+    summary: action === 'block' ? 'Block one account: no debits, credits still land' : 'Unblock one account',
+    security,
+    request: { params: AccountParam },
+    responses: responses(200, AccountSchema, 'The account', [404, 422]),
+  });
+const blockAccountRoute = accountBlockRoute('block');
+const unblockAccountRoute = accountBlockRoute('unblock');
+
+export function clientProfileRoutes({ useCases }: RouteDeps) {
+  const router = newRouter();
+  const clients = useCases.clients;
+
+  router.openapi(updateRoute, async (c) => {
+    const client = await clients.update(c.req.valid('param').clientId, c.req.valid('json'));
+    return c.json(success(clientView(client)), 200);
+  });
+  router.openapi(blockClientRoute, async (c) => {
+    const client = await clients.setBlocked(c.req.valid('param').clientId, true, c.req.valid('json').reason);
+    return c.json(success(clientView(client)), 200);
+  });
+  router.openapi(unblockClientRoute, async (c) => {
+    const client = await clients.setBlocked(c.req.valid('param').clientId, false, null);
+    return c.json(success(clientView(client)), 200);
+  });
+  router.openapi(statusRoute, async (c) => {
+    const client = await clients.get(c.req.valid('param').clientId);
+    return c.json(success({ status: client.status, reason: client.statusReason }), 200);
+  });
+  router.openapi(ownProfileRoute, async (c) => c.json(success(clientView(await clients.get(c.get('caller').sub))), 200));
+  router.openapi(onboardingRoute, async (c) => {
+    const body = c.req.valid('json');
+    const { client, accounts, created } = await clients.onboard({
+      externalId: body.externalId,
+      type: body.type,
+      firstName: body.firstName ?? null,
+      lastName: body.lastName ?? null,
+      companyName: body.companyName ?? null,
+      email: body.email,
+      phone: body.phone ?? null,
+      country: body.country,
+      currencies: body.currencies,
+    });
+    const value = { client: clientView(client), accounts: accounts.map(accountView) };
+    return created ? c.json(success(value), 201) : c.json(success(value), 200);
+  });
+  router.openapi(blockAccountRoute, async (c) =>
+    c.json(success(accountView(await useCases.accounts.setBlocked(c.req.valid('param').accountId, true))), 200),
+  );
+  router.openapi(unblockAccountRoute, async (c) =>
+    c.json(success(accountView(await useCases.accounts.setBlocked(c.req.valid('param').accountId, false))), 200),
+  );
+  return router;
+}

@@ -1,0 +1,103 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AuthEnv } from '../auth';
+import { success } from '../envelope';
+import { IDEMPOTENCY_HEADER } from '../idempotency';
+import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
+import { AmountIn, IdempotencyHeader, Uuid } from '../schemas';
+import { TransferParam, TransferSchema, transferView } from '../schemas/transfers';
+
+/** FrontOffice FX transfers: between two accounts of the caller in different currencies, at a locked quote. */
+
+const FxBody = z
+  .object({
+    sourceAccountId: Uuid,
+    targetAccountId: Uuid,
+    sellAmount: AmountIn.optional().openapi({ description: 'What leaves the source account (in its currency); or give buyAmount' }),
+    buyAmount: AmountIn.optional().openapi({ description: 'What reaches the target account (in its currency); or give sellAmount' }),
+  })
+  .refine((b) => (b.sellAmount === undefined) !== (b.buyAmount === undefined), {
+    message: 'give either sellAmount or buyAmount',
+    path: ['sellAmount'],
+  })
+  .openapi('CreateFxTransfer');
+
+const createFxRoute = createRoute({
+  method: 'post',
+  path: '/Transfers/fx',
+  tags: ['Transfers'],
+  summary:
+    'Quote and lock an exchange: the sell amount is held and a code is sent (201 PendingConfirmation until quoteExpiresAt). ' +
+    'From sellAmount the buy amount is rounded down; from buyAmount the sell amount is rounded up.',
+  security,
+  request: { headers: IdempotencyHeader, ...jsonBody(FxBody) },
+  responses: responses(201, TransferSchema, 'The FX transfer with its locked quote and confirmationId', [404, 409, 422, 503]),
+});
+
+const getFxRoute = createRoute({
+  method: 'get',
+  path: '/Transfers/fx/{transferId}',
+  tags: ['Transfers'],
+  summary: 'One FX transfer of the caller',
+  security,
+  request: { params: TransferParam },
+  responses: responses(200, TransferSchema, 'The FX transfer', [404]),
+});
+
+const confirmFxRoute = createRoute({
+  method: 'put',
+  path: '/Transfers/fx/{transferId}/confirm',
+  tags: ['Transfers'],
+  summary: 'Confirm with the code before quoteExpiresAt: both legs post at once (200 Completed); later is 422 QUOTE_EXPIRED',
+  security,
+  request: {
+    params: TransferParam,
+    ...jsonBody(z.object({ code: z.string().regex(/^\d{6}$/, 'six digits') }).openapi('ConfirmFxTransfer')),
+  },
+  responses: responses(200, TransferSchema, 'The completed FX transfer', [404, 409, 422, 503]),
+});
+
+const cancelFxRoute = createRoute({
+  method: 'delete',
+  path: '/Transfers/fx/{transferId}',
+  tags: ['Transfers'],
+  summary: 'Cancel before confirmation: the hold is released (200 Cancelled)',
+  security,
+  request: { params: TransferParam },
+  responses: responses(200, TransferSchema, 'The cancelled FX transfer', [404, 409, 422, 503]),
+});
+
+export function fxTransferRoutes({ useCases }: RouteDeps) {
+  const router = newRouter();
+  const fx = useCases.fxTransfers;
+  const caller = (c: Context<AuthEnv>) => c.get('caller');
+
+  router.openapi(createFxRoute, async (c) => {
+    const body = c.req.valid('json');
+    const transfer = await fx.create(caller(c), {
+      sourceAccountId: body.sourceAccountId,
+      targetAccountId: body.targetAccountId,
+      sellAmount: body.sellAmount,
+      buyAmount: body.buyAmount,
+      idempotencyKey: c.req.header(IDEMPOTENCY_HEADER),
+    });
+    return c.json(success(transferView(transfer)), 201);
+  });
+
+  router.openapi(getFxRoute, async (c) => {
+    const transfer = await fx.get(caller(c), c.req.valid('param').transferId);
+    return c.json(success(transferView(transfer)), 200);
+  });
+
+  router.openapi(confirmFxRoute, async (c) => {
+    const transfer = await fx.confirm(caller(c), c.req.valid('param').transferId, c.req.valid('json').code);
+    return c.json(success(transferView(transfer)), 200);
+  });
+
+  router.openapi(cancelFxRoute, async (c) => {
+    const transfer = await fx.cancel(caller(c), c.req.valid('param').transferId);
+    return c.json(success(transferView(transfer)), 200);
+  });
+
+  return router;
+}

@@ -1,0 +1,136 @@
+import { NASTY_INTEGERS, NASTY_TEXT, nastyCursors } from './inputs';
+import { operationId } from './openapi';
+import type { Seed } from './seed';
+import { type TomlValue, tomlTable, tomlValue } from './toml';
+
+/** Every request must be answered within this; a slower one (a poisoned workflow) fails the run. */
+export const RESPONSE_TIME_LIMIT_S = 5;
+
+export interface ConfigInput {
+  seed: Seed;
+  /** `a.b[*].c` paths of string fields of request bodies (openapi.ts bodyStringFields). */
+  bodyTextFields: string[];
+  /** `query.x` / `path.x` of string parameters that are not enums (openapi.ts parameterStringFields). */
+  parameterTextFields: string[];
+  stateful: { maxSteps: number };
+}
+
+/**
+ * schemathesis.toml for every run of a session (the CLI adds token, filters, phases, budget).
+ * Strings may hold NUL and any code point (allow-x00, utf-8), and dictionaries put the values of
+ * inputs.ts and the seeded ids into parameters and body fields with a fixed probability.
+ */
+export function schemathesisConfig({ seed, bodyTextFields, parameterTextFields, stateful }: ConfigInput): string {
+  const dictionaries: Record<string, TomlValue[]> = {
+    text: NASTY_TEXT,
+    integers: NASTY_INTEGERS,
+    cursors: nastyCursors(seed.cursors),
+    accounts: [...seed.accountIds, ...seed.accountNumbers, ...seed.ibans],
+    accountIds: seed.accountIds,
+    clients: [seed.clientId],
+    recipients: seed.recipientIds,
+    transfers: seed.transferIds,
+    confirmations: seed.confirmationIds,
+    payments: seed.paymentIds,
+    transactions: seed.transactionIds,
+    goodAmounts: ['0.01', '1.00', '2.50', '10'],
+    eur: ['EUR'],
+    countries: ['DE', 'FR', 'US'],
+    goodIbans: ['DE89370400440532013000', 'FR1420041010050500013M02606', ...seed.ibans],
+    amounts: ['0.01', '1.00', '1', '0', '0.00', '-1.00', '1.001', '1000000.01', '99999999999999999999.99', '1e3', ' 1.00', '1,00'],
+    currencies: ['EUR', 'USD', 'GBP', 'JPY', 'BHD', 'XXX', 'eur', 'EURO'],
+  };
+  const used = Object.fromEntries(Object.entries(dictionaries).filter(([, values]) => values.length > 0));
+
+  // Parameter-specific bindings win over the type-wide ones below (string/integer).
+  const parameters: Record<string, TomlValue> = {};
+  const bind = (key: string, dictionary: string, probability: number) => {
+    if (used[dictionary]) parameters[key] = { dictionary, probability };
+  };
+  for (const field of bodyTextFields) bind(`body.${field}`, 'text', 0.25);
+  for (const field of ['accountId', 'debitAccountId', 'creditAccountId']) {
+    bind(field, 'accountIds', 0.5);
+    bind(`body.${field}`, 'accountIds', 0.5);
+  }
+  bind('body.accountIds[*]', 'accountIds', 0.5);
+  bind('body.accountNumbers[*]', 'accounts', 0.5);
+  bind('body.receiverAccountNumber', 'accounts', 0.3);
+  bind('body.receiverIban', 'accounts', 0.3);
+  bind('clientId', 'clients', 0.5);
+  bind('body.clientId', 'clients', 0.5);
+  bind('recipientId', 'recipients', 0.5);
+  bind('body.recipientId', 'recipients', 0.5);
+  bind('transferId', 'transfers', 0.5);
+  bind('confirmationId', 'confirmations', 0.5);
+  bind('paymentId', 'payments', 0.5);
+  bind('transactionId', 'transactions', 0.5);
+  bind('query.cursor', 'cursors', 0.6);
+  // No dictionary for Idempotency-Key: a binding forces the header into every case, and the
+  // examples phase always takes the first entry, so every write after the first would be a 409
+  // "key reused". Schemathesis generates keys from the header's schema (boundaries included in
+  // the coverage phase), and its small values ("0") repeat often enough to test reuse.
+  bind('body.amount', 'amounts', 0.3);
+  bind('body.currency', 'currencies', 0.3);
+  bind('currency', 'currencies', 0.3);
+  // Text for the other string parameters, unless an id dictionary above already covers the name.
+  for (const field of parameterTextFields) {
+    const name = field.slice(field.indexOf('.') + 1);
+    if (!(field in parameters) && !(name in parameters)) bind(field, 'text', 0.2);
+  }
+
+  // The operations that create what the stateful phase follows (transfers, payments, ...) get
+  // well-formed amounts, currencies and ids more often, so more of them succeed and their links
+  // are walked; their other fields are fuzzed as everywhere else.
+  const producer = (label: string, bindings: Record<string, [string, number]>) => {
+    const [method, path] = label.split(' ') as [string, string];
+    const entries: Record<string, TomlValue> = {};
+    for (const [key, [dictionary, probability]] of Object.entries(bindings)) {
+      if (used[dictionary]) entries[key] = { dictionary, probability };
+    }
+    return `[[operations]]\ninclude-operation-id = ${tomlValue(operationId(method, path))}\nparameters = ${tomlValue(entries)}\n`;
+  };
+  const money = (amount = 0.7, currency = 0.7): Record<string, [string, number]> => ({
+    'body.amount': ['goodAmounts', amount],
+    'body.currency': ['eur', currency],
+  });
+  const producers = [
+    producer('POST /Transfers/outgoing', {
+      ...money(0.85, 0.85),
+      'body.accountId': ['accountIds', 0.85],
+      'body.recipientId': ['recipients', 0.85],
+    }),
+    producer('POST /internal/Payments', {
+      ...money(),
+      'body.debitAccountId': ['accountIds', 0.8],
+      'body.creditAccountId': ['accountIds', 0.8],
+    }),
+    producer('POST /internal/Payments/draft', {
+      ...money(),
+      'body.debitAccountId': ['accountIds', 0.8],
+      'body.creditAccountId': ['accountIds', 0.8],
+    }),
+    producer('POST /internal/IncomingRequests', { ...money(), 'body.receiverIban': ['goodIbans', 0.6] }),
+    producer('POST /v2/internal/Accounts', { 'body.clientId': ['clients', 0.7], 'body.currency': ['eur', 0.6] }),
+    producer('POST /internal/Clients', { 'body.country': ['countries', 0.7] }),
+    producer('POST /Recipients', { 'body.country': ['countries', 0.7], 'body.currency': ['eur', 0.7], 'body.iban': ['goodIbans', 0.6] }),
+  ];
+
+  const sections = [
+    '# Generated by test/fuzz/config.ts for one `npm run test:fuzz` session; not a source file.',
+    `seed = 42`,
+    `workers = 1`,
+    '',
+    tomlTable('cache', { enabled: false }),
+    tomlTable('generation', { 'allow-x00': true, codec: 'utf-8' }),
+    tomlTable('generation.dictionaries', { integer: { dictionary: 'integers', probability: 0.2 } }),
+    tomlTable('phases.stateful', { 'max-steps': stateful.maxSteps }),
+    // Scenarios chain valid requests (create -> confirm / cancel -> get); invalid input is what
+    // the other phases are for, and an invalid first step would end a scenario before its links.
+    tomlTable('phases.stateful.generation', { mode: 'positive' }),
+    tomlTable('phases.stateful.inference', { algorithms: ['location-headers', 'dependency-analysis'] }),
+    ...Object.entries(used).map(([name, values]) => tomlTable(`dictionaries.${name}`, { values })),
+    tomlTable('parameters', parameters),
+    ...producers,
+  ];
+  return sections.join('\n');
+}

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { DEFAULT_DOCUMENT_POLICY } from '../config/env';
+import { actorOf, type Caller } from '../domain/caller';
+import { minorUnits } from '../domain/currency';
+import { DomainError, ErrorCode, NotFoundError, ValidationError } from '../domain/errors';
+import { newId } from '../domain/ids';
+import { decimalToMinor } from '../domain/money';
+import { type Page, type PageRequest, toPage } from '../domain/paging';
+import { getClient } from '../store/clients';
+import {
+  DOCUMENT_TYPES,
+  type DocumentContentType,
+  type DocumentOwner,
+  type DocumentRow,
+  type DocumentType,
+  getDocument,
+  insertDocument,
+  listDocuments,
+  transferHasDocument,
+} from '../store/documents';
+import type { TransferRow } from '../store/transfers';
+import type { UseCaseDeps } from './deps';
+import { createLocalDocumentStorage } from './documentStorage';
+import type { TransferUseCases } from './transfers';
+
+export type { DocumentRow };
+
+/** An upload as the edge streams it: the file's bytes as they arrive, and the form's other fields once it is read. */
+export interface Upload {
+  fileName: string;
+  bytes: AsyncIterable<Uint8Array>;
+  /** The other form fields (`type`), complete once `bytes` has been read to the end. */
+  fields: () => Promise<Record<string, string>>;
+}
+
+export interface Download {
+  document: DocumentRow;
+  body: ReadableStream<Uint8Array>;
+}
+
+/** What the file is, from its first bytes: pdf, png or jpeg; anything else undefined. */
+export function sniffContentType(head: Uint8Array): DocumentContentType | undefined {
+  const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  if (starts(0x25, 0x50, 0x44, 0x46, 0x2d)) return 'application/pdf'; // %PDF-
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
+  if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
+  return undefined;
+}
+
+const SNIFF_BYTES = 8;
+
+/**
+ * The bytes passed through unchanged while their type is decided from the first of them (415 if
+ * not pdf/png/jpeg, before anything is stored), their sha256 and size computed, and the size
+ * limit enforced (413 as soon as it is passed: nothing is ever held whole in memory).
+ */
+async function* inspect(
+  bytes: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+  seen: { size: number; sha256: string; type?: DocumentContentType },
+) {
+  const hash = createHash('sha256');
+  let head: Uint8Array | undefined = new Uint8Array(0);
+  const decide = (h: Uint8Array) => {
+    const type = sniffContentType(h);
+    if (!type) throw new DomainError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'the file is not a PDF, PNG or JPEG (judged by its content)');
+    seen.type = type;
+  };
+  for await (const chunk of bytes) {
+    seen.size += chunk.byteLength;
+    if (seen.size > maxBytes) throw new DomainError(ErrorCode.PAYLOAD_TOO_LARGE, `the file is larger than ${maxBytes} bytes`);
+    hash.update(chunk);
+    if (head) {
+      const joined: Uint8Array = new Uint8Array(head.byteLength + chunk.byteLength);
+      joined.set(head);
+      joined.set(chunk, head.byteLength);
+      if (joined.byteLength < SNIFF_BYTES) {
+        head = joined;
+        continue;
+      }
+      decide(joined);
+      head = undefined;
+      yield joined;
+      continue;
+    }
+    yield chunk;
+  }
+  if (head) {
+    if (head.byteLength === 0) throw new ValidationError('the file is empty', 'file');
+    decide(head);
+    yield head;
+  }
+  seen.sha256 = hash.digest('hex');
+}
+
+/** 422 DOCUMENT_REQUIRED for a transfer at or above the threshold (in its currency) without a document. */
+export function createDocumentRequirement(deps: Pick<UseCaseDeps, 'sql' | 'documents'>) {
+  const policy = deps.documents ?? DEFAULT_DOCUMENT_POLICY;
+  return async function requireDocumentFor(transfer: Pick<TransferRow, 'id' | 'amount' | 'currency'>): Promise<void> {
+    const threshold = decimalToMinor(policy.threshold, minorUnits(transfer.currency), 'up');
+    if (threshold === undefined || transfer.amount < threshold) return;
+    if (await transferHasDocument(deps.sql, transfer.id)) return;
+    throw new DomainError(
+      ErrorCode.DOCUMENT_REQUIRED,
+      `a transfer of ${policy.threshold} ${transfer.currency} or more needs a supporting document before it is confirmed`,
+      { threshold: policy.threshold },
+    );
+  };
+}
+
+/**
+ * Supporting documents of transfers and KYC documents of clients: streamed to the document
+ * storage with their sha256, typed by their content, metadata in Postgres. A client sees only the
+ * documents of its own transfers; system and ops see all.
+ */
+export function createDocumentUseCases(deps: UseCaseDeps, transfers: Pick<TransferUseCases, 'visible'>) {
+  const { sql } = deps;
+  const policy = deps.documents ?? DEFAULT_DOCUMENT_POLICY;
+  const storage = deps.documentStorage ?? createLocalDocumentStorage(policy.dir);
+
+  async function ownerOf(caller: Caller, owner: DocumentOwner): Promise<DocumentOwner> {
+    if (owner.kind === 'transfer') await transfers.visible(caller, owner.transferId);
+    else if (caller.role === 'client' || !(await getClient(sql, owner.clientId))) throw new NotFoundError('client', owner.clientId);
+    return owner;
+  }
+
+  async function upload(caller: Caller, target: DocumentOwner, file: Upload): Promise<DocumentRow> {
+    const owner = await ownerOf(caller, target);
+    const id = newId();
+    const seen: { size: number; sha256: string; type?: DocumentContentType } = { size: 0, sha256: '' };
+    await storage.put(id, inspect(file.bytes, policy.maxBytes, seen));
+    try {
+      const fields = await file.fields();
+      const type = (fields.type ?? 'other') as DocumentType;
+      if (!DOCUMENT_TYPES.includes(type)) throw new ValidationError(`type must be one of ${DOCUMENT_TYPES.join(', ')}`, 'type');
+      const clientId = owner.kind === 'client' ? owner.clientId : ((await transfers.visible(caller, owner.transferId)).clientId ?? null);
+      return await insertDocument(sql, {
+        id,
+        ownerKind: owner.kind,
+        transferId: owner.kind === 'transfer' ? owner.transferId : null,
+        clientId,
+        type,
+        fileName: file.fileName,
+        contentType: seen.type as DocumentContentType,
+        size: BigInt(seen.size),
+        sha256: seen.sha256,
+        storageKey: id,
+        uploadedBy: actorOf(caller),
+      });
+    } catch (error) {
+      await storage.remove(id);
+      throw error;
+    }
+  }
+
+  async function list(caller: Caller, target: DocumentOwner, page: PageRequest): Promise<Page<DocumentRow>> {
+    const owner = await ownerOf(caller, target);
+    return toPage(await listDocuments(sql, owner, page), page.limit, (row) => row);
+  }
+
+  async function download(caller: Caller, target: DocumentOwner, documentId: string): Promise<Download> {
+    const owner = await ownerOf(caller, target);
+    const document = await getDocument(sql, owner, documentId);
+    if (!document) throw new NotFoundError('document', documentId);
+    return { document, body: await storage.get(document.storageKey) };
+  }
+
+  return { upload, list, download, requireDocumentFor: createDocumentRequirement(deps) };
+}
+
+export type DocumentUseCases = ReturnType<typeof createDocumentUseCases>;

@@ -1,0 +1,160 @@
+import {
+  type ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  currentUpdateInfo,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { ErrorCode } from '../domain/errors';
+import { type FxAction, type FxStatus, planFxAction, quoteExpired } from '../domain/fx';
+import { background, interactive } from './activityPolicies';
+import { businessCause, inputRefusal } from './failures';
+import { fxInputProblem } from './inputChecks';
+import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
+import type { FxTransferInput, TransferState } from './shared';
+import {
+  cancelTransferUpdate,
+  confirmTransferUpdate,
+  resendCodeUpdate,
+  transferCreatedUpdate,
+  transferStateQuery,
+} from './transferMessages';
+import { oneAtATime, validatorFor } from './turns';
+
+export type FxOutcome = TransferState | { status: 'Rejected'; code: string };
+
+const lockedForGood = (error: unknown) => {
+  const cause = businessCause(error);
+  return cause?.type === ErrorCode.OTP_ATTEMPTS_EXCEEDED && (cause.details?.[0] as { locked?: boolean } | undefined)?.locked === true;
+};
+
+/**
+ * One FX transfer (`transfer-<uuid>`) between two accounts of a client in different currencies:
+ * the quote is locked and the sell amount held (PendingConfirmation, code sent); the code confirms
+ * it and both legs post through the fx_position accounts in one transaction (Completed); a cancel
+ * releases the hold (Cancelled); a timer at quoteExpiresAt releases it too (Expired).
+ */
+export async function fxTransferWorkflow(input: FxTransferInput): Promise<FxOutcome> {
+  const { record } = input;
+  const workflowId = workflowInfo().workflowId;
+  let status: FxStatus | undefined;
+  let refusal: ApplicationFailure | undefined;
+  const inTurn = oneAtATime();
+
+  const state = (): TransferState => ({ status: status as FxStatus });
+  const setStatus = (next: FxStatus) => {
+    status = next;
+    upsertSearchAttributes([{ key: TransferStatusKey, value: next }]);
+  };
+  const release = async (next: 'Cancelled' | 'Expired', reason: string) => {
+    await background.releaseFx({ record, workflowId, status: next, reason });
+    setStatus(next);
+  };
+  const validate = (action: FxAction) => validatorFor(() => status, planFxAction, action);
+  const checkCode = (code: string) => interactive.checkTransferCode({ confirmationId: record.confirmationId, code });
+  // Workflow time: deterministic, and the same clock as the expiry timer.
+  const quoteExpired_ = () => Date.now() >= Date.parse(record.quoteExpiresAt);
+
+  setHandler(transferCreatedUpdate, async () => {
+    await condition(() => status !== undefined || refusal !== undefined);
+    if (refusal) throw refusal;
+    return state();
+  });
+
+  setHandler(
+    confirmTransferUpdate,
+    ({ code }) =>
+      inTurn(async () => {
+        if (planFxAction(status as FxStatus, 'confirm') === 'unchanged') {
+          // A repeated confirm answers 200 only with the code that confirmed it.
+          await checkCode(code);
+          return state();
+        }
+        if (quoteExpired_()) {
+          await release('Expired', 'the quote expired before it was confirmed');
+          throw quoteExpired();
+        }
+        try {
+          await checkCode(code);
+        } catch (error) {
+          // As for outgoing transfers: a code locked for good cancels the transfer.
+          if (lockedForGood(error)) await release('Cancelled', 'the code was locked after too many wrong attempts');
+          throw error;
+        }
+        try {
+          await background.settleFx({ record, workflowId });
+        } catch (error) {
+          // The ledger refused a leg (an account blocked meanwhile): nothing posted, the hold goes back.
+          if (!businessCause(error)) throw error;
+          await release('Cancelled', `the exchange could not be settled: ${businessCause(error)?.message}`);
+          throw error;
+        }
+        setStatus('Completed');
+        return state();
+      }),
+    { validator: validate('confirm') },
+  );
+
+  setHandler(
+    cancelTransferUpdate,
+    () =>
+      inTurn(async () => {
+        if (planFxAction(status as FxStatus, 'cancel') === 'apply') await release('Cancelled', 'cancelled by the client');
+        return state();
+      }),
+    { validator: validate('cancel') },
+  );
+
+  setHandler(
+    resendCodeUpdate,
+    () =>
+      inTurn(async () => {
+        planFxAction(status as FxStatus, 'resend');
+        return interactive.sendFxCode({ record, sendId: currentUpdateInfo()?.id });
+      }),
+    { validator: validate('resend') },
+  );
+
+  setHandler(transferStateQuery, () => (status === undefined ? null : state()));
+
+  const problem = fxInputProblem(input);
+  if (problem) {
+    refusal = inputRefusal(problem);
+    upsertSearchAttributes([{ key: TransferStatusKey, value: 'Rejected' }]);
+    await condition(allHandlersFinished);
+    return { status: 'Rejected', code: ErrorCode.VALIDATION_ERROR };
+  }
+
+  upsertSearchAttributes([
+    { key: TransferTypeKey, value: 'Fx' },
+    { key: ClientIdKey, value: record.clientId },
+    { key: AccountIdKey, value: [record.sourceAccountId, record.targetAccountId] },
+  ]);
+
+  try {
+    await interactive.openFxTransfer({ record, workflowId });
+  } catch (error) {
+    const cause = businessCause(error);
+    if (!cause) throw error;
+    refusal = cause;
+    upsertSearchAttributes([{ key: TransferStatusKey, value: 'Rejected' }]);
+    await condition(allHandlersFinished);
+    return { status: 'Rejected', code: cause.type ?? 'UNKNOWN' };
+  }
+  await background.sendFxCode({ record });
+  setStatus('PendingConfirmation');
+
+  // The quote is locked until quoteExpiresAt; then the timer releases the hold.
+  const lockedMs = Math.max(1, Date.parse(record.quoteExpiresAt) - Date.now());
+  const answered = await condition(() => status !== 'PendingConfirmation', lockedMs);
+  if (!answered) {
+    await inTurn(async () => {
+      if (status === 'PendingConfirmation') await release('Expired', 'the quote expired before it was confirmed');
+    });
+  }
+
+  await condition(allHandlersFinished);
+  return state();
+}
