@@ -1,12 +1,12 @@
-import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createLocalNotifier } from '../activities/notifier';
 import type { Config } from '../config/env';
 import { ErrorCode } from '../domain/errors';
 import { createUseCases } from '../usecases';
 import { type AuthEnv, authenticate, tokenVerifier } from './auth';
+import { serveDocs } from './docs';
 import { success } from './envelope';
 import { errorJson, handleError } from './errors';
 import { idempotency } from './idempotency';
@@ -16,6 +16,7 @@ import { accountRoutes } from './routes/accounts';
 import { clientProfileRoutes } from './routes/clientProfile';
 import { clientRoutes } from './routes/clients';
 import { confirmationRoutes } from './routes/confirmations';
+import { documentRoutes } from './routes/documents';
 import { holdRoutes } from './routes/holds';
 import { ledgerOperationRoutes } from './routes/ledgerOperations';
 import { myAccountRoutes } from './routes/myAccounts';
@@ -67,6 +68,16 @@ export function appDepsFrom(config: Config, parts: Pick<AppDeps, 'sql' | 'tempor
 /** JSON bodies above this are refused with 413 before they are read. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Document uploads stream past the 1 MiB JSON limit (the document use case enforces its own 10 MiB
+ * while the bytes arrive) and are never buffered for an Idempotency-Key hash.
+ */
+const isDocumentUpload = (c: Context) => c.req.method === 'POST' && /\/Documents\/?$/.test(c.req.path);
+const unlessUpload =
+  (middleware: MiddlewareHandler<AuthEnv>): MiddlewareHandler<AuthEnv> =>
+  (c, next) =>
+    isDocumentUpload(c) ? next() : middleware(c, next);
+
 /** The whole HTTP API. Tests call app.request(...) on it without opening a port. */
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AuthEnv>();
@@ -77,10 +88,12 @@ export function createApp(deps: AppDeps) {
   app.use('*', metricsMiddleware());
   app.use(
     '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => errorJson(c, ErrorCode.PAYLOAD_TOO_LARGE, `the body is larger than ${MAX_BODY_BYTES} bytes`),
-    }),
+    unlessUpload(
+      bodyLimit({
+        maxSize: MAX_BODY_BYTES,
+        onError: (c) => errorJson(c, ErrorCode.PAYLOAD_TOO_LARGE, `the body is larger than ${MAX_BODY_BYTES} bytes`),
+      }),
+    ),
   );
   app.use('*', emptyJsonBodyIsEmptyObject());
   const useCases = createUseCases(deps);
@@ -91,7 +104,7 @@ export function createApp(deps: AppDeps) {
     if (caller && c.req.method !== 'GET') await useCases.rateLimits.countWrite(caller);
     return next();
   });
-  app.use('*', idempotency(deps.sql, { leaseMs: deps.workflowWaitMs * 2, waitMs: deps.workflowWaitMs }));
+  app.use('*', unlessUpload(idempotency(deps.sql, { leaseMs: deps.workflowWaitMs * 2, waitMs: deps.workflowWaitMs })));
 
   app.get('/health', async (c) => {
     await useCases.health.ping();
@@ -112,6 +125,7 @@ export function createApp(deps: AppDeps) {
     recipientRoutes,
     transferRoutes,
     fxTransferRoutes,
+    documentRoutes,
     confirmationRoutes,
     systemTransferRoutes,
     opsTransferRoutes,
@@ -124,16 +138,12 @@ export function createApp(deps: AppDeps) {
   }
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'corebank',
-      version: '0.1.0',
-      description:
-        'Core banking REST API (FinLego surface): a double-entry ledger with payments as durable Temporal workflows. ' +
-        'Every body is a FluentResults envelope; amounts are decimal strings; POSTs accept Idempotency-Key.',
-    },
+  serveDocs(app, {
+    title: 'corebank',
+    version: '0.1.0',
+    description:
+      'Core banking REST API (FinLego surface): a double-entry ledger with payments and transfers as durable Temporal workflows. ' +
+      'Every body is a FluentResults envelope; amounts are decimal strings; writes accept Idempotency-Key; x-roles names the roles each operation needs.',
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
   return app;
 }

@@ -62,7 +62,7 @@ export function authenticate(
   clientExists: (id: string) => Promise<boolean>,
 ): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
-    if (PUBLIC_PATHS.has(c.req.path)) return next();
+    if (PUBLIC_PATHS.has(c.req.path) || c.req.path.startsWith('/docs/assets/')) return next();
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw unauthenticated('a bearer token is required');
