@@ -1,7 +1,22 @@
-# One image for both processes of the production shape: `npm run api` and `npm run worker`.
-FROM node:20-bookworm-slim
+# One image for the api, the worker and the migration job of the production shape.
+# Build stage: compile our TypeScript to JavaScript bundles and bundle the workflows once.
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY . .
-ENV NODE_ENV=production COREBANK_PROFILE=production
+RUN npm run build
+
+# Runtime stage: production dependencies and dist/ only, as an unprivileged user.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production COREBANK_PROFILE=production WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 3000
+# The api answers /health once it can reach PostgreSQL; the worker and migration job override it.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.API_PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/api.js"]

