@@ -19,6 +19,14 @@ export interface TemporalDevServer {
   stop(): Promise<void>;
 }
 
+/** Per-shard poll-rate limits of the history task processors (dynamic config keys). */
+export const DISPATCH_RATE_LIMITS = [
+  'history.transferProcessorMaxPollRPS',
+  'history.timerProcessorMaxPollRPS',
+  'history.visibilityProcessorMaxPollRPS',
+  'history.outboundProcessorMaxPollRPS',
+];
+
 /** `temporal server start-dev` on the given ports; resolves once its frontend answers. */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const address = `127.0.0.1:${options.port}`;
@@ -42,6 +50,10 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     'journal_mode=wal',
     '--sqlite-pragma',
     'synchronous=normal',
+    // The dev server runs one history shard, and its task processors poll at most 20 times a
+    // second per shard by default: after the first burst every workflow and activity task waited
+    // up to 50 ms before dispatch (measured from history timestamps). Raise those limits.
+    ...DISPATCH_RATE_LIMITS.flatMap((key) => ['--dynamic-config-value', `${key}=10000`]),
   ];
   if (options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
