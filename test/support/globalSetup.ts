@@ -35,7 +35,7 @@ export default async function setup(project: TestProject) {
 
   try {
     const [pg, cliPath] = await Promise.all([
-      freePort().then((port) => startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port, persistent: false })),
+      freePort().then((port) => startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port, persistent: false, onProgress: log })),
       findOrBuildTemporalCli(log),
     ]);
     stops.push(() => pg.stop());
