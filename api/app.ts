@@ -23,6 +23,7 @@ import { myAccountRoutes } from './routes/myAccounts';
 import { notificationRoutes } from './routes/notifications';
 import { paymentRoutes } from './routes/payments';
 import { recipientRoutes } from './routes/recipients';
+import { systemRecipientRoutes } from './routes/recipientsSystem';
 import { reportRoutes } from './routes/reports';
 import { statementRoutes } from './routes/statements';
 import { transactionRoutes } from './routes/transactions';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps) {
     transactionRoutes,
     paymentRoutes,
     recipientRoutes,
+    systemRecipientRoutes,
     transferRoutes,
     fxTransferRoutes,
     documentRoutes,

@@ -53,3 +53,24 @@ export async function listRecipients(
   ]);
   return sql<RecipientRow[]>`SELECT * FROM recipients WHERE ${where} ORDER BY seq DESC LIMIT ${page.limit + 1}`;
 }
+
+/** Any client's recipient (the back office). */
+export async function findRecipient(sql: Queryable, id: string): Promise<RecipientRow | undefined> {
+  const [row] = await sql<[RecipientRow?]>`SELECT * FROM recipients WHERE id = ${id}`;
+  return row;
+}
+
+/** Every client's recipients, newest first, limit + 1 rows (see toPage). */
+export async function listAllRecipients(
+  sql: Queryable,
+  filter: { clientId?: string; currency?: string; hidden?: boolean },
+  page: PageRequest,
+): Promise<RecipientRow[]> {
+  const where = whereAll(sql, [
+    filter.clientId !== undefined ? sql`client_id = ${filter.clientId}` : null,
+    filter.currency !== undefined ? sql`currency = ${filter.currency}` : null,
+    filter.hidden !== undefined ? sql`hidden = ${filter.hidden}` : null,
+    page.afterSeq !== undefined ? sql`seq < ${page.afterSeq}` : null,
+  ]);
+  return sql<RecipientRow[]>`SELECT * FROM recipients WHERE ${where} ORDER BY seq DESC LIMIT ${page.limit + 1}`;
+}

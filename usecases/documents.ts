@@ -124,8 +124,10 @@ export function createDocumentUseCases(deps: UseCaseDeps, transfers: Pick<Transf
     return owner;
   }
 
-  async function upload(caller: Caller, target: DocumentOwner, file: Upload): Promise<DocumentRow> {
+  /** Checks the owner first (another client's transfer is 404 before its body is read), then streams the upload. */
+  async function upload(caller: Caller, target: DocumentOwner, open: () => Promise<Upload>): Promise<DocumentRow> {
     const owner = await ownerOf(caller, target);
+    const file = await open();
     const id = newId();
     const seen: { size: number; sha256: string; type?: DocumentContentType } = { size: 0, sha256: '' };
     await storage.put(id, inspect(file.bytes, policy.maxBytes, seen));

@@ -4,7 +4,15 @@ import { requireLedgerCurrency } from '../domain/currency';
 import { NotFoundError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { type Page, type PageRequest, toPage } from '../domain/paging';
-import { getRecipient, insertRecipient, listRecipients, type RecipientRow, setRecipientHidden } from '../store/recipients';
+import {
+  findRecipient,
+  getRecipient,
+  insertRecipient,
+  listAllRecipients,
+  listRecipients,
+  type RecipientRow,
+  setRecipientHidden,
+} from '../store/recipients';
 import type { UseCaseDeps } from './deps';
 
 export type { RecipientRow };
@@ -44,7 +52,20 @@ export function createRecipientUseCases({ sql }: Pick<UseCaseDeps, 'sql'>) {
     return recipient;
   }
 
-  return { add, get, list, setHidden };
+  /** The back office: any client's recipient. */
+  async function getAny(recipientId: string): Promise<RecipientRow> {
+    const recipient = await findRecipient(sql, recipientId);
+    if (!recipient) throw new NotFoundError('recipient', recipientId);
+    return recipient;
+  }
+
+  /** The back office: every client's recipients (filter clientId), newest first. */
+  async function listAll(filter: RecipientFilter & { clientId?: string }, page: PageRequest): Promise<Page<RecipientRow>> {
+    if (filter.currency !== undefined) requireLedgerCurrency(filter.currency);
+    return toPage(await listAllRecipients(sql, filter, page), page.limit, (row) => row);
+  }
+
+  return { add, get, list, setHidden, getAny, listAll };
 }
 
 export type RecipientUseCases = ReturnType<typeof createRecipientUseCases>;

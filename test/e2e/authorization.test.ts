@@ -38,6 +38,19 @@ beforeAll(async () => {
   const c = transfer.body.value.confirmationId as string;
   const r = recipient.body.value.id as string;
   const p = randomUUID();
+  // An FX transfer of the owner, and a document on its transfer and on the client.
+  const usd = await api().post('/v2/internal/Accounts', { clientId: owner.clientId, currency: 'USD', purpose: 'current', name: 'USD' });
+  const fxBody = { sourceAccountId: owner.id, targetAccountId: usd.body.value.id, sellAmount: '1' };
+  const fx = (await api().post('/Transfers/fx', fxBody, ownerAs)).body.value.id as string;
+  const png = new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0])]);
+  const uploadAs = async (path: string, bearer: string) => {
+    const form = new FormData();
+    form.append('file', png, 'scan.png');
+    const res = await api().app.request(path, { method: 'POST', body: form, headers: { authorization: `Bearer ${bearer}` } });
+    return ((await res.json()) as { value: { id: string } }).value.id;
+  };
+  const d = await uploadAs(`/Transfers/${t}/Documents`, ownerAs.token);
+  const kyc = await uploadAs(`/internal/Clients/${owner.clientId}/Documents`, api().tokens.system);
 
   const now = Math.floor(Date.now() / 1000);
   const other = await openAccount(api(), 'EUR');
@@ -104,6 +117,23 @@ beforeAll(async () => {
     { method: 'POST', path: `/internal/Transfers/incoming/${t}/assign`, access: 'ops', body: { accountId: owner.id } },
     { method: 'POST', path: `/internal/Transfers/outgoing/${t}/execute`, access: 'ops', body: { providerReference: 'X' } },
     { method: 'POST', path: `/internal/Transfers/outgoing/${t}/continue`, access: 'ops', body: {} },
+    { method: 'POST', path: '/Transfers/fx', access: 'front', ownsResource: true, body: fxBody },
+    { method: 'GET', path: `/Transfers/fx/${fx}`, access: 'front', ownsResource: true },
+    { method: 'PUT', path: `/Transfers/fx/${fx}/confirm`, access: 'front', ownsResource: true, body: { code: '123456' } },
+    { method: 'DELETE', path: `/Transfers/fx/${fx}`, access: 'front', ownsResource: true },
+    { method: 'GET', path: '/internal/Transfers/fx', access: 'system' },
+    { method: 'GET', path: `/internal/Transfers/fx/${fx}`, access: 'system' },
+    { method: 'POST', path: `/internal/Transfers/incoming/${t}/return`, access: 'ops', body: { reason: 'matrix' } },
+    { method: 'POST', path: `/Transfers/${t}/Documents`, access: 'front', ownsResource: true, body: {} },
+    { method: 'GET', path: `/Transfers/${t}/Documents`, access: 'front', ownsResource: true },
+    { method: 'GET', path: `/Transfers/${t}/Documents/${d}`, access: 'front', ownsResource: true },
+    { method: 'GET', path: `/internal/Transfers/${t}/Documents`, access: 'system' },
+    { method: 'GET', path: `/internal/Transfers/${t}/Documents/${d}`, access: 'system' },
+    { method: 'POST', path: `/internal/Clients/${owner.clientId}/Documents`, access: 'system', body: {} },
+    { method: 'GET', path: `/internal/Clients/${owner.clientId}/Documents`, access: 'system' },
+    { method: 'GET', path: `/internal/Clients/${owner.clientId}/Documents/${kyc}`, access: 'system' },
+    { method: 'GET', path: '/internal/Recipients', access: 'system' },
+    { method: 'GET', path: `/internal/Recipients/${r}`, access: 'system' },
     { method: 'GET', path: '/internal/Notifications', access: 'system' },
     { method: 'GET', path: '/internal/Holds/stranded', access: 'system' },
     { method: 'PUT', path: `/internal/Clients/${owner.clientId}`, access: 'system', body: {} },

@@ -49,6 +49,25 @@ const validOutgoing = () => {
   };
 };
 
+const validFx = () => {
+  const transferId = randomUUID();
+  return {
+    record: {
+      transferId,
+      clientId: randomUUID(),
+      sourceAccountId: randomUUID(),
+      targetAccountId: randomUUID(),
+      sellAmountMinor: '1000',
+      sellCurrency: 'EUR',
+      buyAmountMinor: '1079',
+      buyCurrency: 'USD',
+      rate: '1.079575',
+      quoteExpiresAt: new Date(Date.now() + 30_000).toISOString(),
+      confirmationId: randomUUID(),
+    },
+  };
+};
+
 const validIncoming = () => ({
   transferId: randomUUID(),
   providerReference: `PR-${randomUUID()}`,
@@ -77,12 +96,16 @@ const poisons: Poison[] = [
   ['incomingTransferWorkflow', 'a NUL in the sender name', (i) => ({ ...i, senderName: 'A\u0000' })],
   ['incomingTransferWorkflow', 'a currency in lower case', (i) => ({ ...i, currency: 'eur' })],
   ['incomingTransferWorkflow', 'an empty provider reference', (i) => ({ ...i, providerReference: '' })],
+  ['fxTransferWorkflow', 'a rate that is a float in disguise', (i) => ({ ...i, record: { ...i.record, rate: '1e3' } })],
+  ['fxTransferWorkflow', 'one currency on both sides', (i) => ({ ...i, record: { ...i.record, buyCurrency: 'EUR' } })],
+  ['fxTransferWorkflow', 'an expiry that is no date', (i) => ({ ...i, record: { ...i.record, quoteExpiresAt: 'later' } })],
 ];
 
 const valid: Record<string, () => any> = {
   paymentWorkflow: validPayment,
   outgoingTransferWorkflow: validOutgoing,
   incomingTransferWorkflow: validIncoming,
+  fxTransferWorkflow: validFx,
 };
 
 describe('a poisoned workflow input ends at once, with nothing written', () => {

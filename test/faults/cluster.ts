@@ -9,10 +9,10 @@ import { type RunningPostgres, startEmbeddedPostgres } from '../../dev/postgres'
 import { waitFor } from '../../dev/processes';
 import { findOrBuildTemporalCli } from '../../dev/temporalCli';
 import { startTemporalDevServer, type TemporalDevServer } from '../../dev/temporalServer';
-import { createSql } from '../../ledger/db';
+import { createSql, type Sql } from '../../ledger/db';
 import { migrate } from '../../ledger/migrate';
 import { ensureSearchAttributes } from '../../worker/searchAttributes';
-import { supervise } from './supervisor';
+import { type Supervised, supervise } from './supervisor';
 
 const file = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -29,33 +29,53 @@ export async function startCluster(log: (line: string) => void) {
   const pgDir = join(dir, 'pg');
   const cliPath = await findOrBuildTemporalCli(log);
 
-  let pg: RunningPostgres = await startEmbeddedPostgres({ dataDir: pgDir, port: ports.pg, persistent: true });
-  const startTemporal = () => startTemporalDevServer({ cliPath, port: ports.temporal, dbFile: join(dir, 'temporal.db') });
-  let temporal: TemporalDevServer = await startTemporal();
-  const sql = createSql(pg.url, { max: 5 });
-  await migrate(sql);
-  const connection = await Connection.connect({ address: temporal.address });
-  await ensureSearchAttributes(connection, 'default');
-  await connection.close();
-
-  const env = {
-    ...process.env,
-    DATABASE_URL: pg.url,
-    TEMPORAL_ADDRESS: temporal.address,
-    API_PORT: String(ports.api),
-    LOG_LEVEL: 'info',
-    // Short waits: a request whose answer is lost frees its Idempotency-Key soon.
-    WORKFLOW_WAIT_MS: '8000',
-    SANDBOX_DECISION_MS: '200',
-    FAULT_REPLY_LOSS: String(replyLoss()),
+  // What has started so far, stopped again (last first) when the cluster cannot start whole.
+  const started: (() => Promise<unknown>)[] = [async () => rm(dir, { recursive: true, force: true })];
+  const undo = async () => {
+    for (const stop of started.reverse()) await stop().catch(() => {});
   };
-  // Reply loss is on by default (FAULT_REPLY_LOSS=0 runs the real worker): the worker loses that
-  // share of activity replies on purpose (chaosWorker.ts), the crash between a write and its reply.
-  const workerFile = replyLoss() > 0 ? './chaosWorker.ts' : '../../worker/main.ts';
-  const worker = supervise({ name: 'worker', file: file(workerFile), env, readyText: 'worker running' }, log);
-  const api = supervise({ name: 'api', file: file('../../api/main.ts'), env, readyText: 'api listening' }, log);
-  await worker.start();
-  await api.start();
+  const startTemporal = () => startTemporalDevServer({ cliPath, port: ports.temporal, dbFile: join(dir, 'temporal.db') });
+  let pg: RunningPostgres;
+  let temporal: TemporalDevServer;
+  let sql: Sql;
+  let worker: Supervised;
+  let api: Supervised;
+  try {
+    pg = await startEmbeddedPostgres({ dataDir: pgDir, port: ports.pg, persistent: true });
+    started.push(() => pg.stop());
+    temporal = await startTemporal();
+    started.push(() => temporal.stop());
+    sql = createSql(pg.url, { max: 5 });
+    started.push(() => sql.end({ timeout: 5 }));
+    await migrate(sql);
+    const connection = await Connection.connect({ address: temporal.address });
+    await ensureSearchAttributes(connection, 'default');
+    await connection.close();
+
+    const env = {
+      ...process.env,
+      DATABASE_URL: pg.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      API_PORT: String(ports.api),
+      LOG_LEVEL: 'info',
+      // Short waits: a request whose answer is lost frees its Idempotency-Key soon.
+      WORKFLOW_WAIT_MS: '8000',
+      SANDBOX_DECISION_MS: '200',
+      FAULT_REPLY_LOSS: String(replyLoss()),
+    };
+    // Reply loss is on by default (FAULT_REPLY_LOSS=0 runs the real worker): the worker loses that
+    // share of activity replies on purpose (chaosWorker.ts), the crash between a write and its reply.
+    const workerFile = replyLoss() > 0 ? './chaosWorker.ts' : '../../worker/main.ts';
+    worker = supervise({ name: 'worker', file: file(workerFile), env, readyText: 'worker running' }, log);
+    api = supervise({ name: 'api', file: file('../../api/main.ts'), env, readyText: 'api listening' }, log);
+    started.push(() => worker.stop());
+    await worker.start();
+    started.push(() => api.stop());
+    await api.start();
+  } catch (error) {
+    await undo();
+    throw error;
+  }
   const apiUrl = `http://127.0.0.1:${ports.api}`;
 
   async function inject(kind: FaultKind): Promise<void> {

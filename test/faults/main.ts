@@ -192,7 +192,9 @@ async function main() {
   }
 
   // A 409 other than "in progress" is final under its key (see isDefinitive): show how each came about.
-  for (const r of history.filter((r) => r.final?.status === 409)) {
+  const conflicts = history.filter((r) => r.final?.status === 409);
+  if (conflicts.length > 15) console.log(`${conflicts.length} requests ended in 409; the first 15:`);
+  for (const r of conflicts.slice(0, 15)) {
     const codes = r.attempts.map((a) => `${a.status}${a.replayed ? ' replayed' : ''} ${errorCode(a) ?? ''}`.trim());
     console.log(`409 ${r.op} ${r.method} ${r.path}: ${codes.join(', ')} (${r.final?.body?.errors?.[0]?.message})`);
   }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,11 +93,10 @@ function plan(t: Tokens): RunSpec[] {
   const examples = Number(process.env.FUZZ_EXAMPLES ?? (quick ? 5 : 50));
   const all = ['examples', 'coverage', 'fuzzing', 'stateful'];
   if (quick) {
-    // A few hundred cases: every operation under each valid token (examples with the probes,
-    // fuzzing and stateful, where the dictionaries put NUL, control characters and cursors past
-    // bigint), the coverage phase
-    // only for the undocumented routes (every method, with an Idempotency-Key), and the odd tokens
-    // once per operation.
+    // Several hundred cases: every operation under the system and client tokens (examples with the
+    // probes, fuzzing, and stateful along the links; the dictionaries put NUL, control characters
+    // and cursors past bigint into them), each once under ops and under the odd client tokens, and
+    // the coverage phase for the undocumented routes (every method, with an Idempotency-Key).
     return [
       {
         name: 'system',
@@ -184,9 +183,17 @@ function stArgs(run: RunSpec, schemaFile: string, configFile: string, apiUrl: st
   ];
 }
 
-function runSt(st: string, args: string[], timeoutS: number): Promise<{ code: number; timedOut: boolean }> {
+function runSt(
+  st: string,
+  args: string[],
+  cwd: string,
+  timeoutS: number,
+  started: (child: ChildProcess) => void,
+): Promise<{ code: number; timedOut: boolean }> {
   return new Promise((done) => {
-    const child = spawn(st, args, { stdio: 'inherit' });
+    // In the output directory: whatever Schemathesis or Hypothesis write on their own stays out of the repo.
+    const child = spawn(st, args, { stdio: 'inherit', cwd });
+    started(child);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -209,6 +216,15 @@ async function main() {
   // the logic behind them: the stack under test gets limits far above the fuzzer's pace.
   for (const role of ['CLIENT', 'SYSTEM', 'OPS']) process.env[`WRITE_LIMIT_${role}_PER_MINUTE`] ??= '1000000';
   const env = await startBenchEnvironment(log);
+  // Interrupted (Ctrl-C, a CI timeout): stop the stack, not leave Postgres and Temporal behind.
+  let current: ChildProcess | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      current?.kill('SIGKILL');
+      void env.stop().finally(() => process.exit(130));
+    });
+  }
   const results: RunResult[] = [];
   try {
     const data = await seed(env.apiUrl, env.systemToken, log);
@@ -250,7 +266,9 @@ async function main() {
         `run ${run.name}: ${run.scope} routes, phases ${run.phases.join('+')}, ${run.maxExamples} per operation${run.mode ? ` (${run.mode})` : ''}`,
       );
       const t0 = Date.now();
-      const { code, timedOut } = await runSt(st, stArgs(run, schemaFile, configFile, env.apiUrl, out), run.timeoutS);
+      const { code, timedOut } = await runSt(st, stArgs(run, schemaFile, configFile, env.apiUrl, out), out, run.timeoutS, (child) => {
+        current = child;
+      });
       results.push(
         readRunReport(run.name, join(out, `${run.name}.json`), join(out, `${run.name}.ndjson`), code, timedOut, (Date.now() - t0) / 1000),
       );

@@ -93,7 +93,11 @@ async function resend(api: RecorderApi, c: Customer, confirmationId: string) {
 /** An FX transfer of 10.00 EUR into a fresh USD account of the same client (PendingConfirmation). */
 async function startedFx(api: RecorderApi) {
   const c = await api.customer('50.00');
-  const usd = await api.post('/v2/internal/Accounts', { clientId: c.clientId, currency: 'USD', purpose: 'current', name: 'USD' }, { expect: 201 });
+  const usd = await api.post(
+    '/v2/internal/Accounts',
+    { clientId: c.clientId, currency: 'USD', purpose: 'current', name: 'USD' },
+    { expect: 201 },
+  );
   const created = await api.post(
     '/Transfers/fx',
     { sourceAccountId: c.id, targetAccountId: usd.body.value.id, sellAmount: '10.00' },
@@ -502,7 +506,13 @@ export const PATHS: RecordedPath[] = [
     async run({ api }) {
       const res = await api.post(
         '/internal/IncomingRequests',
-        { currency: 'EUR', senderName: 'ACME', providerReference: `PR-${randomUUID()}`, amount: '8.00', receiverIban: 'DE02120300000000202051' },
+        {
+          currency: 'EUR',
+          senderName: 'ACME',
+          providerReference: `PR-${randomUUID()}`,
+          amount: '8.00',
+          receiverIban: 'DE02120300000000202051',
+        },
         { expect: 202 },
       );
       if (res.body.value.status !== 'Unrecognized') throw new Error(JSON.stringify(res.body));

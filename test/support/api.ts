@@ -92,7 +92,9 @@ export async function createTestApi(options: TestApiOptions = {}) {
     if (payload !== undefined) headers['content-type'] ??= 'application/json';
     const res = await app.request(path, { method, headers, body: payload });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers, text };
+    // Document downloads answer with their bytes: only JSON is parsed.
+    const json = text && /json/i.test(res.headers.get('content-type') ?? 'application/json');
+    return { status: res.status, body: json ? JSON.parse(text) : null, headers: res.headers, text };
   }
 
   return {

