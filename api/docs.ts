@@ -28,16 +28,45 @@ const PAGE = `<!doctype html>
 
 const WRITES = new Set(['post', 'put', 'patch', 'delete']);
 
-type Operation = { operationId?: string; tags?: string[]; parameters?: { in: string; name: string }[]; [key: string]: unknown };
+type Operation = {
+  operationId?: string;
+  tags?: string[];
+  parameters?: { in: string; name: string }[];
+  requestBody?: { content?: Record<string, { schema?: { $ref?: string; properties?: Record<string, unknown> } }> };
+  responses?: Record<string, { description: string; content?: unknown }>;
+  [key: string]: unknown;
+};
+
+type Doc = {
+  paths?: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, { properties?: Record<string, unknown> }> };
+};
+
+/** Whether the operation takes a `currency` (query or body): then CURRENCY_NOT_SUPPORTED (422) is possible. */
+function takesCurrency(doc: Doc, op: Operation): boolean {
+  if ((op.parameters ?? []).some((p) => p.name === 'currency')) return true;
+  const schema = op.requestBody?.content?.['application/json']?.schema;
+  const resolved = schema?.$ref ? doc.components?.schemas?.[schema.$ref.split('/').pop() as string] : schema;
+  return resolved?.properties?.currency !== undefined;
+}
 
 /**
  * What the generated document cannot say by itself, added in one place: an operationId for every
  * operation, the roles each one needs (x-roles, API.md's rule by path; ops-only interventions
- * carry an "(ops)" tag), and the Idempotency-Key header on every write.
+ * carry an "(ops)" tag), the Idempotency-Key header and the 429 on every write, and the 422 of
+ * every operation that takes a currency.
  */
-export function describeOperations(doc: { paths?: Record<string, Record<string, Operation>> }) {
+export function describeOperations(doc: Doc) {
   for (const [path, operations] of Object.entries(doc.paths ?? {})) {
     for (const [method, op] of Object.entries(operations)) {
+      // Statuses every write, or every currency, can meet, from the same rules that produce them:
+      // the write rate limit (429) and the ledger's currencies (422).
+      const failure = op.responses?.['400']?.content;
+      if (op.responses && failure) {
+        if (WRITES.has(method))
+          op.responses['429'] ??= { description: 'Too many writes; see Retry-After (RATE_LIMITED)', content: failure };
+        if (takesCurrency(doc, op)) op.responses['422'] ??= { description: 'Business rule violated (see metadata.code)', content: failure };
+      }
       op.operationId ??= `${method}${path.replace(/\{([^}]+)\}/g, 'By-$1').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`;
       const opsOnly = WRITES.has(method) && (op.tags ?? []).some((t) => t.includes('(ops)'));
       op['x-roles'] = opsOnly ? ['ops'] : isSystemPath(path) ? ['system', 'ops'] : ['client'];

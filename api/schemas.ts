@@ -44,7 +44,16 @@ export const Name = z.string().trim().min(1).max(200).regex(NO_CONTROL_CHARACTER
 export const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-25T10:00:00.000Z' });
 
 /** ISO 8601 date-time input, parsed to a Date. */
-export const TimestampIn = z.iso.datetime({ offset: true }).openapi({ example: '2026-11-25T10:00:00Z' });
+/** Times and dates a caller sends lie in years 1970-9999: year 0 and its like are valid ISO but no Postgres timestamp. */
+export const inSaneYears = (text: string) => {
+  const ms = Date.parse(text);
+  return ms >= Date.UTC(1970, 0, 1) && ms < Date.UTC(10000, 0, 1);
+};
+
+export const TimestampIn = z.iso
+  .datetime({ offset: true })
+  .refine(inSaneYears, 'must lie between 1970 and 9999')
+  .openapi({ example: '2026-11-25T10:00:00Z' });
 
 export const PageQuery = {
   limit: z.coerce

@@ -5,12 +5,15 @@ import type { CurrencyReconciliation } from '../../domain/reconciliation';
 import type { DailyBalance } from '../../usecases/dailyBalances';
 import type { CheckReport } from '../../usecases/ledgerChecks';
 import type { TreasuryLine } from '../../usecases/reports';
-import { AmountOut, Timestamp, Uuid } from '../schemas';
+import { AmountOut, inSaneYears, Timestamp, Uuid } from '../schemas';
 
 /** Schemas and views of the ledger operations: daily balances, checks, reports. */
 
 /** A UTC calendar day. */
-export const DateIn = z.iso.date().openapi({ example: '2026-11-24', description: 'UTC date, YYYY-MM-DD' });
+export const DateIn = z.iso
+  .date()
+  .refine(inSaneYears, 'must lie between 1970 and 9999')
+  .openapi({ example: '2026-11-24', description: 'UTC date, YYYY-MM-DD' });
 
 export const SignedAmountOut = z.string().openapi({ example: '-100.50' });
 

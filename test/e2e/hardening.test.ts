@@ -305,3 +305,14 @@ describe('writes per caller are limited, across API processes', () => {
     }
   });
 });
+
+describe('timestamps and dates outside the years a database can hold', () => {
+  it.each(['0000-01-01T00:00:00Z', '1969-12-31T23:59:59Z', '+275760-09-13T00:00:00Z'])('a list filter from=%s is 400', async (from) => {
+    for (const path of ['/internal/Payments', '/internal/Transfers', '/internal/Transactions']) {
+      const res = await api().get(`${path}?from=${encodeURIComponent(from)}`);
+      expect(res.status, `${path}: ${res.text}`).toBe(400);
+    }
+    const asOf = await api().post('/internal/Accounts/calculateBalances', { accountIds: [randomUUID()], asOf: from });
+    expect(asOf.status, asOf.text).toBe(400);
+  });
+});
