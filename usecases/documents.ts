@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_DOCUMENT_POLICY } from '../config/env';
 import { actorOf, type Caller } from '../domain/caller';
-import { minorUnits } from '../domain/currency';
 import { DomainError, ErrorCode, NotFoundError, ValidationError } from '../domain/errors';
 import { newId } from '../domain/ids';
-import { decimalToMinor } from '../domain/money';
 import { type Page, type PageRequest, toPage } from '../domain/paging';
 import { getClient } from '../store/clients';
 import {
@@ -16,10 +14,9 @@ import {
   getDocument,
   insertDocument,
   listDocuments,
-  transferHasDocument,
 } from '../store/documents';
-import type { TransferRow } from '../store/transfers';
 import type { UseCaseDeps } from './deps';
+import { createDocumentRequirement } from './documentRequirement';
 import { createLocalDocumentStorage } from './documentStorage';
 import type { TransferUseCases } from './transfers';
 
@@ -91,21 +88,6 @@ async function* inspect(
     yield head;
   }
   seen.sha256 = hash.digest('hex');
-}
-
-/** 422 DOCUMENT_REQUIRED for a transfer at or above the threshold (in its currency) without a document. */
-export function createDocumentRequirement(deps: Pick<UseCaseDeps, 'sql' | 'documents'>) {
-  const policy = deps.documents ?? DEFAULT_DOCUMENT_POLICY;
-  return async function requireDocumentFor(transfer: Pick<TransferRow, 'id' | 'amount' | 'currency'>): Promise<void> {
-    const threshold = decimalToMinor(policy.threshold, minorUnits(transfer.currency), 'up');
-    if (threshold === undefined || transfer.amount < threshold) return;
-    if (await transferHasDocument(deps.sql, transfer.id)) return;
-    throw new DomainError(
-      ErrorCode.DOCUMENT_REQUIRED,
-      `a transfer of ${policy.threshold} ${transfer.currency} or more needs a supporting document before it is confirmed`,
-      { threshold: policy.threshold },
-    );
-  };
 }
 
 /**

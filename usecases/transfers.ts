@@ -26,7 +26,7 @@ import {
   transferCreatedUpdate,
 } from '../workflows/transferMessages';
 import type { UseCaseDeps } from './deps';
-import { createDocumentRequirement } from './documents';
+import { createDocumentRequirement } from './documentRequirement';
 import { sendUpdate } from './workflowCalls';
 
 export interface OutgoingRequest {
