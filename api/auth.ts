@@ -5,6 +5,7 @@ import type { TokenPolicy } from '../config/env';
 import { type Caller, ROLES, type Role } from '../domain/caller';
 import { DomainError, ErrorCode } from '../domain/errors';
 import { isUuid } from '../domain/ids';
+import { hasControlCharacters } from '../domain/text';
 
 export type AuthEnv = { Variables: { caller: Caller } };
 
@@ -21,6 +22,8 @@ const SHARED_PATHS = new Set(['/BaasProvider/available-currencies']);
 export function isSystemPath(path: string): boolean {
   return /^\/(v2\/(ledger\/)?)?internal(\/|$)/.test(path);
 }
+
+const MAX_SUB_LENGTH = 200;
 
 const unauthenticated = (message: string) => new DomainError(ErrorCode.UNAUTHENTICATED, message);
 
@@ -41,14 +44,19 @@ export function tokenVerifier(policy: TokenPolicy): (token: string) => Promise<C
     } catch {
       throw unauthenticated('the token is invalid or expired');
     }
-    const { sub, role, exp } = payload;
-    if (typeof sub !== 'string' || sub === '' || !ROLES.includes(role as Role)) throw unauthenticated('the token lacks sub or role');
+    const { role, exp } = payload;
+    const sub = typeof payload.sub === 'string' ? payload.sub : '';
+    // The sub names the caller in stored keys (idempotency, rate limits, audit): a short printable name.
+    if (sub === '' || sub.length > MAX_SUB_LENGTH || hasControlCharacters(sub) || !ROLES.includes(role as Role)) {
+      throw unauthenticated('the token lacks a usable sub or role');
+    }
     if (typeof exp !== 'number' || exp - Date.now() / 1000 > policy.maxTtlSeconds) {
       throw unauthenticated(`the token lives longer than ${policy.maxTtlSeconds} s`);
     }
     // A client token names its client: a sub that is not even a client id is refused here, before any query.
     if (role === 'client' && !isUuid(sub)) throw unauthenticated('the token does not name a client');
-    return { sub, role: role as Role };
+    // One spelling of a client id: ids are compared as strings (a client's own transfers, say).
+    return { sub: role === 'client' ? sub.toLowerCase() : sub, role: role as Role };
   };
 }
 

@@ -33,6 +33,8 @@ describe('tokens are checked claim by claim', () => {
       ['client sub not a UUID', { sub: 'not-a-uuid', role: 'client', exp: now() + 60 }],
       ['client sub a UUID of no client', { sub: randomUUID(), role: 'client', exp: now() + 60 }],
       ['client sub with SQL in it', { sub: "' OR 1=1 --", role: 'client', exp: now() + 60 }],
+      ['system sub with a NUL', { sub: 'ops\u0000x', role: 'system', exp: now() + 60 }],
+      ['ops sub of 10,000 characters', { sub: 'x'.repeat(10_000), role: 'ops', exp: now() + 60 }],
     ];
     for (const [name, claims] of cases) {
       for (const path of ['/Transfers', '/Recipients', '/internal/Payments']) {
@@ -49,6 +51,10 @@ describe('tokens are checked claim by claim', () => {
       },
     );
     expectCode(posted, 401, 'UNAUTHENTICATED');
+    // A client id in upper case is the same client: it sees its own data, not a 404 or a 500.
+    const upper = { token: await signed({ sub: client.clientId.toUpperCase(), role: 'client', exp: now() + 60 }) };
+    expect((await api().get('/Client', upper)).body.value.id).toBe(client.clientId);
+    expect((await api().get(`/Accounts/${client.id}`, upper)).status).toBe(200);
     // The same claims for an existing client pass.
     expect((await api().get('/Transfers', { token: await token('client', client.clientId) })).status).toBe(200);
   });
