@@ -58,7 +58,9 @@ export async function issueCode(
     }
     if (existing.status === 'verified')
       return new DomainError(ErrorCode.INVALID_STATE_TRANSITION, 'the code was already confirmed', { from: 'verified', action: 'resend' });
-    const retry = c.sendId !== null && existing.lastSendId === c.sendId;
+    // The same send again (an activity retried): re-issue it. Workflows started before sends were
+    // named send their first code unnamed; a second unnamed send before any resend is that retry.
+    const retry = existing.lastSendId === c.sendId && (c.sendId !== null || existing.resends === 0);
     if (!retry) {
       if (existing.resends >= policy.maxResends) {
         return new DomainError(ErrorCode.OTP_ATTEMPTS_EXCEEDED, `no more codes: at most ${policy.maxResends} resends`, {

@@ -4,7 +4,7 @@ import { requireLedgerCurrency } from '../domain/currency';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { derivedId, newId, paymentWorkflowId } from '../domain/ids';
 import { type Page, type PageRequest, toPage } from '../domain/paging';
-import { type PaymentAction, planTransition } from '../domain/payment';
+import { isTerminal, type PaymentAction, planTransition } from '../domain/payment';
 import { checkMovement, entriesOfPayment } from '../ledger/journal';
 import type { JournalEntry } from '../ledger/types';
 import { getPayment, listPayments, type PaymentFilter, type PaymentRow } from '../store/payments';
@@ -84,7 +84,9 @@ export function createPaymentUseCases({ sql, temporal, taskQueue, workflowWaitMs
   async function act(paymentId: string, action: PaymentAction, request: PendRequest & CancelRequest = {}): Promise<PaymentWithEntries> {
     const payment = await getPayment(sql, paymentId);
     if (!payment) throw new NotFoundError('payment', paymentId);
-    if (planTransition(payment.status, action) === 'unchanged') return withEntries(payment);
+    // The read model answers a repeat only once the payment is final: a Pending row can be written by
+    // a hold whose reply has not reached the workflow yet, and the update waits for that turn.
+    if (planTransition(payment.status, action) === 'unchanged' && isTerminal(payment.status)) return withEntries(payment);
     const handle = temporal.workflow.getHandle(paymentWorkflowId(paymentId));
     const sent = await sendUpdate(temporal, workflowWaitMs, () => {
       if (action === 'pend') return handle.executeUpdate(pendUpdate, { args: [{ holdExpiresAt: request.holdExpiresAt ?? null }] });

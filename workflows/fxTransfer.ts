@@ -143,7 +143,7 @@ export async function fxTransferWorkflow(input: FxTransferInput): Promise<FxOutc
     await condition(allHandlersFinished);
     return { status: 'Rejected', code: cause.type ?? 'UNKNOWN' };
   }
-  await background.sendFxCode({ record });
+  await background.sendFxCode({ record, sendId: 'first' });
   setStatus('PendingConfirmation');
 
   // The quote is locked until quoteExpiresAt; then the timer releases the hold.

@@ -195,7 +195,8 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
     await condition(allHandlersFinished);
     return { status: 'Rejected', code: cause.type ?? 'UNKNOWN' };
   }
-  await background.sendTransferCode({ record });
+  // Named like the resends, so a retried first send is a retry, not a resend (which is rate limited).
+  await background.sendTransferCode({ record, sendId: 'first' });
   setStatus('PendingConfirmation');
 
   const answered = await condition(() => status !== 'PendingConfirmation', input.confirmationWindowMs);

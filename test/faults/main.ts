@@ -7,7 +7,7 @@ import { findStrandedHolds } from '../../store/strandedHolds';
 import { type FaultKind, replyLoss, startCluster } from './cluster';
 import type { UnexpectedExit } from './supervisor';
 import { checkTransfers, customerToken, finishTransfers, type TransferCustomer, transferScenario } from './transfers';
-import { createClient, errorCode, isDefinitive, type RequestRecord } from './workload';
+import { createClient, type Exchange, errorCode, isDefinitive, type RequestRecord } from './workload';
 
 /**
  * `npm run test:faults`: Jepsen's bank test, scaled to one machine. Concurrent clients drive
@@ -249,8 +249,25 @@ async function settle(sql: Sql, log: (line: string) => void) {
   }
 }
 
+/** An attempt in a line: status, r for a replay, the error code and the status it was refused from. */
+const describe = (a: Exchange) => {
+  const from = a.body?.errors?.[0]?.metadata?.from;
+  return `${a.status}${a.replayed ? 'r' : ''}${errorCode(a) ? ` ${errorCode(a)}` : ''}${from ? ` from ${from}` : ''}`;
+};
+
 /** Every answer a client saw must agree with the ledger. */
 async function check(sql: Sql, history: RequestRecord[], violations: string[]) {
+  // Every flow of the workload ends a payment it created with a post or a cancel: none stays open.
+  const open = await sql<{ id: string; status: string }[]>`SELECT id, status FROM payments WHERE status NOT IN ('Posted', 'Cancelled')`;
+  for (const p of open) {
+    const touched = history
+      .filter((r) => r.path.includes(p.id) || r.final?.body?.value?.id === p.id)
+      .map((r) => `${r.op} ${r.attempts.map(describe).join('/')}`);
+    const kinds = (await sql<{ kind: string }[]>`SELECT kind FROM journal_entries WHERE payment_id = ${p.id} ORDER BY seq`).map(
+      (e) => e.kind,
+    );
+    violations.push(`payment ${p.id} stayed ${p.status} (entries [${kinds.join(',')}]); its requests: ${touched.join('; ')}`);
+  }
   for (const r of history) {
     // Every idempotent retry returned the original answer.
     const answers = r.attempts.filter(isDefinitive);
