@@ -53,7 +53,7 @@ function takesCurrency(doc: Doc, op: Operation): boolean {
 /**
  * What the generated document cannot say by itself, added in one place: an operationId for every
  * operation, the roles each one needs (x-roles, API.md's rule by path; ops-only interventions
- * carry an "(ops)" tag), the Idempotency-Key header and the 429 on every write, and the 422 of
+ * carry an "(ops)" tag), the Idempotency-Key header, its 409 and the 429 on every write, and the 422 of
  * every operation that takes a currency.
  */
 export function describeOperations(doc: Doc) {
@@ -63,8 +63,13 @@ export function describeOperations(doc: Doc) {
       // the write rate limit (429) and the ledger's currencies (422).
       const failure = op.responses?.['400']?.content;
       if (op.responses && failure) {
-        if (WRITES.has(method))
+        if (WRITES.has(method)) {
           op.responses['429'] ??= { description: 'Too many writes; see Retry-After (RATE_LIMITED)', content: failure };
+          op.responses['409'] ??= {
+            description: 'The Idempotency-Key was used for another request, or is still running',
+            content: failure,
+          };
+        }
         if (takesCurrency(doc, op)) op.responses['422'] ??= { description: 'Business rule violated (see metadata.code)', content: failure };
       }
       op.operationId ??= `${method}${path.replace(/\{([^}]+)\}/g, 'By-$1').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`;
