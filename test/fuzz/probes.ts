@@ -49,6 +49,13 @@ function bases(seed: Seed): Record<string, Json[]> {
   };
 }
 
+/** A provider reference is unique per incoming request: each example gets its own. */
+function withFreshReference(base: Json): Json {
+  const body = structuredClone(base);
+  if ('providerReference' in body) body.providerReference = `probe-${randomUUID()}`;
+  return body;
+}
+
 function setPath(target: Json, path: string, value: string): void {
   const parts = path.split('.');
   let node = target;
@@ -59,7 +66,7 @@ function setPath(target: Json, path: string, value: string): void {
   node[parts[parts.length - 1] as string] = value;
 }
 
-/** Adds the probes to `document` in place; returns how many examples were added. */
+/** Adds the probes (and one clean request per base) to `document` in place; returns how many examples were added. */
 export function addProbeExamples(document: Json, seed: Seed): number {
   let added = 0;
   for (const [label, bodies] of Object.entries(bases(seed))) {
@@ -69,12 +76,14 @@ export function addProbeExamples(document: Json, seed: Seed): number {
     const fields = bodyStringFieldsOf(document, media.schema).filter((f) => !f.includes('[*]'));
     media.examples ??= {};
     bodies.forEach((base, b) => {
+      // The clean request first: under an odd token (a sub that names no client) it is the write
+      // that reaches the store with that sub.
+      media.examples[`probe_${b}_clean`] = { summary: 'a valid request with real ids', value: withFreshReference(base) };
+      added++;
       for (const field of fields) {
         if (NOT_TEXT.test(field)) continue;
         PROBE_VALUES.forEach((probe, p) => {
-          const body = structuredClone(base);
-          // A provider reference is unique per incoming request: each probe gets its own.
-          if ('providerReference' in body && field !== 'providerReference') body.providerReference = `probe-${randomUUID()}`;
+          const body = withFreshReference(base);
           setPath(body, field, field === 'providerReference' ? `${probe}${randomUUID()}` : probe);
           media.examples[`probe_${b}_${field.replace(/\W/g, '_')}_${p}`] = { summary: `control characters in ${field}`, value: body };
           added++;

@@ -114,12 +114,12 @@ function plan(t: Tokens): RunSpec[] {
         maxExamples: examples,
         timeoutS: 120,
       },
-      { name: 'ops', token: t.ops, scope: 'system', phases: ['fuzzing'], maxExamples: 1, mode: 'positive', timeoutS: 60 },
+      { name: 'ops', token: t.ops, scope: 'system', phases: ['examples', 'fuzzing'], maxExamples: 1, mode: 'positive', timeoutS: 60 },
       { name: 'undocumented', token: t.system, scope: 'undocumented', phases: ['coverage'], maxExamples: 2, timeoutS: 60 },
       { name: 'no-token', scope: 'undocumented', phases: ['coverage'], maxExamples: 2, timeoutS: 60 },
       ...t.odd
         .filter((o) => ['client-sub-not-uuid', 'client-sub-no-client', 'client-sub-empty'].includes(o.name))
-        .map((o): RunSpec => ({ ...o, phases: ['fuzzing'], maxExamples: 1, mode: 'positive', timeoutS: 60 })),
+        .map((o): RunSpec => ({ ...o, phases: ['examples', 'fuzzing'], maxExamples: 1, mode: 'positive', timeoutS: 60 })),
     ];
   }
   return [
@@ -160,8 +160,9 @@ function stArgs(run: RunSpec, schemaFile: string, configFile: string, apiUrl: st
     ...(run.mode ? ['--mode', run.mode] : []),
     // Shrinking repeats a failing request many times, a hung one for seconds each: off unless FUZZ_SHRINK=1.
     ...(process.env.FUZZ_SHRINK === '1' ? [] : ['--no-shrink']),
-    // The full run keeps going within a scenario after a failure, to collect everything.
-    ...(quick ? [] : ['--continue-on-failure']),
+    // Keep going within an operation after a failure: one bug (say, a date before year 1 in a list
+    // filter) must not hide another on the same operation (a cursor past bigint).
+    '--continue-on-failure',
     ...(run.token ? ['-H', `Authorization: Bearer ${run.token}`] : []),
     ...filters(run.scope),
     '--report',
@@ -243,7 +244,9 @@ async function main() {
     }
     const source = (await (await fetch(`${env.apiUrl}/openapi.json`)).json()) as Record<string, unknown>;
     const { document, additions } = prepareDocument(source);
-    additions.push(`${addProbeExamples(document, data)} request-body examples with control characters in one text field each (probes.ts)`);
+    additions.push(
+      `${addProbeExamples(document, data)} request-body examples: a clean request with real ids, and control characters in one text field each (probes.ts)`,
+    );
     for (const line of additions) log(`document: ${line}`);
     const schemaFile = join(out, 'openapi.json');
     const configFile = join(out, 'schemathesis.toml');
