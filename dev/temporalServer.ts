@@ -1,5 +1,6 @@
 import { Connection } from '@temporalio/client';
 import { type Child, startChild, waitFor } from './processes';
+import { devServerDynamicConfigFlags } from './temporalDynamicConfig';
 
 export interface TemporalDevServerOptions {
   cliPath: string;
@@ -18,14 +19,6 @@ export interface TemporalDevServer {
   child: Child;
   stop(): Promise<void>;
 }
-
-/** Per-shard poll-rate limits of the history task processors (dynamic config keys). */
-export const DISPATCH_RATE_LIMITS = [
-  'history.transferProcessorMaxPollRPS',
-  'history.timerProcessorMaxPollRPS',
-  'history.visibilityProcessorMaxPollRPS',
-  'history.outboundProcessorMaxPollRPS',
-];
 
 /** `temporal server start-dev` on the given ports; resolves once its frontend answers. */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
@@ -50,10 +43,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     'journal_mode=wal',
     '--sqlite-pragma',
     'synchronous=normal',
-    // The dev server runs one history shard, and its task processors poll at most 20 times a
-    // second per shard by default: after the first burst every workflow and activity task waited
-    // up to 50 ms before dispatch (measured from history timestamps). Raise those limits.
-    ...DISPATCH_RATE_LIMITS.flatMap((key) => ['--dynamic-config-value', `${key}=10000`]),
+    // Raised task dispatch limits, among others: see the file for why.
+    ...devServerDynamicConfigFlags(),
   ];
   if (options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));

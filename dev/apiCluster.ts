@@ -1,0 +1,42 @@
+import cluster from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Several API processes serving one port, as `npm run start:cluster` runs them: Node's cluster
+ * module forks API_PROCESSES copies of api/main.ts and hands their connections out in turn. The
+ * API is stateless (idempotency keys and rate limits live in Postgres), so any process may answer
+ * any request. A process that dies is not replaced: the primary stops, and start:cluster with it,
+ * so a crash is seen, not hidden.
+ */
+const API_MAIN = fileURLToPath(new URL('../api/main.ts', import.meta.url));
+const count = Number(process.env.API_PROCESSES ?? 2);
+
+if (!Number.isInteger(count) || count < 1) {
+  console.error(`API_PROCESSES must be a positive integer, got ${process.env.API_PROCESSES}`);
+  process.exit(1);
+}
+
+cluster.setupPrimary({ exec: API_MAIN, execArgv: ['--import', 'tsx'] });
+let stopping = false;
+for (let i = 0; i < count; i += 1) cluster.fork({ API_PROCESS_INDEX: String(i) });
+
+cluster.on('exit', (worker, code, signal) => {
+  if (stopping) {
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    return;
+  }
+  console.error(`api process ${worker.process.pid} exited (${signal ?? code}); stopping the others`);
+  stopping = true;
+  for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+  process.exitCode = 1;
+  if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(1);
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {});
+    if (workers.length === 0) process.exit(0);
+    for (const worker of workers) worker?.process.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,262 @@
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import postgres from 'postgres';
+import { stringify } from 'yaml';
+import { type Child, startChild, waitFor } from './processes';
+import { DYNAMIC_CONFIG_FILE } from './temporalDynamicConfig';
+import type { TemporalServerBinaries } from './temporalServerBinaries';
+
+/**
+ * The real Temporal server (not the dev server) on PostgreSQL, all four services in one process,
+ * as `npm run start:cluster` and the cluster test profile run it. What docker-compose.yml does with
+ * its admin-tools jobs happens here in code: the databases `temporal` and `temporal_visibility`
+ * are created and brought to the newest schema by the server's own SQL tool, the server starts,
+ * and the namespace is registered once the frontend answers.
+ */
+export interface TemporalSqlServerOptions {
+  binaries: TemporalServerBinaries;
+  /** A PostgreSQL superuser URL; the Temporal databases are created next to the ledger's. */
+  postgresUrl: string;
+  /** Where the generated config lives. */
+  dir: string;
+  /** Frontend gRPC port; the other services take the next free ones given in `ports`. */
+  ports: TemporalSqlServerPorts;
+  namespace?: string;
+  onLine?: (line: string) => void;
+}
+
+/** Every port the server and its UI listen on (all on 127.0.0.1). */
+export interface TemporalSqlServerPorts {
+  frontend: number;
+  frontendHttp: number;
+  history: number;
+  matching: number;
+  worker: number;
+  /** Membership (ringpop) ports of frontend, history, matching, worker. */
+  membership: [number, number, number, number];
+  metrics: number;
+  /** Unset: no Web UI. */
+  ui?: number;
+}
+
+export interface TemporalSqlServer {
+  address: string;
+  uiUrl: string | null;
+  stop(): Promise<void>;
+  /** The server process (the fault suite kills it). */
+  child: Child;
+}
+
+/**
+ * History shards are fixed for the life of a cluster's data: changing this number later makes the
+ * server refuse to start. Four, like Temporal's own development config: enough to spread task
+ * dispatch, few enough for one machine.
+ */
+export const NUM_HISTORY_SHARDS = 4;
+export const RETENTION_DAYS = 30;
+const DATABASES = ['temporal', 'temporal_visibility'] as const;
+
+const run = promisify(execFile);
+
+/** Creates the databases if missing and brings both schemas up to date (idempotent). */
+async function setUpSchemas(options: TemporalSqlServerOptions, log: (line: string) => void) {
+  const url = new URL(options.postgresUrl);
+  const admin = postgres(options.postgresUrl, { max: 1, onnotice: () => {} });
+  try {
+    for (const db of DATABASES) {
+      const [exists] = await admin`select 1 from pg_database where datname = ${db}`;
+      if (!exists) await admin.unsafe(`create database ${db}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  const connection = [
+    '--plugin',
+    'postgres12',
+    '--ep',
+    url.hostname,
+    '-p',
+    url.port,
+    '-u',
+    decodeURIComponent(url.username),
+    '--pw',
+    decodeURIComponent(url.password),
+  ];
+  const schemaDirs = { temporal: 'temporal', temporal_visibility: 'visibility' } as const;
+  for (const db of DATABASES) {
+    const tool = async (...args: string[]) => {
+      try {
+        await run(options.binaries.sqlTool, [...connection, '--db', db, ...args]);
+      } catch (error) {
+        const e = error as { stderr?: string; stdout?: string };
+        throw new Error(`temporal-sql-tool ${args[0]} on ${db} failed:\n${e.stderr || e.stdout || String(error)}`);
+      }
+    };
+    // setup-schema -v 0.0 only creates the version table (and is a no-op once it exists);
+    // update-schema applies every versioned step the database has not seen yet.
+    await tool('setup-schema', '-v', '0.0');
+    await tool('update-schema', '-d', join(options.binaries.postgresSchemaDir, schemaDirs[db], 'versioned'));
+  }
+  log('Temporal schemas up to date');
+}
+
+/** The server's config: Temporal's development-postgres12.yaml, bound to our ports and database. */
+function serverConfig(options: TemporalSqlServerOptions): unknown {
+  const url = new URL(options.postgresUrl);
+  const { ports } = options;
+  const datastore = (databaseName: string, maxConns: number) => ({
+    sql: {
+      pluginName: 'postgres12',
+      databaseName,
+      connectAddr: `${url.hostname}:${url.port}`,
+      connectProtocol: 'tcp',
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      maxConns,
+      maxIdleConns: maxConns,
+      maxConnLifetime: '1h',
+    },
+  });
+  const service = (grpcPort: number, membershipPort: number, extra: object = {}) => ({
+    rpc: { grpcPort, membershipPort, bindOnLocalHost: true, ...extra },
+  });
+  return {
+    // Warnings and errors only: the info level prints every shard and membership change.
+    log: { stdout: true, level: 'warn' },
+    persistence: {
+      defaultStore: 'postgres-default',
+      visibilityStore: 'postgres-visibility',
+      numHistoryShards: NUM_HISTORY_SHARDS,
+      datastores: { 'postgres-default': datastore('temporal', 20), 'postgres-visibility': datastore('temporal_visibility', 4) },
+    },
+    global: {
+      membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
+      metrics: { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `127.0.0.1:${ports.metrics}` } },
+    },
+    services: {
+      frontend: service(ports.frontend, ports.membership[0], { httpPort: ports.frontendHttp }),
+      history: service(ports.history, ports.membership[1]),
+      matching: service(ports.matching, ports.membership[2]),
+      worker: service(ports.worker, ports.membership[3]),
+    },
+    clusterMetadata: {
+      enableGlobalNamespace: false,
+      failoverVersionIncrement: 10,
+      masterClusterName: 'active',
+      currentClusterName: 'active',
+      clusterInformation: {
+        active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${ports.frontend}` },
+      },
+    },
+    dcRedirectionPolicy: { policy: 'noop' },
+    dynamicConfigClient: { filepath: DYNAMIC_CONFIG_FILE, pollInterval: '10s' },
+  };
+}
+
+/** The Web UI server's config: the frontend to call and the port to serve. */
+function uiConfig(options: TemporalSqlServerOptions, uiPort: number): unknown {
+  return {
+    temporalGrpcAddress: `127.0.0.1:${options.ports.frontend}`,
+    host: '127.0.0.1',
+    port: uiPort,
+    enableUi: true,
+    defaultNamespace: options.namespace ?? 'default',
+    notifyOnNewVersion: false,
+    cors: { allowOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`] },
+  };
+}
+
+/** Registers the namespace if missing and waits until the frontend serves it (its cache refreshes). */
+async function ensureNamespace(address: string, namespace: string) {
+  const connection = await Connection.connect({ address });
+  try {
+    try {
+      await connection.workflowService.describeNamespace({ namespace });
+    } catch {
+      await connection.workflowService
+        .registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(`${RETENTION_DAYS} days`) })
+        .catch((error: { code?: number }) => {
+          // ALREADY_EXISTS (6): another starter won the race.
+          if (error.code !== 6) throw error;
+        });
+    }
+    await waitFor(
+      `namespace ${namespace} to be served`,
+      async () => {
+        await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
+        return true;
+      },
+      60_000,
+      500,
+    );
+  } finally {
+    await connection.close();
+  }
+}
+
+export async function startTemporalSqlServer(options: TemporalSqlServerOptions): Promise<TemporalSqlServer> {
+  const log = options.onLine ?? (() => {});
+  const namespace = options.namespace ?? 'default';
+  await setUpSchemas(options, log);
+  const configDir = join(options.dir, 'config');
+  await mkdir(configDir, { recursive: true });
+  await writeFile(join(configDir, 'development.yaml'), stringify(serverConfig(options)));
+
+  const address = `127.0.0.1:${options.ports.frontend}`;
+  const child = startChild({
+    name: 'temporal',
+    command: options.binaries.server,
+    args: ['--root', options.dir, '--config', 'config', '--env', 'development', '--allow-no-auth', 'start'],
+    onLine: log,
+  });
+  let exited = false;
+  void child.exited.then(() => {
+    exited = true;
+  });
+  const stops: (() => Promise<void>)[] = [() => child.stop(20_000)];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s();
+  };
+  try {
+    await waitFor(
+      `the Temporal server on ${address}`,
+      async () => {
+        if (exited) throw new Error('the Temporal server exited at start');
+        const connection = await Connection.connect({ address, connectTimeout: 1000 });
+        try {
+          await connection.workflowService.getSystemInfo({});
+          return true;
+        } finally {
+          await connection.close();
+        }
+      },
+      120_000,
+      300,
+    );
+    await ensureNamespace(address, namespace);
+
+    let uiUrl: string | null = null;
+    if (options.ports.ui !== undefined) {
+      const uiDir = join(options.dir, 'ui');
+      await mkdir(join(uiDir, 'config'), { recursive: true });
+      await writeFile(join(uiDir, 'config', 'development.yaml'), stringify(uiConfig(options, options.ports.ui)));
+      const ui = startChild({
+        name: 'temporal-ui',
+        command: options.binaries.ui,
+        args: ['--root', uiDir, '--env', 'development', 'start'],
+        onLine: log,
+      });
+      stops.push(() => ui.stop(5_000));
+      uiUrl = `http://127.0.0.1:${options.ports.ui}`;
+      await waitFor('the Temporal Web UI', async () => (await fetch(uiUrl as string)).ok, 30_000, 300);
+    }
+    return { address, uiUrl, child, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
