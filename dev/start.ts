@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import PinoPretty from 'pino-pretty';
 import { issueToken } from '../api/auth';
 import { LOCAL_JWT_SECRET } from '../config/env';
 import { createSql } from '../ledger/db';
@@ -9,7 +10,7 @@ import { isPortInUse } from './ports';
 import { startEmbeddedPostgres } from './postgres';
 import { type Child, startChild, waitFor } from './processes';
 import { findOrBuildTemporalCli } from './temporalCli';
-import { startTemporalDevServer } from './temporalServer';
+import { isTemporalLineWorthShowing, startTemporalDevServer } from './temporalServer';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DATA_DIR = join(ROOT, '.data');
@@ -23,6 +24,24 @@ const PORTS = {
 };
 
 const say = (line: string) => console.log(`[corebank] ${line}`);
+
+/**
+ * How the worker's and the API's lines are shown: their JSON lines (their stdout is a pipe) made
+ * readable by pino-pretty when this terminal is one, as they are otherwise (a file, a CI log).
+ */
+function childLineWriter(name: string): (line: string) => void {
+  const prefix = `[${name}] `;
+  if (!process.stdout.isTTY) return (line) => console.log(`${prefix}${line}`);
+  const pretty = PinoPretty.prettyFactory({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' });
+  return (line) => {
+    if (!line.startsWith('{')) return console.log(`${prefix}${line}`);
+    try {
+      process.stdout.write(`${prefix}${pretty(line)}`);
+    } catch {
+      console.log(`${prefix}${line}`);
+    }
+  };
+}
 
 /** Only one `npm start` per checkout: the second one says so instead of failing on a port. */
 function claimPidFile() {
@@ -116,7 +135,10 @@ async function main() {
         port: PORTS.temporal,
         uiPort: PORTS.temporalUi,
         dbFile: join(DATA_DIR, 'temporal.sqlite'),
-        onLine: (line) => console.log(`[temporal] ${line}`),
+        // Its warnings and errors only: not its banner, info lines or dial noise at start and stop.
+        onLine: (line) => {
+          if (isTemporalLineWorthShowing(line)) console.log(`[temporal] ${line}`);
+        },
       });
       stops.push(() => temporal.stop());
       temporalAddress = temporal.address;
@@ -125,7 +147,13 @@ async function main() {
 
     const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, API_PORT: String(PORTS.api) };
     const spawnTs = (name: string, file: string): Child => {
-      const child = startChild({ name, command: process.execPath, args: ['--import', 'tsx', join(ROOT, file)], env });
+      const child = startChild({
+        name,
+        command: process.execPath,
+        args: ['--import', 'tsx', join(ROOT, file)],
+        env,
+        onLine: childLineWriter(name),
+      });
       void child.exited.then((code) => {
         if (!stopping) {
           say(`${name} exited unexpectedly (code ${code}); stopping everything`);

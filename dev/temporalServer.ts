@@ -76,3 +76,32 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     stop: () => child.stop(15_000),
   };
 }
+
+/** The dev server's own level on a line: `level=WARN` (text) or `"level":"warn"` (JSON). */
+const LEVEL = /\blevel=(\w+)|"level":"(\w+)"/i;
+/**
+ * Warnings that only say a connection came or went: the server's internal workers dialling its own
+ * frontend while it starts or stops, and polls cut by a graceful stop.
+ */
+const DIAL_NOISE = [
+  /network dial error/i,
+  /Error while dialing/i,
+  /connect: connection refused/i,
+  /graceful_stop/i,
+  /error reading from server: EOF/i,
+  /context canceled/i,
+];
+
+/**
+ * Whether `npm start` shows a line of the Temporal dev server: its warnings and errors, and any
+ * line that reports a failure on its own (`Error: ...`, a panic); not its banner, its info lines or
+ * the dial noise of its internal clients at start and stop.
+ */
+export function isTemporalLineWorthShowing(line: string): boolean {
+  const match = LEVEL.exec(line);
+  const level = (match?.[1] ?? match?.[2])?.toLowerCase();
+  const serious = level
+    ? ['warn', 'warning', 'error', 'dpanic', 'panic', 'fatal'].includes(level)
+    : /^\s*(error|panic|fatal)\b/i.test(line);
+  return serious && !DIAL_NOISE.some((noise) => noise.test(line));
+}

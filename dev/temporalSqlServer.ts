@@ -198,6 +198,25 @@ async function ensureNamespace(address: string, namespace: string) {
   }
 }
 
+/**
+ * A server log line (zap JSON) as one short line: level, message, error and where; the stack
+ * traces and call sites are for Temporal's developers. Undefined for lines not worth showing.
+ */
+export function summarizeServerLine(line: string): string | undefined {
+  if (!line.startsWith('{')) return /error|panic|fatal/i.test(line) ? line : undefined;
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    const where = ['component', 'operation', 'wf-namespace', 'shard-id'].flatMap((key) =>
+      entry[key] === undefined ? [] : [`${key}=${entry[key]}`],
+    );
+    return [`${entry.level}: ${entry.msg}`, entry.error ? `(${entry.error})` : '', where.length ? `[${where.join(' ')}]` : '']
+      .filter(Boolean)
+      .join(' ');
+  } catch {
+    return line;
+  }
+}
+
 export async function startTemporalSqlServer(options: TemporalSqlServerOptions): Promise<TemporalSqlServer> {
   const log = options.onLine ?? (() => {});
   const namespace = options.namespace ?? 'default';
@@ -207,17 +226,33 @@ export async function startTemporalSqlServer(options: TemporalSqlServerOptions):
   await writeFile(join(configDir, 'development.yaml'), stringify(serverConfig(options)));
 
   const address = `127.0.0.1:${options.ports.frontend}`;
+  // While the services find each other, shards and hosts report errors that resolve themselves
+  // within seconds: kept back, and shown only if the start fails.
+  let started = false;
+  const startLines: string[] = [];
   const child = startChild({
     name: 'temporal',
     command: options.binaries.server,
     args: ['--root', options.dir, '--config', 'config', '--env', 'development', '--allow-no-auth', 'start'],
-    onLine: log,
+    onLine: (line) => {
+      const summary = summarizeServerLine(line);
+      if (summary === undefined) return;
+      if (started) log(summary);
+      else startLines.push(summary);
+    },
   });
   let exited = false;
   void child.exited.then(() => {
     exited = true;
   });
-  const stops: (() => Promise<void>)[] = [() => child.stop(20_000)];
+  // Once stopping, the services report each other gone: expected, not shown.
+  const stops: (() => Promise<void>)[] = [
+    () => {
+      started = false;
+      startLines.length = 0;
+      return child.stop(20_000);
+    },
+  ];
   const stop = async () => {
     for (const s of stops.reverse()) await s();
   };
@@ -238,6 +273,7 @@ export async function startTemporalSqlServer(options: TemporalSqlServerOptions):
       300,
     );
     await ensureNamespace(address, namespace);
+    started = true;
 
     let uiUrl: string | null = null;
     if (options.ports.ui !== undefined) {
@@ -248,7 +284,10 @@ export async function startTemporalSqlServer(options: TemporalSqlServerOptions):
         name: 'temporal-ui',
         command: options.binaries.ui,
         args: ['--root', uiDir, '--env', 'development', 'start'],
-        onLine: log,
+        // Its banner and request log are noise here: errors only.
+        onLine: (line) => {
+          if (/"status":5\d\d|error|panic/i.test(line) && !line.includes('"error":""')) log(`ui: ${line}`);
+        },
       });
       stops.push(() => ui.stop(5_000));
       uiUrl = `http://127.0.0.1:${options.ports.ui}`;
@@ -257,6 +296,7 @@ export async function startTemporalSqlServer(options: TemporalSqlServerOptions):
     return { address, uiUrl, child, stop };
   } catch (error) {
     await stop();
+    for (const line of startLines) log(line);
     throw error;
   }
 }
