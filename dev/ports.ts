@@ -23,3 +23,15 @@ export function isPortInUse(port: number, host = '127.0.0.1'): Promise<boolean> 
     server.listen(port, host, () => server.close(() => resolve(false)));
   });
 }
+
+/**
+ * A free port below 32768, for the Temporal server's membership ports: it stores them in a
+ * smallint column, so an ephemeral port (from freePort) fails its start.
+ */
+export async function freeLowPort(from = 20_000, to = 32_000): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = from + Math.floor(Math.random() * (to - from));
+    if (!(await isPortInUse(port))) return port;
+  }
+  throw new Error(`no free port between ${from} and ${to}`);
+}

@@ -53,11 +53,21 @@ export function startChild(options: ChildOptions): Child {
   };
 }
 
-/** Resolves when check() returns true; polls every intervalMs until timeoutMs. */
+/** Thrown by a waitFor check to stop waiting at once (the process being waited for died). */
+export class GiveUp extends Error {}
+
+/**
+ * Resolves when check() returns true; polls every intervalMs until timeoutMs. A check that throws
+ * counts as not yet, except with GiveUp.
+ */
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000, intervalMs = 200): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await check().catch(() => false)) return;
+    const ok = await check().catch((error) => {
+      if (error instanceof GiveUp) throw error;
+      return false;
+    });
+    if (ok) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }

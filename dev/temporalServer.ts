@@ -1,5 +1,5 @@
 import { Connection } from '@temporalio/client';
-import { type Child, startChild, waitFor } from './processes';
+import { type Child, GiveUp, startChild, waitFor } from './processes';
 import { devServerDynamicConfigFlags } from './temporalDynamicConfig';
 
 export interface TemporalDevServerOptions {
@@ -57,7 +57,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   await waitFor(
     `the Temporal dev server on ${address}`,
     async () => {
-      if (exited) throw new Error('the Temporal dev server exited at start');
+      if (exited) throw new GiveUp('the Temporal dev server exited at start');
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await connection.workflowService.describeNamespace({ namespace: options.namespace ?? 'default' });

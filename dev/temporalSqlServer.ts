@@ -6,7 +6,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import postgres from 'postgres';
 import { stringify } from 'yaml';
-import { type Child, startChild, waitFor } from './processes';
+import { type Child, GiveUp, startChild, waitFor } from './processes';
 import { DYNAMIC_CONFIG_FILE } from './temporalDynamicConfig';
 import type { TemporalServerBinaries } from './temporalServerBinaries';
 
@@ -36,7 +36,7 @@ export interface TemporalSqlServerPorts {
   history: number;
   matching: number;
   worker: number;
-  /** Membership (ringpop) ports of frontend, history, matching, worker. */
+  /** Membership (ringpop) ports of frontend, history, matching, worker; below 32768 (a smallint column). */
   membership: [number, number, number, number];
   metrics: number;
   /** Unset: no Web UI. */
@@ -239,8 +239,11 @@ export async function startTemporalSqlServer(options: TemporalSqlServerOptions):
       if (summary === undefined) return;
       if (started) log(summary);
       else startLines.push(summary);
+      if (summary.startsWith('fatal')) fatal = summary;
     },
   });
+  // A fatal error at start does not always end the process: seen, the start fails at once.
+  let fatal: string | undefined;
   let exited = false;
   void child.exited.then(() => {
     exited = true;
@@ -260,7 +263,7 @@ export async function startTemporalSqlServer(options: TemporalSqlServerOptions):
     await waitFor(
       `the Temporal server on ${address}`,
       async () => {
-        if (exited) throw new Error('the Temporal server exited at start');
+        if (exited || fatal) throw new GiveUp(`the Temporal server failed at start: ${fatal ?? 'it exited'}`);
         const connection = await Connection.connect({ address, connectTimeout: 1000 });
         try {
           await connection.workflowService.getSystemInfo({});
@@ -295,8 +298,9 @@ export async function startTemporalSqlServer(options: TemporalSqlServerOptions):
     }
     return { address, uiUrl, child, stop };
   } catch (error) {
+    const kept = [...startLines];
     await stop();
-    for (const line of startLines) log(line);
+    for (const line of kept) log(line);
     throw error;
   }
 }

@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { freePort } from '../../dev/ports';
+import { CLUSTER_SHAPE } from '../../dev/clusterShape';
+import { freeLowPort, freePort } from '../../dev/ports';
 import { startEmbeddedPostgres } from '../../dev/postgres';
 import { findOrBuildTemporalCli } from '../../dev/temporalCli';
 import { startTemporalDevServer } from '../../dev/temporalServer';
+import { findOrBuildTemporalServer } from '../../dev/temporalServerBinaries';
+import { startTemporalSqlServer } from '../../dev/temporalSqlServer';
 import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
 import { createSql } from '../../ledger/db';
 import { migrate } from '../../ledger/migrate';
@@ -17,8 +20,32 @@ import { ensureSearchAttributes } from '../../worker/searchAttributes';
 import { startWorkerProcess } from './workerProcess';
 
 /**
- * Once per test run: a fresh PostgreSQL and Temporal dev server on free ports, migrations, the
- * workflow bundle, and one worker process. Nothing here points at a server we did not start.
+ * Which Temporal the run uses: the dev server (default), or with TEST_TEMPORAL=server the real
+ * server on the run's PostgreSQL with as many workers as the production shape runs, as
+ * `npm run start:cluster` does (.ci/run runs the payment and transfer suites that way too).
+ */
+const TEMPORAL_PROFILE = process.env.TEST_TEMPORAL === 'server' ? 'server' : 'dev';
+
+/** The real Temporal server on free ports, its databases next to the ledger's. */
+async function startTemporalOnPostgres(postgresUrl: string, dir: string, log: (line: string) => void) {
+  const binaries = await findOrBuildTemporalServer(log);
+  const port = () => freePort();
+  const ports = {
+    frontend: await port(),
+    frontendHttp: await port(),
+    history: await port(),
+    matching: await port(),
+    worker: await port(),
+    metrics: await port(),
+    // Stored in a smallint column by the server: below 32768.
+    membership: [await freeLowPort(), await freeLowPort(), await freeLowPort(), await freeLowPort()] as [number, number, number, number],
+  };
+  return startTemporalSqlServer({ binaries, postgresUrl, dir: join(dir, 'temporal'), ports, onLine: (line) => log(`temporal ${line}`) });
+}
+
+/**
+ * Once per test run: a fresh PostgreSQL and Temporal on free ports, migrations, the workflow
+ * bundle, and the worker processes. Nothing here points at a server we did not start.
  */
 export default async function setup(project: TestProject) {
   const started = Date.now();
@@ -36,13 +63,15 @@ export default async function setup(project: TestProject) {
   try {
     const [pg, cliPath] = await Promise.all([
       freePort().then((port) => startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port, persistent: false, onProgress: log })),
-      findOrBuildTemporalCli(log),
+      TEMPORAL_PROFILE === 'dev' ? findOrBuildTemporalCli(log) : undefined,
     ]);
     stops.push(() => pg.stop());
     log(`postgres at ${pg.url}`);
-    const temporal = await startTemporalDevServer({ cliPath, port: await freePort(), dbFile: join(dir, 'temporal.db') });
+    const temporal = cliPath
+      ? await startTemporalDevServer({ cliPath, port: await freePort(), dbFile: join(dir, 'temporal.db') })
+      : await startTemporalOnPostgres(pg.url, dir, log);
     stops.push(() => temporal.stop());
-    log(`temporal at ${temporal.address}`);
+    log(`temporal (${TEMPORAL_PROFILE}) at ${temporal.address}`);
 
     const sql = createSql(pg.url, { max: 4 });
     stops.push(() => sql.end());
@@ -57,9 +86,12 @@ export default async function setup(project: TestProject) {
     log('workflows bundled');
 
     const taskQueue = 'corebank-test';
-    const worker = await startWorkerProcess({ databaseUrl: pg.url, temporalAddress: temporal.address, taskQueue, workflowBundlePath });
-    stops.push(() => worker.stop());
-    log('worker running');
+    const workerCount = TEMPORAL_PROFILE === 'server' ? CLUSTER_SHAPE.workers : 1;
+    for (let i = 0; i < workerCount; i += 1) {
+      const worker = await startWorkerProcess({ databaseUrl: pg.url, temporalAddress: temporal.address, taskQueue, workflowBundlePath });
+      stops.push(() => worker.stop());
+    }
+    log(`${workerCount} worker(s) running`);
 
     project.provide('databaseUrl', pg.url);
     project.provide('temporalAddress', temporal.address);

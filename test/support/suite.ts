@@ -32,22 +32,30 @@ export function useTestApi(options: TestApiOptions = {}): () => TestApi {
  * shared worker. Register it before useTestApi({ taskQueue }) so it starts first and stops last.
  */
 export function useOwnWorker(env: NodeJS.ProcessEnv = {}) {
+  const workers = useOwnWorkers(1, env);
+  return { taskQueue: workers.taskQueue, start: () => workers.start(0), kill: () => workers.kill(0) };
+}
+
+/** `count` worker processes sharing one task queue of their own, as production runs several. */
+export function useOwnWorkers(count: number, env: NodeJS.ProcessEnv = {}) {
   const taskQueue = `own-${randomUUID()}`;
-  let worker: Child | undefined;
-  const start = async () => {
-    worker = await startWorkerProcess({ ...testEnv(), taskQueue, env });
+  const workers: (Child | undefined)[] = Array.from({ length: count });
+  const start = async (index: number) => {
+    workers[index] = await startWorkerProcess({ ...testEnv(), taskQueue, env });
   };
-  beforeAll(start);
+  beforeAll(async () => {
+    for (let i = 0; i < count; i += 1) await start(i);
+  });
   afterAll(async () => {
-    await worker?.stop();
+    await Promise.all(workers.map((worker) => worker?.stop()));
   });
   return {
     taskQueue,
     start,
     /** A crash, not a graceful stop. */
-    async kill() {
-      worker?.kill('SIGKILL');
-      await worker?.exited;
+    async kill(index: number) {
+      workers[index]?.kill('SIGKILL');
+      await workers[index]?.exited;
     },
   };
 }
