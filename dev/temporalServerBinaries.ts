@@ -22,7 +22,8 @@ export interface TemporalServerBinaries {
   sqlTool: string;
   /** schema/postgresql/v12 of the server module: `temporal/versioned` and `visibility/versioned`. */
   postgresSchemaDir: string;
-  ui: string;
+  /** Unset when not asked for (tests run without the UI). */
+  ui?: string;
 }
 
 export function serverCacheDir(): string {
@@ -33,14 +34,14 @@ function uiCacheDir(): string {
   return join(cacheRoot(), `temporal-ui-${TEMPORAL_UI_VERSION}`);
 }
 
-/** The server, its SQL tool, its Postgres schema files and the UI server; built when missing. */
-export async function findOrBuildTemporalServer(log: (line: string) => void): Promise<TemporalServerBinaries> {
+/** The server, its SQL tool, its Postgres schema files and (with `ui`) the UI server; built when missing. */
+export async function findOrBuildTemporalServer(log: (line: string) => void, { ui = true } = {}): Promise<TemporalServerBinaries> {
   const dir = serverCacheDir();
   const binaries: TemporalServerBinaries = {
     server: join(dir, 'server'),
     sqlTool: join(dir, 'sql'),
     postgresSchemaDir: join(dir, 'schema', 'postgresql', 'v12'),
-    ui: join(uiCacheDir(), 'server'),
+    ui: ui ? join(uiCacheDir(), 'server') : undefined,
   };
   if (!existsSync(binaries.server) || !existsSync(binaries.sqlTool)) {
     await goInstall(
@@ -60,7 +61,7 @@ export async function findOrBuildTemporalServer(log: (line: string) => void): Pr
     const source = join(modCache, `${SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}`, 'schema', 'postgresql', 'v12');
     cpSync(source, binaries.postgresSchemaDir, { recursive: true });
   }
-  if (!existsSync(binaries.ui)) {
+  if (binaries.ui && !existsSync(binaries.ui)) {
     await goInstall(
       {
         what: `the Temporal Web UI ${TEMPORAL_UI_VERSION}`,
@@ -71,6 +72,6 @@ export async function findOrBuildTemporalServer(log: (line: string) => void): Pr
       log,
     );
   }
-  log(`Temporal server ${TEMPORAL_SERVER_VERSION}, Web UI ${TEMPORAL_UI_VERSION}: ${dir}`);
+  log(`Temporal server ${TEMPORAL_SERVER_VERSION}${ui ? `, Web UI ${TEMPORAL_UI_VERSION}` : ''}: ${dir}`);
   return binaries;
 }

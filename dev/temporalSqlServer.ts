@@ -279,7 +279,7 @@ export async function startTemporalSqlServer(options: TemporalSqlServerOptions):
     started = true;
 
     let uiUrl: string | null = null;
-    if (options.ports.ui !== undefined) {
+    if (options.ports.ui !== undefined && options.binaries.ui) {
       const uiDir = join(options.dir, 'ui');
       await mkdir(join(uiDir, 'config'), { recursive: true });
       await writeFile(join(uiDir, 'config', 'development.yaml'), stringify(uiConfig(options, options.ports.ui)));

@@ -28,7 +28,7 @@ const TEMPORAL_PROFILE = process.env.TEST_TEMPORAL === 'server' ? 'server' : 'de
 
 /** The real Temporal server on free ports, its databases next to the ledger's. */
 async function startTemporalOnPostgres(postgresUrl: string, dir: string, log: (line: string) => void) {
-  const binaries = await findOrBuildTemporalServer(log);
+  const binaries = await findOrBuildTemporalServer(log, { ui: false });
   const port = () => freePort();
   const ports = {
     frontend: await port(),

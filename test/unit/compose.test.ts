@@ -56,3 +56,29 @@ describe('docker-compose.yml', () => {
     expect(commands).toEqual(['node dist/api.js', 'node dist/worker.js', 'node dist/migrate.js']);
   });
 });
+
+describe('docker-compose.yml and npm run start:cluster', () => {
+  it('run the same shape: versions, replicas, commands, namespace, shards and dynamic config', async () => {
+    const { CLUSTER_SHAPE } = await import('../../dev/clusterShape');
+    const { NUM_HISTORY_SHARDS, RETENTION_DAYS } = await import('../../dev/temporalSqlServer');
+    const { services } = compose;
+    expect(services.temporal.image).toBe(`temporalio/server:${CLUSTER_SHAPE.temporalServerVersion}`);
+    expect(services['temporal-schema'].image).toBe(`temporalio/admin-tools:${CLUSTER_SHAPE.temporalServerVersion}`);
+    expect(services['temporal-namespace'].image).toBe(`temporalio/admin-tools:${CLUSTER_SHAPE.temporalServerVersion}`);
+    expect(services['temporal-ui'].image).toBe(`temporalio/ui:${CLUSTER_SHAPE.temporalUiVersion}`);
+    expect(services.worker.deploy.replicas).toBe(CLUSTER_SHAPE.workers);
+    expect(services.api.deploy.replicas).toBe(CLUSTER_SHAPE.apis);
+    for (const name of ['api', 'worker', 'migrate'] as const) {
+      expect(services[name].command.join(' ')).toBe(CLUSTER_SHAPE.commands[name]);
+    }
+    expect(services.temporal.environment.NUM_HISTORY_SHARDS).toBe(String(NUM_HISTORY_SHARDS));
+    expect(services.api.environment.TEMPORAL_NAMESPACE).toBe(CLUSTER_SHAPE.namespace);
+    expect(services['temporal-namespace'].command.join('\n')).toContain(
+      `temporal operator namespace create -n ${CLUSTER_SHAPE.namespace} --retention ${RETENTION_DAYS}d`,
+    );
+    // The dynamic config start:cluster and the dev server read is the file mounted into the server.
+    const mount = services.temporal.volumes.find((v: string) => v.startsWith('./deploy/temporal/dynamicconfig.yaml:'));
+    expect(mount).toBeDefined();
+    expect(mount.split(':')[1]).toBe(`/etc/temporal/${services.temporal.environment.DYNAMIC_CONFIG_FILE_PATH}`);
+  });
+});
