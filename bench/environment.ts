@@ -5,18 +5,30 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { issueToken } from '../api/auth';
 import { LOCAL_JWT_SECRET } from '../config/env';
+import { CLUSTER_SHAPE } from '../dev/clusterShape';
 import { startNodeScript } from '../dev/nodeScript';
-import { freePort } from '../dev/ports';
+import { freeLowPort, freePort } from '../dev/ports';
 import { startEmbeddedPostgres } from '../dev/postgres';
+import type { Child } from '../dev/processes';
 import { findOrBuildTemporalCli } from '../dev/temporalCli';
 import { startTemporalDevServer } from '../dev/temporalServer';
+import { findOrBuildTemporalServer } from '../dev/temporalServerBinaries';
+import { startTemporalSqlServer } from '../dev/temporalSqlServer';
 import { createSql, type Sql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
 import { ensureSearchAttributes } from '../worker/searchAttributes';
 
 const file = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+/**
+ * `dev`: the Temporal dev server (`npm start`), one worker and one API process. `cluster`: the
+ * production shape of `npm run start:cluster`: the real Temporal server on PostgreSQL, two workers
+ * and two API processes on one port (the baseline workers two as well).
+ */
+export type BenchServer = 'dev' | 'cluster';
+
 export interface BenchEnvironment {
+  server: BenchServer;
   sql: Sql;
   temporal: Client;
   apiUrl: string;
@@ -25,11 +37,26 @@ export interface BenchEnvironment {
   stop(): Promise<void>;
 }
 
+/** The real Temporal server on the bench's PostgreSQL, on free ports. */
+async function startServerOnPostgres(postgresUrl: string, dir: string, log: (line: string) => void) {
+  const binaries = await findOrBuildTemporalServer(log, { ui: false });
+  const ports = {
+    frontend: await freePort(),
+    frontendHttp: await freePort(),
+    history: await freePort(),
+    matching: await freePort(),
+    worker: await freePort(),
+    metrics: await freePort(),
+    membership: [await freeLowPort(), await freeLowPort(), await freeLowPort(), await freeLowPort()] as [number, number, number, number],
+  };
+  return startTemporalSqlServer({ binaries, postgresUrl, dir: join(dir, 'temporal'), ports, onLine: (line) => log(`temporal ${line}`) });
+}
+
 /**
- * Like the tests: a fresh PostgreSQL and Temporal dev server on free ports, then the real worker,
- * the baseline's no-op worker (same tuning) and the API, each its own process, as in production.
+ * Like the tests: a fresh PostgreSQL and Temporal on free ports, then the real worker(s), the
+ * baseline's no-op worker(s) (same tuning) and the API, each its own process, as in production.
  */
-export async function startBenchEnvironment(log: (line: string) => void): Promise<BenchEnvironment> {
+export async function startBenchEnvironment(log: (line: string) => void, server: BenchServer = 'dev'): Promise<BenchEnvironment> {
   const dir = await mkdtemp(join(tmpdir(), 'corebank-bench-'));
   await chmod(dir, 0o755);
   const stops: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
@@ -39,44 +66,55 @@ export async function startBenchEnvironment(log: (line: string) => void): Promis
   try {
     const [pg, cliPath] = await Promise.all([
       freePort().then((port) => startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port, persistent: false })),
-      findOrBuildTemporalCli(log),
+      server === 'dev' ? findOrBuildTemporalCli(log) : undefined,
     ]);
     stops.push(() => pg.stop());
-    const server = await startTemporalDevServer({ cliPath, port: await freePort(), dbFile: join(dir, 'temporal.db') });
-    stops.push(() => server.stop());
+    const temporal = cliPath
+      ? await startTemporalDevServer({ cliPath, port: await freePort(), dbFile: join(dir, 'temporal.db') })
+      : await startServerOnPostgres(pg.url, dir, log);
+    stops.push(() => temporal.stop());
     const sql = createSql(pg.url, { max: 40 });
     stops.push(() => sql.end());
     await migrate(sql);
-    const connection = await Connection.connect({ address: server.address });
+    const connection = await Connection.connect({ address: temporal.address });
     stops.push(() => connection.close());
     await ensureSearchAttributes(connection, 'default');
-    log(`postgres and temporal up (${server.address})`);
+    log(`postgres and temporal (${server}) up (${temporal.address})`);
 
-    const env = { ...process.env, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: server.address, LOG_LEVEL: 'info' };
+    const env = {
+      ...process.env,
+      DATABASE_URL: pg.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      LOG_LEVEL: 'info',
+      // The bench is one caller sending as fast as the stack answers: no per-caller write limit.
+      WRITE_LIMIT_CLIENT_PER_MINUTE: '100000000',
+      WRITE_LIMIT_SYSTEM_PER_MINUTE: '100000000',
+    };
     const apiPort = await freePort();
     const noopTaskQueue = 'bench-noop';
-    const [worker, noopWorker, api] = await Promise.all([
-      startNodeScript({ name: 'worker', file: file('../worker/main.ts'), env, readyText: 'worker running' }),
-      startNodeScript({
-        name: 'noop-worker',
-        file: file('./noopWorker.ts'),
-        env: { ...env, TEMPORAL_TASK_QUEUE: noopTaskQueue },
-        readyText: 'worker running',
-      }),
-      startNodeScript({
-        name: 'api',
-        file: file('../api/main.ts'),
-        env: { ...env, API_PORT: String(apiPort), LOG_LEVEL: 'info' },
-        readyText: 'api listening',
-      }),
-    ]);
-    stops.push(
-      () => worker.stop(),
-      () => noopWorker.stop(),
-      () => api.stop(),
+    const workers = server === 'cluster' ? CLUSTER_SHAPE.workers : 1;
+    const children: Promise<Child>[] = [];
+    for (let i = 0; i < workers; i += 1) {
+      children.push(
+        startNodeScript({ name: `worker-${i + 1}`, file: file('../worker/main.ts'), env, readyText: 'worker running' }),
+        startNodeScript({
+          name: `noop-worker-${i + 1}`,
+          file: file('./noopWorker.ts'),
+          env: { ...env, TEMPORAL_TASK_QUEUE: noopTaskQueue },
+          readyText: 'worker running',
+        }),
+      );
+    }
+    const apiEnv = { ...env, API_PORT: String(apiPort), API_PROCESSES: String(CLUSTER_SHAPE.apis) };
+    children.push(
+      server === 'cluster'
+        ? startNodeScript({ name: 'api', file: file('../dev/apiCluster.ts'), env: apiEnv, readyText: 'api listening' })
+        : startNodeScript({ name: 'api', file: file('../api/main.ts'), env: apiEnv, readyText: 'api listening' }),
     );
-    log('worker, baseline worker and API running');
+    for (const child of await Promise.all(children)) stops.push(() => child.stop());
+    log(`${workers} worker(s), ${workers} baseline worker(s) and the API running`);
     return {
+      server,
       sql,
       temporal: new Client({ connection }),
       apiUrl: `http://127.0.0.1:${apiPort}`,

@@ -2,34 +2,57 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startBenchEnvironment } from './environment';
+import { type BenchServer, startBenchEnvironment } from './environment';
 import { chart, type Row, table } from './report';
 import { ledgerScenarios, openFundedAccounts } from './scenarios/ledger';
 import { readScenarios } from './scenarios/reads';
 import { workflowScenarios } from './scenarios/workflows';
 
 /**
- * `npm run bench` (about 15 minutes) or `npm run bench -- --quick` (under 2): every scenario with
+ * `npm run bench` (about 30 minutes) or `npm run bench -- --quick` (about 5): every scenario with
  * its baseline measured in the same run on the same servers, since absolute numbers on a shared
- * machine drift. Prints a table; writes JSON and an SVG chart to bench/results/.
+ * machine drift. The workflow scenarios run on both Temporal servers (`--servers dev,cluster`):
+ * the dev server of `npm start` and the production shape of `npm run start:cluster`. Prints a
+ * table; writes JSON and an SVG chart to bench/results/.
  */
 async function main() {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, servers: { type: 'string', default: 'dev,cluster' } },
+  });
   const quick = values.quick ?? false;
+  const servers = (values.servers ?? 'dev,cluster').split(',') as BenchServer[];
+  for (const server of servers) {
+    if (server !== 'dev' && server !== 'cluster') throw new Error(`--servers takes dev and/or cluster, not ${server}`);
+  }
   const started = Date.now();
   const log = (line: string) => console.log(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
   const durationMs = quick ? 1_500 : 12_000;
   const concurrencies = [1, 8, 32];
 
-  const env = await startBenchEnvironment(log);
   const rows: Row[] = [];
-  try {
-    rows.push(...(await ledgerScenarios(env.sql, { durationMs, concurrencies, batchSizes: [1, 10, 100, 1000], batchConcurrency: 8 }, log)));
-    const accounts = await openFundedAccounts(env.sql, 200);
-    rows.push(...(await workflowScenarios(env, accounts, { durationMs: quick ? 2_000 : 15_000, concurrencies }, log)));
-    rows.push(...(await readScenarios(env, quick ? [10_000, 100_000] : [10_000, 1_000_000], quick ? 1_000 : 5_000, log)));
-  } finally {
-    await env.stop();
+  for (const [i, server] of servers.entries()) {
+    const env = await startBenchEnvironment(log, server);
+    try {
+      // The ledger and read scenarios do not touch Temporal: once, on the first server's stack.
+      if (i === 0) {
+        rows.push(
+          ...(await ledgerScenarios(env.sql, { durationMs, concurrencies, batchSizes: [1, 10, 100, 1000], batchConcurrency: 8 }, log)),
+        );
+      }
+      const accounts = await openFundedAccounts(env.sql, 200);
+      const [owner] = await env.sql<{ clientId: string }[]>`SELECT client_id FROM accounts WHERE id = ${accounts[0] as string}`;
+      rows.push(
+        ...(await workflowScenarios(
+          env,
+          accounts,
+          { durationMs: quick ? 2_000 : 15_000, concurrencies, clientId: owner?.clientId as string },
+          log,
+        )),
+      );
+      if (i === 0) rows.push(...(await readScenarios(env, quick ? [10_000, 100_000] : [10_000, 1_000_000], quick ? 1_000 : 5_000, log)));
+    } finally {
+      await env.stop();
+    }
   }
 
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;

@@ -6,7 +6,10 @@ export const noopActivities = {
 
 const { noop } = proxyActivities<typeof noopActivities>({ startToCloseTimeout: '10 seconds' });
 
-/** The baseline of the workflow benchmarks: start, one no-op activity, complete. */
+/** The engine's floor: start and complete, one workflow task, no activity. */
+export async function emptyWorkflow(): Promise<void> {}
+
+/** The floor with one activity: start, one no-op activity, complete. */
 export async function noopWorkflow(): Promise<void> {
   await noop();
 }
