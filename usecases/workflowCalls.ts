@@ -1,5 +1,6 @@
 import {
   type Client,
+  isGrpcServiceError,
   ServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -9,11 +10,24 @@ import {
 import { DomainError, ErrorCode } from '../domain/errors';
 import { domainErrorOf } from '../workflows/failures';
 
+/**
+ * gRPC answers of Temporal that mean "not now" rather than "no": overloaded or unreachable, or
+ * (FAILED_PRECONDITION) an update that arrived while the workflow's task had failed or timed out,
+ * which the server retries by itself. The same request with the same key succeeds later.
+ */
+const TRANSIENT_GRPC = new Set<number>([
+  14, // UNAVAILABLE
+  4, // DEADLINE_EXCEEDED
+  8, // RESOURCE_EXHAUSTED
+  9, // FAILED_PRECONDITION
+]);
+
 /** A Temporal client error as the domain error it carries, or a 503 when Temporal did not answer. */
 export function toDomainError(error: unknown): unknown {
   const carried = error instanceof WorkflowUpdateFailedError ? domainErrorOf(error.cause) : undefined;
   if (carried) return carried;
-  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || error instanceof ServiceError) {
+  const transient = isGrpcServiceError(error) && TRANSIENT_GRPC.has(error.code);
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || error instanceof ServiceError || transient) {
     return new DomainError(
       ErrorCode.SERVICE_UNAVAILABLE,
       'the workflow service did not answer in time; retry with the same Idempotency-Key',
