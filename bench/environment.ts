@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { findOrBuildTemporalServer } from '../dev/temporalServerBinaries';
 import { startTemporalSqlServer } from '../dev/temporalSqlServer';
 import { createSql, type Sql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
+import { bundleWorkflows } from '../worker/createWorker';
 import { ensureSearchAttributes } from '../worker/searchAttributes';
 
 const file = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -93,23 +94,36 @@ export async function startBenchEnvironment(log: (line: string) => void, server:
     const apiPort = await freePort();
     const noopTaskQueue = 'bench-noop';
     const workers = server === 'cluster' ? CLUSTER_SHAPE.workers : 1;
+    // Bundled once here, not by each worker at its start (four bundlings at once on two cores).
+    const workflowBundle = join(dir, 'workflows.js');
+    const noopBundle = join(dir, 'noop-workflows.js');
+    await writeFile(workflowBundle, await bundleWorkflows());
+    await writeFile(noopBundle, await bundleWorkflows({ workflowsPath: file('./noopWorkflow.ts'), workflowInterceptorModules: [] }));
     const children: Promise<Child>[] = [];
+    const readyTimeoutMs = 300_000;
     for (let i = 0; i < workers; i += 1) {
       children.push(
-        startNodeScript({ name: `worker-${i + 1}`, file: file('../worker/main.ts'), env, readyText: 'worker running' }),
+        startNodeScript({
+          name: `worker-${i + 1}`,
+          file: file('../worker/main.ts'),
+          env: { ...env, WORKFLOW_BUNDLE_PATH: workflowBundle },
+          readyText: 'worker running',
+          readyTimeoutMs,
+        }),
         startNodeScript({
           name: `noop-worker-${i + 1}`,
           file: file('./noopWorker.ts'),
-          env: { ...env, TEMPORAL_TASK_QUEUE: noopTaskQueue },
+          env: { ...env, TEMPORAL_TASK_QUEUE: noopTaskQueue, WORKFLOW_BUNDLE_PATH: noopBundle },
           readyText: 'worker running',
+          readyTimeoutMs,
         }),
       );
     }
     const apiEnv = { ...env, API_PORT: String(apiPort), API_PROCESSES: String(CLUSTER_SHAPE.apis) };
     children.push(
       server === 'cluster'
-        ? startNodeScript({ name: 'api', file: file('../dev/apiCluster.ts'), env: apiEnv, readyText: 'api listening' })
-        : startNodeScript({ name: 'api', file: file('../api/main.ts'), env: apiEnv, readyText: 'api listening' }),
+        ? startNodeScript({ name: 'api', file: file('../dev/apiCluster.ts'), env: apiEnv, readyText: 'api listening', readyTimeoutMs })
+        : startNodeScript({ name: 'api', file: file('../api/main.ts'), env: apiEnv, readyText: 'api listening', readyTimeoutMs }),
     );
     for (const child of await Promise.all(children)) stops.push(() => child.stop());
     log(`${workers} worker(s), ${workers} baseline worker(s) and the API running`);

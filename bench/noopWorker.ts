@@ -9,7 +9,10 @@ async function main() {
   const worker = await Worker.create({
     connection,
     taskQueue: process.env.TEMPORAL_TASK_QUEUE ?? 'bench-noop',
-    workflowsPath: fileURLToPath(new URL('./noopWorkflow.ts', import.meta.url)),
+    // One bundle for every baseline worker when the bench made it; otherwise bundled here.
+    ...(process.env.WORKFLOW_BUNDLE_PATH
+      ? { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH } }
+      : { workflowsPath: fileURLToPath(new URL('./noopWorkflow.ts', import.meta.url)) }),
     activities: noopActivities,
     ...WORKER_TUNING,
   });
