@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import PinoPretty from 'pino-pretty';
 import { issueToken } from '../api/auth';
 import { LOCAL_JWT_SECRET } from '../config/env';
 import { isPortInUse } from './ports';
@@ -9,6 +10,24 @@ import { isPortInUse } from './ports';
  * must be free, an ordered shutdown on Ctrl-C, and the welcome lines with local tokens.
  */
 export const say = (line: string) => console.log(`[corebank] ${line}`);
+
+/**
+ * How the worker's and the API's lines are shown: their JSON lines (their stdout is a pipe) made
+ * readable by pino-pretty when this terminal is one, as they are otherwise (a file, a CI log).
+ */
+export function childLineWriter(name: string): (line: string) => void {
+  const prefix = `[${name}] `;
+  if (!process.stdout.isTTY) return (line) => console.log(`${prefix}${line}`);
+  const pretty = PinoPretty.prettyFactory({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' });
+  return (line) => {
+    if (!line.startsWith('{')) return console.log(`${prefix}${line}`);
+    try {
+      process.stdout.write(`${prefix}${pretty(line)}`);
+    } catch {
+      console.log(`${prefix}${line}`);
+    }
+  };
+}
 
 /** Only one stack per checkout (either profile): the second start says so instead of failing on a port. */
 export function claimPidFile(dataDir: string): () => void {

@@ -9,7 +9,7 @@ import { ensureSearchAttributes } from '../worker/searchAttributes';
 import { CLUSTER_SHAPE, temporalSqlServerPorts } from './clusterShape';
 import { startEmbeddedPostgres } from './postgres';
 import { type Child, startChild, waitFor } from './processes';
-import { checkPortsFree, claimPidFile, orderedShutdown, printWelcome, say } from './session';
+import { checkPortsFree, childLineWriter, claimPidFile, orderedShutdown, printWelcome, say } from './session';
 import { findOrBuildTemporalServer } from './temporalServerBinaries';
 import { startTemporalSqlServer } from './temporalSqlServer';
 
@@ -114,6 +114,7 @@ async function main() {
           command: process.execPath,
           args: tsx('worker/main.ts'),
           env: { ...env, WORKER_METRICS_PORT: String(PORTS.workerMetrics + i) },
+          onLine: childLineWriter(`worker-${i + 1}`),
         }),
       );
     }

@@ -1,19 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 
+import type { operations, Schemas } from '../../client';
 import { balances, openAccount } from '../support/bankFixtures';
-import { useTestApi } from '../support/suite';
+import { send, useHttpApi } from '../support/http';
 
-const api = useTestApi();
+// Every request of this suite goes over real HTTP through the typed client (client/); the account
+// fixtures and the balance reads use the same app in-process.
+const { api, client } = useHttpApi();
+const http = () => client();
 
-const draft = (from: string, to: string, amount: string, extra: Record<string, unknown> = {}) =>
-  api().post('/internal/Payments/draft', { debitAccountId: from, creditAccountId: to, amount, currency: 'EUR', ...extra });
+type NewPayment = Schemas['CreatePayment'];
+const create = (body: NewPayment, idempotencyKey?: string) =>
+  send(http().POST('/internal/Payments', { body, params: { header: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} } }));
+const draft = (from: string, to: string, amount: string, extra: Partial<NewPayment> = {}) =>
+  send(http().POST('/internal/Payments/draft', { body: { debitAccountId: from, creditAccountId: to, amount, currency: 'EUR', ...extra } }));
+const byId = (paymentId: string) => ({ params: { path: { paymentId } } });
+const get = (id: string) => send(http().GET('/internal/Payments/{paymentId}', byId(id)));
+const pend = (id: string, body?: Schemas['PendPayment']) => send(http().POST('/internal/Payments/{paymentId}/pend', { ...byId(id), body }));
+const post = (id: string) => send(http().POST('/internal/Payments/{paymentId}/post', byId(id)));
+const cancel = (id: string, body?: Schemas['CancelPayment']) =>
+  send(http().POST('/internal/Payments/{paymentId}/cancel', { ...byId(id), body }));
+const act = (id: string, action: 'pend' | 'post' | 'cancel') => ({ pend, post, cancel })[action](id);
+const list = (query: operations['getInternalPayments']['parameters']['query']) =>
+  send(http().GET('/internal/Payments', { params: { query } }));
 
 describe('payments over HTTP with the real worker', () => {
   it('creates a payment at once: 201 Posted, the money moved, one posted transaction', async () => {
     const a = await openAccount(api(), 'EUR', '100.00');
     const b = await openAccount(api(), 'EUR');
-    const res = await api().post('/internal/Payments', {
+    const res = await create({
       debitAccountId: a.id,
       creditAccountId: b.id,
       amount: '25.5',
@@ -29,7 +45,7 @@ describe('payments over HTTP with the real worker', () => {
     expect(await balances(api(), a.id)).toMatchObject({ balance: '74.50', available: '74.50' });
     expect(await balances(api(), b.id)).toMatchObject({ balance: '25.50' });
 
-    const fetched = await api().get(`/internal/Payments/${res.body.value.id}`);
+    const fetched = await get(res.body.value.id);
     expect(fetched.status).toBe(200);
     expect(fetched.body.value).toEqual(res.body.value);
 
@@ -47,11 +63,11 @@ describe('payments over HTTP with the real worker', () => {
   it('refuses an immediate payment beyond available with 422 and leaves no trace', async () => {
     const a = await openAccount(api(), 'EUR', '10.00');
     const b = await openAccount(api(), 'EUR');
-    const res = await api().post('/internal/Payments', { debitAccountId: a.id, creditAccountId: b.id, amount: '10.01', currency: 'EUR' });
+    const res = await create({ debitAccountId: a.id, creditAccountId: b.id, amount: '10.01', currency: 'EUR' });
     expect(res.status).toBe(422);
     expect(res.body.errors[0].metadata.code).toBe('INSUFFICIENT_FUNDS');
-    const list = await api().get(`/internal/Payments?accountId=${b.id}`);
-    expect(list.body.value.items).toEqual([]);
+    const listed = await list({ accountId: b.id });
+    expect(listed.body.value.items).toEqual([]);
     expect(await balances(api(), a.id)).toMatchObject({ balance: '10.00', held: '0.00' });
   });
 
@@ -65,24 +81,28 @@ describe('payments over HTTP with the real worker', () => {
     const id = created.body.value.id;
 
     // An empty body with a JSON content type, as many clients send it, means no options.
-    const pended = await api().post(`/internal/Payments/${id}/pend`, undefined, {
-      rawBody: '',
-      headers: { 'content-type': 'application/json' },
-    });
+    const pended = await send(
+      http().POST('/internal/Payments/{paymentId}/pend', {
+        ...byId(id),
+        body: {},
+        bodySerializer: () => '',
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
     expect(pended.status, JSON.stringify(pended.body)).toBe(200);
     expect(pended.body.value.status).toBe('Pending');
     expect(Date.parse(pended.body.value.holdExpiresAt) - Date.now()).toBeGreaterThan(6 * 24 * 3600 * 1000);
     expect(await balances(api(), a.id)).toMatchObject({ balance: '50.00', held: '20.00', available: '30.00' });
     expect(await balances(api(), b.id)).toMatchObject({ balance: '0.00', incoming: '20.00' });
 
-    const posted = await api().post(`/internal/Payments/${id}/post`);
+    const posted = await post(id);
     expect(posted.status).toBe(200);
     expect(posted.body.value.status).toBe('Posted');
     expect(posted.body.value.transactions.map((t: { type: string }) => t.type)).toEqual(['pending', 'post_pending']);
     expect(await balances(api(), a.id)).toMatchObject({ balance: '30.00', held: '0.00', available: '30.00' });
     expect(await balances(api(), b.id)).toMatchObject({ balance: '20.00', incoming: '0.00' });
 
-    const again = await api().post(`/internal/Payments/${id}/post`);
+    const again = await post(id);
     expect(again.status).toBe(200);
     expect(again.body.value).toEqual(posted.body.value);
   });
@@ -91,7 +111,7 @@ describe('payments over HTTP with the real worker', () => {
     const a = await openAccount(api(), 'EUR', '5.00');
     const b = await openAccount(api(), 'EUR');
     const { id } = (await draft(a.id, b.id, '5')).body.value;
-    const cancelled = await api().post(`/internal/Payments/${id}/cancel`, { reason: 'customer changed mind' });
+    const cancelled = await cancel(id, { reason: 'customer changed mind' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.value).toMatchObject({ status: 'Cancelled', cancelReason: 'customer changed mind', transactions: [] });
     // "Without moving money": nothing held or moved on either side.
@@ -103,9 +123,9 @@ describe('payments over HTTP with the real worker', () => {
     const a = await openAccount(api(), 'EUR', '40.00');
     const b = await openAccount(api(), 'EUR');
     const { id } = (await draft(a.id, b.id, '15.25')).body.value;
-    await api().post(`/internal/Payments/${id}/pend`);
+    await pend(id);
     expect(await balances(api(), a.id)).toMatchObject({ available: '24.75' });
-    const cancelled = await api().post(`/internal/Payments/${id}/cancel`);
+    const cancelled = await cancel(id);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.value.status).toBe('Cancelled');
     expect(cancelled.body.value.transactions.map((t: { type: string }) => t.type)).toEqual(['pending', 'void_pending']);
@@ -117,16 +137,14 @@ describe('payments over HTTP with the real worker', () => {
     const a = await openAccount(api(), 'EUR', '1.00');
     const b = await openAccount(api(), 'EUR');
     const { id } = (await draft(a.id, b.id, '2.00')).body.value;
-    const refused = await api().post(`/internal/Payments/${id}/pend`);
+    const refused = await pend(id);
     expect(refused.status).toBe(422);
     expect(refused.body.errors[0].metadata.code).toBe('INSUFFICIENT_FUNDS');
-    expect((await api().get(`/internal/Payments/${id}`)).body.value.status).toBe('Draft');
+    expect((await get(id)).body.value.status).toBe('Draft');
 
     const topUp = await openAccount(api(), 'EUR', '5.00');
-    expect(
-      (await api().post('/internal/Payments', { debitAccountId: topUp.id, creditAccountId: a.id, amount: '1', currency: 'EUR' })).status,
-    ).toBe(201);
-    const pended = await api().post(`/internal/Payments/${id}/pend`);
+    expect((await create({ debitAccountId: topUp.id, creditAccountId: a.id, amount: '1', currency: 'EUR' })).status).toBe(201);
+    const pended = await pend(id);
     expect(pended.status).toBe(200);
     expect(pended.body.value.status).toBe('Pending');
   });
@@ -134,29 +152,28 @@ describe('payments over HTTP with the real worker', () => {
   it('answers every invalid transition with 422 INVALID_STATE_TRANSITION', async () => {
     const a = await openAccount(api(), 'EUR', '10.00');
     const b = await openAccount(api(), 'EUR');
-    const expectInvalid = async (id: string, action: string, from: string) => {
-      const res = await api().post(`/internal/Payments/${id}/${action}`);
+    const expectInvalid = async (id: string, action: 'pend' | 'post' | 'cancel', from: string) => {
+      const res = await act(id, action);
       expect(res.status, `${action} from ${from}`).toBe(422);
       expect(res.body.errors[0].metadata).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from, action });
     };
     const d = (await draft(a.id, b.id, '1')).body.value.id;
     await expectInvalid(d, 'post', 'Draft');
 
-    const posted = (await api().post('/internal/Payments', { debitAccountId: a.id, creditAccountId: b.id, amount: '1', currency: 'EUR' }))
-      .body.value.id;
+    const posted = (await create({ debitAccountId: a.id, creditAccountId: b.id, amount: '1', currency: 'EUR' })).body.value.id;
     await expectInvalid(posted, 'pend', 'Posted');
     await expectInvalid(posted, 'cancel', 'Posted');
 
     const cancelled = (await draft(a.id, b.id, '1')).body.value.id;
-    await api().post(`/internal/Payments/${cancelled}/cancel`);
+    await cancel(cancelled);
     await expectInvalid(cancelled, 'pend', 'Cancelled');
     await expectInvalid(cancelled, 'post', 'Cancelled');
-    expect((await api().post(`/internal/Payments/${cancelled}/cancel`)).status).toBe(200);
+    expect((await cancel(cancelled)).status).toBe(200);
 
     const pending = (await draft(a.id, b.id, '1')).body.value.id;
-    await api().post(`/internal/Payments/${pending}/pend`);
-    expect((await api().post(`/internal/Payments/${pending}/pend`)).status).toBe(200);
-    await api().post(`/internal/Payments/${pending}/post`);
+    await pend(pending);
+    expect((await pend(pending)).status).toBe(200);
+    await post(pending);
     await expectInvalid(pending, 'cancel', 'Posted');
   });
 
@@ -164,32 +181,32 @@ describe('payments over HTTP with the real worker', () => {
     const a = await openAccount(api(), 'EUR', '30.00');
     const b = await openAccount(api(), 'EUR');
     const { id } = (await draft(a.id, b.id, '30')).body.value;
-    const pended = await api().post(`/internal/Payments/${id}/pend`, { holdExpiresAt: new Date(Date.now() + 1500).toISOString() });
+    const pended = await pend(id, { holdExpiresAt: new Date(Date.now() + 1500).toISOString() });
     expect(pended.body.value.status).toBe('Pending');
     expect(await balances(api(), a.id)).toMatchObject({ available: '0.00' });
     const deadline = Date.now() + 20_000;
     let status = 'Pending';
     while (status === 'Pending' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      status = (await api().get(`/internal/Payments/${id}`)).body.value.status;
+      status = (await get(id)).body.value.status;
     }
-    const payment = (await api().get(`/internal/Payments/${id}`)).body.value;
+    const payment = (await get(id)).body.value;
     expect(payment).toMatchObject({ status: 'Cancelled', cancelReason: 'hold expired' });
     expect(await balances(api(), a.id)).toMatchObject({ balance: '30.00', available: '30.00', held: '0.00' });
-    expect((await api().post(`/internal/Payments/${id}/post`)).status).toBe(422);
+    expect((await post(id)).status).toBe(422);
   });
 
   it('handles concurrent actions on one payment: exactly one of post and cancel wins', async () => {
     const a = await openAccount(api(), 'EUR', '10.00');
     const b = await openAccount(api(), 'EUR');
     const { id } = (await draft(a.id, b.id, '10')).body.value;
-    await api().post(`/internal/Payments/${id}/pend`);
-    const [post, cancel] = await Promise.all([api().post(`/internal/Payments/${id}/post`), api().post(`/internal/Payments/${id}/cancel`)]);
-    expect([post.status, cancel.status].sort()).toEqual([200, 422]);
-    const final = (await api().get(`/internal/Payments/${id}`)).body.value;
+    await pend(id);
+    const [posted, cancelled] = await Promise.all([post(id), cancel(id)]);
+    expect([posted.status, cancelled.status].sort()).toEqual([200, 422]);
+    const final = (await get(id)).body.value;
     // The action that got the 200 is the one that happened (the balance check below follows the
     // final status, so on its own it would pass whichever won).
-    expect(final.status).toBe(post.status === 200 ? 'Posted' : 'Cancelled');
+    expect(final.status).toBe(posted.status === 200 ? 'Posted' : 'Cancelled');
     expect(final.transactions.map((t: { type: string }) => t.type)).toEqual(
       final.status === 'Posted' ? ['pending', 'post_pending'] : ['pending', 'void_pending'],
     );
@@ -203,8 +220,8 @@ describe('payments over HTTP with the real worker', () => {
     const b = await openAccount(api(), 'EUR');
     const key = randomUUID();
     const body = { debitAccountId: a.id, creditAccountId: b.id, amount: '3.00', currency: 'EUR' };
-    const first = await api().post('/internal/Payments', body, { headers: { 'Idempotency-Key': key } });
-    const second = await api().post('/internal/Payments', body, { headers: { 'Idempotency-Key': key } });
+    const first = await create(body, key);
+    const second = await create(body, key);
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.headers.get('Idempotent-Replayed')).toBe('true');
@@ -212,15 +229,13 @@ describe('payments over HTTP with the real worker', () => {
     expect(second.text).toBe(first.text);
     expect(await balances(api(), a.id)).toMatchObject({ balance: '7.00' });
 
-    const other = await api().post('/internal/Payments', { ...body, amount: '4.00' }, { headers: { 'Idempotency-Key': key } });
+    const other = await create({ ...body, amount: '4.00' }, key);
     expect(other.status).toBe(409);
     expect(other.body.errors[0].metadata.code).toBe('IDEMPOTENCY_KEY_REUSED');
 
     // Ten concurrent retries of a new key: one payment.
     const key2 = randomUUID();
-    const answers = await Promise.all(
-      Array.from({ length: 10 }, () => api().post('/internal/Payments', body, { headers: { 'Idempotency-Key': key2 } })),
-    );
+    const answers = await Promise.all(Array.from({ length: 10 }, () => create(body, key2)));
     expect(new Set(answers.map((r) => r.status))).toEqual(new Set([201]));
     expect(new Set(answers.map((r) => r.body.value.id)).size).toBe(1);
     expect(await balances(api(), a.id)).toMatchObject({ balance: '4.00' });
@@ -231,8 +246,8 @@ describe('payments over HTTP with the real worker', () => {
     const b = await openAccount(api(), 'EUR');
     const key = randomUUID();
     const body = { debitAccountId: a.id, creditAccountId: b.id, amount: '2.00', currency: 'EUR' };
-    const first = await api().post('/internal/Payments', body, { headers: { 'Idempotency-Key': key } });
-    const second = await api().post('/internal/Payments', body, { headers: { 'Idempotency-Key': key } });
+    const first = await create(body, key);
+    const second = await create(body, key);
     expect(first.status).toBe(422);
     expect(second.status).toBe(422);
     expect(second.headers.get('Idempotent-Replayed')).toBe('true');
@@ -243,11 +258,11 @@ describe('payments over HTTP with the real worker', () => {
     const b = await openAccount(api(), 'EUR');
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await draft(a.id, b.id, '1')).body.value.id);
-    await api().post('/internal/Payments', { debitAccountId: a.id, creditAccountId: b.id, amount: '1', currency: 'EUR' });
-    const drafts = await api().get(`/internal/Payments?accountId=${b.id}&status=Draft&limit=2`);
+    await create({ debitAccountId: a.id, creditAccountId: b.id, amount: '1', currency: 'EUR' });
+    const drafts = await list({ accountId: b.id, status: 'Draft', limit: 2 });
     expect(drafts.status).toBe(200);
     expect(drafts.body.value.items.map((p: { id: string }) => p.id)).toEqual([ids[2], ids[1]]);
-    const next = await api().get(`/internal/Payments?accountId=${b.id}&status=Draft&limit=2&cursor=${drafts.body.value.nextCursor}`);
+    const next = await list({ accountId: b.id, status: 'Draft', limit: 2, cursor: drafts.body.value.nextCursor });
     expect(next.body.value.items.map((p: { id: string }) => p.id)).toEqual([ids[0]]);
     expect(next.body.value.nextCursor).toBeNull();
   });
@@ -255,14 +270,14 @@ describe('payments over HTTP with the real worker', () => {
   it('refuses payments that break ledger rules before anything starts', async () => {
     const eur = await openAccount(api(), 'EUR', '10.00');
     const gbp = await openAccount(api(), 'GBP', '10.00');
-    const cases: [Record<string, unknown>, number, string][] = [
+    const cases: [NewPayment, number, string][] = [
       [{ debitAccountId: eur.id, creditAccountId: eur.id, amount: '1', currency: 'EUR' }, 422, 'SAME_ACCOUNT'],
       [{ debitAccountId: eur.id, creditAccountId: gbp.id, amount: '1', currency: 'EUR' }, 422, 'CURRENCY_MISMATCH'],
       [{ debitAccountId: eur.id, creditAccountId: randomUUID(), amount: '1', currency: 'EUR' }, 404, 'NOT_FOUND'],
     ];
     for (const [body, status, code] of cases) {
-      for (const path of ['/internal/Payments', '/internal/Payments/draft']) {
-        const res = await api().post(path, body);
+      for (const path of ['/internal/Payments', '/internal/Payments/draft'] as const) {
+        const res = await send(http().POST(path, { body }));
         expect(res.status, `${path} ${code}`).toBe(status);
         expect(res.body.errors[0].metadata.code).toBe(code);
       }
