@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { issueToken } from '../../api/auth';
 import { LOCAL_JWT_SECRET } from '../../config/env';
+import { paymentWorkflowId } from '../../domain/ids';
 import type { BenchEnvironment } from '../environment';
+import { describeSlowest } from '../historyGaps';
 import { measure, measurePair, type Summary, summarize } from '../measure';
 import type { Row } from '../report';
 
@@ -79,10 +81,16 @@ export async function workflowScenarios(
   const on = `[${env.server}]`;
   const clientToken = await issueToken(LOCAL_JWT_SECRET, { role: 'client', sub: options.clientId });
   for (const concurrency of options.concurrencies) {
+    // The slowest payments of the run, to read where their time went (historyGaps.ts).
+    const timed: { id: string; ms: number }[] = [];
     const [floorRun, onceRun] = await measurePair(
       { concurrency, durationMs: 2 * options.durationMs },
       () => floorWorkflow(env.temporal, env.noopTaskQueue, 'emptyWorkflow'),
-      () => call(env, '/internal/Payments', pair(accounts)),
+      async () => {
+        const t0 = performance.now();
+        const payment = await call(env, '/internal/Payments', pair(accounts));
+        timed.push({ id: payment.id, ms: performance.now() - t0 });
+      },
     );
     const [floor, once] = [summarize(floorRun), summarize(onceRun)];
     const oneActivity = summarize(
@@ -110,6 +118,15 @@ export async function workflowScenarios(
       baseline: floorRef,
       ...judge(once, floor, concurrency, onceTargets),
     });
+    const slowest = timed.sort((a, b) => b.ms - a.ms).slice(0, 3);
+    for (const line of await describeSlowest(
+      env.temporal,
+      slowest.map((t) => paymentWorkflowId(t.id)),
+    )) {
+      log(
+        `${on}   slow payment (${slowest.find((t) => line.startsWith(paymentWorkflowId(t.id)))?.ms.toFixed(0)} ms at the client) ${line}`,
+      );
+    }
     log(
       `${on} scenario 4 at ${concurrency}: ${once.throughput.toFixed(1)}/s p50 ${once.p50.toFixed(0)} ms (floor ${floor.throughput.toFixed(1)}/s p50 ${floor.p50.toFixed(0)} ms), p99 ${once.p99.toFixed(0)} ms`,
     );
