@@ -3,7 +3,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createLocalNotifier } from '../activities/notifier';
 import type { Config } from '../config/env';
+import type { Logger } from '../config/log';
 import { ErrorCode } from '../domain/errors';
+import { requestIdMiddleware, requestLogMiddleware, tracingMiddleware } from '../observability/http';
 import { createUseCases } from '../usecases';
 import { type AuthEnv, authenticate, tokenVerifier } from './auth';
 import { serveDocs } from './docs';
@@ -17,6 +19,7 @@ import { clientProfileRoutes } from './routes/clientProfile';
 import { clientRoutes } from './routes/clients';
 import { confirmationRoutes } from './routes/confirmations';
 import { documentRoutes } from './routes/documents';
+import { healthRoutes } from './routes/health';
 import { holdRoutes } from './routes/holds';
 import { ledgerOperationRoutes } from './routes/ledgerOperations';
 import { myAccountRoutes } from './routes/myAccounts';
@@ -79,13 +82,49 @@ const unlessUpload =
   (c, next) =>
     isDocumentUpload(c) ? next() : middleware(c, next);
 
+/** What the edge adds around the routes: request logs and readiness. */
+export interface AppOptions {
+  /** One line per request (api/main.ts); none in tests that embed the app. */
+  log?: Logger;
+  /** How long /health/ready waits for Postgres and for Temporal. */
+  readinessTimeoutMs?: number;
+}
+
+/** Documented routes anyone may call (api/auth.ts PUBLIC_PATHS): any role, or none. */
+const PUBLIC_DOCUMENTED_PATHS = ['/health/live', '/health/ready'];
+
+/**
+ * The OpenAPI document's x-roles follow the path rule (api/docs.ts), which knows no public route:
+ * the health routes need no token, so they name every role and no security.
+ */
+function publicOperationsInDocument(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (c.res.status !== 200) return;
+    const doc = (await c.res.clone().json()) as { paths?: Record<string, Record<string, Record<string, unknown>>> };
+    for (const path of PUBLIC_DOCUMENTED_PATHS) {
+      for (const op of Object.values(doc.paths?.[path] ?? {})) {
+        op['x-roles'] = ['client', 'system', 'ops'];
+        op.security = [];
+      }
+    }
+    const headers = new Headers(c.res.headers);
+    headers.delete('content-length');
+    c.res = new Response(JSON.stringify(doc), { status: 200, headers });
+  };
+}
+
 /** The whole HTTP API. Tests call app.request(...) on it without opening a port. */
-export function createApp(deps: AppDeps) {
+export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const app = new OpenAPIHono<AuthEnv>();
 
   app.onError((error, c) => handleError(error, c, (e, context) => deps.logError(e, context)));
   app.notFound((c) => errorJson(c, ErrorCode.NOT_FOUND, `no route ${c.req.method} ${c.req.path}`));
 
+  // Request id first (every later line and span has it), then the request's span, then its log line.
+  app.use('*', requestIdMiddleware());
+  app.use('*', tracingMiddleware());
+  if (options.log) app.use('*', requestLogMiddleware(options.log));
   app.use('*', metricsMiddleware());
   app.use(
     '*',
@@ -111,8 +150,22 @@ export function createApp(deps: AppDeps) {
     await useCases.health.ping();
     return c.json(success({ status: 'ok' }), 200);
   });
+  // Liveness and readiness (documented): Postgres and Temporal must both answer to be ready.
+  const readinessTimeoutMs = options.readinessTimeoutMs ?? 2_000;
+  app.route(
+    '/',
+    healthRoutes({
+      probes: {
+        postgres: () => useCases.health.ping(),
+        temporal: async () => {
+          await deps.temporal.withDeadline(Date.now() + readinessTimeoutMs, () => deps.temporal.workflowService.getSystemInfo({}));
+        },
+      },
+      timeoutMs: readinessTimeoutMs,
+    }),
+  );
   // Runtime details are not public: system and ops tokens only (see OPERATOR_PATHS in auth.ts).
-  app.get('/metrics', metricsRoute());
+  app.get('/metrics', metricsRoute(deps.sql));
 
   const routeDeps = { ...deps, useCases };
   for (const router of [
@@ -139,6 +192,7 @@ export function createApp(deps: AppDeps) {
     app.route('/', router(routeDeps));
   }
 
+  app.use('/openapi.json', publicOperationsInDocument());
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   serveDocs(app, {
     title: 'corebank',

@@ -10,7 +10,7 @@ import { hasControlCharacters } from '../domain/text';
 export type AuthEnv = { Variables: { caller: Caller } };
 
 /** Paths anyone may call: none of them reads the caller. */
-const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/docs']);
+const PUBLIC_PATHS = new Set(['/health', '/health/live', '/health/ready', '/openapi.json', '/docs']);
 
 /** Operational routes outside the API.md families, for system and ops tokens only. */
 const OPERATOR_PATHS = new Set(['/metrics']);

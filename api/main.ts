@@ -4,22 +4,33 @@ import { loadConfig } from '../config/env';
 import { createLogger } from '../config/log';
 import { createSql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
+import { requestLogMixin } from '../observability/http';
+import { instrumentPostgres } from '../observability/postgres';
+import { temporalClientInterceptors } from '../observability/temporal';
+import { otlpTracesEndpoint, setupTracing } from '../observability/tracing';
 import { appDepsFrom, createApp } from './app';
 
 /** The API process: serves HTTP until SIGINT/SIGTERM, then closes its connections. */
 async function main() {
   const config = loadConfig();
-  const log = createLogger('api', config.logLevel);
-  const sql = createSql(config.databaseUrl, { max: 20 });
+  // Before anything that makes spans: the provider, the context manager and the propagator.
+  const tracing = setupTracing({ serviceName: 'corebank-api' });
+  const log = createLogger('api', config.logLevel, { format: config.observability.logFormat, mixin: requestLogMixin });
+  const sql = instrumentPostgres(createSql(config.databaseUrl, { max: 20 }));
   await migrate(sql, (line) => log.info(line));
   const connection = await Connection.connect({ address: config.temporalAddress });
-  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  // Traces and request ids travel into the workflows in the headers these interceptors add.
+  const temporal = new Client({ connection, namespace: config.temporalNamespace, interceptors: temporalClientInterceptors() });
 
   const app = createApp(
     appDepsFrom(config, { sql, temporal, logError: (error, context) => log.error({ err: error, ...context }, 'unexpected error') }),
+    { log, readinessTimeoutMs: config.observability.readinessTimeoutMs },
   );
   const server = serve({ fetch: app.fetch, hostname: config.apiHost, port: config.apiPort }, (info) => {
-    log.info({ url: `http://${config.apiHost}:${info.port}` }, 'api listening');
+    log.info(
+      { url: `http://${config.apiHost}:${info.port}`, traces: otlpTracesEndpoint() ?? 'not exported (OTEL_EXPORTER_OTLP_ENDPOINT unset)' },
+      'api listening',
+    );
   });
 
   const stop = async (signal: string) => {
@@ -27,6 +38,7 @@ async function main() {
     server.close();
     await connection.close();
     await sql.end({ timeout: 5 });
+    await tracing.shutdown().catch(() => {});
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -1,6 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { PaymentStatus } from '../domain/payment';
+import { OutgoingStatus } from '../domain/transfer';
+import type { Sql } from '../ledger/db';
 
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -22,6 +25,109 @@ export function metricsMiddleware(): MiddlewareHandler {
   };
 }
 
-export function metricsRoute(): MiddlewareHandler {
-  return async (c) => c.text(await registry.metrics(), 200, { 'content-type': registry.contentType });
+/** The longest the business queries of one scrape may take. */
+const SCRAPE_STATEMENT_TIMEOUT = '5s';
+
+/**
+ * Business metrics, computed from Postgres at scrape time (so every API replica reports the same
+ * numbers, and nothing is lost on a restart): payments and transfers by status, the Stuck transfers
+ * ops must look at, and the consistency checks that failed.
+ */
+function businessMetrics(sql: Sql) {
+  const business = new Registry();
+  const up = new Gauge({
+    name: 'corebank_business_metrics_up',
+    help: '1 when the business metrics below were read from Postgres at this scrape, 0 when the queries failed',
+    registers: [business],
+  });
+  const payments = new Gauge({
+    name: 'corebank_payments',
+    help: 'Payments by status (read model in Postgres, at scrape time)',
+    labelNames: ['status'],
+    registers: [business],
+  });
+  const transfers = new Gauge({
+    name: 'corebank_transfers',
+    help: 'Transfers by direction (outgoing, incoming, fx) and status (read model in Postgres, at scrape time)',
+    labelNames: ['direction', 'status'],
+    registers: [business],
+  });
+  const stuck = new Gauge({
+    name: 'corebank_transfers_stuck',
+    help: 'Outgoing transfers in status Stuck: the provider retry budget ran out; ops continue or execute them by hand',
+    registers: [business],
+  });
+  const stuckOldest = new Gauge({
+    name: 'corebank_transfers_stuck_oldest_seconds',
+    help: 'How long the oldest Stuck transfer has been in that status, in seconds (0 when none is Stuck)',
+    registers: [business],
+  });
+  const checkFailures = new Gauge({
+    name: 'corebank_daily_check_failures',
+    help: 'Consistency check runs that found offending rows, by kind (daily, account_balance), all time',
+    labelNames: ['kind'],
+    registers: [business],
+  });
+  const lastCheckFailed = new Gauge({
+    name: 'corebank_daily_check_last_run_failed',
+    help: '1 when the latest finished consistency check run of this kind failed, else 0',
+    labelNames: ['kind'],
+    registers: [business],
+  });
+
+  async function refresh(): Promise<void> {
+    try {
+      const [paymentRows, transferRows, stuckRows, checkRows] = await sql.begin(async (tx) => {
+        await tx.unsafe(`SET LOCAL statement_timeout = '${SCRAPE_STATEMENT_TIMEOUT}'`);
+        return Promise.all([
+          tx<{ status: string; count: bigint }[]>`SELECT status, count(*) AS count FROM payments GROUP BY status`,
+          tx<{ direction: string; status: string; count: bigint }[]>`
+            SELECT direction, status, count(*) AS count FROM transfers GROUP BY direction, status`,
+          tx<{ count: bigint; oldestSeconds: number | null }[]>`
+            SELECT count(*) AS count, extract(epoch FROM now() - min(updated_at))::float8 AS oldest_seconds
+            FROM transfers WHERE status = 'Stuck'`,
+          tx<{ kind: string; failed: bigint; lastFailed: boolean | null }[]>`
+            SELECT kind,
+                   count(*) FILTER (WHERE status = 'failed') AS failed,
+                   (array_agg(status = 'failed' ORDER BY seq DESC) FILTER (WHERE status <> 'running'))[1] AS last_failed
+            FROM ledger_checks GROUP BY kind`,
+        ]);
+      });
+      payments.reset();
+      for (const status of PaymentStatus) payments.set({ status }, 0);
+      for (const row of paymentRows) payments.set({ status: row.status }, Number(row.count));
+      transfers.reset();
+      for (const status of OutgoingStatus) transfers.set({ direction: 'outgoing', status }, 0);
+      for (const row of transferRows) transfers.set({ direction: row.direction, status: row.status }, Number(row.count));
+      stuck.set(Number(stuckRows[0]?.count ?? 0));
+      stuckOldest.set(Math.max(0, stuckRows[0]?.oldestSeconds ?? 0));
+      checkFailures.reset();
+      lastCheckFailed.reset();
+      for (const kind of ['daily', 'account_balance']) {
+        checkFailures.set({ kind }, 0);
+        lastCheckFailed.set({ kind }, 0);
+      }
+      for (const row of checkRows) {
+        checkFailures.set({ kind: row.kind }, Number(row.failed));
+        lastCheckFailed.set({ kind: row.kind }, row.lastFailed ? 1 : 0);
+      }
+      up.set(1);
+    } catch {
+      // Stale numbers would look like real ones: drop them and say so.
+      for (const gauge of [payments, transfers, stuck, stuckOldest, checkFailures, lastCheckFailed]) gauge.reset();
+      up.set(0);
+    }
+  }
+
+  return { registry: business, refresh };
+}
+
+/** GET /metrics: the process's metrics and the business metrics, read from Postgres now. */
+export function metricsRoute(sql: Sql): MiddlewareHandler {
+  const business = businessMetrics(sql);
+  const merged = Registry.merge([registry, business.registry]);
+  return async (c) => {
+    await business.refresh();
+    return c.text(await merged.metrics(), 200, { 'content-type': merged.contentType });
+  };
 }

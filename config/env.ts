@@ -48,6 +48,19 @@ export interface Config {
   otp: OtpPolicy;
   /** How long the sandbox provider takes to decide a payment. */
   sandboxDecisionMs: number;
+  /** Logs, metrics and health (traces are configured by the standard OTEL_* variables). */
+  observability: ObservabilityConfig;
+}
+
+/** LOG_FORMAT, the worker's metrics endpoint, and how long /health/ready waits for each dependency. */
+export interface ObservabilityConfig {
+  /** `json` (one object a line), `pretty` (pino-pretty, a development dependency), `auto`: pretty on a terminal. */
+  logFormat: 'auto' | 'json' | 'pretty';
+  /** WORKER_METRICS_PORT: the worker serves GET /metrics there when set. */
+  workerMetricsPort: number | undefined;
+  workerMetricsHost: string;
+  /** READINESS_TIMEOUT_MS: /health/ready answers 503 when Postgres or Temporal takes longer. */
+  readinessTimeoutMs: number;
 }
 
 /** How bearer tokens are checked: an HS256 secret or a JWKS, with optional issuer and audience. */
@@ -182,6 +195,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       resendIntervalMs: integer(env, 'OTP_RESEND_INTERVAL_MS', 30_000),
     },
     sandboxDecisionMs: integer(env, 'SANDBOX_DECISION_MS', 2_000),
+    observability: {
+      logFormat: oneOf(env, 'LOG_FORMAT', ['auto', 'json', 'pretty'], 'auto'),
+      workerMetricsPort: env.WORKER_METRICS_PORT ? integer(env, 'WORKER_METRICS_PORT', 0) : undefined,
+      workerMetricsHost: env.WORKER_METRICS_HOST || '127.0.0.1',
+      readinessTimeoutMs: integer(env, 'READINESS_TIMEOUT_MS', 2_000),
+    },
   };
 }
 

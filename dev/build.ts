@@ -1,9 +1,8 @@
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { build } from 'esbuild';
-import { WORKFLOWS_PATH } from '../worker/createWorker';
+import { bundleWorkflows } from '../worker/createWorker';
 
 /**
  * `npm run build`: the production image's JavaScript in dist/ — the API, the worker and the
@@ -30,7 +29,7 @@ async function main() {
   });
   // ledger/migrate.ts reads the .sql files next to itself, which in the bundles is dist/.
   await cp(join(root, 'ledger', 'migrations'), join(out, 'migrations'), { recursive: true });
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  const code = await bundleWorkflows();
   await writeFile(join(out, 'workflow-bundle.js'), code);
   console.log(`built dist/ (api.js, worker.js, migrate.js, workflow-bundle.js) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -1,8 +1,33 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { type BundleOptions, bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities';
+import { activityInterceptors, workflowSpanSinks } from '../observability/temporal';
+import { currentTracing, type Tracing } from '../observability/tracing';
+import { TRACING_RANDOM_STREAM } from '../workflows/interceptors';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * The workflow interceptors (traces, request ids): every workflow bundle must be made with them
+ * (`bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS })`); a bundle made without them still runs,
+ * but traces stop at the client and workflow log lines lose the request id.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url))];
+
+/** What every workflow bundle is made of: the workflows and their interceptors. */
+export const WORKFLOW_BUNDLE_OPTIONS = { workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES };
+
+/** Bundles the workflows with their interceptors (build, tests). */
+export async function bundleWorkflows(options: Partial<BundleOptions> = {}): Promise<string> {
+  const { code } = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: new DefaultLogger('WARN'), ...options });
+  return code;
+}
+
+/** Whether a bundle on disk was made with the workflow interceptors. */
+export function bundleHasInterceptors(codePath: string): boolean {
+  return readFileSync(codePath, 'utf8').includes(TRACING_RANDOM_STREAM);
+}
 
 /** Slots of a worker; the benchmark's baseline worker uses the same. */
 export const WORKER_TUNING = {
@@ -17,15 +42,23 @@ export interface WorkerOptions extends ActivityDeps {
   taskQueue: string;
   /** A bundle made once by bundleWorkflowCode (tests); otherwise the worker bundles at start. */
   workflowBundlePath?: string;
+  /** The process's tracing (observability/tracing.ts): workflow spans leave through its processor. */
+  tracing?: Tracing;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
-  const { connection, namespace, taskQueue, workflowBundlePath, ...deps } = options;
+  const { connection, namespace, taskQueue, workflowBundlePath, tracing, ...deps } = options;
   return Worker.create({
     connection,
     namespace,
     taskQueue,
+    // A bundle carries its interceptor modules inside it; when bundling here, they are added.
     ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    interceptors: {
+      activity: activityInterceptors(),
+      ...(workflowBundlePath ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+    },
+    sinks: workflowSpanSinks(tracing ?? currentTracing()),
     activities: createActivities(deps),
     ...WORKER_TUNING,
   });

@@ -1,20 +1,49 @@
+import { createServer } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import { createLocalNotifier } from '../activities/notifier';
 import { createSandboxProvider } from '../activities/provider';
 import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/log';
 import { createSql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
-import { createWorker } from './createWorker';
+import { instrumentPostgres } from '../observability/postgres';
+import { pinoTemporalLogger } from '../observability/temporal';
+import { otlpTracesEndpoint, setupTracing } from '../observability/tracing';
+import { bundleHasInterceptors, createWorker } from './createWorker';
 import { serveWorkerMetrics } from './metrics';
 import { ensureSchedules, scheduleTimes } from './schedules';
 import { ensureSearchAttributes } from './searchAttributes';
 
+/** A port nobody listens on right now, on 127.0.0.1. */
+async function freeLocalPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /** The worker process: runs workflows and activities until SIGINT/SIGTERM, then drains. */
 async function main() {
   const config = loadConfig();
-  const log = createLogger('worker', config.logLevel);
+  const tracing = setupTracing({ serviceName: 'corebank-worker' });
+  const log = createLogger('worker', config.logLevel, { format: config.observability.logFormat });
+  const { workerMetricsPort, workerMetricsHost } = config.observability;
+  // The SDK runtime's metrics (task slots, latencies, outcomes) come from its own Prometheus
+  // exporter on a private port; GET /metrics on WORKER_METRICS_PORT serves them with ours.
+  const sdkMetricsAddress = workerMetricsPort === undefined ? undefined : `127.0.0.1:${await freeLocalPort()}`;
+  Runtime.install({
+    // SDK, workflow and activity lines (with workflow id, request id and trace id) as our JSON lines.
+    logger: pinoTemporalLogger(log),
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) },
+      ...(sdkMetricsAddress ? { metrics: { prometheus: { bindAddress: sdkMetricsAddress, countersTotalSuffix: true } } } : {}),
+    },
+  });
   // Fail closed: only development adapters exist so far, and outside the local profile they run
   // only when switched on by name (a real provider and notifier plug in through the same interfaces).
   if (!config.sandboxProvider) {
@@ -23,7 +52,7 @@ async function main() {
   if (!config.localNotifier) {
     throw new ConfigError('no notifier is configured; set ALLOW_LOCAL_NOTIFIER=true to keep messages (OTP codes) in Postgres');
   }
-  const sql = createSql(config.databaseUrl, { max: 20 });
+  const sql = instrumentPostgres(createSql(config.databaseUrl, { max: 20 }));
   await migrate(sql, (line) => log.info(line));
 
   const client = await Connection.connect({ address: config.temporalAddress });
@@ -38,6 +67,7 @@ async function main() {
   await client.close();
 
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const workflowBundlePath = process.env.WORKFLOW_BUNDLE_PATH;
   const worker = await createWorker({
     connection,
     namespace: config.temporalNamespace,
@@ -47,17 +77,34 @@ async function main() {
     notifier: createLocalNotifier(sql, (line) => log.info(line)),
     otp: config.otp,
     transferLimits: config.transferLimits,
-    workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
+    workflowBundlePath,
+    tracing,
   });
-  // Prometheus metrics of the activities (daily_check_failures_total), on a port of their own when set.
-  const metricsPort = process.env.WORKER_METRICS_PORT;
-  const metrics = metricsPort ? await serveWorkerMetrics(Number(metricsPort), process.env.WORKER_METRICS_HOST ?? '127.0.0.1') : undefined;
+  if (workflowBundlePath && !bundleHasInterceptors(workflowBundlePath)) {
+    log.warn(
+      { workflowBundlePath },
+      'the workflow bundle was made without workflows/interceptors.ts (bundle with WORKFLOW_BUNDLE_OPTIONS): traces stop at the workflow start and workflow log lines lack the request id',
+    );
+  }
+  // Prometheus metrics of the activities and the SDK runtime, on a port of their own when set.
+  const metrics =
+    workerMetricsPort === undefined
+      ? undefined
+      : await serveWorkerMetrics(workerMetricsPort, workerMetricsHost, { sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics` });
   if (metrics) log.info({ url: metrics.url }, 'worker metrics');
-  log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker running');
+  log.info(
+    {
+      taskQueue: config.taskQueue,
+      temporal: config.temporalAddress,
+      traces: otlpTracesEndpoint() ?? 'not exported (OTEL_EXPORTER_OTLP_ENDPOINT unset)',
+    },
+    'worker running',
+  );
   await worker.run();
   await metrics?.close();
   await connection.close();
   await sql.end({ timeout: 5 });
+  await tracing.shutdown().catch(() => {});
   log.info('worker stopped');
 }
 

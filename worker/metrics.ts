@@ -2,18 +2,44 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { workerRegistry } from '../activities/metrics';
 
+export interface WorkerMetricsOptions {
+  /**
+   * The Temporal SDK runtime's own Prometheus exporter (Runtime.install telemetryOptions, bound to
+   * 127.0.0.1 on a free port): its `temporal_*` series are appended to the worker's.
+   */
+  sdkMetricsUrl?: string;
+}
+
+/** The SDK runtime's metrics, or a comment saying they could not be read. */
+async function sdkMetrics(url: string): Promise<string> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    if (!res.ok) return `# temporal sdk metrics unavailable: HTTP ${res.status}\n`;
+    return await res.text();
+  } catch (error) {
+    return `# temporal sdk metrics unavailable: ${(error as Error).message.replace(/\s+/g, ' ')}\n`;
+  }
+}
+
 /**
- * Serves the worker's Prometheus registry at GET /metrics on a port of its own (API.md: metrics
- * are served on a separate port or behind a token). Bound to localhost unless told otherwise.
+ * Serves the worker's Prometheus metrics at GET /metrics on a port of its own (API.md: metrics
+ * are served on a separate port or behind a token): the activities' registry
+ * (daily_check_failures_total, process metrics) and the Temporal SDK runtime's (worker task slots,
+ * poll and schedule-to-start latencies, workflow and activity outcomes). Bound to localhost unless
+ * told otherwise.
  */
-export async function serveWorkerMetrics(port: number, host: string): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serveWorkerMetrics(
+  port: number,
+  host: string,
+  options: WorkerMetricsOptions = {},
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/metrics') {
       res.writeHead(404).end();
       return;
     }
-    workerRegistry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': workerRegistry.contentType }).end(text),
+    Promise.all([workerRegistry.metrics(), options.sdkMetricsUrl ? sdkMetrics(options.sdkMetricsUrl) : '']).then(
+      ([own, sdk]) => res.writeHead(200, { 'content-type': workerRegistry.contentType }).end(sdk ? `${own}\n${sdk}` : own),
       () => res.writeHead(500).end(),
     );
   });

@@ -63,6 +63,8 @@ beforeAll(async () => {
 
   routes = [
     { method: 'GET', path: '/health', access: 'public' },
+    { method: 'GET', path: '/health/live', access: 'public' },
+    { method: 'GET', path: '/health/ready', access: 'public' },
     { method: 'GET', path: '/openapi.json', access: 'public' },
     { method: 'POST', path: '/internal/Clients', access: 'system', body: {} },
     { method: 'GET', path: '/internal/Clients', access: 'system' },

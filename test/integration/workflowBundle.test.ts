@@ -1,12 +1,11 @@
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../worker/createWorker';
+import { bundleWorkflows } from '../../worker/createWorker';
 
 describe('workflow bundle', () => {
   // tsc cannot see that workflow code must not import Node built-ins, activities or the database;
   // webpack's bundle for the workflow sandbox can, so a forbidden import fails here.
   it('bundles the workflows for the sandbox with only deterministic code', async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+    const code = await bundleWorkflows();
     expect(code).toContain('paymentWorkflow');
     for (const forbidden of ['ledger/journal', 'postgres/src', 'node:crypto', 'store/payments']) {
       expect(code, forbidden).not.toContain(forbidden);

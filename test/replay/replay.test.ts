@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../worker/createWorker';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../../worker/createWorker';
 import { loadHistories, type RecordedHistory, WORKFLOW_TYPES } from './histories';
 
 /**
@@ -30,7 +30,7 @@ describe('recorded workflow histories replay on the current workflow code', () =
   it('replays every history without a determinism violation or any other error', async () => {
     // The bundle globalSetup made of the same working tree saves bundling the workflows again.
     const bundlePath = inject('workflowBundlePath');
-    const code = bundlePath && existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH };
+    const code = bundlePath && existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : WORKFLOW_BUNDLE_OPTIONS;
     const byWorkflowId = new Map(histories.map((h) => [h.workflowId, h.file]));
     expect(byWorkflowId.size, 'two history files of the same workflow run').toBe(histories.length);
 

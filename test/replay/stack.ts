@@ -2,14 +2,13 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { freePort } from '../../dev/ports';
 import { startEmbeddedPostgres } from '../../dev/postgres';
 import { findOrBuildTemporalCli } from '../../dev/temporalCli';
 import { startTemporalDevServer } from '../../dev/temporalServer';
 import { createSql } from '../../ledger/db';
 import { migrate } from '../../ledger/migrate';
-import { WORKFLOWS_PATH } from '../../worker/createWorker';
+import { bundleWorkflows } from '../../worker/createWorker';
 import { ensureSearchAttributes } from '../../worker/searchAttributes';
 import { startWorkerProcess } from '../support/workerProcess';
 import { WORKER_ENV } from './recorderApi';
@@ -56,7 +55,7 @@ export async function startRecordingStack(log: (line: string) => void): Promise<
     await ensureSearchAttributes(connection, 'default');
     await connection.close();
 
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+    const code = await bundleWorkflows();
     const workflowBundlePath = join(dir, 'workflow-bundle.js');
     await writeFile(workflowBundlePath, code);
     log('workflows bundled');

@@ -2,7 +2,6 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { CLUSTER_SHAPE } from '../../dev/clusterShape';
 import { freeLowPort, freePort } from '../../dev/ports';
@@ -15,7 +14,7 @@ import { checkInvariants, formatInvariantReport } from '../../ledger/consistency
 import { createSql } from '../../ledger/db';
 import { migrate } from '../../ledger/migrate';
 import { findStrandedHolds } from '../../store/strandedHolds';
-import { WORKFLOWS_PATH } from '../../worker/createWorker';
+import { bundleWorkflows } from '../../worker/createWorker';
 import { ensureSearchAttributes } from '../../worker/searchAttributes';
 import { startWorkerProcess } from './workerProcess';
 
@@ -80,7 +79,7 @@ export default async function setup(project: TestProject) {
     await ensureSearchAttributes(connection, 'default');
     await connection.close();
 
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+    const code = await bundleWorkflows();
     const workflowBundlePath = join(dir, 'workflow-bundle.js');
     await writeFile(workflowBundlePath, code);
     log('workflows bundled');
