@@ -269,7 +269,26 @@ export function createTransferUseCases(deps: UseCaseDeps) {
     if (account?.kind !== 'client') throw new NotFoundError('account', accountId);
     if (account.currency !== transfer.currency)
       throw new DomainError(ErrorCode.CURRENCY_MISMATCH, `account ${account.id} is in ${account.currency}`);
-    return (await act(transfer, { action: 'assign', accountId: account.id, actor: actorOf(caller), note })).transfer;
+    // A repeat of an assign that took effect (its answer lost to a timeout, say, and 503s are not
+    // kept under the Idempotency-Key) answers as the first one did: 200, unchanged. The same
+    // money assigned anywhere else stays a 422.
+    const assignedHere = async () => {
+      const latest = await getTransfer(sql, transfer.id);
+      const done = latest?.status === 'Completed' && latest.accountId === account.id;
+      return done && (await auditOf(sql, transfer.id)).some((entry) => entry.action === 'assign') ? latest : undefined;
+    };
+    const done = transfer.status === 'Completed' ? await assignedHere() : undefined;
+    if (done) return done;
+    try {
+      return (await act(transfer, { action: 'assign', accountId: account.id, actor: actorOf(caller), note })).transfer;
+    } catch (error) {
+      // Lost the race to an earlier attempt of this same assign that completed meanwhile.
+      if (error instanceof DomainError && error.code === ErrorCode.INVALID_STATE_TRANSITION) {
+        const latest = await assignedHere();
+        if (latest) return latest;
+      }
+      throw error;
+    }
   }
 
   /** Ops sends an Unrecognized transfer back to the sender through the provider: suspense back to settlement, Returned. */

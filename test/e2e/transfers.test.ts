@@ -421,7 +421,17 @@ describe('incoming transfers', () => {
         expect.objectContaining({ type: 'posted', debitAccountId: suspense.id, creditAccountId: c.id, amount: '7.00' }),
       ]),
     );
+    // A repeat to the same account (a retry whose first answer was lost) is 200 and moves nothing;
+    // the same money to another account is refused.
     const again = await send(ops().POST('/internal/Transfers/incoming/{transferId}/assign', { ...path(id), body: { accountId: c.id } }));
-    expect(again.status).toBe(422);
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.body.value).toMatchObject({ status: 'Completed', accountId: c.id });
+    const other = await customer('0.00');
+    const elsewhere = await send(
+      ops().POST('/internal/Transfers/incoming/{transferId}/assign', { ...path(id), body: { accountId: other.id } }),
+    );
+    expect(elsewhere.status).toBe(422);
+    expect(elsewhere.body.errors[0].metadata.code).toBe('INVALID_STATE_TRANSITION');
+    expect(await entriesOfTransfer()).toHaveLength(2);
   });
 });

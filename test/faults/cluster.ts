@@ -16,6 +16,9 @@ import { type Supervised, supervise } from './supervisor';
 
 const file = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+/** How long an FX quote stays locked in the cluster (FX_QUOTE_TTL_MS of the API). */
+export const FX_QUOTE_TTL_MS = 20_000;
+
 export type FaultKind = 'kill-worker' | 'kill-api' | 'restart-temporal' | 'restart-postgres';
 
 /**
@@ -61,6 +64,8 @@ export async function startCluster(log: (line: string) => void) {
       // Short waits: a request whose answer is lost frees its Idempotency-Key soon.
       WORKFLOW_WAIT_MS: '8000',
       SANDBOX_DECISION_MS: '200',
+      // Short quotes: exchanges left alone expire during the run (and a confirm slowed by a fault may find its quote expired).
+      FX_QUOTE_TTL_MS: String(FX_QUOTE_TTL_MS),
       FAULT_REPLY_LOSS: String(replyLoss()),
     };
     // Reply loss is on by default (FAULT_REPLY_LOSS=0 runs the real worker): the worker loses that

@@ -5,15 +5,18 @@ import { checkInvariants, formatInvariantReport } from '../../ledger/consistency
 import type { Sql } from '../../ledger/db';
 import { findStrandedHolds } from '../../store/strandedHolds';
 import { type FaultKind, replyLoss, startCluster } from './cluster';
+import { checkFx, type FxCustomer, finishFx, fxScenario, type LeftToExpire, openFxCustomer } from './fx';
+import { checkReturns, returnScenario } from './returns';
 import type { UnexpectedExit } from './supervisor';
 import { checkTransfers, customerToken, finishTransfers, type TransferCustomer, transferScenario } from './transfers';
-import { createClient, type Exchange, errorCode, isDefinitive, type RequestRecord } from './workload';
+import { createClient, describeExchange, errorCode, isDefinitive, type RequestRecord } from './workload';
 
 /**
  * `npm run test:faults`: Jepsen's bank test, scaled to one machine. Concurrent clients drive
- * payments, outgoing transfers with their one-time code and incoming transfers through the real
- * API while the worker and the API are killed (SIGKILL), and Temporal and PostgreSQL (immediate
- * shutdown) restarted, one fault at a time; the worker also loses a share of activity replies
+ * payments, outgoing transfers with their one-time code, FX transfers (fx.ts), incoming transfers,
+ * and unknown incoming ones that ops returns or assigns (returns.ts) through the real API while
+ * the worker and the API are killed (SIGKILL), and Temporal and PostgreSQL (immediate shutdown)
+ * restarted, one fault at a time; the worker also loses a share of activity replies
  * (FAULT_REPLY_LOSS, 0.1 by default). Then a checker compares the ledger with every answer the
  * clients saw.
  */
@@ -49,6 +52,9 @@ async function main() {
   const faults: Record<string, number> = {};
   const exits: UnexpectedExit[] = [];
   let transferFinals: Record<string, number> = {};
+  let fxFinals: Record<string, number> = {};
+  let returnFinals: Record<string, number> = {};
+  let fxEnd = '';
   let endPhase = '';
 
   try {
@@ -91,7 +97,12 @@ async function main() {
       const { clientId, accountId } = await openAccount(100 + i, '3000.00');
       customers.push({ clientId, accountId, bearer: await customerToken(clientId) });
     }
-    log(`setup done: ${accounts.length} funded accounts, ${customers.length} transfer customers`);
+    // One FX customer per workload client, with a funded EUR and USD account.
+    const fxCustomers: FxCustomer[] = [];
+    for (let i = 0; i < CLIENTS; i++) fxCustomers.push(await openFxCustomer(transferCtx, 200 + i, '2000.00'));
+    const leftToExpire: LeftToExpire[] = [];
+    const returnCtx = { send, opsBearer };
+    log(`setup done: ${accounts.length} funded accounts, ${customers.length} transfer customers, ${fxCustomers.length} FX customers`);
 
     const pick = () => accounts[Math.floor(Math.random() * accounts.length)] as string;
     const pair = () => {
@@ -106,9 +117,9 @@ async function main() {
     const workload = Array.from({ length: CLIENTS }, async (_, client) => {
       while (operations() < MIN_OPERATIONS || !faultsDone) {
         const dice = Math.random();
-        if (dice < 0.28) {
+        if (dice < 0.24) {
           await send('immediate', 'POST', '/internal/Payments', pair());
-        } else if (dice < 0.36) {
+        } else if (dice < 0.31) {
           // Concurrent actions on one payment, as two back-office tools or a retrying client send them.
           const draft = await send('draft', 'POST', '/internal/Payments/draft', pair());
           const id = draft?.status === 201 ? draft.body.value.id : undefined;
@@ -120,14 +131,14 @@ async function main() {
           await Promise.all(actions.map((action) => send(action, 'POST', `/internal/Payments/${id}/${action}`)));
           // Whatever won, the payment must not stay open for ever: cancel what is still open.
           await send('cancel', 'POST', `/internal/Payments/${id}/cancel`);
-        } else if (dice < 0.64) {
+        } else if (dice < 0.54) {
           const draft = await send('draft', 'POST', '/internal/Payments/draft', pair());
           const id = draft?.status === 201 ? draft.body.value.id : undefined;
           if (!id) continue;
           const pend = Math.random() < 0.8 ? await send('pend', 'POST', `/internal/Payments/${id}/pend`) : undefined;
           const finish = pend?.status === 200 && Math.random() < 0.7 ? 'post' : 'cancel';
           await send(finish, 'POST', `/internal/Payments/${id}/${finish}`);
-        } else if (dice < 0.76) {
+        } else if (dice < 0.64) {
           const providerReference = `PR-${Math.random().toString(36).slice(2)}`;
           const known = Math.random() < 0.8;
           await send('incoming', 'POST', '/internal/IncomingRequests', {
@@ -139,6 +150,10 @@ async function main() {
               ? { receiverAccountNumber: numbers[Math.floor(Math.random() * numbers.length)] }
               : { receiverIban: 'DE02120300000000202051' }),
           });
+        } else if (dice < 0.72) {
+          await returnScenario(returnCtx, accounts);
+        } else if (dice < 0.84) {
+          await fxScenario(transferCtx, fxCustomers[client] as FxCustomer, leftToExpire);
         } else {
           await transferScenario(transferCtx, customers[client] as TransferCustomer, numbers);
         }
@@ -167,9 +182,13 @@ async function main() {
 
     const ended = await finishTransfers(cluster.sql, transferCtx, opsBearer, log);
     endPhase = `${ended.cancelled} cancels of transfers waiting for their code, ${ended.continued} continues of Stuck ones by ops`;
+    const fxEnded = await finishFx(cluster.sql, transferCtx, leftToExpire, log);
+    fxEnd = `${leftToExpire.length} quotes left to expire, ${fxEnded.lateConfirms} of them confirmed late`;
     await settle(cluster.sql, log);
     await check(cluster.sql, history, violations);
     transferFinals = await checkTransfers(cluster.sql, history, violations, cluster.describeWorkflow);
+    fxFinals = await checkFx(cluster.sql, history, violations, cluster.describeWorkflow);
+    returnFinals = await checkReturns(cluster.sql, history, violations, cluster.describeWorkflow);
     const report = await checkInvariants(cluster.sql);
     if (!report.ok) violations.push(`ledger invariants: ${formatInvariantReport(report)}`);
     const stranded = await findStrandedHolds(cluster.sql, { limit: 20 });
@@ -213,6 +232,8 @@ async function main() {
         .sort()
         .map(([k, n]) => `${k}: ${n}`)
         .join(', ')}; at the end ${endPhase}`,
+      `  fx transfers       ${formatCounts(fxFinals)}; ${fxEnd}`,
+      `  unknown incoming   ${formatCounts(returnFinals)} (Completed: assigned by ops, Returned: sent back by ops)`,
       `  exited by itself   ${exits.length === 0 ? 'none' : exits.map((e) => `${e.name} pid ${e.pid} (code ${e.code}, signal ${e.signal})`).join(', ')}`,
       `  violations         ${violations.length}`,
       ...violations.slice(0, 30).map((v) => `    - ${v}`),
@@ -222,6 +243,12 @@ async function main() {
   console.log(`${ok ? 1 : 0} passed, ${ok ? 0 : 1} failed`);
   process.exit(ok ? 0 : 1);
 }
+
+const formatCounts = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .sort()
+    .map(([k, n]) => `${k}: ${n}`)
+    .join(', ') || 'none';
 
 function summarizeOps(ops: RequestRecord[]) {
   const counts: Record<string, number> = {};
@@ -249,11 +276,8 @@ async function settle(sql: Sql, log: (line: string) => void) {
   }
 }
 
-/** An attempt in a line: status, r for a replay, the error code and the status it was refused from. */
-const describe = (a: Exchange) => {
-  const from = a.body?.errors?.[0]?.metadata?.from;
-  return `${a.status}${a.replayed ? 'r' : ''}${errorCode(a) ? ` ${errorCode(a)}` : ''}${from ? ` from ${from}` : ''}`;
-};
+/** An attempt in a line (workload.ts). */
+const describe = describeExchange;
 
 /** Every answer a client saw must agree with the ledger. */
 async function check(sql: Sql, history: RequestRecord[], violations: string[]) {

@@ -38,12 +38,12 @@ export async function customerToken(clientId: string) {
 }
 
 /** The code in the newest message the notifier kept for the client. */
-async function lastCode(ctx: TransferContext, clientId: string): Promise<string | undefined> {
+export async function lastCode(ctx: TransferContext, clientId: string): Promise<string | undefined> {
   const res = await read(ctx.apiUrl, ctx.systemBearer, `/internal/Notifications?clientId=${clientId}&limit=1`);
   return /code is (\d{6})/.exec(res?.body?.value?.items?.[0]?.body ?? '')?.[1];
 }
 
-const wrongCode = (code: string) => (code === '000000' ? '111111' : '000000');
+export const wrongCode = (code: string) => (code === '000000' ? '111111' : '000000');
 
 /**
  * One transfer from start to its end as a client drives it: create, read the code, then one of

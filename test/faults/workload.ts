@@ -113,3 +113,19 @@ export async function read(apiUrl: string, bearer: string, path: string): Promis
   }
   return undefined;
 }
+
+/** An attempt in a line: status, r for a replay, the error code and the status it was refused from. */
+export const describeExchange = (a: Exchange) => {
+  const from = a.body?.errors?.[0]?.metadata?.from;
+  return `${a.status}${a.replayed ? 'r' : ''}${errorCode(a) ? ` ${errorCode(a)}` : ''}${from ? ` from ${from}` : ''}`;
+};
+
+/** A request with every attempt, for a violation's evidence: "assign key k: lost/503/422 INVALID_STATE_TRANSITION from Completed". */
+export const describeRequest = (r: RequestRecord) => `${r.op} key ${r.key}: ${r.attempts.map(describeExchange).join('/')}`;
+
+/**
+ * Whether the request that made a change was told so: one of them answered 200, or one was never
+ * answered (reported as unanswered on its own). A refusal (4xx) means the request changed nothing,
+ * so a change made only by refused requests is an answer that lies.
+ */
+export const toldSo = (requests: RequestRecord[]) => requests.some((r) => !r.final || r.final.status === 200);
