@@ -33,13 +33,16 @@ async function main() {
   for (const [i, server] of servers.entries()) {
     const env = await startBenchEnvironment(log, server);
     try {
-      // The ledger and read scenarios do not touch Temporal: once, on the first server's stack.
+      // The read and ledger scenarios do not touch Temporal: once, on the first server's stack.
+      // Reads first, on an empty journal: they date their entries yesterday, and rows written
+      // today before them would sit before them in seq order, which no real journal does.
+      if (i === 0) rows.push(...(await readScenarios(env, quick ? [10_000, 100_000] : [10_000, 1_000_000], quick ? 1_000 : 5_000, log)));
+      const accounts = await openFundedAccounts(env.sql, 200);
       if (i === 0) {
         rows.push(
           ...(await ledgerScenarios(env.sql, { durationMs, concurrencies, batchSizes: [1, 10, 100, 1000], batchConcurrency: 8 }, log)),
         );
       }
-      const accounts = await openFundedAccounts(env.sql, 200);
       const [owner] = await env.sql<{ clientId: string }[]>`SELECT client_id FROM accounts WHERE id = ${accounts[0] as string}`;
       rows.push(
         ...(await workflowScenarios(
@@ -49,7 +52,6 @@ async function main() {
           log,
         )),
       );
-      if (i === 0) rows.push(...(await readScenarios(env, quick ? [10_000, 100_000] : [10_000, 1_000_000], quick ? 1_000 : 5_000, log)));
     } finally {
       await env.stop();
     }

@@ -4,6 +4,7 @@ import { createAccount } from '../../ledger/accounts';
 import { recalculateCounters } from '../../ledger/consistency';
 import type { Sql } from '../../ledger/db';
 import { snapshotAccounts } from '../../ledger/snapshots';
+import { insertClient } from '../../store/clients';
 import type { BenchEnvironment } from '../environment';
 import { measure, summarize } from '../measure';
 import type { Row } from '../report';
@@ -60,7 +61,20 @@ export async function readScenarios(
   durationMs: number,
   log: (line: string) => void,
 ): Promise<Row[]> {
-  const clientId = (await env.sql<[{ id: string }]>`SELECT id FROM clients LIMIT 1`)[0].id;
+  // Its own client: this scenario runs first, on an empty journal, so that its entries dated
+  // yesterday come before today's in seq order as well, as in any real journal.
+  const { client } = await insertClient(env.sql, {
+    id: newId(),
+    type: 'business',
+    firstName: null,
+    lastName: null,
+    companyName: 'Reads Ltd',
+    email: 'reads@example.com',
+    phone: null,
+    country: 'DE',
+    externalId: null,
+  });
+  const clientId = client.id;
   const open = () => createAccount(env.sql, { id: newId(), clientId, currency: 'EUR', kind: 'client', purpose: 'current', name: 'reads' });
   const [a, b] = [await open(), await open()];
   const rows: Row[] = [];
