@@ -33,16 +33,22 @@ async function main() {
     );
   });
 
+  let stopping = false;
   const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     log.info({ signal }, 'api stopping');
+    // Closing waits for nothing longer than this: a dead database or Temporal must not keep the
+    // process (and its port) alive.
+    setTimeout(() => process.exit(0), 10_000).unref();
     server.close();
-    await connection.close();
-    await sql.end({ timeout: 5 });
-    await tracing.shutdown().catch(() => {});
+    await Promise.allSettled([connection.close(), sql.end({ timeout: 5 }), tracing.shutdown()]);
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  // One of several API processes (dev/apiCluster.ts): when the primary is gone, so is this one.
+  if (process.send) process.once('disconnect', () => void stop('primary gone'));
 }
 
 main().catch((error) => {

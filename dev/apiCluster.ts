@@ -20,23 +20,26 @@ cluster.setupPrimary({ exec: API_MAIN, execArgv: ['--import', 'tsx'] });
 let stopping = false;
 for (let i = 0; i < count; i += 1) cluster.fork({ API_PROCESS_INDEX: String(i) });
 
-cluster.on('exit', (worker, code, signal) => {
-  if (stopping) {
-    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-    return;
-  }
-  console.error(`api process ${worker.process.pid} exited (${signal ?? code}); stopping the others`);
+const alive = () => Object.values(cluster.workers ?? {}).filter((worker) => worker && !worker.isDead());
+
+/** SIGTERM to every API process; what is left after the grace is killed, then this one exits. */
+function stopAll(code: number) {
+  if (stopping) return;
   stopping = true;
-  for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
-  process.exitCode = 1;
-  if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(1);
+  process.exitCode = code;
+  for (const worker of alive()) worker?.process.kill('SIGTERM');
+  setTimeout(() => {
+    for (const worker of alive()) worker?.process.kill('SIGKILL');
+    process.exit();
+  }, 12_000).unref();
+}
+
+cluster.on('exit', (worker, code, signal) => {
+  if (!stopping) {
+    console.error(`api process ${worker.process.pid} exited (${signal ?? code}); stopping the others`);
+    stopAll(1);
+  }
+  if (alive().length === 0) process.exit();
 });
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    stopping = true;
-    const workers = Object.values(cluster.workers ?? {});
-    if (workers.length === 0) process.exit(0);
-    for (const worker of workers) worker?.process.kill('SIGTERM');
-  });
-}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stopAll(0));

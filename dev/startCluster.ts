@@ -103,7 +103,8 @@ async function main() {
           void stack.shutdown(1);
         }
       });
-      stack.push(() => child.stop());
+      // Longer than an API process's own 10 s limit for closing its connections.
+      stack.push(() => child.stop(20_000));
       return child;
     };
     const tsx = (file: string) => ['--import', 'tsx', join(ROOT, file)];
