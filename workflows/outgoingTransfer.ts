@@ -13,7 +13,7 @@ import {
 import type { Activities } from '../activities';
 import { ErrorCode } from '../domain/errors';
 import { type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
-import { background, interactive } from './activityPolicies';
+import { background, interactive, LOCAL_LEDGER_STEPS, localLedger, localThenBackground } from './activityPolicies';
 import { businessCause, inputRefusal, REJECTS_INVALID_INPUT } from './failures';
 import { outgoingInputProblem } from './inputChecks';
 import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
@@ -48,7 +48,30 @@ export type TransferOutcome = TransferState | { status: 'Rejected'; code: string
  * runs out the transfer is Stuck until ops continue or execute it.
  */
 export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Promise<TransferOutcome> {
+  // Read once, first: the whole run takes one path (docs/changing-workflows.md).
+  const localLedgerSteps = patched(LOCAL_LEDGER_STEPS);
   const { record, providerRetry } = input;
+  /**
+   * The ledger steps, each short and idempotent (entry ids `${workflowId}/hold-amount`, ...,
+   * activities/transfers.ts `outgoingKeys`), are local activities under the patch:
+   * - `ledger` holds amount + fee when the transfer is created and settles it when ops execute it
+   *   by hand (the API waits for both): bounded like `interactive`, as before;
+   * - `final` settles or releases the holds once decided (provider decision, cancel, expiry, a
+   *   locked code): local first, then, after a technical failure, the normal `background` activity
+   *   with its hour of retries, which a local activity would spend holding the workflow task open.
+   * Everything else stays a normal activity: sending the one-time code (the notifier may be slow or
+   * down, and a workflow task retried after a crash would send the client the message again),
+   * submitting to the provider and polling it for its decision (seconds to minutes, up to
+   * `decisionAttempts` tries, and a submission must survive a worker crash on its own), checking the
+   * code, and the status and audit writes under `background`.
+   */
+  const ledger = localLedgerSteps ? localLedger : interactive;
+  const final: Pick<Activities, 'settleOutgoing' | 'releaseOutgoing'> = localLedgerSteps
+    ? {
+        settleOutgoing: localThenBackground(localLedger.settleOutgoing, background.settleOutgoing),
+        releaseOutgoing: localThenBackground(localLedger.releaseOutgoing, background.releaseOutgoing),
+      }
+    : background;
   const workflowId = workflowInfo().workflowId;
   let status: OutgoingStatus | undefined;
   let refusal: ApplicationFailure | undefined;
@@ -94,7 +117,7 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
   const validate = (action: TransferAction) => validatorFor(() => status, planTransferAction, action);
 
   const release = async (next: 'Failed' | 'Cancelled', reason: string | null) => {
-    await background.releaseOutgoing({ record, workflowId, status: next, reason });
+    await final.releaseOutgoing({ record, workflowId, status: next, reason });
     setStatus(next);
   };
 
@@ -158,7 +181,7 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
     (request) =>
       transition('execute', async () => {
         providerReference = request.providerReference;
-        await interactive.settleOutgoing({
+        await ledger.settleOutgoing({
           record,
           workflowId,
           providerReference,
@@ -186,7 +209,7 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
   ]);
 
   try {
-    await interactive.openOutgoingTransfer({ record, workflowId });
+    await ledger.openOutgoingTransfer({ record, workflowId });
   } catch (error) {
     const cause = businessCause(error);
     if (!cause) throw error;
@@ -219,7 +242,7 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
   /** Settles inside the ledger, or through the provider until it decides or ops step in. */
   async function process(): Promise<void> {
     if (record.type === 'Internal') {
-      await background.settleOutgoing({ record, workflowId, providerReference: null });
+      await final.settleOutgoing({ record, workflowId, providerReference: null });
       setStatus('Completed');
       return;
     }
@@ -231,7 +254,7 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
         await inTurn(async () => {
           if (status !== 'Processing') return;
           if (outcome.accepted) {
-            await background.settleOutgoing({ record, workflowId, providerReference: reference });
+            await final.settleOutgoing({ record, workflowId, providerReference: reference });
             setStatus('Completed');
           } else {
             await release('Failed', outcome.reason);

@@ -7,9 +7,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import { ErrorCode } from '../domain/errors';
 import { DEFAULT_HOLD_MS, isTerminal, type PaymentAction, type PaymentStatus, planTransition } from '../domain/payment';
-import { background, interactive } from './activityPolicies';
+import { background, interactive, LOCAL_LEDGER_STEPS, localLedger } from './activityPolicies';
 import { businessCause, inputRefusal, REJECTS_INVALID_INPUT } from './failures';
 import { paymentInputProblem } from './inputChecks';
 import { cancelUpdate, createdUpdate, paymentStateQuery, pendUpdate, postUpdate } from './paymentMessages';
@@ -25,6 +26,15 @@ export type PaymentOutcome = PaymentState | { status: 'Rejected'; code: string }
  * validators reject an invalid transition before it enters history. Updates run one at a time.
  */
 export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutcome> {
+  // Read once, first: the whole run takes one path (docs/changing-workflows.md).
+  const localLedgerSteps = patched(LOCAL_LEDGER_STEPS);
+  /**
+   * The ledger steps the API waits for (create, hold, post, cancel): short and idempotent (entry ids
+   * derived from the workflow id and step), so local activities under the patch. The hold expiring
+   * stays a normal activity under `background`: nobody waits for it, and its hour of retries through
+   * an outage must not hold the workflow task open.
+   */
+  const ledger = localLedgerSteps ? localLedger : interactive;
   const workflowId = workflowInfo().workflowId;
   let status: PaymentStatus | undefined;
   let refusal: ApplicationFailure | undefined;
@@ -58,7 +68,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
 
   const validate = (action: PaymentAction) => validatorFor(() => status, planTransition, action);
 
-  const releaseHold = (reason: string | null, activities: typeof interactive) => {
+  const releaseHold = (reason: string | null, activities: Pick<Activities, 'releasePayment'>) => {
     const entryKey = pendingEntryKey === null ? null : `${workflowId}/void`;
     return activities.releasePayment({ paymentId: input.paymentId, entryKey, pendingEntryKey, reason });
   };
@@ -79,7 +89,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
         const entryKey = `${workflowId}/hold/${refusedHolds + 1}`;
         const expiresAt = request.holdExpiresAt ?? holdExpiresAt ?? new Date(Date.now() + DEFAULT_HOLD_MS).toISOString();
         try {
-          await interactive.holdPayment({ paymentId: input.paymentId, entryKey, record, holdExpiresAt: expiresAt });
+          await ledger.holdPayment({ paymentId: input.paymentId, entryKey, record, holdExpiresAt: expiresAt });
         } catch (error) {
           if (businessCause(error)) refusedHolds += 1;
           throw error;
@@ -95,7 +105,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     postUpdate,
     () =>
       transition('post', async () => {
-        await interactive.settlePayment({
+        await ledger.settlePayment({
           paymentId: input.paymentId,
           entryKey: `${workflowId}/post`,
           pendingEntryKey: pendingEntryKey as string,
@@ -109,7 +119,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     cancelUpdate,
     (request: CancelRequest) =>
       transition('cancel', async () => {
-        await releaseHold(request.reason ?? null, interactive);
+        await releaseHold(request.reason ?? null, ledger);
         setStatus('Cancelled');
       }),
     { validator: validate('cancel') },
@@ -127,7 +137,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
 
   upsertSearchAttributes([{ key: AccountIdKey, value: [input.debitAccountId, input.creditAccountId] }]);
   try {
-    await interactive.createPayment({
+    await ledger.createPayment({
       ...record,
       postEntryKey: input.mode === 'immediate' ? `${workflowId}/post` : null,
     });
