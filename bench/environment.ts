@@ -35,6 +35,8 @@ export interface BenchEnvironment {
   apiUrl: string;
   systemToken: string;
   noopTaskQueue: string;
+  /** The API process (the primary, under the cluster profile): its memory is sampled by the reads. */
+  apiPid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -125,7 +127,9 @@ export async function startBenchEnvironment(log: (line: string) => void, server:
         ? startNodeScript({ name: 'api', file: file('../dev/apiCluster.ts'), env: apiEnv, readyText: 'api listening', readyTimeoutMs })
         : startNodeScript({ name: 'api', file: file('../api/main.ts'), env: apiEnv, readyText: 'api listening', readyTimeoutMs }),
     );
-    for (const child of await Promise.all(children)) stops.push(() => child.stop());
+    const started = await Promise.all(children);
+    for (const child of started) stops.push(() => child.stop());
+    const apiPid = started.find((child) => child.name === 'api')?.process.pid;
     log(`${workers} worker(s), ${workers} baseline worker(s) and the API running`);
     return {
       server,
@@ -134,6 +138,7 @@ export async function startBenchEnvironment(log: (line: string) => void, server:
       apiUrl: `http://127.0.0.1:${apiPort}`,
       systemToken: await issueToken(LOCAL_JWT_SECRET, { role: 'system', sub: 'bench' }),
       noopTaskQueue,
+      apiPid,
       stop,
     };
   } catch (error) {

@@ -17,8 +17,14 @@ import { workflowScenarios } from './scenarios/workflows';
  */
 async function main() {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, servers: { type: 'string', default: 'dev,cluster' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      servers: { type: 'string', default: 'dev,cluster' },
+      /** Some of the groups only: reads, ledger, workflows. */
+      only: { type: 'string', default: 'reads,ledger,workflows' },
+    },
   });
+  const only = new Set((values.only ?? '').split(','));
   const quick = values.quick ?? false;
   const servers = (values.servers ?? 'dev,cluster').split(',') as BenchServer[];
   for (const server of servers) {
@@ -36,13 +42,15 @@ async function main() {
       // The read and ledger scenarios do not touch Temporal: once, on the first server's stack.
       // Reads first, on an empty journal: they date their entries yesterday, and rows written
       // today before them would sit before them in seq order, which no real journal does.
-      if (i === 0) rows.push(...(await readScenarios(env, quick ? [10_000, 100_000] : [10_000, 1_000_000], quick ? 1_000 : 5_000, log)));
+      if (i === 0 && only.has('reads'))
+        rows.push(...(await readScenarios(env, quick ? [10_000, 100_000] : [10_000, 1_000_000], quick ? 1_000 : 5_000, log)));
       const accounts = await openFundedAccounts(env.sql, 200);
-      if (i === 0) {
+      if (i === 0 && only.has('ledger')) {
         rows.push(
           ...(await ledgerScenarios(env.sql, { durationMs, concurrencies, batchSizes: [1, 10, 100, 1000], batchConcurrency: 8 }, log)),
         );
       }
+      if (!only.has('workflows')) continue;
       const [owner] = await env.sql<{ clientId: string }[]>`SELECT client_id FROM accounts WHERE id = ${accounts[0] as string}`;
       rows.push(
         ...(await workflowScenarios(

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { addDays, dayStart, utcDate } from '../../domain/calendar';
 import { newId } from '../../domain/ids';
 import { createAccount } from '../../ledger/accounts';
@@ -13,6 +14,20 @@ import type { Row } from '../report';
  * Appends `count` posted entries between two accounts straight into the journal (a million
  * through the API would take the whole budget), then rebuilds their counters from it.
  */
+/** What "flat" allows: a streamed statement may cost buffers, not a copy of the journal. */
+const FLAT_MEMORY_MIB = 64;
+
+/** Resident memory of a process in MiB, from /proc (0 where there is none). */
+function residentMiB(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kib ? Number(kib) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 async function growJournal(sql: Sql, a: string, b: string, count: number, createdFrom: Date) {
   const chunk = 100_000;
   for (let done = 0; done < count; done += chunk) {
@@ -125,9 +140,16 @@ export async function readScenarios(
     }
     // The whole statement as CSV, once: the API streams it from a cursor (1000 rows at a time), so
     // its memory stays flat whatever the size; the row reports lines per second.
+    const rssBefore = residentMiB(env.apiPid);
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => {
+      rssPeak = Math.max(rssPeak, residentMiB(env.apiPid));
+    }, 25);
     const t0 = performance.now();
     const lines = await streamCsv(env, `/internal/Transactions/report?accountId=${a.id}&from=${yesterday}&to=${addDays(yesterday, 1)}`);
     const ms = performance.now() - t0;
+    clearInterval(sampler);
+    const grewMiB = rssPeak - rssBefore;
     rows.push({
       scenario: '6 reads at scale',
       variant: `statement CSV, whole journal @ ${size.toLocaleString('en')} entries`,
@@ -138,8 +160,12 @@ export async function readScenarios(
       p99: ms,
       operations: 1,
       errors: 0,
-      note: `${lines.toLocaleString('en')} lines streamed (lines/s)`,
+      note: `${lines.toLocaleString('en')} lines streamed (lines/s); API RSS ${rssBefore.toFixed(0)} MiB, +${grewMiB.toFixed(0)} MiB at peak`,
+      // Streamed from a cursor, the API's memory must not grow with the statement.
+      target: `API RSS +< ${FLAT_MEMORY_MIB} MiB`,
+      met: grewMiB < FLAT_MEMORY_MIB,
     });
+    log(`statement CSV @ ${size}: ${lines} lines in ${ms.toFixed(0)} ms, API RSS +${grewMiB.toFixed(0)} MiB at peak`);
   }
   return rows;
 }
