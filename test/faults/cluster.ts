@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { freePort } from '../../dev/ports';
+import { freeLowPort, freePort } from '../../dev/ports';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../dev/postgres';
 import { waitFor } from '../../dev/processes';
 import { findOrBuildTemporalCli } from '../../dev/temporalCli';
-import { startTemporalDevServer, type TemporalDevServer } from '../../dev/temporalServer';
+import { startTemporalDevServer } from '../../dev/temporalServer';
+import { findOrBuildTemporalServer } from '../../dev/temporalServerBinaries';
+import { startTemporalSqlServer, type TemporalSqlServerPorts } from '../../dev/temporalSqlServer';
 import { createSql, type Sql } from '../../ledger/db';
 import { migrate } from '../../ledger/migrate';
 import { ensureSearchAttributes } from '../../worker/searchAttributes';
@@ -22,24 +24,50 @@ export const FX_QUOTE_TTL_MS = 20_000;
 export type FaultKind = 'kill-worker' | 'kill-api' | 'restart-temporal' | 'restart-postgres';
 
 /**
+ * Which Temporal the suite kills and restarts: the dev server (SQLite file; the default), or with
+ * FAULT_TEMPORAL=server the real server on the suite's PostgreSQL, as `npm run start:cluster` runs
+ * it (a Postgres restart then takes Temporal's databases down too).
+ */
+const TEMPORAL = process.env.FAULT_TEMPORAL === 'server' ? 'server' : 'dev';
+
+/** The real server's ports, fixed for the run so a restart comes back where the clients look. */
+async function serverPorts(): Promise<TemporalSqlServerPorts> {
+  return {
+    frontend: await freePort(),
+    frontendHttp: await freePort(),
+    history: await freePort(),
+    matching: await freePort(),
+    worker: await freePort(),
+    metrics: await freePort(),
+    membership: [await freeLowPort(), await freeLowPort(), await freeLowPort(), await freeLowPort()],
+  };
+}
+
+/**
  * The full stack as separate OS processes on fixed free ports, each of which can be killed or
- * restarted: PostgreSQL, the Temporal dev server (SQLite file), the worker, the API.
+ * restarted: PostgreSQL, Temporal, the worker, the API.
  */
 export async function startCluster(log: (line: string) => void) {
   const dir = await mkdtemp(join(tmpdir(), 'corebank-faults-'));
   await chmod(dir, 0o755);
   const ports = { pg: await freePort(), temporal: await freePort(), api: await freePort() };
   const pgDir = join(dir, 'pg');
-  const cliPath = await findOrBuildTemporalCli(log);
+  const cliPath = TEMPORAL === 'dev' ? await findOrBuildTemporalCli(log) : undefined;
+  const server =
+    TEMPORAL === 'server' ? { binaries: await findOrBuildTemporalServer(log, { ui: false }), ports: await serverPorts() } : undefined;
+  log(`Temporal: ${TEMPORAL === 'server' ? 'the Temporal server on PostgreSQL (FAULT_TEMPORAL=server)' : 'the dev server'}`);
 
   // What has started so far, stopped again (last first) when the cluster cannot start whole.
   const started: (() => Promise<unknown>)[] = [async () => rm(dir, { recursive: true, force: true })];
   const undo = async () => {
     for (const stop of started.reverse()) await stop().catch(() => {});
   };
-  const startTemporal = () => startTemporalDevServer({ cliPath, port: ports.temporal, dbFile: join(dir, 'temporal.db') });
+  const startTemporal = (): Promise<{ address: string; stop(): Promise<void> }> =>
+    server
+      ? startTemporalSqlServer({ ...server, postgresUrl: pg.url, dir: join(dir, 'temporal'), onLine: (line) => log(`temporal ${line}`) })
+      : startTemporalDevServer({ cliPath: cliPath as string, port: ports.temporal, dbFile: join(dir, 'temporal.db') });
   let pg: RunningPostgres;
-  let temporal: TemporalDevServer;
+  let temporal: { address: string; stop(): Promise<void> };
   let sql: Sql;
   let worker: Supervised;
   let api: Supervised;
