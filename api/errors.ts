@@ -55,9 +55,34 @@ export function validationFailure(error: ZodError) {
   );
 }
 
-export function errorJson(c: Context, code: ErrorCode, message: string, metadata: ErrorMetadata = {}) {
+export function errorJson(
+  c: Context,
+  code: ErrorCode,
+  message: string,
+  metadata: ErrorMetadata = {},
+  status: ContentfulStatusCode = statusOf(code),
+) {
   if (typeof metadata.retryAfterSeconds === 'number') c.header('Retry-After', String(metadata.retryAfterSeconds));
-  return c.json(failure([envelopeError(code, message, metadata)]), statusOf(code));
+  return c.json(failure([envelopeError(code, message, metadata)]), status);
+}
+
+/** VALIDATION_ERRORs raised by a business rule (see businessRules): answered 422, not 400. */
+const RULE_VIOLATIONS = new WeakSet<DomainError>();
+
+/**
+ * Runs a use case (or a parse) whose VALIDATION_ERRORs are rules no field's schema can express: a
+ * check digit, a date that must not lie in the future, one field against another (an amount's
+ * decimals and its currency, to before from), the caller's own accounts, an exchange rate. The
+ * request fitted its fields' schemas, so they are 422 (code VALIDATION_ERROR, with the field), like
+ * every other business rule; 400 means a field or the body's shape is wrong.
+ */
+export async function businessRules<T>(work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DomainError && error.code === ErrorCode.VALIDATION_ERROR) RULE_VIOLATIONS.add(error);
+    throw error;
+  }
 }
 
 /** Logger the app's onError reports unexpected errors to (the details never reach the client). */
@@ -65,7 +90,9 @@ export type ErrorLogger = (error: unknown, context: { method: string; path: stri
 
 /** The one place that turns an error thrown anywhere in a request into the envelope. */
 export function handleError(error: unknown, c: Context, logUnexpected: ErrorLogger) {
-  if (error instanceof DomainError) return errorJson(c, error.code, error.message, error.metadata);
+  if (error instanceof DomainError) {
+    return errorJson(c, error.code, error.message, error.metadata, RULE_VIOLATIONS.has(error) ? 422 : statusOf(error.code));
+  }
   if (error instanceof ZodError) return c.json(validationFailure(error), 400);
   if (error instanceof HTTPException) {
     if (error.status === 413) return errorJson(c, ErrorCode.PAYLOAD_TOO_LARGE, 'request body is too large');

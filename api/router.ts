@@ -1,5 +1,5 @@
-import { OpenAPIHono, type z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import { OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { ZodError } from 'zod';
 import type { TokenPolicy } from '../config/env';
 import { ValidationError } from '../domain/errors';
@@ -7,6 +7,7 @@ import type { UseCaseDeps, UseCases } from '../usecases';
 import type { AuthEnv } from './auth';
 import { envelopeOf, FailureEnvelope } from './envelope';
 import { validationFailure } from './errors';
+import { IdempotencyHeader, text } from './schemas';
 
 /** What the app is built from: the one sql pool, the Temporal client, and settings. */
 export interface AppDeps extends UseCaseDeps {
@@ -24,24 +25,112 @@ export interface RouteDeps {
   localNotifier: boolean;
 }
 
-/** A router whose validation failures all become the same 400 envelope. */
+/**
+ * A router whose validation failures all become the same 400 envelope, and whose routes all keep
+ * the edge's rules, applied here to every route rather than route by route:
+ * - a JSON request body is a strict object (an unknown field is 400): registering one that is not
+ *   fails at startup;
+ * - a route that requires a body answers a missing or empty one with 400 VALIDATION_ERROR (hono
+ *   would validate `{}` instead, and a body whose fields are all optional would pass);
+ * - every write declares and validates the Idempotency-Key header that api/idempotency.ts reads.
+ */
 export function newRouter() {
-  return new OpenAPIHono<AuthEnv>({
+  const router = new OpenAPIHono<AuthEnv>({
     defaultHook: (result, c) => {
       if (!result.success) return c.json(validationFailure(result.error as ZodError), 400);
     },
   });
+  const register = router.openapi;
+  router.openapi = ((route: RouteConfig, handler: never, hook?: never) =>
+    register(withEdgeRules(route) as never, handler, hook)) as typeof router.openapi;
+  return router;
+}
+
+const UploadIdempotencyHeader = z.object({
+  'idempotency-key': text(255, 1)
+    .optional()
+    .openapi({ description: 'Checked like on every write (1-255 chars); an upload is not replayed: each one stores a new document' }),
+});
+
+function withEdgeRules(route: RouteConfig): RouteConfig {
+  const where = `${route.method.toUpperCase()} ${route.path}`;
+  const request = { ...(route.request ?? {}) };
+  const content = request.body?.content ?? {};
+  const json = (content['application/json'] as { schema?: unknown } | undefined)?.schema;
+  if (json) assertStrict(json as z.ZodTypeAny, where, 'body');
+  const middleware = route.middleware === undefined ? [] : Array.isArray(route.middleware) ? [...route.middleware] : [route.middleware];
+  if (json && request.body?.required) middleware.push(requireBody);
+  if (route.method !== 'get') {
+    const declared = content['multipart/form-data'] ? UploadIdempotencyHeader : IdempotencyHeader;
+    const headers = request.headers;
+    if (headers === undefined) request.headers = declared;
+    else if (headers instanceof z.ZodObject && !('idempotency-key' in headers.shape)) request.headers = headers.extend(declared.shape);
+  }
+  return { ...route, request, middleware };
+}
+
+/**
+ * A missing or empty body where the route requires one: no body at all, Content-Length 0, or only
+ * blanks (which api/app.ts turns into "{}": the text then no longer has the declared length).
+ */
+const requireBody: MiddlewareHandler = async (c, next) => {
+  const declared = c.req.header('content-length');
+  const received = await c.req.text();
+  const missing =
+    c.req.raw.body === null ||
+    received.trim() === '' ||
+    (declared !== undefined && (Number(declared) === 0 || Buffer.byteLength(received) !== Number(declared)));
+  if (missing) throw new ValidationError('a JSON body is required', 'body');
+  await next();
+};
+
+/** Every object a JSON body can hold must be strict (z.strictObject, api/schemas.ts body()). */
+function assertStrict(schema: z.ZodTypeAny, where: string, path: string): void {
+  const def = (schema as unknown as { _zod: { def: Record<string, any> } })._zod.def;
+  const inner: [z.ZodTypeAny, string][] = [];
+  switch (def.type) {
+    case 'object':
+      if (def.catchall?._zod?.def?.type !== 'never') {
+        throw new Error(`${where}: the request body object at ${path} is not strict; build it with body() (api/schemas.ts)`);
+      }
+      for (const [key, child] of Object.entries<z.ZodTypeAny>(def.shape)) inner.push([child, `${path}.${key}`]);
+      break;
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'readonly':
+    case 'catch':
+      inner.push([def.innerType, path]);
+      break;
+    case 'pipe':
+      inner.push([def.in, path]);
+      break;
+    case 'array':
+      inner.push([def.element, `${path}[]`]);
+      break;
+    case 'union':
+      for (const option of def.options) inner.push([option, path]);
+      break;
+    case 'intersection':
+      inner.push([def.left, path], [def.right, path]);
+      break;
+    case 'record':
+      inner.push([def.valueType, `${path}.*`]);
+      break;
+  }
+  for (const [child, at] of inner) assertStrict(child, where, at);
 }
 
 const ERROR_DESCRIPTIONS = {
-  400: 'Invalid input (VALIDATION_ERROR)',
+  400: 'A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR)',
   401: 'Missing or invalid token (UNAUTHENTICATED)',
   403: 'Role not allowed (FORBIDDEN)',
   404: 'Not found or not visible (NOT_FOUND)',
   409: 'Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS)',
   413: 'Body too large (PAYLOAD_TOO_LARGE)',
   415: 'Not a pdf, png or jpeg by its content (UNSUPPORTED_MEDIA_TYPE)',
-  422: 'Business rule violated (see metadata.code)',
+  422: "Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another)",
   429: 'Too many requests; see Retry-After (RATE_LIMITED)',
   503: 'A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE)',
 } as const;

@@ -3,6 +3,40 @@
  * Regenerate with `npm run generate:client` after the API (and its snapshot) changed.
  */
 export interface paths {
+  '/health/live': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Liveness: the process is up and serves HTTP (no dependency is asked). No token needed. */
+    get: operations['getHealthLive'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/health/ready': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Readiness: Postgres and Temporal both answer. No token needed. */
+    get: operations['getHealthReady'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/internal/Clients': {
     parameters: {
       query?: never;
@@ -219,7 +253,7 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** The full list of the caller’s account ids in the new display order (anything else is 400) */
+    /** The full list of the caller’s account ids in the new display order (any other list is 422) */
     put: operations['putAccountsReorderAccounts'];
     post?: never;
     delete?: never;
@@ -1216,7 +1250,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Rebuild the snapshots of a date range (at most 366 days) from the journal */
+    /** Rebuild the snapshots of a date range (at most 366 days, none in the future, else 422) from the journal */
     post: operations['postInternalDailyAccountBalanceRecalculate'];
     delete?: never;
     options?: never;
@@ -1334,6 +1368,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    Liveness: {
+      /** @enum {string} */
+      status: 'live';
+    } | null;
+    Error: {
+      message: string;
+      metadata: {
+        code: string;
+        field?: string;
+      } & {
+        [key: string]: unknown;
+      };
+      reasons: unknown[];
+    };
+    Readiness: {
+      /** @enum {string} */
+      status: 'ready';
+      /**
+       * @description Each dependency asked, and its answer
+       * @example {
+       *       "postgres": "ok"
+       *     }
+       */
+      checks: {
+        [key: string]: 'ok';
+      };
+    } | null;
+    Failure: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: null;
+      reasons: components['schemas']['Error'][];
+      errors: components['schemas']['Error'][];
+      successes: unknown[];
+    };
     Client: {
       /**
        * Format: uuid
@@ -1370,51 +1439,306 @@ export interface components {
        */
       updatedAt: string;
     } | null;
-    Error: {
-      message: string;
-      metadata: {
-        code: string;
-        field?: string;
-      } & {
-        [key: string]: unknown;
-      };
-      reasons: unknown[];
-    };
-    Failure: {
-      isSuccess: boolean;
-      isFailed: boolean;
-      value: null;
-      reasons: components['schemas']['Error'][];
-      errors: components['schemas']['Error'][];
-      successes: unknown[];
-    };
     CreateClient: {
       /** @enum {string} */
       type: 'individual' | 'business';
       firstName?: string;
       lastName?: string;
       companyName?: string;
-      /** Format: email */
+      /** @example ada@example.com */
       email: string;
+      /** @example +41 44 123 45 67 */
       phone?: string;
-      /** @example DE */
-      country: string;
+      country: components['schemas']['Country'];
       externalId?: string;
-    };
+    } & (
+      | {
+          /** @constant */
+          type?: 'individual';
+        }
+      | {
+          /** @constant */
+          type?: 'business';
+        }
+    );
+    /**
+     * @description ISO 3166-1 alpha-2 code, upper case
+     * @example DE
+     * @enum {string}
+     */
+    Country:
+      | 'AD'
+      | 'AE'
+      | 'AF'
+      | 'AG'
+      | 'AI'
+      | 'AL'
+      | 'AM'
+      | 'AO'
+      | 'AQ'
+      | 'AR'
+      | 'AS'
+      | 'AT'
+      | 'AU'
+      | 'AW'
+      | 'AX'
+      | 'AZ'
+      | 'BA'
+      | 'BB'
+      | 'BD'
+      | 'BE'
+      | 'BF'
+      | 'BG'
+      | 'BH'
+      | 'BI'
+      | 'BJ'
+      | 'BL'
+      | 'BM'
+      | 'BN'
+      | 'BO'
+      | 'BQ'
+      | 'BR'
+      | 'BS'
+      | 'BT'
+      | 'BV'
+      | 'BW'
+      | 'BY'
+      | 'BZ'
+      | 'CA'
+      | 'CC'
+      | 'CD'
+      | 'CF'
+      | 'CG'
+      | 'CH'
+      | 'CI'
+      | 'CK'
+      | 'CL'
+      | 'CM'
+      | 'CN'
+      | 'CO'
+      | 'CR'
+      | 'CU'
+      | 'CV'
+      | 'CW'
+      | 'CX'
+      | 'CY'
+      | 'CZ'
+      | 'DE'
+      | 'DJ'
+      | 'DK'
+      | 'DM'
+      | 'DO'
+      | 'DZ'
+      | 'EC'
+      | 'EE'
+      | 'EG'
+      | 'EH'
+      | 'ER'
+      | 'ES'
+      | 'ET'
+      | 'FI'
+      | 'FJ'
+      | 'FK'
+      | 'FM'
+      | 'FO'
+      | 'FR'
+      | 'GA'
+      | 'GB'
+      | 'GD'
+      | 'GE'
+      | 'GF'
+      | 'GG'
+      | 'GH'
+      | 'GI'
+      | 'GL'
+      | 'GM'
+      | 'GN'
+      | 'GP'
+      | 'GQ'
+      | 'GR'
+      | 'GS'
+      | 'GT'
+      | 'GU'
+      | 'GW'
+      | 'GY'
+      | 'HK'
+      | 'HM'
+      | 'HN'
+      | 'HR'
+      | 'HT'
+      | 'HU'
+      | 'ID'
+      | 'IE'
+      | 'IL'
+      | 'IM'
+      | 'IN'
+      | 'IO'
+      | 'IQ'
+      | 'IR'
+      | 'IS'
+      | 'IT'
+      | 'JE'
+      | 'JM'
+      | 'JO'
+      | 'JP'
+      | 'KE'
+      | 'KG'
+      | 'KH'
+      | 'KI'
+      | 'KM'
+      | 'KN'
+      | 'KP'
+      | 'KR'
+      | 'KW'
+      | 'KY'
+      | 'KZ'
+      | 'LA'
+      | 'LB'
+      | 'LC'
+      | 'LI'
+      | 'LK'
+      | 'LR'
+      | 'LS'
+      | 'LT'
+      | 'LU'
+      | 'LV'
+      | 'LY'
+      | 'MA'
+      | 'MC'
+      | 'MD'
+      | 'ME'
+      | 'MF'
+      | 'MG'
+      | 'MH'
+      | 'MK'
+      | 'ML'
+      | 'MM'
+      | 'MN'
+      | 'MO'
+      | 'MP'
+      | 'MQ'
+      | 'MR'
+      | 'MS'
+      | 'MT'
+      | 'MU'
+      | 'MV'
+      | 'MW'
+      | 'MX'
+      | 'MY'
+      | 'MZ'
+      | 'NA'
+      | 'NC'
+      | 'NE'
+      | 'NF'
+      | 'NG'
+      | 'NI'
+      | 'NL'
+      | 'NO'
+      | 'NP'
+      | 'NR'
+      | 'NU'
+      | 'NZ'
+      | 'OM'
+      | 'PA'
+      | 'PE'
+      | 'PF'
+      | 'PG'
+      | 'PH'
+      | 'PK'
+      | 'PL'
+      | 'PM'
+      | 'PN'
+      | 'PR'
+      | 'PS'
+      | 'PT'
+      | 'PW'
+      | 'PY'
+      | 'QA'
+      | 'RE'
+      | 'RO'
+      | 'RS'
+      | 'RU'
+      | 'RW'
+      | 'SA'
+      | 'SB'
+      | 'SC'
+      | 'SD'
+      | 'SE'
+      | 'SG'
+      | 'SH'
+      | 'SI'
+      | 'SJ'
+      | 'SK'
+      | 'SL'
+      | 'SM'
+      | 'SN'
+      | 'SO'
+      | 'SR'
+      | 'SS'
+      | 'ST'
+      | 'SV'
+      | 'SX'
+      | 'SY'
+      | 'SZ'
+      | 'TC'
+      | 'TD'
+      | 'TF'
+      | 'TG'
+      | 'TH'
+      | 'TJ'
+      | 'TK'
+      | 'TL'
+      | 'TM'
+      | 'TN'
+      | 'TO'
+      | 'TR'
+      | 'TT'
+      | 'TV'
+      | 'TW'
+      | 'TZ'
+      | 'UA'
+      | 'UG'
+      | 'UM'
+      | 'US'
+      | 'UY'
+      | 'UZ'
+      | 'VA'
+      | 'VC'
+      | 'VE'
+      | 'VG'
+      | 'VI'
+      | 'VN'
+      | 'VU'
+      | 'WF'
+      | 'WS'
+      | 'XK'
+      | 'YE'
+      | 'YT'
+      | 'ZA'
+      | 'ZM'
+      | 'ZW';
     /** @description Any subset; type and externalId cannot change (400) */
     UpdateClient: {
       firstName?: string;
       lastName?: string;
       companyName?: string;
-      /** Format: email */
+      /** @example ada@example.com */
       email?: string;
+      /** @example +41 44 123 45 67 */
       phone?: string;
-      /** @example DE */
-      country?: string;
-      /** @description Per currency, in major units: { "EUR": { "perTransfer": "10000.00", "daily": "20000.00" } } */
+      country?: components['schemas']['Country'];
+      /** @description Per currency, in major units, with at most its minor-unit digits (else 422): { "EUR": { "perTransfer": "10000.00", "daily": "20000.00" } } */
       limits?: {
         [key: string]: {
+          /**
+           * @description Decimal string, zero or more, up to 10^15, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
+           * @example 100.50
+           */
           perTransfer?: string;
+          /**
+           * @description Decimal string, zero or more, up to 10^15, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
+           * @example 100.50
+           */
           daily?: string;
         };
       };
@@ -1482,19 +1806,209 @@ export interface components {
       firstName?: string;
       lastName?: string;
       companyName?: string;
-      /** Format: email */
+      /** @example ada@example.com */
       email: string;
+      /** @example +41 44 123 45 67 */
       phone?: string;
-      /** @example DE */
-      country: string;
-      currencies: string[];
-    };
+      country: components['schemas']['Country'];
+      currencies: components['schemas']['Currency'][];
+    } & (
+      | {
+          /** @constant */
+          type?: 'individual';
+        }
+      | {
+          /** @constant */
+          type?: 'business';
+        }
+    );
+    /**
+     * @description ISO 4217 alphabetic code, upper case
+     * @example EUR
+     * @enum {string}
+     */
+    Currency:
+      | 'AED'
+      | 'AFN'
+      | 'ALL'
+      | 'AMD'
+      | 'ANG'
+      | 'AOA'
+      | 'ARS'
+      | 'AUD'
+      | 'AWG'
+      | 'AZN'
+      | 'BAM'
+      | 'BBD'
+      | 'BDT'
+      | 'BGN'
+      | 'BHD'
+      | 'BIF'
+      | 'BMD'
+      | 'BND'
+      | 'BOB'
+      | 'BOV'
+      | 'BRL'
+      | 'BSD'
+      | 'BTN'
+      | 'BWP'
+      | 'BYN'
+      | 'BZD'
+      | 'CAD'
+      | 'CDF'
+      | 'CHE'
+      | 'CHF'
+      | 'CHW'
+      | 'CLF'
+      | 'CLP'
+      | 'CNY'
+      | 'COP'
+      | 'COU'
+      | 'CRC'
+      | 'CUC'
+      | 'CUP'
+      | 'CVE'
+      | 'CZK'
+      | 'DJF'
+      | 'DKK'
+      | 'DOP'
+      | 'DZD'
+      | 'EGP'
+      | 'ERN'
+      | 'ETB'
+      | 'EUR'
+      | 'FJD'
+      | 'FKP'
+      | 'GBP'
+      | 'GEL'
+      | 'GHS'
+      | 'GIP'
+      | 'GMD'
+      | 'GNF'
+      | 'GTQ'
+      | 'GYD'
+      | 'HKD'
+      | 'HNL'
+      | 'HTG'
+      | 'HUF'
+      | 'IDR'
+      | 'ILS'
+      | 'INR'
+      | 'IQD'
+      | 'IRR'
+      | 'ISK'
+      | 'JMD'
+      | 'JOD'
+      | 'JPY'
+      | 'KES'
+      | 'KGS'
+      | 'KHR'
+      | 'KMF'
+      | 'KPW'
+      | 'KRW'
+      | 'KWD'
+      | 'KYD'
+      | 'KZT'
+      | 'LAK'
+      | 'LBP'
+      | 'LKR'
+      | 'LRD'
+      | 'LSL'
+      | 'LYD'
+      | 'MAD'
+      | 'MDL'
+      | 'MGA'
+      | 'MKD'
+      | 'MMK'
+      | 'MNT'
+      | 'MOP'
+      | 'MRU'
+      | 'MUR'
+      | 'MVR'
+      | 'MWK'
+      | 'MXN'
+      | 'MXV'
+      | 'MYR'
+      | 'MZN'
+      | 'NAD'
+      | 'NGN'
+      | 'NIO'
+      | 'NOK'
+      | 'NPR'
+      | 'NZD'
+      | 'OMR'
+      | 'PAB'
+      | 'PEN'
+      | 'PGK'
+      | 'PHP'
+      | 'PKR'
+      | 'PLN'
+      | 'PYG'
+      | 'QAR'
+      | 'RON'
+      | 'RSD'
+      | 'RUB'
+      | 'RWF'
+      | 'SAR'
+      | 'SBD'
+      | 'SCR'
+      | 'SDG'
+      | 'SEK'
+      | 'SGD'
+      | 'SHP'
+      | 'SLE'
+      | 'SOS'
+      | 'SRD'
+      | 'SSP'
+      | 'STN'
+      | 'SVC'
+      | 'SYP'
+      | 'SZL'
+      | 'THB'
+      | 'TJS'
+      | 'TMT'
+      | 'TND'
+      | 'TOP'
+      | 'TRY'
+      | 'TTD'
+      | 'TWD'
+      | 'TZS'
+      | 'UAH'
+      | 'UGX'
+      | 'USD'
+      | 'USN'
+      | 'UYI'
+      | 'UYU'
+      | 'UYW'
+      | 'UZS'
+      | 'VED'
+      | 'VES'
+      | 'VND'
+      | 'VUV'
+      | 'WST'
+      | 'XAF'
+      | 'XAG'
+      | 'XAU'
+      | 'XBA'
+      | 'XBB'
+      | 'XBC'
+      | 'XBD'
+      | 'XCD'
+      | 'XDR'
+      | 'XOF'
+      | 'XPD'
+      | 'XPF'
+      | 'XPT'
+      | 'XSU'
+      | 'XTS'
+      | 'XUA'
+      | 'XXX'
+      | 'YER'
+      | 'ZAR'
+      | 'ZMW'
+      | 'ZWG';
     OpenAccount: {
-      /**
-       * @description ISO 4217 alphabetic code, upper case
-       * @example EUR
-       */
-      currency: string;
+      currency: components['schemas']['Currency'];
       name: string;
       /** @enum {string} */
       purpose: 'current' | 'savings';
@@ -1535,12 +2049,13 @@ export interface components {
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       otpId: string;
+      /** @example 123456 */
       code: string;
     };
     CreateAccount: {
       /**
        * Format: uuid
-       * @description required for kind client
+       * @description required for kind client, not allowed for kind internal
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       clientId?: string;
@@ -1549,20 +2064,29 @@ export interface components {
        * @enum {string}
        */
       kind?: 'client' | 'internal';
-      /**
-       * @description ISO 4217 alphabetic code, upper case
-       * @example EUR
-       */
-      currency: string;
+      currency: components['schemas']['Currency'];
       /** @enum {string} */
       purpose: 'current' | 'savings' | 'settlement' | 'suspense' | 'fx_position' | 'fee_income' | 'external_clearing';
       name: string;
       /**
-       * @description Decimal amount with at most the currency's minor-unit digits
+       * @description Decimal string, zero or more, up to 10^15, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
        * @example 100.50
        */
       overdraftLimit?: string;
-    };
+    } & (
+      | {
+          /** @constant */
+          kind?: 'client';
+          /** @enum {unknown} */
+          purpose?: 'current' | 'savings';
+        }
+      | {
+          /** @constant */
+          kind: 'internal';
+          /** @enum {unknown} */
+          purpose?: 'settlement' | 'suspense' | 'fx_position' | 'fee_income' | 'external_clearing';
+        }
+    );
     AggregatedAmounts: {
       currency: string;
       /** @enum {string} */
@@ -1585,11 +2109,7 @@ export interface components {
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       clientId?: string;
-      /**
-       * @description ISO 4217 alphabetic code, upper case
-       * @example EUR
-       */
-      currency?: string;
+      currency?: components['schemas']['Currency'];
       /** @enum {string} */
       kind?: 'client' | 'internal';
       /** @enum {string} */
@@ -1598,30 +2118,30 @@ export interface components {
       status?: 'active' | 'blocked' | 'closed';
       accountNumbers?: string[];
       /**
-       * @description Decimal amount with at most the currency's minor-unit digits
-       * @example 100.50
+       * @description Decimal string, optionally negative, up to 10^15 in size, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
+       * @example -100.50
        */
       minBalance?: string;
       /**
-       * @description Decimal amount with at most the currency's minor-unit digits
-       * @example 100.50
+       * @description Decimal string, optionally negative, up to 10^15 in size, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
+       * @example -100.50
        */
       maxBalance?: string;
       /**
-       * @description Decimal amount with at most the currency's minor-unit digits
-       * @example 100.50
+       * @description Decimal string, optionally negative, up to 10^15 in size, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
+       * @example -100.50
        */
       minAvailable?: string;
       /**
-       * @description Decimal amount with at most the currency's minor-unit digits
-       * @example 100.50
+       * @description Decimal string, optionally negative, up to 10^15 in size, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
+       * @example -100.50
        */
       maxAvailable?: string;
       /** @description default 50, max 500 */
       limit?: number;
-      /** @description nextCursor of the previous page */
+      /** @description nextCursor of the previous page (empty or left out: the first page) */
       cursor?: string;
-    };
+    } & unknown;
     Recalculation: {
       checked: number;
       differences: {
@@ -1783,6 +2303,42 @@ export interface components {
        */
       createdAt: string;
     };
+    TransactionQuery: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      accountId?: string;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      paymentId?: string;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      transferId?: string;
+      /** @enum {string} */
+      type?: 'posted' | 'pending' | 'post_pending' | 'void_pending';
+      /**
+       * Format: date-time
+       * @description created at or after
+       * @example 2026-11-25T10:00:00Z
+       */
+      from?: string;
+      /**
+       * Format: date-time
+       * @description created before
+       * @example 2026-11-25T10:00:00Z
+       */
+      to?: string;
+      accountIds?: string[];
+      /** @description default 50, max 500 */
+      limit?: number;
+      /** @description nextCursor of the previous page (empty or left out: the first page) */
+      cursor?: string;
+    };
     Payment: {
       /**
        * Format: uuid
@@ -1836,19 +2392,33 @@ export interface components {
        */
       creditAccountId: string;
       /**
-       * @description Decimal amount with at most the currency's minor-unit digits
+       * @description Decimal string greater than zero, up to 10^15, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
        * @example 100.50
        */
       amount: string;
-      /**
-       * @description ISO 4217 alphabetic code, upper case
-       * @example EUR
-       */
-      currency: string;
+      currency: components['schemas']['Currency'];
       description?: string;
       reference?: string;
     };
-    CreateDraftPayment: components['schemas']['CreatePayment'] & {
+    CreateDraftPayment: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      debitAccountId: string;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      creditAccountId: string;
+      /**
+       * @description Decimal string greater than zero, up to 10^15, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
+       * @example 100.50
+       */
+      amount: string;
+      currency: components['schemas']['Currency'];
+      description?: string;
+      reference?: string;
       /**
        * Format: date-time
        * @description When a hold taken by pend expires (default: 7 days after pend)
@@ -1889,21 +2459,22 @@ export interface components {
     } | null;
     RecipientInput: {
       name: string;
+      /** @example DE89370400440532013000 */
       iban?: string;
+      /** @example 100000000008 */
       accountNumber?: string;
+      /** @example COBADEFFXXX */
       bic?: string;
-      /** @example DE */
-      country: string;
-      /**
-       * @description ISO 4217 alphabetic code, upper case
-       * @example EUR
-       */
-      currency: string;
+      country: components['schemas']['Country'];
+      currency: components['schemas']['Currency'];
       /**
        * @default individual
        * @enum {string}
        */
       type?: 'individual' | 'business';
+    } & (unknown | unknown);
+    RecipientVisibility: {
+      hidden: boolean;
     };
     SystemRecipient: components['schemas']['Recipient'] & {
       /**
@@ -2030,18 +2601,15 @@ export interface components {
       recipientId?: string;
       recipient?: components['schemas']['RecipientInput'];
       /**
-       * @description Decimal amount with at most the currency's minor-unit digits
+       * @description Decimal string greater than zero, up to 10^15, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
        * @example 100.50
        */
       amount: string;
-      /**
-       * @description ISO 4217 alphabetic code, upper case
-       * @example EUR
-       */
-      currency: string;
+      currency: components['schemas']['Currency'];
       reference?: string;
-    };
+    } & (unknown | unknown);
     ConfirmTransfer: {
+      /** @example 123456 */
       code: string;
     };
     CreateFxTransfer: {
@@ -2056,17 +2624,18 @@ export interface components {
        */
       targetAccountId: string;
       /**
-       * @description What leaves the source account (in its currency); or give buyAmount
+       * @description What leaves the source account, with at most its currency's minor-unit digits (else 422); or give buyAmount
        * @example 100.50
        */
       sellAmount?: string;
       /**
-       * @description What reaches the target account (in its currency); or give sellAmount
+       * @description What reaches the target account, with at most its currency's minor-unit digits (else 422); or give sellAmount
        * @example 100.50
        */
       buyAmount?: string;
-    };
+    } & (unknown | unknown);
     ConfirmFxTransfer: {
+      /** @example 123456 */
       code: string;
     };
     Document: {
@@ -2125,21 +2694,17 @@ export interface components {
     IncomingRequest: {
       providerReference: string;
       /**
-       * @description Decimal amount with at most the currency's minor-unit digits
+       * @description Decimal string greater than zero, up to 10^15, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
        * @example 100.50
        */
       amount: string;
-      /**
-       * @description ISO 4217 alphabetic code, upper case
-       * @example EUR
-       */
-      currency: string;
+      currency: components['schemas']['Currency'];
       senderName?: string;
       senderIban?: string;
       receiverAccountNumber?: string;
       receiverIban?: string;
       reference?: string;
-    };
+    } & (unknown | unknown);
     AssignIncoming: {
       /**
        * Format: uuid
@@ -2251,7 +2816,7 @@ export interface components {
     OperationDate: {
       /**
        * Format: date
-       * @description default: yesterday (UTC); today means as of now; a future date is 400
+       * @description default: yesterday (UTC); today means as of now; a future date is 422
        * @example 2026-11-24
        */
       date?: string;
@@ -2411,6 +2976,69 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  getHealthLive: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The process is up */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            isSuccess: boolean;
+            isFailed: boolean;
+            value: components['schemas']['Liveness'];
+            reasons: components['schemas']['Error'][];
+            errors: components['schemas']['Error'][];
+            successes: unknown[];
+          };
+        };
+      };
+    };
+  };
+  getHealthReady: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every dependency answered */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            isSuccess: boolean;
+            isFailed: boolean;
+            value: components['schemas']['Readiness'];
+            reasons: components['schemas']['Error'][];
+            errors: components['schemas']['Error'][];
+            successes: unknown[];
+          };
+        };
+      };
+      /** @description A dependency did not answer in time (SERVICE_UNAVAILABLE); metadata names each check and its result */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
   getInternalClients: {
     parameters: {
       query?: {
@@ -2420,7 +3048,7 @@ export interface operations {
         search?: string;
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
       };
       header?: never;
@@ -2448,7 +3076,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2509,7 +3137,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2583,7 +3211,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2655,7 +3283,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2700,7 +3328,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -2754,7 +3382,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2799,7 +3427,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -2849,7 +3477,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2894,7 +3522,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -2941,7 +3569,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3004,7 +3632,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3081,7 +3709,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3117,7 +3745,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -3167,7 +3795,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3212,7 +3840,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -3262,7 +3890,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3307,7 +3935,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -3352,7 +3980,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3413,7 +4041,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3449,7 +4077,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -3496,7 +4124,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3565,7 +4193,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3610,7 +4238,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -3664,7 +4292,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3752,7 +4380,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3781,6 +4409,15 @@ export interface operations {
       };
       /** @description The Idempotency-Key was used for another request, or is still running */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -3831,7 +4468,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3928,7 +4565,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3973,7 +4610,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -4025,7 +4662,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4070,7 +4707,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -4094,7 +4731,7 @@ export interface operations {
     parameters: {
       query?: {
         /** @description ISO 4217 alphabetic code, upper case */
-        currency?: string;
+        currency?: components['schemas']['Currency'];
       };
       header?: never;
       path?: never;
@@ -4118,7 +4755,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4183,7 +4820,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4256,7 +4893,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4344,7 +4981,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4423,7 +5060,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4511,7 +5148,7 @@ export interface operations {
           'text/csv': string;
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4547,6 +5184,15 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   getInternalTransactions: {
@@ -4562,7 +5208,7 @@ export interface operations {
         to?: string;
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
       };
       header?: never;
@@ -4590,7 +5236,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4631,42 +5277,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /**
-           * Format: uuid
-           * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-           */
-          accountId?: string;
-          /**
-           * Format: uuid
-           * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-           */
-          paymentId?: string;
-          /**
-           * Format: uuid
-           * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-           */
-          transferId?: string;
-          /** @enum {string} */
-          type?: 'posted' | 'pending' | 'post_pending' | 'void_pending';
-          /**
-           * Format: date-time
-           * @description created at or after
-           * @example 2026-11-25T10:00:00Z
-           */
-          from?: string;
-          /**
-           * Format: date-time
-           * @description created before
-           * @example 2026-11-25T10:00:00Z
-           */
-          to?: string;
-          accountIds?: string[];
-          /** @description default 50, max 500 */
-          limit?: number;
-          /** @description nextCursor of the previous page */
-          cursor?: string;
-        };
+        'application/json': components['schemas']['TransactionQuery'];
       };
     };
     responses: {
@@ -4689,7 +5300,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4763,7 +5374,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4810,7 +5421,7 @@ export interface operations {
         to?: string;
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
       };
       header?: never;
@@ -4838,7 +5449,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4899,7 +5510,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4944,7 +5555,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -5005,7 +5616,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5050,7 +5661,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -5113,7 +5724,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5158,7 +5769,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -5217,7 +5828,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5262,7 +5873,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -5325,7 +5936,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5370,7 +5981,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -5426,7 +6037,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5468,11 +6079,11 @@ export interface operations {
     parameters: {
       query?: {
         /** @description ISO 4217 alphabetic code, upper case */
-        currency?: string;
+        currency?: components['schemas']['Currency'];
         hidden?: 'true' | 'false';
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
       };
       header?: never;
@@ -5500,7 +6111,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5570,7 +6181,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5606,7 +6217,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -5653,7 +6264,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5705,9 +6316,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          hidden: boolean;
-        };
+        'application/json': components['schemas']['RecipientVisibility'];
       };
     };
     responses: {
@@ -5727,7 +6336,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5788,11 +6397,11 @@ export interface operations {
       query?: {
         clientId?: string;
         /** @description ISO 4217 alphabetic code, upper case */
-        currency?: string;
+        currency?: components['schemas']['Currency'];
         hidden?: 'true' | 'false';
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
       };
       header?: never;
@@ -5820,7 +6429,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5885,7 +6494,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5928,7 +6537,7 @@ export interface operations {
       query: {
         recipientAccount: string;
         /** @description ISO 4217 alphabetic code, upper case */
-        currency: string;
+        currency: components['schemas']['Currency'];
       };
       header?: never;
       path?: never;
@@ -5952,7 +6561,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5979,7 +6588,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -6022,7 +6631,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6067,7 +6676,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -6130,7 +6739,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6175,7 +6784,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -6231,7 +6840,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6299,7 +6908,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6344,7 +6953,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -6400,7 +7009,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6465,7 +7074,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6525,7 +7134,7 @@ export interface operations {
         to?: string;
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
       };
       header?: never;
@@ -6553,7 +7162,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6614,7 +7223,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6659,7 +7268,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -6715,7 +7324,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6783,7 +7392,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6828,7 +7437,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -6891,7 +7500,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6936,7 +7545,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -6970,7 +7579,7 @@ export interface operations {
       query?: {
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
       };
       header?: never;
@@ -7000,7 +7609,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7042,7 +7651,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        /** @description Checked like on every write (1-255 chars); an upload is not replayed: each one stores a new document */
         'idempotency-key'?: string;
       };
       path: {
@@ -7055,7 +7664,7 @@ export interface operations {
         'multipart/form-data': {
           /**
            * Format: binary
-           * @description pdf, png or jpeg (judged by its content), at most 10 MiB
+           * @description pdf, png or jpeg (judged by its content, else 415), not empty, at most 10 MiB
            */
           file: string;
           /**
@@ -7083,7 +7692,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7162,7 +7771,7 @@ export interface operations {
       query?: {
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
       };
       header?: never;
@@ -7192,7 +7801,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7253,7 +7862,7 @@ export interface operations {
           'image/jpeg': string;
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7314,7 +7923,7 @@ export interface operations {
           'image/jpeg': string;
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7357,7 +7966,7 @@ export interface operations {
       query?: {
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
       };
       header?: never;
@@ -7387,7 +7996,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7429,7 +8038,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        /** @description Checked like on every write (1-255 chars); an upload is not replayed: each one stores a new document */
         'idempotency-key'?: string;
       };
       path: {
@@ -7442,7 +8051,7 @@ export interface operations {
         'multipart/form-data': {
           /**
            * Format: binary
-           * @description pdf, png or jpeg (judged by its content), at most 10 MiB
+           * @description pdf, png or jpeg (judged by its content, else 415), not empty, at most 10 MiB
            */
           file: string;
           /**
@@ -7470,7 +8079,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7567,7 +8176,7 @@ export interface operations {
           'image/jpeg': string;
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7632,7 +8241,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7711,7 +8320,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7756,7 +8365,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -7807,7 +8416,7 @@ export interface operations {
         to?: string;
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
         clientId?: string;
       };
@@ -7836,7 +8445,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7887,7 +8496,7 @@ export interface operations {
         to?: string;
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
         clientId?: string;
       };
@@ -7916,7 +8525,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7967,7 +8576,7 @@ export interface operations {
         to?: string;
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
         clientId?: string;
       };
@@ -7996,7 +8605,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8047,7 +8656,7 @@ export interface operations {
         to?: string;
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
         clientId?: string;
       };
@@ -8076,7 +8685,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8132,7 +8741,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8197,7 +8806,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8262,7 +8871,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8332,7 +8941,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8368,7 +8977,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -8431,7 +9040,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8476,7 +9085,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -8539,7 +9148,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8584,7 +9193,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -8647,7 +9256,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8692,7 +9301,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -8755,7 +9364,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8800,7 +9409,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -8835,7 +9444,7 @@ export interface operations {
         clientId?: string;
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
       };
       header?: never;
@@ -8863,7 +9472,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8904,6 +9513,7 @@ export interface operations {
   getInternalHoldsStranded: {
     parameters: {
       query?: {
+        /** @description default 50, max 500 */
         limit?: number;
       };
       header?: never;
@@ -8930,7 +9540,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8993,7 +9603,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -9038,7 +9648,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -9068,7 +9678,7 @@ export interface operations {
         to?: string;
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
       };
       header?: never;
@@ -9096,7 +9706,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -9160,7 +9770,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -9189,6 +9799,15 @@ export interface operations {
       };
       /** @description The Idempotency-Key was used for another request, or is still running */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -9252,7 +9871,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -9281,6 +9900,15 @@ export interface operations {
       };
       /** @description The Idempotency-Key was used for another request, or is still running */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -9318,7 +9946,7 @@ export interface operations {
         kind?: 'daily' | 'account_balance';
         /** @description default 50, max 500 */
         limit?: number;
-        /** @description nextCursor of the previous page */
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
         cursor?: string;
       };
       header?: never;
@@ -9346,7 +9974,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -9414,7 +10042,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -9443,6 +10071,15 @@ export interface operations {
       };
       /** @description The Idempotency-Key was used for another request, or is still running */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -9497,7 +10134,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -9570,7 +10207,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -9629,7 +10266,7 @@ export interface operations {
   getInternalReportsReconciliationReport: {
     parameters: {
       query: {
-        /** @description UTC date, YYYY-MM-DD */
+        /** @description UTC date, YYYY-MM-DD; a future date is 422 */
         date: string;
       };
       header?: never;
@@ -9654,7 +10291,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -9674,6 +10311,15 @@ export interface operations {
       };
       /** @description Role not allowed (FORBIDDEN) */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -9708,7 +10354,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -9762,7 +10408,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
       400: {
         headers: {
           [name: string]: unknown;

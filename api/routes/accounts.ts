@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ValidationError } from '../../domain/errors';
-import { formatAmount, parseAmount, parseSignedAmount } from '../../domain/money';
+import { formatAmount } from '../../domain/money';
 import { toPageRequest } from '../../domain/paging';
 import {
   type AccountFilter,
@@ -12,7 +11,25 @@ import {
 } from '../../usecases/accounts';
 import { success } from '../envelope';
 import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
-import { AmountIn, AmountOut, Currency, Name, PageQuery, pageOf, Timestamp, TimestampIn, text, Uuid } from '../schemas';
+import {
+  AmountOut,
+  body,
+  Currency,
+  documented,
+  enforcedBy,
+  Name,
+  NonNegativeAmountIn,
+  PageBody,
+  pageOf,
+  requires,
+  SignedAmountIn,
+  Timestamp,
+  TimestampIn,
+  text,
+  toMinor,
+  toSignedMinor,
+  Uuid,
+} from '../schemas';
 import { accountView } from '../views';
 
 const Kind = z.enum(['client', 'internal']);
@@ -41,16 +58,15 @@ export const AccountSchema = z
   })
   .openapi('Account');
 
-const CreateAccountBody = z
-  .object({
-    clientId: Uuid.optional().openapi({ description: 'required for kind client' }),
+const CreateAccountBody = documented(
+  body({
+    clientId: Uuid.optional().openapi({ description: 'required for kind client, not allowed for kind internal' }),
     kind: Kind.default('client'),
     currency: Currency,
     purpose: Purpose,
     name: Name,
-    overdraftLimit: AmountIn.optional(),
-  })
-  .superRefine((body, ctx) => {
+    overdraftLimit: NonNegativeAmountIn.optional(),
+  }).superRefine((body, ctx) => {
     const isClient = body.kind === 'client';
     if (isClient !== (body.clientId !== undefined)) {
       ctx.addIssue({
@@ -63,25 +79,40 @@ const CreateAccountBody = z
     if (!purposes.includes(body.purpose)) {
       ctx.addIssue({ code: 'custom', path: ['purpose'], message: `purpose of a ${body.kind} account is one of ${purposes.join(', ')}` });
     }
-  })
-  .openapi('CreateAccount');
+  }),
+  'CreateAccount',
+  // A client account (the default kind) names its client; an internal one names none.
+  enforcedBy({
+    anyOf: [
+      { properties: { kind: { const: 'client' }, purpose: { enum: CLIENT_PURPOSES } }, required: ['clientId'] },
+      {
+        properties: { kind: { const: 'internal' }, purpose: { enum: INTERNAL_PURPOSES } },
+        required: ['kind'],
+        not: { required: ['clientId'] },
+      },
+    ],
+  }),
+);
 
-const SearchBody = z
-  .object({
+const RANGES = ['minBalance', 'maxBalance', 'minAvailable', 'maxAvailable'] as const;
+
+const SearchBody = documented(
+  body({
     clientId: Uuid.optional(),
     currency: Currency.optional(),
     kind: Kind.optional(),
     purpose: Purpose.optional(),
     status: Status.optional(),
     accountNumbers: z.array(text(34)).min(1).max(500).optional(),
-    minBalance: AmountIn.optional(),
-    maxBalance: AmountIn.optional(),
-    minAvailable: AmountIn.optional(),
-    maxAvailable: AmountIn.optional(),
-    limit: PageQuery.limit,
-    cursor: PageQuery.cursor,
-  })
-  .openapi('AccountSearch');
+    minBalance: SignedAmountIn.optional(),
+    maxBalance: SignedAmountIn.optional(),
+    minAvailable: SignedAmountIn.optional(),
+    maxAvailable: SignedAmountIn.optional(),
+    ...PageBody,
+  }),
+  'AccountSearch',
+  requires(Object.fromEntries(RANGES.map((field) => [field, ['currency']])), () => 'balance ranges need a currency'),
+);
 
 const AggregateSchema = z
   .object({
@@ -105,7 +136,7 @@ const RecalculationSchema = z
   })
   .openapi('Recalculation');
 
-const RecalculateBody = z.object({ accountIds: z.array(Uuid).min(1).max(1000).optional() }).openapi('Recalculate');
+const RecalculateBody = body({ accountIds: z.array(Uuid).min(1).max(1000).optional() }).openapi('Recalculate');
 
 const BalanceAsOfSchema = z
   .object({ accountId: Uuid, currency: z.string(), asOf: Timestamp, balance: AmountOut, held: AmountOut, incoming: AmountOut })
@@ -167,7 +198,7 @@ const calculateBalancesRoute = createRoute({
   tags: ['Accounts'],
   summary: 'Balances as of a moment, from the journal',
   security,
-  request: jsonBody(z.object({ accountIds: z.array(Uuid).min(1).max(500), asOf: TimestampIn }).openapi('CalculateBalances')),
+  request: jsonBody(body({ accountIds: z.array(Uuid).min(1).max(500), asOf: TimestampIn }).openapi('CalculateBalances')),
   responses: responses(200, z.array(BalanceAsOfSchema), 'Balance per account as of asOf', [404]),
 });
 
@@ -207,16 +238,17 @@ export function accountRoutes({ useCases }: RouteDeps) {
 
   router.openapi(createAccountRoute, async (c) => {
     const body = c.req.valid('json');
+    const overdraftLimit =
+      body.overdraftLimit === undefined
+        ? 0n
+        : await toMinor(body.overdraftLimit, body.currency, { field: 'overdraftLimit', allowZero: true });
     const account = await accounts.create({
       clientId: body.clientId ?? null,
       currency: body.currency,
       kind: body.kind,
       purpose: body.purpose,
       name: body.name,
-      overdraftLimit:
-        body.overdraftLimit === undefined
-          ? 0n
-          : parseAmount(body.overdraftLimit, body.currency, { field: 'overdraftLimit', allowZero: true }),
+      overdraftLimit,
     });
     return c.json(success(accountView(account)), 201);
   });
@@ -238,11 +270,10 @@ export function accountRoutes({ useCases }: RouteDeps) {
       status: body.status,
       accountNumbers: body.accountNumbers,
     };
-    for (const field of ['minBalance', 'maxBalance', 'minAvailable', 'maxAvailable'] as const) {
+    for (const field of RANGES) {
       const value = body[field];
-      if (value === undefined) continue;
-      if (body.currency === undefined) throw new ValidationError('balance ranges need a currency', 'currency');
-      filter[field] = parseSignedAmount(value, body.currency, field);
+      // The schema makes currency present with a range.
+      if (value !== undefined && body.currency !== undefined) filter[field] = await toSignedMinor(value, body.currency, field);
     }
     const page = await accounts.search(filter, toPageRequest(body.limit, body.cursor));
     return c.json(success({ items: page.items.map(accountView), nextCursor: page.nextCursor }), 200);

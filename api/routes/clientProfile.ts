@@ -1,60 +1,77 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { success } from '../envelope';
+import { businessRules } from '../errors';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { Country, Currency, Name, Text, text, Uuid } from '../schemas';
+import {
+  body,
+  Country,
+  CURRENCY_CODES,
+  Currency,
+  documented,
+  Email,
+  Name,
+  NonNegativeAmountIn,
+  Phone,
+  RequiredText,
+  text,
+  Uuid,
+} from '../schemas';
 import { accountView, clientView } from '../views';
 import { AccountSchema } from './accounts';
-import { ClientSchema } from './clients';
+import { ClientSchema, NAMES_BY_TYPE } from './clients';
 
 /** The client profile beyond create/list/get: changes, blocks, the caller's own profile, onboarding. */
 
-const Decimal = text(40).regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'a plain decimal such as "10000.00"');
+const LimitValues = body({ perTransfer: NonNegativeAmountIn.optional(), daily: NonNegativeAmountIn.optional() });
+
+/**
+ * Per currency (ISO 4217), in major units, with at most the currency's minor-unit digits (else 422,
+ * a rule of the currency). A currency this ledger holds no accounts in is 422 CURRENCY_NOT_SUPPORTED.
+ */
 const Limits = z
   .record(
-    text(3).regex(/^[A-Z]{3}$/, 'an ISO 4217 code'),
-    z.object({ perTransfer: Decimal.optional(), daily: Decimal.optional() }).strict(),
+    z.string().refine((code) => (CURRENCY_CODES as readonly string[]).includes(code), 'must be an upper-case ISO 4217 currency code'),
+    LimitValues,
   )
-  .openapi({ description: 'Per currency, in major units: { "EUR": { "perTransfer": "10000.00", "daily": "20000.00" } }' });
+  .openapi({
+    propertyNames: { $ref: '#/components/schemas/Currency' },
+    description:
+      'Per currency, in major units, with at most its minor-unit digits (else 422): { "EUR": { "perTransfer": "10000.00", "daily": "20000.00" } }',
+  } as never);
 
-const UpdateClientBody = z
-  .object({
-    firstName: Name.optional(),
-    lastName: Name.optional(),
-    companyName: Name.optional(),
-    email: z.email().max(254).optional(),
-    phone: text(32)
-      .regex(/^\+?[0-9 ()-]{5,32}$/, 'must be a phone number')
-      .optional(),
-    country: Country.optional(),
-    limits: Limits.optional(),
-  })
-  .strict()
-  .openapi('UpdateClient', { description: 'Any subset; type and externalId cannot change (400)' });
+const UpdateClientBody = body({
+  firstName: Name.optional(),
+  lastName: Name.optional(),
+  companyName: Name.optional(),
+  email: Email.optional(),
+  phone: Phone.optional(),
+  country: Country.optional(),
+  limits: Limits.optional(),
+}).openapi('UpdateClient', { description: 'Any subset; type and externalId cannot change (400)' });
 
 const ClientParam = z.object({ clientId: Uuid });
 const AccountParam = z.object({ accountId: Uuid });
 const StatusSchema = z.object({ status: z.enum(['active', 'blocked', 'closed']), reason: z.string().nullable() }).openapi('ClientStatus');
 
-const OnboardingBody = z
-  .object({
-    externalId: text(200).min(1),
+const OnboardingBody = documented(
+  body({
+    externalId: text(200, 1),
     type: z.enum(['individual', 'business']),
     firstName: Name.optional(),
     lastName: Name.optional(),
     companyName: Name.optional(),
-    email: z.email().max(254),
-    phone: text(32)
-      .regex(/^\+?[0-9 ()-]{5,32}$/, 'must be a phone number')
-      .optional(),
+    email: Email,
+    phone: Phone.optional(),
     country: Country,
     currencies: z.array(Currency).min(1).max(20),
-  })
-  .superRefine((body, ctx) => {
+  }).superRefine((body, ctx) => {
     const needed = body.type === 'individual' ? (['firstName', 'lastName'] as const) : (['companyName'] as const);
     for (const field of needed)
       if (!body[field]) ctx.addIssue({ code: 'custom', path: [field], message: `${field} is required for ${body.type}` });
-  })
-  .openapi('OnboardingCompleted');
+  }),
+  'OnboardingCompleted',
+  NAMES_BY_TYPE,
+);
 const OnboardedSchema = z.object({ client: ClientSchema, accounts: z.array(AccountSchema) }).openapi('Onboarded');
 
 const updateRoute = createRoute({
@@ -73,7 +90,7 @@ const blockClientRoute = createRoute({
   tags: ['Clients'],
   summary: 'Block: no payment may debit its accounts and no transfer leaves from now on; money still comes in (idempotent)',
   security,
-  request: { params: ClientParam, ...jsonBody(z.object({ reason: Text.min(1) }).openapi('BlockClient')) },
+  request: { params: ClientParam, ...jsonBody(body({ reason: RequiredText }).openapi('BlockClient')) },
   responses: responses(200, ClientSchema, 'The client', [404, 422]),
 });
 
@@ -137,7 +154,7 @@ export function clientProfileRoutes({ useCases }: RouteDeps) {
   const clients = useCases.clients;
 
   router.openapi(updateRoute, async (c) => {
-    const client = await clients.update(c.req.valid('param').clientId, c.req.valid('json'));
+    const client = await businessRules(() => clients.update(c.req.valid('param').clientId, c.req.valid('json')));
     return c.json(success(clientView(client)), 200);
   });
   router.openapi(blockClientRoute, async (c) => {

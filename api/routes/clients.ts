@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { toPageRequest } from '../../domain/paging';
 import { success } from '../envelope';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { Country, Name, PageQuery, pageOf, Text, Timestamp, text, Uuid } from '../schemas';
+import { body, Country, documented, Email, enforcedBy, Name, PageQuery, Phone, pageOf, Timestamp, text, Uuid } from '../schemas';
 import { clientView } from '../views';
 
 const ClientStatus = z.enum(['active', 'blocked', 'closed']);
@@ -28,21 +28,25 @@ export const ClientSchema = z
   })
   .openapi('Client');
 
-const CreateClientBody = z
-  .object({
+/** An individual names a first and last name, a business its company name. */
+export const NAMES_BY_TYPE = enforcedBy({
+  anyOf: [
+    { properties: { type: { const: 'individual' } }, required: ['firstName', 'lastName'] },
+    { properties: { type: { const: 'business' } }, required: ['companyName'] },
+  ],
+});
+
+const CreateClientBody = documented(
+  body({
     type: ClientType,
     firstName: Name.optional(),
     lastName: Name.optional(),
     companyName: Name.optional(),
-    email: z.email().max(254),
-    phone: z
-      .string()
-      .regex(/^\+?[0-9 ()-]{5,32}$/, 'must be a phone number')
-      .optional(),
+    email: Email,
+    phone: Phone.optional(),
     country: Country,
-    externalId: Text.min(1).optional(),
-  })
-  .superRefine((body, ctx) => {
+    externalId: text(500, 1).optional(),
+  }).superRefine((body, ctx) => {
     if (body.type === 'individual') {
       for (const field of ['firstName', 'lastName'] as const) {
         if (!body[field]) ctx.addIssue({ code: 'custom', path: [field], message: `${field} is required for an individual` });
@@ -50,8 +54,10 @@ const CreateClientBody = z
     } else if (!body.companyName) {
       ctx.addIssue({ code: 'custom', path: ['companyName'], message: 'companyName is required for a business' });
     }
-  })
-  .openapi('CreateClient');
+  }),
+  'CreateClient',
+  NAMES_BY_TYPE,
+);
 
 const createClientRoute = createRoute({
   method: 'post',
@@ -73,7 +79,7 @@ const listClientsRoute = createRoute({
     query: z.object({
       status: ClientStatus.optional(),
       type: ClientType.optional(),
-      search: text(200).min(1).optional().openapi({ description: 'part of a name or the e-mail' }),
+      search: text(200, 1).optional().openapi({ description: 'part of a name or the e-mail' }),
       ...PageQuery,
     }),
   },

@@ -45,7 +45,12 @@ const UploadForm = {
         schema: {
           type: 'object' as const,
           properties: {
-            file: { type: 'string' as const, format: 'binary', description: 'pdf, png or jpeg (judged by its content), at most 10 MiB' },
+            file: {
+              type: 'string' as const,
+              format: 'binary',
+              minLength: 1,
+              description: 'pdf, png or jpeg (judged by its content, else 415), not empty, at most 10 MiB',
+            },
             type: { type: 'string' as const, enum: ['invoice', 'contract', 'id', 'other'], description: 'default other' },
           },
           required: ['file'],

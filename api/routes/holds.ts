@@ -5,7 +5,7 @@ import type { HoldRelease, StrandedHold } from '../../store/strandedHolds';
 import { requireRole } from '../auth';
 import { success } from '../envelope';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { AmountOut, Text, Timestamp, Uuid } from '../schemas';
+import { AmountOut, body, PageQuery, RequiredText, Timestamp, Uuid } from '../schemas';
 
 const StrandedHoldSchema = z
   .object({
@@ -60,7 +60,7 @@ export function holdRoutes({ useCases }: RouteDeps) {
       tags: ['Holds (ops)'],
       summary: 'Holds whose payment or transfer finished without posting or voiding them (should be empty)',
       security,
-      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).optional() }) },
+      request: { query: z.object({ limit: PageQuery.limit }) },
       responses: responses(200, z.object({ items: z.array(StrandedHoldSchema) }), 'Stranded holds, oldest first'),
     }),
     async (c) => {
@@ -79,7 +79,7 @@ export function holdRoutes({ useCases }: RouteDeps) {
       middleware: [requireRole('ops')] as const,
       request: {
         params: z.object({ pendingId: Uuid }),
-        ...jsonBody(z.object({ note: Text.min(1).openapi({ description: 'Why the hold is released' }) }).openapi('ReleaseHold')),
+        ...jsonBody(body({ note: RequiredText.openapi({ description: 'Why the hold is released' }) }).openapi('ReleaseHold')),
       },
       responses: responses(200, HoldReleaseSchema, 'The release', [404, 422]),
     }),

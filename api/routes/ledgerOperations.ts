@@ -1,13 +1,22 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { toPageRequest } from '../../domain/paging';
 import { success } from '../envelope';
+import { businessRules } from '../errors';
 import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
-import { PageQuery, pageOf, Uuid } from '../schemas';
-import { CheckDetailsSchema, CheckRunSchema, checkRunView, DailyBalanceSchema, DateIn, dailyBalanceView } from '../schemas/operations';
+import { body, PageQuery, pageOf, Uuid } from '../schemas';
+import {
+  CheckDetailsSchema,
+  CheckRunSchema,
+  checkRunView,
+  DailyBalanceCursor,
+  DailyBalanceSchema,
+  DateIn,
+  dailyBalanceView,
+} from '../schemas/operations';
 
-const DateBody = z
-  .object({ date: DateIn.optional().openapi({ description: 'default: yesterday (UTC); today means as of now; a future date is 400' }) })
-  .openapi('OperationDate');
+const DateBody = body({
+  date: DateIn.optional().openapi({ description: 'default: yesterday (UTC); today means as of now; a future date is 422' }),
+}).openapi('OperationDate');
 
 const Started = z.object({ workflowId: z.string(), date: z.string() });
 const CheckStarted = z.object({ checkId: Uuid, workflowId: z.string() });
@@ -19,7 +28,7 @@ const snapshotRoute = createRoute({
   summary: 'Snapshot end-of-day balances of every account for a date (also daily on the Temporal schedule daily-account-balance)',
   security,
   request: jsonBody(DateBody, false),
-  responses: responses(202, Started, 'Accepted: the snapshot workflow runs', [503]),
+  responses: responses(202, Started, 'Accepted: the snapshot workflow runs', [422, 503]),
 });
 
 const listBalancesRoute = createRoute({
@@ -28,7 +37,15 @@ const listBalancesRoute = createRoute({
   tags: ['Ledger operations'],
   summary: 'End-of-day balances by date, then account: opening + credits - debits = closing; each opening is the day before closing',
   security,
-  request: { query: z.object({ accountId: Uuid.optional(), from: DateIn.optional(), to: DateIn.optional(), ...PageQuery }) },
+  request: {
+    query: z.object({
+      accountId: Uuid.optional(),
+      from: DateIn.optional(),
+      to: DateIn.optional(),
+      limit: PageQuery.limit,
+      cursor: DailyBalanceCursor.optional(),
+    }),
+  },
   responses: responses(200, pageOf(DailyBalanceSchema), 'A page of daily balances'),
 });
 
@@ -36,10 +53,15 @@ const recalculateRoute = createRoute({
   method: 'post',
   path: '/internal/DailyAccountBalance/recalculate',
   tags: ['Ledger operations'],
-  summary: 'Rebuild the snapshots of a date range (at most 366 days) from the journal',
+  summary: 'Rebuild the snapshots of a date range (at most 366 days, none in the future, else 422) from the journal',
   security,
-  request: jsonBody(z.object({ from: DateIn, to: DateIn }).openapi('RecalculateDailyBalances')),
-  responses: responses(202, z.object({ workflowId: z.string(), from: z.string(), to: z.string() }), 'Accepted: the rebuild runs', [503]),
+  request: jsonBody(body({ from: DateIn, to: DateIn }).openapi('RecalculateDailyBalances')),
+  responses: responses(
+    202,
+    z.object({ workflowId: z.string(), from: z.string(), to: z.string() }),
+    'Accepted: the rebuild runs',
+    [422, 503],
+  ),
 });
 
 const startCheckRoute = createRoute({
@@ -49,7 +71,7 @@ const startCheckRoute = createRoute({
   summary: 'Run the daily consistency check for a date (also daily on the Temporal schedule daily-check)',
   security,
   request: jsonBody(DateBody, false),
-  responses: responses(202, CheckStarted, 'Accepted: the check workflow runs', [503]),
+  responses: responses(202, CheckStarted, 'Accepted: the check workflow runs', [422, 503]),
 });
 
 const listChecksRoute = createRoute({
@@ -94,7 +116,7 @@ export function ledgerOperationRoutes({ useCases }: RouteDeps) {
 
   router.openapi(snapshotRoute, async (c) => {
     const { date } = await optionalBody(c, DateBody);
-    return c.json(success(await dailyBalances.snapshot(date)), 202);
+    return c.json(success(await businessRules(() => dailyBalances.snapshot(date))), 202);
   });
 
   router.openapi(listBalancesRoute, async (c) => {
@@ -105,12 +127,12 @@ export function ledgerOperationRoutes({ useCases }: RouteDeps) {
 
   router.openapi(recalculateRoute, async (c) => {
     const { from, to } = c.req.valid('json');
-    return c.json(success(await dailyBalances.recalculate(from, to)), 202);
+    return c.json(success(await businessRules(() => dailyBalances.recalculate(from, to))), 202);
   });
 
   router.openapi(startCheckRoute, async (c) => {
     const { date } = await optionalBody(c, DateBody);
-    return c.json(success(await ledgerChecks.startDaily(date)), 202);
+    return c.json(success(await businessRules(() => ledgerChecks.startDaily(date))), 202);
   });
 
   router.openapi(listChecksRoute, async (c) => {

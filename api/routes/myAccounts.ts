@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ACCOUNT_OTP_OPERATIONS } from '../../usecases/clientAccounts';
 import { success } from '../envelope';
+import { businessRules } from '../errors';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { Currency, Name, Timestamp, text, Uuid } from '../schemas';
+import { body, Currency, Name, OtpCode, pattern, Timestamp, text, Uuid } from '../schemas';
 import { accountView } from '../views';
 import { AccountSchema } from './accounts';
 
@@ -16,7 +17,7 @@ const openRoute = createRoute({
   tags: ['Accounts (client)'],
   summary: 'Open an account: it gets an account number and an IBAN, last in the display order',
   security,
-  request: jsonBody(z.object({ currency: Currency, name: Name, purpose: z.enum(['current', 'savings']) }).openapi('OpenAccount')),
+  request: jsonBody(body({ currency: Currency, name: Name, purpose: z.enum(['current', 'savings']) }).openapi('OpenAccount')),
   responses: responses(201, AccountSchema, 'The new account', [422]),
 });
 
@@ -35,7 +36,7 @@ const findRoute = createRoute({
   tags: ['Accounts (client)'],
   summary: 'One account: a UUID is an id; anything else an account number or an IBAN',
   security,
-  request: { params: z.object({ idOrAccountNumber: text(42).min(1) }) },
+  request: { params: z.object({ idOrAccountNumber: text(42, 1) }) },
   responses: responses(200, AccountSchema, 'The account', [404]),
 });
 
@@ -45,7 +46,7 @@ const renameRoute = createRoute({
   tags: ['Accounts (client)'],
   summary: 'Rename',
   security,
-  request: { params: AccountParam, ...jsonBody(z.object({ name: Name }).strict().openapi('RenameAccount')) },
+  request: { params: AccountParam, ...jsonBody(body({ name: Name }).openapi('RenameAccount')) },
   responses: responses(200, AccountSchema, 'The account', [404]),
 });
 
@@ -53,10 +54,10 @@ const reorderRoute = createRoute({
   method: 'put',
   path: '/Accounts/reorder-accounts',
   tags: ['Accounts (client)'],
-  summary: 'The full list of the caller’s account ids in the new display order (anything else is 400)',
+  summary: 'The full list of the caller’s account ids in the new display order (any other list is 422)',
   security,
-  request: jsonBody(z.object({ accountIds: z.array(Uuid).min(1).max(500) }).openapi('ReorderAccounts')),
-  responses: responses(200, z.array(AccountSchema), 'The accounts in the new order'),
+  request: jsonBody(body({ accountIds: z.array(Uuid).min(1).max(500) }).openapi('ReorderAccounts')),
+  responses: responses(200, z.array(AccountSchema), 'The accounts in the new order', [422]),
 });
 
 const sendOtpRoute = createRoute({
@@ -65,7 +66,7 @@ const sendOtpRoute = createRoute({
   tags: ['Accounts (client)'],
   summary: 'Send a 6-digit code for an operation on one account',
   security,
-  request: jsonBody(z.object({ operation: z.enum(ACCOUNT_OTP_OPERATIONS), accountId: Uuid }).openapi('SendAccountOtp')),
+  request: jsonBody(body({ operation: z.enum(ACCOUNT_OTP_OPERATIONS), accountId: Uuid }).openapi('SendAccountOtp')),
   responses: responses(201, z.object({ otpId: Uuid, expiresAt: Timestamp }).openapi('AccountOtp'), 'The code was sent', [404, 429, 503]),
 });
 
@@ -75,7 +76,7 @@ const verifyOtpRoute = createRoute({
   tags: ['Accounts (client)'],
   summary: 'Check the code: a token usable once for that operation on that account (5 wrong codes lock it)',
   security,
-  request: jsonBody(z.object({ otpId: Uuid, code: text(6).regex(/^\d{6}$/, 'six digits') }).openapi('VerifyAccountOtp')),
+  request: jsonBody(body({ otpId: Uuid, code: OtpCode }).openapi('VerifyAccountOtp')),
   responses: responses(200, z.object({ otpToken: z.string() }).openapi('AccountOtpToken'), 'The token', [404, 422]),
 });
 
@@ -88,9 +89,7 @@ const closeRoute = createRoute({
   request: {
     params: AccountParam,
     headers: z.object({
-      'x-otp-token': text(100)
-        .regex(/^[A-Za-z0-9_-]+$/, 'a token from /Accounts/otp-verification')
-        .optional(),
+      'x-otp-token': pattern(/^[A-Za-z0-9_-]{1,100}$/, 'must be a token from /Accounts/otp-verification').optional(),
     }),
   },
   responses: responses(200, AccountSchema, 'The closed account', [404, 422]),
@@ -109,7 +108,7 @@ export function myAccountRoutes({ useCases }: RouteDeps) {
     c.json(success(accountView(await accounts.rename(c.get('caller'), c.req.valid('param').accountId, c.req.valid('json').name))), 200),
   );
   router.openapi(reorderRoute, async (c) =>
-    c.json(success((await accounts.reorder(c.get('caller'), c.req.valid('json').accountIds)).map(accountView)), 200),
+    c.json(success((await businessRules(() => accounts.reorder(c.get('caller'), c.req.valid('json').accountIds))).map(accountView)), 200),
   );
   router.openapi(sendOtpRoute, async (c) => {
     const sent = await accounts.sendOtp(c.get('caller'), c.req.valid('json'));

@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { parseAmount } from '../../domain/money';
 import { toPageRequest } from '../../domain/paging';
 import { type PaymentAction, PaymentStatus } from '../../domain/payment';
 import type { PaymentWithEntries } from '../../usecases/payments';
@@ -8,7 +7,20 @@ import type { AuthEnv } from '../auth';
 import { success } from '../envelope';
 import { IDEMPOTENCY_HEADER } from '../idempotency';
 import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
-import { AmountIn, AmountOut, Currency, IdempotencyHeader, PageQuery, pageOf, Text, Timestamp, TimestampIn, Uuid } from '../schemas';
+import {
+  AmountIn,
+  AmountOut,
+  body,
+  Currency,
+  IdempotencyHeader,
+  PageQuery,
+  pageOf,
+  Text,
+  Timestamp,
+  TimestampIn,
+  toMinor,
+  Uuid,
+} from '../schemas';
 import { paymentView } from '../views';
 
 export const TransactionSchema = z
@@ -45,33 +57,34 @@ export const PaymentSchema = z
   })
   .openapi('Payment');
 
-const CreatePaymentBody = z
-  .object({
-    debitAccountId: Uuid,
-    creditAccountId: Uuid,
-    amount: AmountIn,
-    currency: Currency,
-    description: Text.optional(),
-    reference: Text.optional(),
-  })
-  .openapi('CreatePayment');
+const paymentFields = {
+  debitAccountId: Uuid,
+  creditAccountId: Uuid,
+  amount: AmountIn,
+  currency: Currency,
+  description: Text.optional(),
+  reference: Text.optional(),
+};
 
-const DraftPaymentBody = CreatePaymentBody.extend({
+const CreatePaymentBody = body(paymentFields).openapi('CreatePayment');
+
+const DraftPaymentBody = body({
+  ...paymentFields,
   holdExpiresAt: TimestampIn.optional().openapi({ description: 'When a hold taken by pend expires (default: 7 days after pend)' }),
 }).openapi('CreateDraftPayment');
 
-const PendBody = z.object({ holdExpiresAt: TimestampIn.optional() }).openapi('PendPayment');
-const CancelBody = z.object({ reason: Text.optional() }).openapi('CancelPayment');
+const PendBody = body({ holdExpiresAt: TimestampIn.optional() }).openapi('PendPayment');
+const CancelBody = body({ reason: Text.optional() }).openapi('CancelPayment');
 const PaymentIdParam = z.object({ paymentId: Uuid });
 
-const createRouteFor = (path: string, summary: string, body: typeof CreatePaymentBody | typeof DraftPaymentBody, description: string) =>
+const createRouteFor = (path: string, summary: string, schema: typeof CreatePaymentBody | typeof DraftPaymentBody, description: string) =>
   createRoute({
     method: 'post',
     path,
     tags: ['Payments'],
     summary,
     security,
-    request: { headers: IdempotencyHeader, ...jsonBody(body) },
+    request: { headers: IdempotencyHeader, ...jsonBody(schema) },
     responses: responses(201, PaymentSchema, description, [404, 409, 422, 503]),
   });
 
@@ -88,14 +101,14 @@ const createDraftRoute = createRouteFor(
   'Draft payment',
 );
 
-const actionRoute = (action: PaymentAction, summary: string, body?: z.ZodTypeAny) =>
+const actionRoute = (action: PaymentAction, summary: string, schema?: z.ZodTypeAny) =>
   createRoute({
     method: 'post',
     path: `/internal/Payments/{paymentId}/${action}`,
     tags: ['Payments'],
     summary,
     security,
-    request: { params: PaymentIdParam, headers: IdempotencyHeader, ...(body ? jsonBody(body, false) : {}) },
+    request: { params: PaymentIdParam, headers: IdempotencyHeader, ...(schema ? jsonBody(schema, false) : {}) },
     responses: responses(
       200,
       PaymentSchema,
@@ -142,11 +155,11 @@ export function paymentRoutes({ useCases }: RouteDeps) {
   const router = newRouter();
   const payments = useCases.payments;
 
-  const create = (c: Context<AuthEnv>, body: z.infer<typeof DraftPaymentBody>, mode: 'immediate' | 'draft') =>
+  const create = async (c: Context<AuthEnv>, body: z.infer<typeof DraftPaymentBody>, mode: 'immediate' | 'draft') =>
     payments.create(c.get('caller'), mode, {
       debitAccountId: body.debitAccountId,
       creditAccountId: body.creditAccountId,
-      amountMinor: parseAmount(body.amount, body.currency),
+      amountMinor: await toMinor(body.amount, body.currency),
       currency: body.currency,
       description: body.description ?? null,
       reference: body.reference ?? null,

@@ -2,8 +2,23 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { toPageRequest } from '../../domain/paging';
 import type { RecipientRow } from '../../usecases/recipients';
 import { success } from '../envelope';
+import { businessRules } from '../errors';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { Country, Currency, Name, PageQuery, pageOf, Timestamp, text, Uuid } from '../schemas';
+import {
+  AccountNumber,
+  atLeastOne,
+  Bic,
+  body,
+  Country,
+  Currency,
+  documented,
+  Iban,
+  Name,
+  PageQuery,
+  pageOf,
+  Timestamp,
+  Uuid,
+} from '../schemas';
 
 export const RecipientSchema = z
   .object({
@@ -20,22 +35,23 @@ export const RecipientSchema = z
   })
   .openapi('Recipient');
 
-/** A recipient as given inline or stored: IBAN or ledger account number, with BIC for an IBAN abroad. */
-export const RecipientInput = z
-  .object({
+/**
+ * A recipient as given inline or stored: IBAN or ledger account number, with BIC for an IBAN abroad.
+ * An IBAN's country, length and check digits and a BIC's country are checked when it is used: 422.
+ */
+export const RecipientInput = documented(
+  body({
     name: Name,
-    iban: text(42).optional(),
-    accountNumber: z
-      .string()
-      .regex(/^\d{6,34}$/, 'digits only')
-      .optional(),
-    bic: text(11).optional(),
+    iban: Iban.optional(),
+    accountNumber: AccountNumber.optional(),
+    bic: Bic.optional(),
     country: Country,
     currency: Currency,
     type: z.enum(['individual', 'business']).default('individual'),
-  })
-  .refine((r) => r.iban !== undefined || r.accountNumber !== undefined, { message: 'iban or accountNumber is required', path: ['iban'] })
-  .openapi('RecipientInput');
+  }),
+  'RecipientInput',
+  atLeastOne(['iban', 'accountNumber'], 'iban or accountNumber is required'),
+);
 
 export const recipientView = (r: RecipientRow) => ({
   id: r.id,
@@ -57,7 +73,7 @@ const addRecipientRoute = createRoute({
   summary: "Add a recipient to the caller's address book",
   security,
   request: jsonBody(RecipientInput),
-  responses: responses(201, RecipientSchema, 'The new recipient'),
+  responses: responses(201, RecipientSchema, 'The new recipient', [422]),
 });
 
 const listRecipientsRoute = createRoute({
@@ -88,7 +104,7 @@ const setVisibilityRoute = createRoute({
   tags: ['Recipients'],
   summary: 'Hide or show a recipient',
   security,
-  request: { params: z.object({ recipientId: Uuid }), ...jsonBody(z.object({ hidden: z.boolean() })) },
+  request: { params: z.object({ recipientId: Uuid }), ...jsonBody(body({ hidden: z.boolean() }).openapi('RecipientVisibility')) },
   responses: responses(200, RecipientSchema, 'The recipient', [404]),
 });
 
@@ -97,7 +113,7 @@ export function recipientRoutes({ useCases }: RouteDeps) {
   const recipients = useCases.recipients;
 
   router.openapi(addRecipientRoute, async (c) => {
-    const recipient = await recipients.add(c.get('caller'), c.req.valid('json'));
+    const recipient = await businessRules(() => recipients.add(c.get('caller'), c.req.valid('json')));
     return c.json(success(recipientView(recipient)), 201);
   });
 

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { success } from '../envelope';
+import { businessRules } from '../errors';
 import { newRouter, type RouteDeps, responses, security } from '../router';
 import { DateIn, ReconciliationSchema, reconciliationView, TreasurySchema, treasuryView } from '../schemas/operations';
 
@@ -13,8 +14,8 @@ const reconciliationRoute = createRoute({
     'it more than 2 minutes ago), missing_at_provider, amount_mismatch, duplicate (more than one settlement entry for a ' +
     'reference). Transfers ops executed by hand were settled outside the provider and are left out.',
   security,
-  request: { query: z.object({ date: DateIn }) },
-  responses: responses(200, ReconciliationSchema, 'The report'),
+  request: { query: z.object({ date: DateIn.openapi({ description: 'UTC date, YYYY-MM-DD; a future date is 422' }) }) },
+  responses: responses(200, ReconciliationSchema, 'The report', [422]),
 });
 
 const treasuryRoute = createRoute({
@@ -45,7 +46,7 @@ export function reportRoutes({ useCases }: RouteDeps) {
 
   router.openapi(reconciliationRoute, async (c) => {
     const { date } = c.req.valid('query');
-    const report = await reports.reconciliation(date);
+    const report = await businessRules(() => reports.reconciliation(date));
     return c.json(success(reconciliationView(report.date, report.currencies)), 200);
   });
 

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { formatAmount } from '../../domain/money';
 import type { StatementHeader, StatementLine } from '../../usecases/statements';
 import { success } from '../envelope';
+import { businessRules } from '../errors';
 import { newRouter, type RouteDeps, responses, security } from '../router';
 import { AmountOut, Timestamp, Uuid } from '../schemas';
 import { DateIn, SignedAmountOut } from '../schemas/operations';
@@ -50,7 +51,7 @@ const statementRoute = createRoute({
     'at most 10000 entries (more is a 400 asking for CSV or a shorter period).',
   security,
   request: { query: z.object({ accountId: Uuid, from: DateIn, to: DateIn }) },
-  responses: withCsv(responses(200, StatementSchema, 'The statement (JSON), or its entries as CSV', [404])),
+  responses: withCsv(responses(200, StatementSchema, 'The statement (JSON), or its entries as CSV', [404, 422])),
 });
 
 const money = (h: StatementHeader) => (minor: bigint) => formatAmount(minor, h.currency);
@@ -119,7 +120,7 @@ export function statementRoutes({ useCases }: RouteDeps) {
   router.openapi(statementRoute, async (c) => {
     const { accountId, from, to } = c.req.valid('query');
     if (/text\/csv/i.test(c.req.header('accept') ?? '')) {
-      const { header, lines } = await statements.statementStream(accountId, from, to);
+      const { header, lines } = await businessRules(() => statements.statementStream(accountId, from, to));
       return new Response(csvStream(header, lines), {
         status: 200,
         headers: {
@@ -128,7 +129,7 @@ export function statementRoutes({ useCases }: RouteDeps) {
         },
       }) as never;
     }
-    const s = await statements.statement(accountId, from, to);
+    const s = await businessRules(() => statements.statement(accountId, from, to));
     const m = money(s);
     return c.json(
       success({

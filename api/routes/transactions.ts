@@ -3,7 +3,7 @@ import { toPageRequest } from '../../domain/paging';
 import type { EntryFilter } from '../../usecases/transactions';
 import { success } from '../envelope';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { PageQuery, pageOf, TimestampIn, Uuid } from '../schemas';
+import { body, PageBody, PageQuery, pageOf, TimestampIn, Uuid } from '../schemas';
 import { transactionView } from '../views';
 import { TransactionSchema } from './payments';
 
@@ -55,12 +55,11 @@ const queryTransactionsRoute = createRoute({
   summary: 'The same filters as a body, plus accountIds[]',
   security,
   request: jsonBody(
-    z.object({
+    body({
       ...Filters,
       accountIds: z.array(Uuid).min(1).max(500).optional(),
-      limit: PageQuery.limit,
-      cursor: PageQuery.cursor,
-    }),
+      ...PageBody,
+    }).openapi('TransactionQuery'),
   ),
   responses: responses(200, pageOf(TransactionSchema), 'A page of journal entries'),
 });

@@ -1,32 +1,53 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { formatAmount, parseAmount } from '../../domain/money';
+import { formatAmount } from '../../domain/money';
 import { toPageRequest } from '../../domain/paging';
 import type { TransferDirection, TransferStatus } from '../../domain/transfer';
 import type { AuthEnv } from '../auth';
 import { success } from '../envelope';
+import { businessRules } from '../errors';
 import { IDEMPOTENCY_HEADER } from '../idempotency';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { AmountIn, AmountOut, Currency, IdempotencyHeader, pageOf, Text, Timestamp, text, Uuid } from '../schemas';
+import {
+  AmountIn,
+  AmountOut,
+  body,
+  Currency,
+  documented,
+  exactlyOne,
+  IdempotencyHeader,
+  OtpCode,
+  pageOf,
+  pattern,
+  Text,
+  Timestamp,
+  toMinor,
+  Uuid,
+} from '../schemas';
 import { TransferListQuery, TransferParam, TransferSchema, transferView } from '../schemas/transfers';
 import { RecipientInput } from './recipients';
 
 /** FrontOffice transfers: a client's own, with its token (role client, sub = client id). */
 
-const OutgoingBody = z
-  .object({
+const OutgoingBody = documented(
+  body({
     accountId: Uuid,
     recipientId: Uuid.optional(),
     recipient: RecipientInput.optional(),
     amount: AmountIn,
     currency: Currency,
     reference: Text.optional(),
-  })
-  .refine((b) => (b.recipientId === undefined) !== (b.recipient === undefined), {
-    message: 'give either recipientId or recipient',
-    path: ['recipientId'],
-  })
-  .openapi('CreateOutgoingTransfer');
+  }),
+  'CreateOutgoingTransfer',
+  exactlyOne(['recipientId', 'recipient'], 'give either recipientId or recipient'),
+);
+
+/** An account number of this ledger (digits), or an IBAN (whose country, length and check digits make a 422). */
+const RecipientAccount = pattern(
+  /^(?:\d{6,34}|[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]){11,30})$/,
+  'must be an account number (6 to 34 digits) or an IBAN',
+  42,
+).openapi({ example: 'DE89370400440532013000' });
 
 const typeRoute = createRoute({
   method: 'get',
@@ -34,11 +55,12 @@ const typeRoute = createRoute({
   tags: ['Transfers'],
   summary: 'Which rail a transfer to this IBAN or account number takes, its fee and estimated arrival',
   security,
-  request: { query: z.object({ recipientAccount: text(42).min(6), currency: Currency }) },
+  request: { query: z.object({ recipientAccount: RecipientAccount, currency: Currency }) },
   responses: responses(
     200,
     z.object({ type: z.enum(['Internal', 'Sepa', 'Swift']), fee: AmountOut, estimatedArrival: Timestamp }).openapi('TransferType'),
     'Type, fee and estimated arrival',
+    [422],
   ),
 });
 
@@ -60,7 +82,7 @@ const confirmRoute = createRoute({
   security,
   request: {
     params: TransferParam,
-    ...jsonBody(z.object({ code: z.string().regex(/^\d{6}$/, 'six digits') }).openapi('ConfirmTransfer')),
+    ...jsonBody(body({ code: OtpCode }).openapi('ConfirmTransfer')),
   },
   responses: responses(200, TransferSchema, 'The transfer', [404, 409, 422, 503]),
 });
@@ -109,7 +131,7 @@ export function transferRoutes({ useCases }: RouteDeps) {
 
   router.openapi(typeRoute, async (c) => {
     const { recipientAccount, currency } = c.req.valid('query');
-    const quote = await transfers.quoteType(recipientAccount, currency);
+    const quote = await businessRules(() => transfers.quoteType(recipientAccount, currency));
     return c.json(
       success({ type: quote.type, fee: formatAmount(quote.feeMinor, currency), estimatedArrival: quote.estimatedArrival.toISOString() }),
       200,
@@ -118,15 +140,18 @@ export function transferRoutes({ useCases }: RouteDeps) {
 
   router.openapi(createOutgoingRoute, async (c) => {
     const body = c.req.valid('json');
-    const transfer = await transfers.createOutgoing(caller(c), {
-      accountId: body.accountId,
-      recipientId: body.recipientId,
-      recipient: body.recipient,
-      amountMinor: parseAmount(body.amount, body.currency),
-      currency: body.currency,
-      reference: body.reference ?? null,
-      idempotencyKey: c.req.header(IDEMPOTENCY_HEADER),
-    });
+    const amountMinor = await toMinor(body.amount, body.currency);
+    const transfer = await businessRules(() =>
+      transfers.createOutgoing(caller(c), {
+        accountId: body.accountId,
+        recipientId: body.recipientId,
+        recipient: body.recipient,
+        amountMinor,
+        currency: body.currency,
+        reference: body.reference ?? null,
+        idempotencyKey: c.req.header(IDEMPOTENCY_HEADER),
+      }),
+    );
     return c.json(success(transferView(transfer)), 201);
   });
 

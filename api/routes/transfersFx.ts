@@ -1,26 +1,33 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AuthEnv } from '../auth';
 import { success } from '../envelope';
+import { businessRules } from '../errors';
 import { IDEMPOTENCY_HEADER } from '../idempotency';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { AmountIn, IdempotencyHeader, Uuid } from '../schemas';
+import { AmountIn, body, documented, exactlyOne, IdempotencyHeader, OtpCode, Uuid } from '../schemas';
 import { TransferParam, TransferSchema, transferView } from '../schemas/transfers';
 
 /** FrontOffice FX transfers: between two accounts of the caller in different currencies, at a locked quote. */
 
-const FxBody = z
-  .object({
+/**
+ * The amounts' currencies are those of the accounts, so their minor-unit digits (and whether the
+ * other side comes to at least one minor unit) are checked by the use case: 422.
+ */
+const FxBody = documented(
+  body({
     sourceAccountId: Uuid,
     targetAccountId: Uuid,
-    sellAmount: AmountIn.optional().openapi({ description: 'What leaves the source account (in its currency); or give buyAmount' }),
-    buyAmount: AmountIn.optional().openapi({ description: 'What reaches the target account (in its currency); or give sellAmount' }),
-  })
-  .refine((b) => (b.sellAmount === undefined) !== (b.buyAmount === undefined), {
-    message: 'give either sellAmount or buyAmount',
-    path: ['sellAmount'],
-  })
-  .openapi('CreateFxTransfer');
+    sellAmount: AmountIn.optional().openapi({
+      description: "What leaves the source account, with at most its currency's minor-unit digits (else 422); or give buyAmount",
+    }),
+    buyAmount: AmountIn.optional().openapi({
+      description: "What reaches the target account, with at most its currency's minor-unit digits (else 422); or give sellAmount",
+    }),
+  }),
+  'CreateFxTransfer',
+  exactlyOne(['sellAmount', 'buyAmount'], 'give either sellAmount or buyAmount'),
+);
 
 const createFxRoute = createRoute({
   method: 'post',
@@ -52,7 +59,7 @@ const confirmFxRoute = createRoute({
   security,
   request: {
     params: TransferParam,
-    ...jsonBody(z.object({ code: z.string().regex(/^\d{6}$/, 'six digits') }).openapi('ConfirmFxTransfer')),
+    ...jsonBody(body({ code: OtpCode }).openapi('ConfirmFxTransfer')),
   },
   responses: responses(200, TransferSchema, 'The completed FX transfer', [404, 409, 422, 503]),
 });
@@ -74,13 +81,15 @@ export function fxTransferRoutes({ useCases }: RouteDeps) {
 
   router.openapi(createFxRoute, async (c) => {
     const body = c.req.valid('json');
-    const transfer = await fx.create(caller(c), {
-      sourceAccountId: body.sourceAccountId,
-      targetAccountId: body.targetAccountId,
-      sellAmount: body.sellAmount,
-      buyAmount: body.buyAmount,
-      idempotencyKey: c.req.header(IDEMPOTENCY_HEADER),
-    });
+    const transfer = await businessRules(() =>
+      fx.create(caller(c), {
+        sourceAccountId: body.sourceAccountId,
+        targetAccountId: body.targetAccountId,
+        sellAmount: body.sellAmount,
+        buyAmount: body.buyAmount,
+        idempotencyKey: c.req.header(IDEMPOTENCY_HEADER),
+      }),
+    );
     return c.json(success(transferView(transfer)), 201);
   });
 

@@ -1,21 +1,21 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute, type z } from '@hono/zod-openapi';
 import { requireRole } from '../auth';
 import { success } from '../envelope';
 import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
-import { Text, text, Uuid } from '../schemas';
+import { body, RequiredText, Text, text, Uuid } from '../schemas';
 import { TransferParam, TransferSchema, transferView } from '../schemas/transfers';
 
 /** Manual interventions: ops role only, each audited with who, when and the note. */
 
 const OpsNote = Text.optional().openapi({ description: 'Why, for the audit' });
-const AssignBody = z.object({ accountId: Uuid, note: OpsNote }).openapi('AssignIncoming');
-const ExecuteBody = z.object({ providerReference: text(100).min(1), note: OpsNote }).openapi('ExecuteTransfer');
-const ContinueBody = z.object({ note: OpsNote }).openapi('ContinueTransfer');
-const ReturnBody = z
-  .object({ reason: Text.min(1).openapi({ description: 'Why it goes back, for the sender and the audit' }) })
-  .openapi('ReturnIncoming');
+const AssignBody = body({ accountId: Uuid, note: OpsNote }).openapi('AssignIncoming');
+const ExecuteBody = body({ providerReference: text(100, 1), note: OpsNote }).openapi('ExecuteTransfer');
+const ContinueBody = body({ note: OpsNote }).openapi('ContinueTransfer');
+const ReturnBody = body({ reason: RequiredText.openapi({ description: 'Why it goes back, for the sender and the audit' }) }).openapi(
+  'ReturnIncoming',
+);
 
-const opsRoute = <B extends z.ZodTypeAny>(path: string, summary: string, body: B, required: boolean) =>
+const opsRoute = <B extends z.ZodTypeAny>(path: string, summary: string, schema: B, required: boolean) =>
   createRoute({
     method: 'post',
     path,
@@ -23,7 +23,7 @@ const opsRoute = <B extends z.ZodTypeAny>(path: string, summary: string, body: B
     summary,
     security,
     middleware: [requireRole('ops')] as const,
-    request: { params: TransferParam, ...jsonBody(body, required) },
+    request: { params: TransferParam, ...jsonBody(schema, required) },
     responses: responses(200, TransferSchema, 'The transfer after the intervention', [404, 409, 422, 503]),
   });
 

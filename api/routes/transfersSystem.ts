@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { parseAmount } from '../../domain/money';
 import { toPageRequest } from '../../domain/paging';
 import type { TransferDirection, TransferStatus } from '../../domain/transfer';
 import { success } from '../envelope';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { AmountIn, Currency, pageOf, Text, text, Uuid } from '../schemas';
+import { AmountIn, atLeastOne, body, Currency, documented, pageOf, Text, text, toMinor, Uuid } from '../schemas';
 import {
   TransferDetailsSchema,
   TransferListQuery,
@@ -16,9 +15,9 @@ import {
 
 /** The system side of transfers: every client's lists and details, and incoming money the provider reports. */
 
-const IncomingBody = z
-  .object({
-    providerReference: text(100).min(1),
+const IncomingBody = documented(
+  body({
+    providerReference: text(100, 1),
     amount: AmountIn,
     currency: Currency,
     senderName: Text.optional(),
@@ -26,12 +25,10 @@ const IncomingBody = z
     receiverAccountNumber: text(34).optional(),
     receiverIban: text(42).optional(),
     reference: Text.optional(),
-  })
-  .refine((b) => b.receiverAccountNumber !== undefined || b.receiverIban !== undefined, {
-    message: 'receiverAccountNumber or receiverIban is required',
-    path: ['receiverAccountNumber'],
-  })
-  .openapi('IncomingRequest');
+  }),
+  'IncomingRequest',
+  atLeastOne(['receiverAccountNumber', 'receiverIban'], 'receiverAccountNumber or receiverIban is required'),
+);
 
 const listRoute = (path: string, direction: TransferDirection | undefined) =>
   createRoute({
@@ -112,7 +109,7 @@ export function systemTransferRoutes({ useCases }: RouteDeps) {
     const body = c.req.valid('json');
     const transfer = await transfers.receiveIncoming({
       providerReference: body.providerReference,
-      amountMinor: parseAmount(body.amount, body.currency),
+      amountMinor: await toMinor(body.amount, body.currency),
       currency: body.currency,
       senderName: body.senderName ?? null,
       senderIban: body.senderIban ?? null,

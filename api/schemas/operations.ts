@@ -5,15 +5,57 @@ import type { CurrencyReconciliation } from '../../domain/reconciliation';
 import type { DailyBalance } from '../../usecases/dailyBalances';
 import type { CheckReport } from '../../usecases/ledgerChecks';
 import type { TreasuryLine } from '../../usecases/reports';
-import { AmountOut, inSaneYears, Timestamp, Uuid } from '../schemas';
+import { AmountOut, DateIn, pattern, Timestamp, Uuid } from '../schemas';
+import { base64urlOf } from './base64url';
 
 /** Schemas and views of the ledger operations: daily balances, checks, reports. */
 
-/** A UTC calendar day. */
-export const DateIn = z.iso
-  .date()
-  .refine(inSaneYears, 'must lie between 1970 and 9999')
-  .openapi({ example: '2026-11-24', description: 'UTC date, YYYY-MM-DD' });
+export { DateIn };
+
+const DIGIT = '0123456789';
+const HEX = '0123456789abcdef';
+const hex = (n: number) => Array<string>(n).fill(HEX);
+
+/**
+ * The cursor of the daily balances (usecases/dailyBalances.ts): base64url of
+ * "d:YYYY-MM-DD:<account id>", exactly, or empty for the first page. A date that is no calendar day
+ * (2026-02-30) is the position after every account of the last day before it.
+ */
+export const DailyBalanceCursor = pattern(
+  new RegExp(
+    `^(?:${base64urlOf(['d', ':', DIGIT, DIGIT, DIGIT, DIGIT, '-', '01', DIGIT, '-', '0123', DIGIT, ':', ...hex(8), '-', ...hex(4), '-', ...hex(4), '-', ...hex(4), '-', ...hex(12)])})?$`,
+  ),
+  'must be the nextCursor of a previous page',
+  66,
+)
+  .transform(onCalendar)
+  .openapi({ description: 'nextCursor of the previous page (empty or left out: the first page)' });
+
+const LAST_ACCOUNT = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
+
+function daysIn(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** The cursor as given when its date is a calendar day; else the position just before the next day (or the first page). */
+function onCalendar(cursor: string): string {
+  if (cursor === '') return cursor;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  let [year, month, day] = text.slice(2, 12).split('-').map(Number) as [number, number, number];
+  if (year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month)) return cursor;
+  // The last calendar day before the given one.
+  if (month > 12) [month, day] = [12, 31];
+  else if (month === 0) [year, month, day] = [year - 1, 12, 31];
+  else if (day === 0) {
+    [year, month] = month === 1 ? [year - 1, 12] : [year, month - 1];
+    day = daysIn(year, month);
+  } else day = Math.min(day, daysIn(year, month));
+  // Postgres has no year 0: before 0001-01-01 there is nothing.
+  if (year < 1) return '';
+  const date = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  return Buffer.from(`d:${date}:${LAST_ACCOUNT}`).toString('base64url');
+}
 
 export const SignedAmountOut = z.string().openapi({ example: '-100.50' });
 

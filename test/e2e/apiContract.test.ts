@@ -96,7 +96,6 @@ describe('payments: every malformed request is a 4xx envelope, never a 500', () 
   it.each([
     ['amount negative', { amount: '-1' }, 'amount'],
     ['amount zero', { amount: '0' }, 'amount'],
-    ['too many decimals', { amount: '1.001' }, 'amount'],
     ['exponent', { amount: '1e3' }, 'amount'],
     ['NaN', { amount: 'NaN' }, 'amount'],
     ['above 10^15', { amount: '1000000000000000.01' }, 'amount'],
@@ -107,13 +106,24 @@ describe('payments: every malformed request is a 4xx envelope, never a 500', () 
     ['account id not a uuid', { debitAccountId: 'abc' }, 'debitAccountId'],
     ['account id SQL', { creditAccountId: "'; DROP TABLE accounts; --" }, 'creditAccountId'],
     ['description too long', { description: 'x'.repeat(501) }, 'description'],
-    ['JPY with decimals', { currency: 'JPY', amount: '1.5' }, 'amount'],
   ])('POST /internal/Payments with %s -> 400 naming the field', async (_name, patch, field) => {
     const body = { debitAccountId: randomUUID(), creditAccountId: randomUUID(), amount: '1.00', currency: 'EUR', ...patch };
     const res = await api().post('/internal/Payments', body);
     expectFailure(res, 400, 'VALIDATION_ERROR');
     // The field at fault, not just any field.
     expect(res.body.errors[0].metadata.field).toBe(field);
+  });
+
+  // Well formed, but more decimals than the currency has: a rule of the currency (documented per
+  // currency), 422 naming the field, as for an FX amount whose currency is its account's.
+  it.each([
+    ['too many decimals', { amount: '1.001' }],
+    ['JPY with decimals', { currency: 'JPY', amount: '1.5' }],
+  ])('POST /internal/Payments with %s -> 422 VALIDATION_ERROR naming the amount', async (_name, patch: object) => {
+    const body = { debitAccountId: randomUUID(), creditAccountId: randomUUID(), currency: 'EUR', ...patch };
+    const res = await api().post('/internal/Payments', body);
+    expectFailure(res, 422, 'VALIDATION_ERROR');
+    expect(res.body.errors[0].metadata.field).toBe('amount');
   });
 
   it('refuses bad ids, statuses, dates and cursors on reads', async () => {
@@ -230,7 +240,7 @@ describe('accounts and transactions', () => {
     expectFailure(await api().post('/v2/ledger/internal/Accounts/search', { minBalance: '1' }), 400, 'VALIDATION_ERROR');
     expectFailure(
       await api().post('/v2/ledger/internal/Accounts/search', { currency: 'EUR', minBalance: '1.001' }),
-      400,
+      422,
       'VALIDATION_ERROR',
     );
     expectFailure(await api().get(`/v2/ledger/internal/Accounts/${randomUUID()}`), 404, 'NOT_FOUND');

@@ -27,9 +27,11 @@ describe('the client profile', () => {
     });
     expect(updated.status, updated.text).toBe(200);
     expect(updated.body.value).toMatchObject({ email: 'new@example.com', limits: { EUR: { perTransfer: '500.00', daily: '1000' } } });
-    for (const body of [{ type: 'business' }, { externalId: 'x' }, { limits: { EUR: { perTransfer: '1.001' } } }]) {
+    for (const body of [{ type: 'business' }, { externalId: 'x' }]) {
       expect((await api().put(`/internal/Clients/${a.clientId}`, body)).status, JSON.stringify(body)).toBe(400);
     }
+    // A limit with more decimals than its currency has: a rule of the currency (422).
+    expect((await api().put(`/internal/Clients/${a.clientId}`, { limits: { EUR: { perTransfer: '1.001' } } })).status).toBe(422);
     expect((await api().put(`/internal/Clients/${a.clientId}`, { limits: { AUD: { daily: '1' } } })).status).toBe(422);
     const own = await api().get('/Client', await asClient(a.clientId));
     expect(own.body.value).toMatchObject({ id: a.clientId, email: 'new@example.com' });
@@ -155,7 +157,8 @@ describe('front-office accounts', () => {
     const stranger = await openAccount(api(), 'EUR');
     expect((await api().get(`/Accounts/${opened.body.value.id}`, await asClient(stranger.clientId))).status).toBe(404);
     expect((await api().request('PATCH', `/Accounts/${opened.body.value.id}`, { name: 'Holidays' }, as)).body.value.name).toBe('Holidays');
-    expect((await api().put('/Accounts/reorder-accounts', { accountIds: [opened.body.value.id] }, as)).status).toBe(400);
+    // Well formed, but not the caller's full list: a rule of its accounts (422).
+    expect((await api().put('/Accounts/reorder-accounts', { accountIds: [opened.body.value.id] }, as)).status).toBe(422);
     const reordered = await api().put('/Accounts/reorder-accounts', { accountIds: [opened.body.value.id, a.id] }, as);
     expect(reordered.body.value.map((x: { id: string }) => x.id)).toEqual([opened.body.value.id, a.id]);
   });

@@ -219,7 +219,7 @@ describe('payments over HTTP with the real worker', () => {
     const a = await openAccount(api(), 'EUR', '10.00');
     const b = await openAccount(api(), 'EUR');
     const key = randomUUID();
-    const body = { debitAccountId: a.id, creditAccountId: b.id, amount: '3.00', currency: 'EUR' };
+    const body: NewPayment = { debitAccountId: a.id, creditAccountId: b.id, amount: '3.00', currency: 'EUR' };
     const first = await create(body, key);
     const second = await create(body, key);
     expect(first.status).toBe(201);
@@ -245,7 +245,7 @@ describe('payments over HTTP with the real worker', () => {
     const a = await openAccount(api(), 'EUR', '1.00');
     const b = await openAccount(api(), 'EUR');
     const key = randomUUID();
-    const body = { debitAccountId: a.id, creditAccountId: b.id, amount: '2.00', currency: 'EUR' };
+    const body: NewPayment = { debitAccountId: a.id, creditAccountId: b.id, amount: '2.00', currency: 'EUR' };
     const first = await create(body, key);
     const second = await create(body, key);
     expect(first.status).toBe(422);

@@ -4,8 +4,10 @@
  * report can tell what the API should declare itself.
  *
  * - an operationId on every operation (links name their targets by it);
- * - the Idempotency-Key header on every operation, GETs and public routes included: the API reads
- *   it on every request, so the fuzzer sends it (and odd values of it) everywhere;
+ * - the Idempotency-Key header on the operations that do not declare it (reads, the routes the
+ *   document leaves out): the API declares and checks it on every write, and ignores it on a read,
+ *   so there it is any string (sent, odd values included, but no value is "invalid": a read that
+ *   ignores it rightly answers 200);
  * - the routes the document leaves out (/health, /metrics, /openapi.json, /docs), with any status
  *   allowed: only "no 5xx" and the time bound apply to them, and the coverage phase sends them
  *   every other method too (POST /health with a key, ...);
@@ -158,6 +160,8 @@ export function prepareDocument(source: Json): PreparedDocument {
   document.paths ??= {};
 
   const idempotencySchema = findIdempotencySchema(document) ?? { type: 'string', minLength: 1, maxLength: 255 };
+  // Where the API ignores the header (a read), any value is as good as none.
+  const ignoredKey = { type: 'string', description: 'ignored by this operation (added by the fuzz runner)' };
 
   for (const { path, secured } of UNDOCUMENTED) {
     if (document.paths[path]?.get) continue;
@@ -188,13 +192,14 @@ export function prepareDocument(source: Json): PreparedDocument {
       operation.parameters ??= [];
       const has = operation.parameters.some((p: Json) => p.in === 'header' && String(p.name).toLowerCase() === IDEMPOTENCY);
       if (!has) {
-        operation.parameters.push({ name: IDEMPOTENCY, in: 'header', required: false, schema: idempotencySchema });
+        operation.parameters.push({ name: IDEMPOTENCY, in: 'header', required: false, schema: ignoredKey });
         keyAdded++;
       }
     }
   }
   if (idsAdded) additions.push(`operationId on ${idsAdded} operations`);
-  if (keyAdded) additions.push(`optional Idempotency-Key header on ${keyAdded} operations that do not declare it`);
+  if (keyAdded)
+    additions.push(`optional Idempotency-Key header (any string: ignored there) on ${keyAdded} operations that do not declare it`);
 
   let linksAdded = 0;
   const missing: string[] = [];
@@ -297,4 +302,28 @@ export function parameterStringFields(document: Json): string[] {
     }
   }
   return [...found].sort();
+}
+
+/**
+ * Statuses a request that fits its schema may still get, per operation ("METHOD /path", the label
+ * Schemathesis matches `include-name` against): the documented 4xx answers of business rules the
+ * schema cannot express (404 unknown id, 409 key reused or conflict, 413 / 415 an upload's size or
+ * content, 422 a business rule, 429), so positive_data_acceptance counts only a 400 (or an
+ * undocumented status) for valid input as a mismatch. 400 is never in it: valid by the schema means
+ * not VALIDATION_ERROR.
+ */
+export function businessStatuses(document: Json): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [path, item] of Object.entries<Json>(document.paths ?? {})) {
+    for (const method of METHODS) {
+      const responses = item[method]?.responses;
+      if (!responses) continue;
+      const statuses = Object.keys(responses)
+        .filter((s) => /^4\d\d$/.test(s) && !['400', '401', '403'].includes(s))
+        .map(Number)
+        .sort((a, b) => a - b);
+      if (statuses.length > 0) out[`${method.toUpperCase()} ${path}`] = statuses;
+    }
+  }
+  return out;
 }
