@@ -7,13 +7,12 @@ import { issueToken } from '../api/auth';
 import { LOCAL_JWT_SECRET } from '../config/env';
 import { CLUSTER_SHAPE } from '../dev/clusterShape';
 import { startNodeScript } from '../dev/nodeScript';
-import { freeLowPort, freePort } from '../dev/ports';
+import { freePort } from '../dev/ports';
 import { startEmbeddedPostgres } from '../dev/postgres';
 import type { Child } from '../dev/processes';
 import { findOrBuildTemporalCli } from '../dev/temporalCli';
 import { startTemporalDevServer } from '../dev/temporalServer';
-import { findOrBuildTemporalServer } from '../dev/temporalServerBinaries';
-import { startTemporalSqlServer } from '../dev/temporalSqlServer';
+import { startTemporalSqlServerOnFreePorts } from '../dev/temporalSqlServer';
 import { createSql, type Sql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
 import { bundleWorkflows } from '../worker/createWorker';
@@ -40,21 +39,6 @@ export interface BenchEnvironment {
   stop(): Promise<void>;
 }
 
-/** The real Temporal server on the bench's PostgreSQL, on free ports. */
-async function startServerOnPostgres(postgresUrl: string, dir: string, log: (line: string) => void) {
-  const binaries = await findOrBuildTemporalServer(log, { ui: false });
-  const ports = {
-    frontend: await freePort(),
-    frontendHttp: await freePort(),
-    history: await freePort(),
-    matching: await freePort(),
-    worker: await freePort(),
-    metrics: await freePort(),
-    membership: [await freeLowPort(), await freeLowPort(), await freeLowPort(), await freeLowPort()] as [number, number, number, number],
-  };
-  return startTemporalSqlServer({ binaries, postgresUrl, dir: join(dir, 'temporal'), ports, onLine: (line) => log(`temporal ${line}`) });
-}
-
 /**
  * Like the tests: a fresh PostgreSQL and Temporal on free ports, then the real worker(s), the
  * baseline's no-op worker(s) (same tuning) and the API, each its own process, as in production.
@@ -74,7 +58,7 @@ export async function startBenchEnvironment(log: (line: string) => void, server:
     stops.push(() => pg.stop());
     const temporal = cliPath
       ? await startTemporalDevServer({ cliPath, port: await freePort(), dbFile: join(dir, 'temporal.db') })
-      : await startServerOnPostgres(pg.url, dir, log);
+      : await startTemporalSqlServerOnFreePorts(pg.url, dir, log);
     stops.push(() => temporal.stop());
     const sql = createSql(pg.url, { max: 40 });
     stops.push(() => sql.end());

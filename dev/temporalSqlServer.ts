@@ -6,9 +6,10 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import postgres from 'postgres';
 import { stringify } from 'yaml';
+import { freeLowPort, freePort } from './ports';
 import { type Child, GiveUp, startChild, waitFor } from './processes';
 import { DYNAMIC_CONFIG_FILE } from './temporalDynamicConfig';
-import type { TemporalServerBinaries } from './temporalServerBinaries';
+import { findOrBuildTemporalServer, type TemporalServerBinaries } from './temporalServerBinaries';
 
 /**
  * The real Temporal server (not the dev server) on PostgreSQL, all four services in one process,
@@ -303,4 +304,24 @@ export async function startTemporalSqlServer(options: TemporalSqlServerOptions):
     for (const line of kept) log(line);
     throw error;
   }
+}
+
+/** Every port the server needs, free a moment ago; the membership ones below 32768. */
+export async function freeServerPorts(): Promise<TemporalSqlServerPorts> {
+  return {
+    frontend: await freePort(),
+    frontendHttp: await freePort(),
+    history: await freePort(),
+    matching: await freePort(),
+    worker: await freePort(),
+    metrics: await freePort(),
+    membership: [await freeLowPort(), await freeLowPort(), await freeLowPort(), await freeLowPort()],
+  };
+}
+
+/** The server without its UI on free ports, its databases next to `postgresUrl`'s: as tests and the bench run it. */
+export async function startTemporalSqlServerOnFreePorts(postgresUrl: string, dir: string, log: (line: string) => void) {
+  const binaries = await findOrBuildTemporalServer(log, { ui: false });
+  const ports = await freeServerPorts();
+  return startTemporalSqlServer({ binaries, postgresUrl, dir: join(dir, 'temporal'), ports, onLine: (line) => log(`temporal ${line}`) });
 }

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { freeLowPort, freePort } from '../../dev/ports';
+import { freePort } from '../../dev/ports';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../dev/postgres';
 import { waitFor } from '../../dev/processes';
 import { findOrBuildTemporalCli } from '../../dev/temporalCli';
 import { startTemporalDevServer } from '../../dev/temporalServer';
 import { findOrBuildTemporalServer } from '../../dev/temporalServerBinaries';
-import { startTemporalSqlServer, type TemporalSqlServerPorts } from '../../dev/temporalSqlServer';
+import { freeServerPorts, startTemporalSqlServer } from '../../dev/temporalSqlServer';
 import { createSql, type Sql } from '../../ledger/db';
 import { migrate } from '../../ledger/migrate';
 import { ensureSearchAttributes } from '../../worker/searchAttributes';
@@ -30,19 +30,6 @@ export type FaultKind = 'kill-worker' | 'kill-api' | 'restart-temporal' | 'resta
  */
 const TEMPORAL = process.env.FAULT_TEMPORAL === 'server' ? 'server' : 'dev';
 
-/** The real server's ports, fixed for the run so a restart comes back where the clients look. */
-async function serverPorts(): Promise<TemporalSqlServerPorts> {
-  return {
-    frontend: await freePort(),
-    frontendHttp: await freePort(),
-    history: await freePort(),
-    matching: await freePort(),
-    worker: await freePort(),
-    metrics: await freePort(),
-    membership: [await freeLowPort(), await freeLowPort(), await freeLowPort(), await freeLowPort()],
-  };
-}
-
 /**
  * The full stack as separate OS processes on fixed free ports, each of which can be killed or
  * restarted: PostgreSQL, Temporal, the worker, the API.
@@ -54,7 +41,7 @@ export async function startCluster(log: (line: string) => void) {
   const pgDir = join(dir, 'pg');
   const cliPath = TEMPORAL === 'dev' ? await findOrBuildTemporalCli(log) : undefined;
   const server =
-    TEMPORAL === 'server' ? { binaries: await findOrBuildTemporalServer(log, { ui: false }), ports: await serverPorts() } : undefined;
+    TEMPORAL === 'server' ? { binaries: await findOrBuildTemporalServer(log, { ui: false }), ports: await freeServerPorts() } : undefined;
   log(`Temporal: ${TEMPORAL === 'server' ? 'the Temporal server on PostgreSQL (FAULT_TEMPORAL=server)' : 'the dev server'}`);
 
   // What has started so far, stopped again (last first) when the cluster cannot start whole.

@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { TestProject } from 'vitest/node';
 import { CLUSTER_SHAPE } from '../../dev/clusterShape';
-import { freeLowPort, freePort } from '../../dev/ports';
+import { freePort } from '../../dev/ports';
 import { startEmbeddedPostgres } from '../../dev/postgres';
 import { findOrBuildTemporalCli } from '../../dev/temporalCli';
 import { startTemporalDevServer } from '../../dev/temporalServer';
-import { findOrBuildTemporalServer } from '../../dev/temporalServerBinaries';
-import { startTemporalSqlServer } from '../../dev/temporalSqlServer';
+import { startTemporalSqlServerOnFreePorts } from '../../dev/temporalSqlServer';
 import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
 import { createSql } from '../../ledger/db';
 import { migrate } from '../../ledger/migrate';
@@ -24,23 +23,6 @@ import { startWorkerProcess } from './workerProcess';
  * `npm run start:cluster` does (.ci/run runs the payment and transfer suites that way too).
  */
 const TEMPORAL_PROFILE = process.env.TEST_TEMPORAL === 'server' ? 'server' : 'dev';
-
-/** The real Temporal server on free ports, its databases next to the ledger's. */
-async function startTemporalOnPostgres(postgresUrl: string, dir: string, log: (line: string) => void) {
-  const binaries = await findOrBuildTemporalServer(log, { ui: false });
-  const port = () => freePort();
-  const ports = {
-    frontend: await port(),
-    frontendHttp: await port(),
-    history: await port(),
-    matching: await port(),
-    worker: await port(),
-    metrics: await port(),
-    // Stored in a smallint column by the server: below 32768.
-    membership: [await freeLowPort(), await freeLowPort(), await freeLowPort(), await freeLowPort()] as [number, number, number, number],
-  };
-  return startTemporalSqlServer({ binaries, postgresUrl, dir: join(dir, 'temporal'), ports, onLine: (line) => log(`temporal ${line}`) });
-}
 
 /**
  * Once per test run: a fresh PostgreSQL and Temporal on free ports, migrations, the workflow
@@ -68,7 +50,7 @@ export default async function setup(project: TestProject) {
     log(`postgres at ${pg.url}`);
     const temporal = cliPath
       ? await startTemporalDevServer({ cliPath, port: await freePort(), dbFile: join(dir, 'temporal.db') })
-      : await startTemporalOnPostgres(pg.url, dir, log);
+      : await startTemporalSqlServerOnFreePorts(pg.url, dir, log);
     stops.push(() => temporal.stop());
     log(`temporal (${TEMPORAL_PROFILE}) at ${temporal.address}`);
 
