@@ -34,7 +34,13 @@ const PORTS = {
  */
 async function main() {
   const startedAt = Date.now();
-  const releasePid = claimPidFile(join(ROOT, '.data'));
+  let releasePid: () => void;
+  try {
+    releasePid = claimPidFile(join(ROOT, '.data'));
+  } catch (error) {
+    console.error(`[corebank] ${(error as Error).message}`);
+    process.exit(1);
+  }
   const stack = orderedShutdown(releasePid);
   try {
     const temporalPorts = temporalSqlServerPorts(PORTS.temporal, PORTS.temporalUi);
