@@ -4,8 +4,8 @@ import { parsed, positiveInteger, UsageError } from './args';
 import { print } from './output';
 
 /**
- * Tokens minted with the configured JWT secret, as dev/token.ts (`npm run token`) does: the same
- * issueToken and loadConfig, so whatever secret the local API accepts, these carry.
+ * Tokens minted with the configured JWT secret (here and for `npm run token`, dev/token.ts): the
+ * API's issueToken and loadConfig, so whatever secret the local API accepts, these carry.
  */
 export async function mintToken(request: { role: Role; sub: string; ttlSeconds: number }, env: NodeJS.ProcessEnv): Promise<string> {
   // Loaded only here: the other commands need neither the API's auth module nor the configuration.

@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
-import { issueToken } from '../api/auth';
-import { loadConfig } from '../config/env';
+import { mintToken } from '../cli/token';
 import { ROLES, type Role } from '../domain/caller';
 
 /**
- * Prints a JWT for the configured secret:
+ * Prints a JWT for the configured secret (the ops CLI's `corebank token` mints the same way):
  *   npm run token -- --role system
  *   npm run token -- --role client --sub <clientId>
  */
@@ -17,9 +16,7 @@ async function main() {
   if (role === 'client' && !values.sub) throw new Error('--role client needs --sub <clientId>');
   const ttlSeconds = Number(values.ttl);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new Error('--ttl must be a positive number of seconds');
-  const { jwtSecret } = loadConfig({ ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'unused' });
-  if (!jwtSecret) throw new Error('tokens are minted by the JWKS issuer in this configuration (JWT_JWKS_URL), not here');
-  console.log(await issueToken(jwtSecret, { role, sub: values.sub ?? `${role}-cli`, ttlSeconds }));
+  console.log(await mintToken({ role, sub: values.sub ?? `${role}-cli`, ttlSeconds }, process.env));
 }
 
 main().catch((error) => {

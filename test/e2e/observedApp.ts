@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { createLocalNotifier } from '../../activities/notifier';
 import { type AppOptions, createApp } from '../../api/app';
-import { DEFAULT_DOCUMENT_POLICY, DEFAULT_FX_POLICY, LOCAL_JWT_SECRET, LOCAL_OTP_SECRET } from '../../config/env';
-import { DEFAULT_FEES } from '../../domain/transferPricing';
 import type { Sql } from '../../ledger/db';
-import { token } from '../support/api';
+import { testAppDeps, token } from '../support/api';
 
 /**
  * The app as test/support/api.ts builds it, but on a Temporal client of the test's choosing (one
@@ -16,33 +10,7 @@ import { token } from '../support/api';
  */
 export async function observedApp(sql: Sql, temporal: Client, taskQueue: string, options: AppOptions = {}) {
   const errors: unknown[] = [];
-  const app = createApp(
-    {
-      sql,
-      temporal,
-      taskQueue,
-      auth: { secret: LOCAL_JWT_SECRET, maxTtlSeconds: 24 * 3600 },
-      workflowWaitMs: 30_000,
-      transferPolicy: {
-        confirmationWindowMs: 60_000,
-        providerRetry: { submitAttempts: 3, submitIntervalMs: 100, decisionAttempts: 40 },
-        fees: DEFAULT_FEES,
-      },
-      otp: { secret: LOCAL_OTP_SECRET, ttlMs: 60_000, maxAttempts: 5, maxResends: 3, resendIntervalMs: 1_000 },
-      writeLimits: { client: 120, system: 100_000, ops: 10_000 },
-      fx: DEFAULT_FX_POLICY,
-      documents: { ...DEFAULT_DOCUMENT_POLICY, dir: mkdtempSync(join(tmpdir(), 'corebank-documents-')) },
-      iban: { country: 'CH', bankCode: '80808' },
-      notifier: createLocalNotifier(sql),
-      profile: 'local',
-      localNotifier: true,
-      logError: (error) => {
-        errors.push(error);
-        console.error('unexpected API error', error);
-      },
-    },
-    options,
-  );
+  const app = createApp(testAppDeps({ sql, temporal, taskQueue, errors }), options);
   const system = await token('system', 'test-system');
 
   async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {

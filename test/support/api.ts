@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createLocalNotifier } from '../../activities/notifier';
-import { createApp } from '../../api/app';
+import { type AppDeps, createApp } from '../../api/app';
 import { issueToken } from '../../api/auth';
 import {
   DEFAULT_DOCUMENT_POLICY,
@@ -47,37 +47,58 @@ export interface TestApiOptions {
   documents?: Partial<DocumentPolicy>;
 }
 
+/**
+ * What the tests' app runs on: the run's Postgres and Temporal, the local secrets, short windows
+ * and a small provider budget (so tests reach Stuck and expiry quickly); unexpected errors are
+ * collected in `errors` (a suite fails on any).
+ */
+export function testAppDeps(
+  parts: { sql: Sql; temporal: Client; taskQueue: string; errors: unknown[] } & Omit<TestApiOptions, 'taskQueue'>,
+): AppDeps {
+  return {
+    sql: parts.sql,
+    temporal: parts.temporal,
+    taskQueue: parts.taskQueue,
+    auth: { secret: LOCAL_JWT_SECRET, maxTtlSeconds: 24 * 3600 },
+    workflowWaitMs: parts.workflowWaitMs ?? 30_000,
+    transferPolicy: {
+      confirmationWindowMs: parts.confirmationWindowMs ?? 60_000,
+      providerRetry: { submitAttempts: 3, submitIntervalMs: 100, decisionAttempts: 40 },
+      fees: DEFAULT_FEES,
+    },
+    otp: { secret: LOCAL_OTP_SECRET, ttlMs: 60_000, maxAttempts: 5, maxResends: 3, resendIntervalMs: 1_000 },
+    writeLimits: { client: 120, system: 100_000, ops: 10_000 },
+    fx: parts.fx ?? DEFAULT_FX_POLICY,
+    documents: { ...DEFAULT_DOCUMENT_POLICY, dir: mkdtempSync(join(tmpdir(), 'corebank-documents-')), ...parts.documents },
+    iban: { country: 'CH', bankCode: '80808' },
+    notifier: createLocalNotifier(parts.sql),
+    profile: 'local',
+    localNotifier: true,
+    logError: (error) => {
+      parts.errors.push(error);
+      console.error('unexpected API error', error);
+    },
+  };
+}
+
 export async function createTestApi(options: TestApiOptions = {}) {
   const env = testEnv();
   const sql: Sql = createSql(env.databaseUrl, { max: 10 });
   const connection = await Connection.connect({ address: env.temporalAddress });
   const temporal = new Client({ connection });
   const errors: unknown[] = [];
-  const app = createApp({
-    sql,
-    temporal,
-    taskQueue: options.taskQueue ?? env.taskQueue,
-    auth: { secret: LOCAL_JWT_SECRET, maxTtlSeconds: 24 * 3600 },
-    workflowWaitMs: options.workflowWaitMs ?? 30_000,
-    // Short windows and a small provider budget, so tests reach Stuck and expiry quickly.
-    transferPolicy: {
-      confirmationWindowMs: options.confirmationWindowMs ?? 60_000,
-      providerRetry: { submitAttempts: 3, submitIntervalMs: 100, decisionAttempts: 40 },
-      fees: DEFAULT_FEES,
-    },
-    otp: { secret: LOCAL_OTP_SECRET, ttlMs: 60_000, maxAttempts: 5, maxResends: 3, resendIntervalMs: 1_000 },
-    writeLimits: { client: 120, system: 100_000, ops: 10_000 },
-    fx: options.fx ?? DEFAULT_FX_POLICY,
-    documents: { ...DEFAULT_DOCUMENT_POLICY, dir: mkdtempSync(join(tmpdir(), 'corebank-documents-')), ...options.documents },
-    iban: { country: 'CH', bankCode: '80808' },
-    notifier: createLocalNotifier(sql),
-    profile: 'local',
-    localNotifier: true,
-    logError: (error) => {
-      errors.push(error);
-      console.error('unexpected API error', error);
-    },
-  });
+  const app = createApp(
+    testAppDeps({
+      sql,
+      temporal,
+      taskQueue: options.taskQueue ?? env.taskQueue,
+      errors,
+      workflowWaitMs: options.workflowWaitMs,
+      confirmationWindowMs: options.confirmationWindowMs,
+      fx: options.fx,
+      documents: options.documents,
+    }),
+  );
   const tokens = {
     system: await token('system', 'test-system'),
     ops: await token('ops', 'test-ops'),
