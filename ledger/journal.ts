@@ -1,4 +1,4 @@
-import { DomainError, ErrorCode, type ErrorMetadata } from '../domain/errors';
+import { DomainError, ErrorCode } from '../domain/errors';
 import type { PageRequest } from '../domain/paging';
 import { PgCode, pgConstraint, pgErrorCode, type Queryable, type Sql, type TransactionSql, whereAll } from './db';
 import {
@@ -6,7 +6,6 @@ import {
   availableDelta,
   creditProblem,
   debitProblem,
-  type EntryFacts,
   existsWithDifferentFields,
   isMovement,
   type Leg,
@@ -15,15 +14,22 @@ import {
   planEntry,
   sameFields,
 } from './entryRules';
+import { isRetryable, loadFacts, storedError } from './facts';
+import { accountLanes, type InTransaction } from './groupCommit';
 import { countLedgerRetry } from './retryStats';
-import type { EntryKind, EntryRequest, JournalEntry, MovementRequest, ResolutionRequest } from './types';
+import type { EntryKind, EntryRequest, JournalEntry, MovementRequest } from './types';
 
 export interface RecordOptions {
   /**
    * Runs inside the ledger's transaction after the entries are written, so a read model
    * commits together with the money (or not at all). Not run when the entries already existed.
    */
-  inTransaction?: (tx: TransactionSql, entries: JournalEntry[]) => Promise<unknown>;
+  inTransaction?: InTransaction;
+  /**
+   * false: never join a group commit (groupCommit.ts), always write alone. For measuring the
+   * difference; every caller gets the same answers either way.
+   */
+  groupCommit?: boolean;
 }
 
 // Concurrent writers of the same id, or a deadlock, end in a retry that then sees the winner.
@@ -36,6 +42,13 @@ const MAX_ATTEMPTS = 5;
  */
 export async function recordEntries(sql: Sql, requests: EntryRequest[], options: RecordOptions = {}): Promise<JournalEntry[]> {
   if (requests.length === 0) return [];
+  const alone = () => recordAlone(sql, requests, options);
+  if (options.groupCommit === false) return alone();
+  return accountLanes(sql).record(requests, options.inTransaction, alone);
+}
+
+/** recordEntries in a transaction of its own. */
+async function recordAlone(sql: Sql, requests: EntryRequest[], options: RecordOptions): Promise<JournalEntry[]> {
   const [only] = requests;
   if (requests.length === 1 && only && isMovement(only)) {
     const entry = await tryFastMovement(sql, only, options);
@@ -133,13 +146,6 @@ export async function recordEntry(sql: Sql, request: EntryRequest, options: Reco
   return entry;
 }
 
-export function isRetryable(error: unknown): boolean {
-  const code = pgErrorCode(error);
-  if (code === PgCode.DEADLOCK_DETECTED || code === PgCode.SERIALIZATION_FAILURE) return true;
-  const constraint = pgConstraint(error);
-  return code === PgCode.UNIQUE_VIOLATION && (constraint === 'journal_entries_pkey' || constraint === 'journal_pending_resolved_once');
-}
-
 /** A business-rule refusal of one entry, recorded under its id after the rollback. */
 class Rejection extends Error {
   constructor(
@@ -149,61 +155,6 @@ class Rejection extends Error {
     super(cause.message);
   }
 }
-
-export interface StoredRejection {
-  id: string;
-  code: ErrorCode;
-  message: string;
-  metadata: ErrorMetadata;
-}
-
-export interface LoadedFacts {
-  existing: Map<string, JournalEntry>;
-  rejections: Map<string, StoredRejection>;
-  facts: EntryFacts;
-}
-
-/**
- * Everything the rules need about the requests, in one pipelined round trip: stored entries and
- * refusals under their ids, the accounts and the pending entries they touch. With
- * `lockAccounts`, every touched account (those of resolved holds too) is locked in id order.
- */
-export async function loadFacts(tx: TransactionSql, requests: EntryRequest[], options: { lockAccounts: boolean }): Promise<LoadedFacts> {
-  const ids = requests.map((r) => r.id);
-  const accountIds = [...new Set(requests.filter(isMovement).flatMap((m) => [m.debitAccountId, m.creditAccountId]))];
-  const pendingIds = requests.filter((r): r is ResolutionRequest => !isMovement(r)).map((r) => r.pendingId);
-  const none = <T>() => Promise.resolve([] as T[]);
-  const [existing, rejections, accounts, pendings, resolved] = await Promise.all([
-    tx<JournalEntry[]>`SELECT * FROM journal_entries WHERE id = ANY(${ids}::uuid[])`,
-    tx<StoredRejection[]>`SELECT id, code, message, metadata FROM ledger_rejections WHERE id = ANY(${ids}::uuid[])`,
-    options.lockAccounts
-      ? tx<AccountFacts[]>`
-          SELECT id, currency, status, client_blocked, kind, available
-          FROM accounts
-          WHERE id = ANY(${accountIds}::uuid[])
-             OR id IN (SELECT debit_account_id FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[]))
-             OR id IN (SELECT credit_account_id FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[]))
-          ORDER BY id FOR UPDATE`
-      : accountIds.length > 0
-        ? tx<AccountFacts[]>`SELECT id, currency, status, client_blocked FROM accounts WHERE id = ANY(${accountIds}::uuid[])`
-        : none<AccountFacts>(),
-    pendingIds.length > 0 ? tx<JournalEntry[]>`SELECT * FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[])` : none<JournalEntry>(),
-    pendingIds.length > 0
-      ? tx<{ pendingId: string }[]>`SELECT pending_id FROM journal_entries WHERE pending_id = ANY(${pendingIds}::uuid[])`
-      : none<{ pendingId: string }>(),
-  ]);
-  return {
-    existing: new Map(existing.map((e) => [e.id, e])),
-    rejections: new Map(rejections.map((r) => [r.id, r])),
-    facts: {
-      accountById: new Map(accounts.map((a) => [a.id, a])),
-      pendingById: new Map(pendings.map((p) => [p.id, p])),
-      resolvedPendingIds: new Set(resolved.map((r) => r.pendingId)),
-    },
-  };
-}
-
-export const storedError = (r: StoredRejection) => new DomainError(r.code, r.message, r.metadata);
 
 async function writeEntries(tx: TransactionSql, requests: EntryRequest[], options: RecordOptions): Promise<JournalEntry[]> {
   const { existing, rejections, facts } = await loadFacts(tx, requests, { lockAccounts: false });

@@ -8,9 +8,10 @@ export type RetryReason = 'deadlock' | 'serialization' | 'uniqueViolation';
 
 /**
  * Where: `journal` is recordEntries' retry loop, `fastPath` a single movement whose one-shot
- * transaction failed and that recordEntries then wrote on its careful path, `batch` recordBatch.
+ * transaction failed and that recordEntries then wrote on its careful path, `batch` recordBatch,
+ * `group` a group commit of writes to a busy account (groupCommit.ts).
  */
-export type RetrySite = 'journal' | 'fastPath' | 'batch';
+export type RetrySite = 'journal' | 'fastPath' | 'batch' | 'group';
 
 export type RetryCounts = Record<RetryReason, number>;
 
@@ -20,7 +21,7 @@ export interface LedgerRetryStats extends RetryCounts {
 
 const zero = (): RetryCounts => ({ deadlock: 0, serialization: 0, uniqueViolation: 0 });
 
-let stats: LedgerRetryStats = { ...zero(), bySite: { journal: zero(), fastPath: zero(), batch: zero() } };
+let stats: LedgerRetryStats = { ...zero(), bySite: { journal: zero(), fastPath: zero(), batch: zero(), group: zero() } };
 
 export function retryReason(error: unknown): RetryReason {
   const code = pgErrorCode(error);
@@ -29,7 +30,7 @@ export function retryReason(error: unknown): RetryReason {
   return 'uniqueViolation';
 }
 
-/** Counts one retry of a retryable error (see isRetryable in journal.ts). */
+/** Counts one retry of a retryable error (see isRetryable in facts.ts). */
 export function countLedgerRetry(site: RetrySite, error: unknown): void {
   const reason = retryReason(error);
   stats[reason] += 1;
@@ -44,10 +45,15 @@ export function countLedgerRetry(site: RetrySite, error: unknown): void {
 export function ledgerRetryStats(): LedgerRetryStats {
   return {
     ...stats,
-    bySite: { journal: { ...stats.bySite.journal }, fastPath: { ...stats.bySite.fastPath }, batch: { ...stats.bySite.batch } },
+    bySite: {
+      journal: { ...stats.bySite.journal },
+      fastPath: { ...stats.bySite.fastPath },
+      batch: { ...stats.bySite.batch },
+      group: { ...stats.bySite.group },
+    },
   };
 }
 
 export function resetLedgerRetryStats(): void {
-  stats = { ...zero(), bySite: { journal: zero(), fastPath: zero(), batch: zero() } };
+  stats = { ...zero(), bySite: { journal: zero(), fastPath: zero(), batch: zero(), group: zero() } };
 }

@@ -133,8 +133,8 @@ export async function ledgerScenarios(sql: Sql, options: LedgerBenchOptions, log
     log(`scenario 1 at concurrency ${concurrency}: ${core.throughput.toFixed(0)}/s vs bare ${bare.throughput.toFixed(0)}/s`);
   }
 
-  // The hot account one posting at a time, then the option for it: its postings go in batches,
-  // so its row lock and the commit are paid once per batch instead of once per posting.
+  // The hot account: postings one per call (group commit joins those that arrive while the account
+  // is being written), the same with group commit off, and postings the caller batches itself.
   const hot = accounts[0] as string;
   const HOT_BATCH = 50;
   const hotVariants = [
@@ -143,6 +143,13 @@ export async function ledgerScenarios(sql: Sql, options: LedgerBenchOptions, log
       concurrencies: options.concurrencies,
       items: 1,
       run: () => ledgerPosting(sql, randomPair(accounts, hot)),
+    },
+    {
+      // What group commit (ledger/groupCommit.ts) is measured against: each posting its own transaction.
+      variant: 'the same, group commit off',
+      concurrencies: options.concurrencies.filter((c) => c > 1),
+      items: 1,
+      run: () => recordEntry(sql, posting(randomPair(accounts, hot)), { groupCommit: false }),
     },
     {
       variant: `batched, ${HOT_BATCH} per call`,

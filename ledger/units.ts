@@ -1,0 +1,193 @@
+import { DomainError, ErrorCode } from '../domain/errors';
+import type { TransactionSql } from './db';
+import {
+  type AccountFacts,
+  availableDelta,
+  type EntryFacts,
+  existsWithDifferentFields,
+  type Leg,
+  type NewRow,
+  planEntry,
+  sameFields,
+} from './entryRules';
+import { loadFacts, storedError } from './facts';
+import type { EntryRequest, JournalEntry } from './types';
+
+/**
+ * One caller's entries, all of them or none: the unit a batch or a group commit decides on. A
+ * unit of one entry is a single posting; a transfer's hold with its fee is a unit of two.
+ */
+export type Unit = EntryRequest[];
+
+/** `replayed`: every entry of the unit existed already (or earlier in the same call). */
+export type UnitResult = { ok: true; entries: JournalEntry[]; replayed: boolean } | { ok: false; error: DomainError };
+
+type Decision = UnitResult | { accepted: NewRow[] } | { sameAs: number };
+
+/**
+ * Many units in one transaction and a fixed number of round trips, TigerBeetle's lesson: amortise
+ * the commit. Every account the units touch is locked in id order first, so each unit is decided in
+ * memory, exactly, in the order given, with the same rules and answers as a write of its own
+ * (journal.ts `recordEntries`): idempotent per entry id, funds checked on the unit's net effect, a
+ * refused single entry stays refused under its id, a refused unit of several records nothing.
+ */
+export async function writeUnits(tx: TransactionSql, units: Unit[]): Promise<UnitResult[]> {
+  const { existing, rejections, facts } = await loadFacts(tx, units.flat(), { lockAccounts: true });
+  const rows: NewRow[] = [];
+  const deltas = new Map<string, Leg>();
+  const refusals: { id: string; error: DomainError }[] = [];
+  const unitOfId = new Map<string, number>();
+
+  const decide = (unit: Unit, index: number): Decision => {
+    const earlier = unit.map((r) => unitOfId.get(r.id)).find((u) => u !== undefined);
+    if (earlier !== undefined) {
+      // The same call twice in one group (a retry racing its first attempt): one answer for both.
+      const same = JSON.stringify(units[earlier], bigintSafe) === JSON.stringify(unit, bigintSafe);
+      return same ? { sameAs: earlier } : { ok: false, error: existsWithDifferentFields((unit[0] as EntryRequest).id) };
+    }
+    for (const request of unit) unitOfId.set(request.id, index);
+
+    if (unit.some((r) => existing.has(r.id))) {
+      // A repeat: every entry must be there with the same fields (the first write was atomic).
+      const stored = unit.map((r) => existing.get(r.id));
+      const different = unit.find((r, i) => !stored[i] || !sameFields(r, stored[i] as JournalEntry, facts.pendingById));
+      if (different) return { ok: false, error: existsWithDifferentFields(different.id) };
+      return { ok: true, entries: stored as JournalEntry[], replayed: true };
+    }
+    const refused = unit.map((r) => rejections.get(r.id)).find((r) => r !== undefined);
+    if (refused) return { ok: false, error: storedError(refused) };
+
+    const planned = planUnit(unit, facts);
+    if (!planned.ok) {
+      if (unit.length === 1) refusals.push({ id: (unit[0] as EntryRequest).id, error: planned.error });
+      return planned;
+    }
+    for (const leg of planned.legs) {
+      const account = facts.accountById.get(leg.accountId) as AccountFacts;
+      account.available = (account.available ?? 0n) + availableDelta(leg);
+      addLeg(deltas, leg);
+    }
+    rows.push(...planned.rows);
+    return { accepted: planned.rows };
+  };
+  const decisions: Decision[] = units.map(decide);
+
+  const [inserted] = await Promise.all([
+    rows.length > 0 ? insertRows(tx, rows) : Promise.resolve([] as JournalEntry[]),
+    deltas.size > 0 ? applyDeltas(tx, [...deltas.values()]) : Promise.resolve(),
+    refusals.length > 0
+      ? tx`
+          INSERT INTO ledger_rejections (id, code, message, metadata)
+          SELECT * FROM unnest(${refusals.map((r) => r.id)}::uuid[], ${refusals.map((r) => r.error.code)}::text[],
+                               ${refusals.map((r) => r.error.message)}::text[], ${refusals.map((r) => JSON.stringify(r.error.metadata))}::jsonb[])
+          ON CONFLICT (id) DO NOTHING`
+      : Promise.resolve(),
+  ]);
+  const byId = new Map(inserted.map((e) => [e.id, e]));
+  const resultOf = (decision: Decision): UnitResult => {
+    if ('sameAs' in decision) {
+      const first = resultOf(decisions[decision.sameAs] as Decision);
+      return first.ok ? { ...first, replayed: true } : first;
+    }
+    if (!('accepted' in decision)) return decision;
+    const entries = decision.accepted.map((row) => byId.get(row.id));
+    if (entries.some((e) => e === undefined)) throw new Error('an accepted entry was not inserted');
+    return { ok: true, entries: entries as JournalEntry[], replayed: false };
+  };
+  return decisions.map(resultOf);
+}
+
+type UnitPlan = { ok: true; rows: NewRow[]; legs: Leg[] } | { ok: false; error: DomainError };
+
+/**
+ * A unit's rows and its net change per account, or the first rule it breaks. A refused unit did
+ * not happen: the holds it marked resolved in `facts` are unmarked again.
+ */
+function planUnit(unit: Unit, facts: EntryFacts): UnitPlan {
+  const rows: NewRow[] = [];
+  const net = new Map<string, Leg>();
+  const blame = new Map<string, string>();
+  const resolvedHere: string[] = [];
+  const refuse = (error: DomainError): UnitPlan => {
+    for (const pendingId of resolvedHere) facts.resolvedPendingIds.delete(pendingId);
+    return { ok: false, error };
+  };
+  for (const request of unit) {
+    const wasResolved = 'pendingId' in request && facts.resolvedPendingIds.has(request.pendingId);
+    const entry = planEntry(request, facts);
+    if (!entry.ok) return refuse(entry.error);
+    if ('pendingId' in request && !wasResolved) resolvedHere.push(request.pendingId);
+    rows.push(entry.row);
+    for (const leg of entry.legs) {
+      addLeg(net, leg);
+      if (!blame.has(leg.accountId)) blame.set(leg.accountId, request.id);
+    }
+  }
+  const short = [...net.values()].find((leg) => !affordable(facts.accountById.get(leg.accountId), leg));
+  if (short) {
+    return refuse(
+      new DomainError(ErrorCode.INSUFFICIENT_FUNDS, `insufficient funds on account ${short.accountId}`, {
+        accountId: short.accountId,
+        entryId: blame.get(short.accountId) as string,
+      }),
+    );
+  }
+  return { ok: true, rows, legs: [...net.values()] };
+}
+
+function addLeg(into: Map<string, Leg>, leg: Leg) {
+  const d = into.get(leg.accountId) ?? {
+    accountId: leg.accountId,
+    debitsPending: 0n,
+    debitsPosted: 0n,
+    creditsPending: 0n,
+    creditsPosted: 0n,
+  };
+  d.debitsPending += leg.debitsPending;
+  d.debitsPosted += leg.debitsPosted;
+  d.creditsPending += leg.creditsPending;
+  d.creditsPosted += leg.creditsPosted;
+  into.set(leg.accountId, d);
+}
+
+/** A client account may not go below zero available; internal accounts may; money coming in always lands. */
+function affordable(account: AccountFacts | undefined, leg: Leg): boolean {
+  const delta = availableDelta(leg);
+  if (delta >= 0n || account?.kind !== 'client') return true;
+  return (account.available ?? 0n) + delta >= 0n;
+}
+
+/** Many rows as ten array parameters (a VALUES list would bind ten parameters per row). */
+function insertRows(tx: TransactionSql, rows: NewRow[]) {
+  const col = <T>(pick: (r: NewRow) => T) => rows.map(pick);
+  return tx<JournalEntry[]>`
+    INSERT INTO journal_entries (id, kind, debit_account_id, credit_account_id, amount, currency, pending_id, payment_id, transfer_id, description)
+    SELECT * FROM unnest(
+      ${col((r) => r.id)}::uuid[], ${col((r) => r.kind)}::text[], ${col((r) => r.debitAccountId)}::uuid[],
+      ${col((r) => r.creditAccountId)}::uuid[], ${col((r) => r.amount.toString())}::text[]::bigint[], ${col((r) => r.currency)}::text[],
+      ${col((r) => r.pendingId)}::uuid[], ${col((r) => r.paymentId)}::uuid[], ${col((r) => r.transferId)}::uuid[],
+      ${col((r) => r.description)}::text[])
+    RETURNING *`;
+}
+
+/** All counter changes in one statement; the rows are already locked. */
+function applyDeltas(tx: TransactionSql, deltas: Leg[]) {
+  const column = (pick: (d: Leg) => bigint) => deltas.map((d) => pick(d).toString());
+  return tx`
+    UPDATE accounts a SET
+      debits_pending  = a.debits_pending  + d.debits_pending,
+      debits_posted   = a.debits_posted   + d.debits_posted,
+      credits_pending = a.credits_pending + d.credits_pending,
+      credits_posted  = a.credits_posted  + d.credits_posted,
+      updated_at = now()
+    FROM unnest(
+      ${deltas.map((d) => d.accountId)}::uuid[],
+      ${column((d) => d.debitsPending)}::text[]::bigint[],
+      ${column((d) => d.debitsPosted)}::text[]::bigint[],
+      ${column((d) => d.creditsPending)}::text[]::bigint[],
+      ${column((d) => d.creditsPosted)}::text[]::bigint[]
+    ) AS d (id, debits_pending, debits_posted, credits_pending, credits_posted)
+    WHERE a.id = d.id`;
+}
+
+const bigintSafe = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
