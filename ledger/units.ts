@@ -177,7 +177,7 @@ async function insertRows(tx: TransactionSql, rows: NewRow[]): Promise<JournalEn
       ${col((r) => r.description)}::text[])
     RETURNING id, seq, created_at`;
   const byId = new Map(rows.map((row) => [row.id, row]));
-  return added.map(({ id, seq, createdAt }) => ({ ...(byId.get(id) as NewRow), seq, createdAt }));
+  return added.map(({ id, seq, createdAt }) => Object.assign(byId.get(id) as NewRow, { seq, createdAt }));
 }
 
 /** All counter changes in one statement; the rows are already locked. */
