@@ -1,7 +1,8 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { issueToken } from '../api/auth';
 import { LOCAL_JWT_SECRET } from '../config/env';
@@ -36,8 +37,48 @@ export interface BenchEnvironment {
   noopTaskQueue: string;
   /** The API process (the primary, under the cluster profile): its memory is sampled by the reads. */
   apiPid: number | undefined;
+  /**
+   * A full GC in that process, then what it still holds; undefined when it does not answer (gone).
+   * Under the cluster profile this is the primary, which serves nothing.
+   */
+  apiMemoryAfterGc(): Promise<ApiMemory | undefined>;
   stop(): Promise<void>;
 }
+
+/** What a process holds, in bytes (process.memoryUsage()), read right after a full GC. */
+export interface ApiMemory {
+  heapUsed: number;
+  /** Memory outside the V8 heap owned by JS objects (Buffers, ArrayBuffers): socket and encoder buffers. */
+  external: number;
+  rss: number;
+}
+
+/**
+ * The old space of the bench's API process, in MiB. Left alone, V8 lets garbage pile up there
+ * when a request allocates fast: a streamed statement of a million lines took the old space from
+ * 40 to 180 MiB and the RSS +150 MiB, while the heap after a full GC stayed at 46-47 MiB all along.
+ * So the RSS of an unbounded API says how lazily V8 collects, not what the API holds. Bounded, V8
+ * must collect (the same statement: RSS +19 MiB); what the API really holds (under 50 MiB of heap
+ * after GC) fits, a copy of a million-line statement does not: the API dies and that row fails.
+ */
+const API_OLD_SPACE_MIB = 128;
+
+const MEMORY_LINE = 'bench-api-memory ';
+
+/**
+ * Preloaded into the API process(es) only (NODE_OPTIONS --import): on SIGUSR2, a full GC, then one
+ * line on stdout with what is left. `gc` is reached without --expose-gc on the command line.
+ */
+const API_MEMORY_PROBE = `import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
+process.on('SIGUSR2', () => {
+  gc();
+  const { heapUsed, external, rss } = process.memoryUsage();
+  process.stdout.write(${JSON.stringify(MEMORY_LINE)} + JSON.stringify({ heapUsed, external, rss }) + '\\n');
+});
+`;
 
 /**
  * Like the tests: a fresh PostgreSQL and Temporal on free ports, then the real worker(s), the
@@ -105,7 +146,17 @@ export async function startBenchEnvironment(log: (line: string) => void, server:
         }),
       );
     }
-    const apiEnv = { ...env, API_PORT: String(apiPort), API_PROCESSES: String(CLUSTER_SHAPE.apis) };
+    const memoryProbe = join(dir, 'api-memory-probe.mjs');
+    await writeFile(memoryProbe, API_MEMORY_PROBE);
+    const apiEnv = {
+      ...env,
+      API_PORT: String(apiPort),
+      API_PROCESSES: String(CLUSTER_SHAPE.apis),
+      // The API only (inherited by the cluster's API processes): a bounded old space and the probe.
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, `--max-old-space-size=${API_OLD_SPACE_MIB}`, `--import=${pathToFileURL(memoryProbe).href}`]
+        .filter(Boolean)
+        .join(' '),
+    };
     children.push(
       server === 'cluster'
         ? startNodeScript({ name: 'api', file: file('../dev/apiCluster.ts'), env: apiEnv, readyText: 'api listening', readyTimeoutMs })
@@ -113,7 +164,29 @@ export async function startBenchEnvironment(log: (line: string) => void, server:
     );
     const started = await Promise.all(children);
     for (const child of started) stops.push(() => child.stop());
-    const apiPid = started.find((child) => child.name === 'api')?.process.pid;
+    const api = started.find((child) => child.name === 'api');
+    const apiPid = api?.process.pid;
+    const memoryWaiters: ((memory: ApiMemory | undefined) => void)[] = [];
+    if (api?.process.stdout) {
+      createInterface({ input: api.process.stdout }).on('line', (line) => {
+        const at = line.indexOf(MEMORY_LINE);
+        if (at >= 0) memoryWaiters.shift()?.(JSON.parse(line.slice(at + MEMORY_LINE.length)) as ApiMemory);
+      });
+    }
+    const apiMemoryAfterGc = async (): Promise<ApiMemory | undefined> => {
+      if (!api || api.process.exitCode !== null || api.process.signalCode !== null) return undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const answer = new Promise<ApiMemory | undefined>((resolve) => {
+        memoryWaiters.push(resolve);
+        timer = setTimeout(() => {
+          const waiting = memoryWaiters.indexOf(resolve);
+          if (waiting >= 0) memoryWaiters.splice(waiting, 1);
+          resolve(undefined);
+        }, 10_000);
+      });
+      api.process.kill('SIGUSR2');
+      return answer.finally(() => clearTimeout(timer));
+    };
     log(`${workers} worker(s), ${workers} baseline worker(s) and the API running`);
     return {
       server,
@@ -123,6 +196,7 @@ export async function startBenchEnvironment(log: (line: string) => void, server:
       systemToken: await issueToken(LOCAL_JWT_SECRET, { role: 'system', sub: 'bench' }),
       noopTaskQueue,
       apiPid,
+      apiMemoryAfterGc,
       stop,
     };
   } catch (error) {
