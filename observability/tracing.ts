@@ -1,14 +1,22 @@
 import { type Context, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { envDetectorSync, Resource } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider, type ReadableSpan, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import {
+  AlwaysOffSampler,
+  BatchSpanProcessor,
+  NodeTracerProvider,
+  type ReadableSpan,
+  type Span,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
 /**
  * OpenTelemetry tracing of one process (the API or the worker). The tracer provider is always
  * registered, with the W3C trace-context propagator and an AsyncLocalStorage context manager, so a
  * trace id is made for every request and carried through Temporal headers into workflows and
- * activities (and onto log lines) even when nothing is exported. Spans leave the process by
+ * activities (and onto log lines) even when nothing is exported (then unsampled: no span is
+ * recorded, and workflows make none). Spans leave the process by
  * OTLP/HTTP only when OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set;
  * tests pass their own span processor (an in-memory exporter).
  */
@@ -65,7 +73,10 @@ export function setupTracing(options: TracingOptions): Tracing {
     // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the defaults above.
     .merge(envDetectorSync.detect());
   const processors = options.spanProcessors ?? (otlpTracesEndpoint(env) ? [new BatchSpanProcessor(new OTLPTraceExporter())] : []);
-  const provider = new NodeTracerProvider({ resource, spanProcessors: processors });
+  // Exporting nothing, record nothing: spans still carry ids (log lines, Temporal headers), their
+  // context says "not sampled", and the workflows skip their spans for it (workflows/interceptors.ts).
+  const sampler = processors.length > 0 ? undefined : new AlwaysOffSampler();
+  const provider = new NodeTracerProvider({ resource, spanProcessors: processors, ...(sampler ? { sampler } : {}) });
   provider.register();
   const spanProcessor = new FanOutSpanProcessor(processors);
   installed = {

@@ -164,8 +164,39 @@ describe('one payment, traced from the HTTP request to SQL', () => {
     expect(workflowLines.map((l) => l.message)).toEqual(
       expect.arrayContaining(['Workflow started', 'Activity completed', 'Workflow completed']),
     );
-    // The activity's lines carry the trace id too.
+    // The activity's lines carry the trace id too, and so do the workflow's (its spans are on).
     const activityLine = logs.find((l) => l.meta.workflowId === `payment-${paymentId}` && l.message === 'Activity completed');
     expect(activityLine?.meta).toMatchObject({ requestId, trace_id: traceId, span_id: activity.spanContext().spanId });
+    expect(workflowLines.some((l) => l.message !== 'Activity completed' && l.meta.trace_id === traceId)).toBe(true);
+  }, 120_000);
+
+  // A caller whose trace is not sampled (a process that exports nothing samples nothing): the
+  // workflow skips its OpenTelemetry interceptors altogether, the largest share of a payment's
+  // worker CPU, while the request id still reaches it. Without the skip its log lines would carry
+  // the unsampled trace's id, as the sampled payment's above do.
+  it('makes no workflow spans for a caller whose trace is not sampled, and still carries the request id', async () => {
+    const account = await api.fundedAccount('EUR', '1.00');
+    const requestId = `unsampled-${randomUUID()}`;
+    const traceId = randomUUID().replaceAll('-', '');
+    exporter.reset();
+    const payment = await api.request(
+      'POST',
+      '/internal/Payments',
+      { debitAccountId: account.settlementId, creditAccountId: account.id, amount: '1.00', currency: 'EUR' },
+      { 'X-Request-Id': requestId, 'Idempotency-Key': `unsampled-${requestId}`, traceparent: `00-${traceId}-${'1'.repeat(16)}-00` },
+    );
+    expect(payment.status, JSON.stringify(payment.body)).toBe(201);
+    const workflowId = `payment-${payment.body.value.id as string}`;
+    const deadline = Date.now() + 30_000;
+    while (!logs.some((l) => l.meta.workflowId === workflowId && l.message === 'Workflow completed') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const workflowLines = logs.filter((l) => l.meta.workflowId === workflowId && l.message !== 'Activity completed');
+    expect(workflowLines.map((l) => l.message)).toEqual(expect.arrayContaining(['Workflow started', 'Workflow completed']));
+    for (const line of workflowLines) {
+      expect(line.meta, line.message).toMatchObject({ requestId });
+      expect(line.meta, line.message).not.toHaveProperty('trace_id');
+    }
+    expect(exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId)).toEqual([]);
   }, 120_000);
 });
