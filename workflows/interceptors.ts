@@ -45,8 +45,9 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}$/;
 
 type Headers = ActivityInput['headers'];
 type RequestIdStore = InstanceType<typeof AsyncLocalStorage<string>>;
-/** Set (true) inside an inbound call whose trace is sampled. */
-type TracedStore = InstanceType<typeof AsyncLocalStorage<boolean>>;
+/** The trace of the inbound call running now: sampled, or the caller's header to pass on. */
+type TraceOfCall = { sampled: true } | { sampled: false; header: NonNullable<Headers>[string] };
+type TraceStore = InstanceType<typeof AsyncLocalStorage<TraceOfCall>>;
 
 function requestIdOf(headers: Headers | undefined): string | undefined {
   const payload = headers?.[REQUEST_ID_HEADER];
@@ -147,27 +148,39 @@ type Method = (input: unknown, next: (input: unknown) => unknown) => unknown;
  * The OpenTelemetry interceptors only for calls whose trace is sampled: the spans of a workflow
  * cost about 17 ms of worker CPU per payment (their promises, each with a captured stack, and the
  * span work), a third of the worker's time, for spans nobody receives when nothing exports. An
- * inbound call decides by its own headers; outbound calls (activities, timers' children) follow
- * the inbound call they run in. The decision is a function of the history's headers, so a replay
- * takes the same path. The OpenTelemetry interceptors are made on the first sampled call.
+ * inbound call decides by its own headers; outbound calls (activities, signals, children) follow
+ * the inbound call they run in, and an unsampled one passes the caller's trace header on as it
+ * came, so activities stay in the caller's trace. The decision is a function of the history's
+ * headers, so a replay takes the same path. The OpenTelemetry interceptors are made on the first
+ * sampled call.
  */
 function whenSampled<T extends object>(
   kind: typeof OpenTelemetryInboundInterceptor | typeof OpenTelemetryOutboundInterceptor,
   make: () => T,
-  tracedCall: TracedStore,
+  calls: TraceStore,
 ): T {
   const inbound = kind === OpenTelemetryInboundInterceptor;
   let traced: T | undefined;
+  const tracedMethod = (key: string) => {
+    traced ??= make();
+    return (Reflect.get(traced, key) as Method).bind(traced);
+  };
   return new Proxy({} as T, {
     get(_target, key) {
       // Only the methods the OpenTelemetry interceptor has are intercepted at all.
       if (typeof key !== 'string' || typeof Reflect.get(kind.prototype, key) !== 'function') return undefined;
+      if (inbound) {
+        return (input: { headers?: Headers }, next: (input: unknown) => unknown) => {
+          const header = input.headers?.[TRACE_HEADER];
+          if (sampled(input.headers)) return calls.run({ sampled: true }, () => tracedMethod(key)(input, next));
+          return header ? calls.run({ sampled: false, header }, () => next(input)) : next(input);
+        };
+      }
       return (input: { headers?: Headers }, next: (input: unknown) => unknown) => {
-        const on = inbound ? sampled(input.headers) : tracedCall.getStore() === true;
-        if (!on) return next(input);
-        traced ??= make();
-        const method = Reflect.get(traced, key) as Method;
-        return inbound ? tracedCall.run(true, () => method.call(traced, input, next)) : method.call(traced, input, next);
+        const call = calls.getStore();
+        if (call?.sampled) return tracedMethod(key)(input, next);
+        if (call?.header && input.headers) return next({ ...input, headers: { ...input.headers, [TRACE_HEADER]: call.header } });
+        return next(input);
       };
     },
   });
@@ -176,22 +189,22 @@ function whenSampled<T extends object>(
 export const interceptors = (): WorkflowInterceptors => {
   const stream = getRandomStream(TRACING_RANDOM_STREAM);
   const requestIds = new AsyncLocalStorage<string>();
-  const tracedCall = new AsyncLocalStorage<boolean>();
+  const traceOfCall = new AsyncLocalStorage<TraceOfCall>();
   return {
     inbound: [
       new RequestIdInbound(requestIds),
-      whenSampled(OpenTelemetryInboundInterceptor, () => onOwnRandomStream(new OpenTelemetryInboundInterceptor(), stream), tracedCall),
+      whenSampled(OpenTelemetryInboundInterceptor, () => onOwnRandomStream(new OpenTelemetryInboundInterceptor(), stream), traceOfCall),
     ],
     outbound: [
       new RequestIdOutbound(requestIds),
-      whenSampled(OpenTelemetryOutboundInterceptor, () => onOwnRandomStream(new OpenTelemetryOutboundInterceptor(), stream), tracedCall),
+      whenSampled(OpenTelemetryOutboundInterceptor, () => onOwnRandomStream(new OpenTelemetryOutboundInterceptor(), stream), traceOfCall),
     ],
     internals: [
       new OpenTelemetryInternalsInterceptor(),
       {
         dispose(input, next) {
           requestIds.disable();
-          tracedCall.disable();
+          traceOfCall.disable();
           next(input);
         },
       },
