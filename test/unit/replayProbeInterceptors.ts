@@ -4,8 +4,10 @@
  * every activity the workflow schedules and, when the workflow returns, one draw from the
  * workflow's own random stream. The tracing interceptors must change neither.
  */
+import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import {
   type ActivityInput,
+  defaultPayloadConverter,
   type Next,
   proxySinks,
   type Sinks,
@@ -17,6 +19,8 @@ import {
 export interface ProbeSinks extends Sinks {
   probe: {
     activity(activityType: string, args: string): void;
+    /** The OpenTelemetry header an activity was scheduled with, as the tracing interceptors left it. */
+    activityTrace(traceparent: string): void;
     finished(draw: string): void;
   };
 }
@@ -37,6 +41,9 @@ export const interceptors = (): WorkflowInterceptors => ({
     {
       scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
         probe.activity(input.activityType, JSON.stringify(input.args));
+        const trace = input.headers[TRACE_HEADER];
+        const carrier = trace ? (defaultPayloadConverter.fromPayload(trace) as { traceparent?: unknown }) : undefined;
+        if (typeof carrier?.traceparent === 'string') probe.activityTrace(carrier.traceparent);
         return next(input);
       },
     },

@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { workflowSpanSinks } from '../../observability/temporal';
@@ -8,7 +10,8 @@ import { loadHistories, type RecordedHistory } from '../replay/histories';
 /**
  * The recorded histories (test/histories) replay on the workflows bundled WITH their interceptors
  * (workflows/interceptors.ts: OpenTelemetry and request ids), as production bundles them, and the
- * interceptors change nothing a workflow does: every activity gets the same input as without them,
+ * interceptors change nothing a workflow does, also when every call's trace is sampled (so the
+ * OpenTelemetry ones run): every activity gets the same input as without them,
  * and the workflow's own random stream (uuid4(), Math.random()) is where it would be without them,
  * though the tracer draws span ids on every span. A probe module (replayProbeInterceptors.ts)
  * reports both, during replay, once without and once with the tracing interceptors.
@@ -19,6 +22,10 @@ interface Observed {
   activities: { type: string; args: unknown }[];
   finished: string[];
 }
+
+/** The trace and span ids of the sampled context put into the histories' headers. */
+const TRACE_ID = 'ab'.repeat(16);
+const CALLER_SPAN_ID = 'cd'.repeat(8);
 
 /** The activities a history scheduled, with their inputs. */
 function scheduled(h: RecordedHistory) {
@@ -42,7 +49,33 @@ function histories(): RecordedHistory[] {
   });
 }
 
-async function replayAll(code: string) {
+/**
+ * The histories as a caller whose trace is sampled would have made them: a sampled W3C context in
+ * the OpenTelemetry header of the start, of every update and of every signal, so the tracing
+ * interceptors run (they skip unsampled calls, and the recordings carry no trace header).
+ */
+function sampledHistories(): RecordedHistory[] {
+  const traced = () => ({
+    [TRACE_HEADER]: defaultPayloadConverter.toPayload({ traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` }),
+  });
+  const withTrace = (header: { fields?: Record<string, unknown> | null } | null | undefined) => ({
+    ...header,
+    fields: { ...header?.fields, ...traced() },
+  });
+  return histories().map((h) => {
+    for (const event of h.history.events ?? []) {
+      const started = event.workflowExecutionStartedEventAttributes;
+      if (started) started.header = withTrace(started.header);
+      const update = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
+      if (update) update.header = withTrace(update.header);
+      const signal = event.workflowExecutionSignaledEventAttributes;
+      if (signal) signal.header = withTrace(signal.header);
+    }
+    return h;
+  });
+}
+
+async function replayAll(code: string, recorded: RecordedHistory[] = histories()) {
   const observed = new Map<string, Observed>();
   const of = (workflowId: string) => {
     const o = observed.get(workflowId) ?? { activities: [], finished: [] };
@@ -50,6 +83,7 @@ async function replayAll(code: string) {
     return o;
   };
   const failures: string[] = [];
+  const activityTraces: string[] = [];
   const results = Worker.runReplayHistories(
     {
       workflowBundle: { code },
@@ -63,6 +97,12 @@ async function replayAll(code: string) {
             },
             callDuringReplay: true,
           },
+          activityTrace: {
+            fn: (_info, traceparent) => {
+              activityTraces.push(traceparent as string);
+            },
+            callDuringReplay: true,
+          },
           finished: {
             fn: (info, draw) => {
               of(info.workflowId).finished.push(draw as string);
@@ -72,12 +112,12 @@ async function replayAll(code: string) {
         },
       },
     },
-    histories().map((h) => ({ workflowId: h.workflowId, history: h.history })),
+    recorded.map((h) => ({ workflowId: h.workflowId, history: h.history })),
   );
   for await (const result of results) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
   }
-  return { observed, failures };
+  return { observed, failures, activityTraces };
 }
 
 describe('recorded histories replay on the workflows bundled with their interceptors', () => {
@@ -91,7 +131,7 @@ describe('recorded histories replay on the workflows bundled with their intercep
       bundleWorkflows({ workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES, PROBE] }),
     ]);
     const without = await replayAll(plain);
-    const withTracing = await replayAll(traced);
+    const withTracing = await replayAll(traced, sampledHistories());
     expect(without.failures).toEqual([]);
     expect(withTracing.failures, 'histories that do not replay with the tracing interceptors').toEqual([]);
 
@@ -107,6 +147,14 @@ describe('recorded histories replay on the workflows bundled with their intercep
       ).toEqual(scheduled(h).map((a) => a.type));
       expect(seen, `${h.file}: the same inputs and random draws with and without tracing`).toEqual(without.observed.get(h.workflowId));
     }
+    // The tracing interceptors did run: every activity was scheduled under a sampled span of the
+    // workflow's own (a new span id), not with the caller's header passed on, most of them in the
+    // caller's trace (the workflow tracer starts a new trace where its context is not carried).
+    const spans = withTracing.activityTraces.map((t) => t.split('-'));
+    expect(spans.length).toBeGreaterThan(10);
+    for (const [, , spanId, flags] of spans)
+      expect({ flags, fromWorkflow: spanId !== CALLER_SPAN_ID }).toEqual({ flags: '01', fromWorkflow: true });
+    expect(spans.filter(([, traceId]) => traceId === TRACE_ID).length).toBeGreaterThan(spans.length / 2);
     // At least the finished runs drew from the workflow stream, so the comparison above means something.
     expect([...withTracing.observed.values()].filter((o) => o.finished.length > 0).length).toBeGreaterThan(10);
   }, 600_000);
