@@ -29,7 +29,11 @@ export interface LoadedFacts {
 /**
  * Everything the rules need about the requests, in one pipelined round trip: stored entries and
  * refusals under their ids, the accounts and the pending entries they touch. With
- * `lockAccounts`, every touched account (those of resolved holds too) is locked in id order.
+ * `lockAccounts`, every touched account (those of resolved holds too) is locked in id order, with
+ * the lock an UPDATE takes (NO KEY UPDATE): a FOR UPDATE would also wait on the KEY SHARE lock each
+ * journal insert takes on its accounts through the foreign keys, and a writer that inserts before
+ * it updates (the fast and careful paths) then closed a deadlock cycle with it (measured: 48
+ * deadlock retries in 120 concurrent writes to two accounts; none with NO KEY UPDATE).
  */
 export async function loadFacts(tx: TransactionSql, requests: EntryRequest[], options: { lockAccounts: boolean }): Promise<LoadedFacts> {
   const ids = requests.map((r) => r.id);
@@ -46,7 +50,7 @@ export async function loadFacts(tx: TransactionSql, requests: EntryRequest[], op
           WHERE id = ANY(${accountIds}::uuid[])
              OR id IN (SELECT debit_account_id FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[]))
              OR id IN (SELECT credit_account_id FROM journal_entries WHERE id = ANY(${pendingIds}::uuid[]))
-          ORDER BY id FOR UPDATE`
+          ORDER BY id FOR NO KEY UPDATE`
       : accountIds.length > 0
         ? tx<AccountFacts[]>`SELECT id, currency, status, client_blocked FROM accounts WHERE id = ANY(${accountIds}::uuid[])`
         : none<AccountFacts>(),

@@ -22,7 +22,8 @@ export type Unit = EntryRequest[];
 /** `replayed`: every entry of the unit existed already (or earlier in the same call). */
 export type UnitResult = { ok: true; entries: JournalEntry[]; replayed: boolean } | { ok: false; error: DomainError };
 
-type Decision = UnitResult | { accepted: NewRow[] } | { sameAs: number };
+/** `repeat`: the ids of a unit that repeats one accepted earlier in the same call. */
+type Decision = UnitResult | { accepted: NewRow[] } | { repeat: string[] };
 
 /**
  * Many units in one transaction and a fixed number of round trips, TigerBeetle's lesson: amortise
@@ -36,17 +37,11 @@ export async function writeUnits(tx: TransactionSql, units: Unit[]): Promise<Uni
   const rows: NewRow[] = [];
   const deltas = new Map<string, Leg>();
   const refusals: { id: string; error: DomainError }[] = [];
-  const unitOfId = new Map<string, number>();
+  /** Each id decided so far in this call, with the decision of its unit. */
+  const decidedIds = new Map<string, { decision: Decision; single: boolean }>();
+  const accepted = new Map<string, NewRow>();
 
-  const decide = (unit: Unit, index: number): Decision => {
-    const earlier = unit.map((r) => unitOfId.get(r.id)).find((u) => u !== undefined);
-    if (earlier !== undefined) {
-      // The same call twice in one group (a retry racing its first attempt): one answer for both.
-      const same = JSON.stringify(units[earlier], bigintSafe) === JSON.stringify(unit, bigintSafe);
-      return same ? { sameAs: earlier } : { ok: false, error: existsWithDifferentFields((unit[0] as EntryRequest).id) };
-    }
-    for (const request of unit) unitOfId.set(request.id, index);
-
+  const decide = (unit: Unit): Decision => {
     if (unit.some((r) => existing.has(r.id))) {
       // A repeat: every entry must be there with the same fields (the first write was atomic).
       const stored = unit.map((r) => existing.get(r.id));
@@ -56,6 +51,20 @@ export async function writeUnits(tx: TransactionSql, units: Unit[]): Promise<Uni
     }
     const refused = unit.map((r) => rejections.get(r.id)).find((r) => r !== undefined);
     if (refused) return { ok: false, error: storedError(refused) };
+
+    // An id decided earlier in this call (a retry racing its first attempt) is answered as the
+    // write after that one would be: a repeat of what it wrote, or its refusal when it was a single
+    // entry; a refused unit of several wrote nothing, so this one is decided afresh.
+    const earlier = unit.map((r) => decidedIds.get(r.id)).find((d) => d !== undefined);
+    if (earlier && 'accepted' in earlier.decision) {
+      const different = unit.find((r) => {
+        const row = accepted.get(r.id);
+        return !row || !sameFields(r, row as JournalEntry, facts.pendingById);
+      });
+      if (different) return { ok: false, error: existsWithDifferentFields(different.id) };
+      return { repeat: unit.map((r) => r.id) };
+    }
+    if (earlier && earlier.single && !('repeat' in earlier.decision)) return earlier.decision;
 
     const planned = planUnit(unit, facts);
     if (!planned.ok) {
@@ -68,9 +77,20 @@ export async function writeUnits(tx: TransactionSql, units: Unit[]): Promise<Uni
       addLeg(deltas, leg);
     }
     rows.push(...planned.rows);
+    for (const row of planned.rows) accepted.set(row.id, row);
     return { accepted: planned.rows };
   };
-  const decisions: Decision[] = units.map(decide);
+  const decisions: Decision[] = [];
+  for (const unit of units) {
+    const decision = decide(unit);
+    decisions.push(decision);
+    for (const request of unit) {
+      // The first decision of an id stands, unless it was a refused unit of several (it wrote nothing).
+      const before = decidedIds.get(request.id);
+      const wroteNothing = before !== undefined && !before.single && 'ok' in before.decision && !before.decision.ok;
+      if (!before || wroteNothing) decidedIds.set(request.id, { decision, single: unit.length === 1 });
+    }
+  }
 
   const [inserted] = await Promise.all([
     rows.length > 0 ? insertRows(tx, rows) : Promise.resolve([] as JournalEntry[]),
@@ -85,14 +105,11 @@ export async function writeUnits(tx: TransactionSql, units: Unit[]): Promise<Uni
   ]);
   const byId = new Map(inserted.map((e) => [e.id, e]));
   const resultOf = (decision: Decision): UnitResult => {
-    if ('sameAs' in decision) {
-      const first = resultOf(decisions[decision.sameAs] as Decision);
-      return first.ok ? { ...first, replayed: true } : first;
-    }
-    if (!('accepted' in decision)) return decision;
-    const entries = decision.accepted.map((row) => byId.get(row.id));
+    if (!('accepted' in decision) && !('repeat' in decision)) return decision;
+    const ids = 'repeat' in decision ? decision.repeat : decision.accepted.map((row) => row.id);
+    const entries = ids.map((id) => byId.get(id));
     if (entries.some((e) => e === undefined)) throw new Error('an accepted entry was not inserted');
-    return { ok: true, entries: entries as JournalEntry[], replayed: false };
+    return { ok: true, entries: entries as JournalEntry[], replayed: 'repeat' in decision };
   };
   return decisions.map(resultOf);
 }
@@ -199,5 +216,3 @@ function applyDeltas(tx: TransactionSql, deltas: Leg[]) {
     ) AS d (id, debits_pending, debits_posted, credits_pending, credits_posted)
     WHERE a.id = d.id`;
 }
-
-const bigintSafe = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
