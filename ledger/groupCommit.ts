@@ -17,7 +17,10 @@ export interface GroupCommitStats {
   /** Groups committed, and the units they carried. */
   groups: number;
   units: number;
-  /** Groups that could not commit, whose units were then written one by one. */
+  /**
+   * Groups that could not commit as they were: a member whose read model failed was written alone
+   * and the rest grouped again, or (any other failure) every member was written alone.
+   */
   fallbacks: number;
 }
 
@@ -44,9 +47,9 @@ interface Waiting {
  * accounts nobody here is writing goes straight through, so a quiet ledger pays nothing.
  *
  * Each unit keeps the answer of its own write: refused units are refused alone, and a read model
- * written in the transaction (`inTransaction`) commits with its unit. When the group cannot
- * commit at all (a read model's statement failed), every unit is written on its own instead, so the
- * failure reaches only the caller it belongs to.
+ * written in the transaction (`inTransaction`) commits with its unit. When a read model fails, its
+ * caller's unit is written on its own (so the failure reaches only that caller) and the others are
+ * grouped again; when a group cannot commit for any other reason, every unit is written on its own.
  */
 export class AccountLanes {
   /** Accounts this process is writing now, each with the units waiting for that write. */
@@ -85,8 +88,15 @@ export class AccountLanes {
     let results: UnitResult[];
     try {
       results = await this.writeGroup(group);
-    } catch {
+    } catch (error) {
       stats.fallbacks += 1;
+      if (error instanceof ReadModelFailed && group.length > 1) {
+        // One caller's read model refused (a transfer over its limit, say): that caller gets the
+        // answer of its own write, and the others commit together again without it.
+        const failing = group[error.member] as Waiting;
+        await failing.alone().then(failing.resolve, failing.reject);
+        return this.commit(group.filter((member) => member !== failing));
+      }
       for (const member of group) await member.alone().then(member.resolve, member.reject);
       return;
     }
@@ -110,7 +120,13 @@ export class AccountLanes {
           for (const [i, result] of results.entries()) {
             const member = group[i] as Waiting;
             // Like a write of its own: a repeat does not write its read model again.
-            if (result.ok && !result.replayed && member.inTransaction) await member.inTransaction(tx, result.entries);
+            if (!result.ok || result.replayed || !member.inTransaction) continue;
+            try {
+              await member.inTransaction(tx, result.entries);
+            } catch (error) {
+              if (isRetryable(error)) throw error;
+              throw new ReadModelFailed(i);
+            }
           }
           return results;
         });
@@ -122,6 +138,13 @@ export class AccountLanes {
         throw error;
       }
     }
+  }
+}
+
+/** The read model of the group's member at this index failed; the group rolled back. */
+class ReadModelFailed extends Error {
+  constructor(readonly member: number) {
+    super(`the read model of group member ${member} failed`);
   }
 }
 
