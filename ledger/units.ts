@@ -64,7 +64,7 @@ export async function writeUnits(tx: TransactionSql, units: Unit[]): Promise<Uni
       if (different) return { ok: false, error: existsWithDifferentFields(different.id) };
       return { repeat: unit.map((r) => r.id) };
     }
-    if (earlier && earlier.single && !('repeat' in earlier.decision)) return earlier.decision;
+    if (earlier?.single && !('repeat' in earlier.decision)) return earlier.decision;
 
     const planned = planUnit(unit, facts);
     if (!planned.ok) {
