@@ -1,8 +1,7 @@
 import { DomainError, ErrorCode } from '../domain/errors';
 import type { Sql } from './db';
-import { isRetryable } from './facts';
+import { retryingTransient } from './facts';
 import { recordEntries } from './journal';
-import { countLedgerRetry } from './retryStats';
 import type { EntryRequest, JournalEntry } from './types';
 import { writeUnits } from './units';
 
@@ -15,8 +14,6 @@ export interface BatchOptions {
   /** All postings or none (the first refusal refuses the batch); default: each posting on its own. */
   atomic?: boolean;
 }
-
-const MAX_ATTEMPTS = 5;
 
 /**
  * Many postings in one transaction (units.ts `writeUnits`, each posting a unit of its own). Each
@@ -37,21 +34,13 @@ export async function recordBatch(sql: Sql, requests: EntryRequest[], options: B
       throw error;
     }
   }
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const results = await sql.begin((tx) =>
-        writeUnits(
-          tx,
-          requests.map((request) => [request]),
-        ),
-      );
-      return results.map((r) => (r.ok ? { ok: true, entry: r.entries[0] as JournalEntry, replayed: r.replayed } : r));
-    } catch (error) {
-      if (attempt < MAX_ATTEMPTS && isRetryable(error)) {
-        countLedgerRetry('batch', error);
-        continue;
-      }
-      throw error;
-    }
-  }
+  const results = await retryingTransient('batch', () =>
+    sql.begin((tx) =>
+      writeUnits(
+        tx,
+        requests.map((request) => [request]),
+      ),
+    ),
+  );
+  return results.map((r) => (r.ok ? { ok: true, entry: r.entries[0] as JournalEntry, replayed: r.replayed } : r));
 }

@@ -1,7 +1,6 @@
 import type { Sql, TransactionSql } from './db';
 import { isMovement } from './entryRules';
-import { isRetryable } from './facts';
-import { countLedgerRetry } from './retryStats';
+import { isRetryable, retryingTransient } from './facts';
 import type { JournalEntry } from './types';
 import { type Unit, type UnitResult, writeUnits } from './units';
 
@@ -10,7 +9,6 @@ export type InTransaction = (tx: TransactionSql, entries: JournalEntry[]) => Pro
 
 /** The most units one group carries: bounds the transaction's locks and its statements' size. */
 const MAX_GROUP = 500;
-const MAX_ATTEMPTS = 5;
 
 /** What group commit did in this process: tests prove a path ran with it, the bench reports it. */
 export interface GroupCommitStats {
@@ -109,35 +107,27 @@ export class AccountLanes {
     });
   }
 
-  private async writeGroup(group: Waiting[]): Promise<UnitResult[]> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.sql.begin(async (tx) => {
-          const results = await writeUnits(
-            tx,
-            group.map((member) => member.unit),
-          );
-          for (const [i, result] of results.entries()) {
-            const member = group[i] as Waiting;
-            // Like a write of its own: a repeat does not write its read model again.
-            if (!result.ok || result.replayed || !member.inTransaction) continue;
-            try {
-              await member.inTransaction(tx, result.entries);
-            } catch (error) {
-              if (isRetryable(error)) throw error;
-              throw new ReadModelFailed(i);
-            }
+  private writeGroup(group: Waiting[]): Promise<UnitResult[]> {
+    return retryingTransient('group', () =>
+      this.sql.begin(async (tx) => {
+        const results = await writeUnits(
+          tx,
+          group.map((member) => member.unit),
+        );
+        for (const [i, result] of results.entries()) {
+          const member = group[i] as Waiting;
+          // Like a write of its own: a repeat does not write its read model again.
+          if (!result.ok || result.replayed || !member.inTransaction) continue;
+          try {
+            await member.inTransaction(tx, result.entries);
+          } catch (error) {
+            if (isRetryable(error)) throw error;
+            throw new ReadModelFailed(i);
           }
-          return results;
-        });
-      } catch (error) {
-        if (attempt < MAX_ATTEMPTS && isRetryable(error)) {
-          countLedgerRetry('group', error);
-          continue;
         }
-        throw error;
-      }
-    }
+        return results;
+      }),
+    );
   }
 }
 

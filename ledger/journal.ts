@@ -14,7 +14,7 @@ import {
   planEntry,
   sameFields,
 } from './entryRules';
-import { isRetryable, loadFacts, storedError } from './facts';
+import { isRetryable, loadFacts, retryingTransient, storedError } from './facts';
 import { accountLanes, type InTransaction } from './groupCommit';
 import { countLedgerRetry } from './retryStats';
 import type { EntryKind, EntryRequest, JournalEntry, MovementRequest } from './types';
@@ -31,9 +31,6 @@ export interface RecordOptions {
    */
   groupCommit?: boolean;
 }
-
-// Concurrent writers of the same id, or a deadlock, end in a retry that then sees the winner.
-const MAX_ATTEMPTS = 5;
 
 /**
  * Writes entries atomically: all of them with their balance changes, or none. Idempotent per
@@ -54,29 +51,23 @@ async function recordAlone(sql: Sql, requests: EntryRequest[], options: RecordOp
     const entry = await tryFastMovement(sql, only, options);
     if (entry) return [entry];
   }
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await sql.begin((tx) => writeEntries(tx, requests, options));
-    } catch (error) {
-      // A refused single entry stays refused under its id. A refused batch records nothing: which
-      // of its entries is to blame is not defined (funds are checked on the batch's net effect).
-      if (error instanceof Rejection && requests.length > 1) throw error.cause;
-      if (error instanceof Rejection) {
-        await sql`
-          INSERT INTO ledger_rejections (id, code, message, metadata)
-          VALUES (${error.entryId}, ${error.cause.code}, ${error.cause.message}, ${sql.json(error.cause.metadata)})
-          ON CONFLICT (id) DO NOTHING`;
-        throw error.cause;
-      }
-      if (attempt < MAX_ATTEMPTS && isRetryable(error)) {
-        countLedgerRetry('journal', error);
-        continue;
-      }
-      if (pgErrorCode(error) === PgCode.CHECK_VIOLATION && pgConstraint(error) === 'client_available_not_negative') {
-        throw new DomainError(ErrorCode.INSUFFICIENT_FUNDS, 'insufficient funds');
-      }
-      throw error;
+  try {
+    return await retryingTransient('journal', () => sql.begin((tx) => writeEntries(tx, requests, options)));
+  } catch (error) {
+    // A refused single entry stays refused under its id. A refused batch records nothing: which
+    // of its entries is to blame is not defined (funds are checked on the batch's net effect).
+    if (error instanceof Rejection && requests.length > 1) throw error.cause;
+    if (error instanceof Rejection) {
+      await sql`
+        INSERT INTO ledger_rejections (id, code, message, metadata)
+        VALUES (${error.entryId}, ${error.cause.code}, ${error.cause.message}, ${sql.json(error.cause.metadata)})
+        ON CONFLICT (id) DO NOTHING`;
+      throw error.cause;
     }
+    if (pgErrorCode(error) === PgCode.CHECK_VIOLATION && pgConstraint(error) === 'client_available_not_negative') {
+      throw new DomainError(ErrorCode.INSUFFICIENT_FUNDS, 'insufficient funds');
+    }
+    throw error;
   }
 }
 
