@@ -3,6 +3,7 @@ import { checkTransferLimits, limitsFor } from '../domain/limits';
 import { formatAmount } from '../domain/money';
 import { getInternalAccount } from '../ledger/accounts';
 import type { Sql } from '../ledger/db';
+import { releaseHoldsOf } from '../ledger/holds';
 import { recordEntries } from '../ledger/journal';
 import { lockClientLimits } from '../store/clients';
 import { issueCode } from '../store/confirmations';
@@ -134,7 +135,7 @@ export function createFxActivities({
     );
   }
 
-  /** Voids the hold: the transfer ends Cancelled or Expired. */
+  /** Voids the hold (any the ledger has for the transfer, ledger/holds.ts): the transfer ends Cancelled or Expired. */
   async function releaseFx(input: {
     record: FxTransferRecord;
     workflowId: string;
@@ -143,10 +144,13 @@ export function createFxActivities({
   }): Promise<void> {
     const { record } = input;
     const keys = fxKeys(input.workflowId);
-    await recordEntries(
+    await releaseHoldsOf(
       sql,
-      [{ kind: 'void_pending', id: entryIdFor(keys.releaseSell), pendingId: entryIdFor(keys.holdSell), transferId: record.transferId }],
-      { inTransaction: (tx) => updateTransfer(tx, record.transferId, { status: input.status, failureReason: input.reason }) },
+      { transferId: record.transferId },
+      {
+        knownVoidIds: new Map([[entryIdFor(keys.holdSell), entryIdFor(keys.releaseSell)]]),
+        inTransaction: (tx) => updateTransfer(tx, record.transferId, { status: input.status, failureReason: input.reason }),
+      },
     );
   }
 

@@ -1,5 +1,6 @@
 import { derivedId } from '../domain/ids';
 import type { Sql } from '../ledger/db';
+import { releaseHoldsOf, requireDebitable } from '../ledger/holds';
 import { recordEntry } from '../ledger/journal';
 import { insertPayment, setPaymentStatus } from '../store/payments';
 import { withBusinessFailures } from './failures';
@@ -107,21 +108,33 @@ export function createPaymentActivities({ sql }: { sql: Sql }) {
     await recordEntry(
       sql,
       { kind: 'post_pending', id: entryIdFor(input.entryKey), pendingId: entryIdFor(input.pendingEntryKey) },
-      { inTransaction: (tx) => setPaymentStatus(tx, input.paymentId, { status: 'Posted' }) },
+      {
+        // API.md: posting is refused while the client or the debit account is blocked, and changes
+        // nothing (the hold stays). Checked under the row lock the post took (ledger/holds.ts).
+        inTransaction: async (tx, [posted]) => {
+          if (posted) await requireDebitable(tx, posted.debitAccountId);
+          await setPaymentStatus(tx, input.paymentId, { status: 'Posted' });
+        },
+      },
     );
   }
 
-  /** Cancels the payment, voiding its hold if it has one (the payback). */
+  /**
+   * Cancels the payment and voids every hold it has in the ledger (the payback): the one the
+   * workflow knows of under its own void id, and any the workflow never learned of (a hold whose
+   * answer was lost) under ids derived from the hold.
+   */
   async function releasePayment(input: ReleaseInput): Promise<void> {
-    const cancelled = { status: 'Cancelled', cancelReason: input.reason } as const;
-    if (input.entryKey === null || input.pendingEntryKey === null) {
-      await setPaymentStatus(sql, input.paymentId, cancelled);
-      return;
-    }
-    await recordEntry(
+    const knownVoidIds = new Map<string, string>();
+    if (input.entryKey !== null && input.pendingEntryKey !== null)
+      knownVoidIds.set(entryIdFor(input.pendingEntryKey), entryIdFor(input.entryKey));
+    await releaseHoldsOf(
       sql,
-      { kind: 'void_pending', id: entryIdFor(input.entryKey), pendingId: entryIdFor(input.pendingEntryKey) },
-      { inTransaction: (tx) => setPaymentStatus(tx, input.paymentId, cancelled) },
+      { paymentId: input.paymentId },
+      {
+        knownVoidIds,
+        inTransaction: (tx) => setPaymentStatus(tx, input.paymentId, { status: 'Cancelled', cancelReason: input.reason }),
+      },
     );
   }
 

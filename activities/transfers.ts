@@ -4,6 +4,7 @@ import { formatAmount } from '../domain/money';
 import type { TransferStatus } from '../domain/transfer';
 import { findClientAccount, getInternalAccount } from '../ledger/accounts';
 import type { Sql, TransactionSql } from '../ledger/db';
+import { releaseHoldsOf, requireDebitable } from '../ledger/holds';
 import { recordEntries } from '../ledger/journal';
 import type { EntryRequest } from '../ledger/types';
 import { lockClientLimits } from '../store/clients';
@@ -122,7 +123,14 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
     return { expiresAt: expiresAt.toISOString() };
   }
 
-  async function checkTransferCode(input: { confirmationId: string; code: string }): Promise<void> {
+  /**
+   * Checks a confirmation code. With `debitAccountId` (a first confirmation, which lets money
+   * leave) the client and the account must be free to pay first: API.md refuses confirming work
+   * created before a block with CLIENT_BLOCKED / ACCOUNT_NOT_ACTIVE, and such a refusal uses up no
+   * attempt of the code.
+   */
+  async function checkTransferCode(input: { confirmationId: string; code: string; debitAccountId?: string }): Promise<void> {
+    if (input.debitAccountId !== undefined) await requireDebitable(sql, input.debitAccountId);
     await verifyCode(sql, otp, input.confirmationId, input.code);
   }
 
@@ -174,6 +182,7 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
     if (BigInt(record.feeMinor) > 0n)
       entries.push({ kind: 'post_pending', id: entryIdFor(keys.settleFee), pendingId: entryIdFor(keys.holdFee) });
     const incomingId = record.recipientAccountId ? entryIdFor(`${input.workflowId}/incoming-record`) : null;
+    const sender = record.recipientAccountId ? await payerAsSeenByPayee(record) : null;
     if (record.recipientAccountId) {
       entries.push({
         kind: 'posted',
@@ -201,7 +210,7 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
             accountId: record.recipientAccountId,
             recipientId: null,
             recipient: null,
-            sender: { clientId: record.clientId, accountId: record.accountId },
+            sender,
             amount: BigInt(record.amountMinor),
             currency: record.currency,
             fee: 0n,
@@ -217,7 +226,20 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
     });
   }
 
-  /** Voids the holds (the payback): the transfer ends Failed or Cancelled. */
+  /** The payer as the payee's incoming transfer names it: name and references (masked when shown), no ids. */
+  async function payerAsSeenByPayee(record: OutgoingTransferRecord): Promise<Record<string, string | null>> {
+    const [payer] = await sql<[{ name: string; iban: string | null; accountNumber: string }?]>`
+      SELECT coalesce(c.company_name, concat_ws(' ', c.first_name, c.last_name)) AS name, a.iban, a.account_number
+      FROM accounts a JOIN clients c ON c.id = a.client_id
+      WHERE a.id = ${record.accountId}`;
+    return { name: payer?.name ?? null, iban: payer?.iban ?? null, accountNumber: payer?.accountNumber ?? null };
+  }
+
+  /**
+   * Voids the holds (the payback): the transfer ends Failed or Cancelled with its reason. Every
+   * hold the ledger has for the transfer is voided, also one whose answer the workflow never got
+   * (ledger/holds.ts); the amount and fee holds keep their voids' names.
+   */
   async function releaseOutgoing(input: {
     record: OutgoingTransferRecord;
     workflowId: string;
@@ -226,12 +248,18 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
   }): Promise<void> {
     const { record } = input;
     const keys = outgoingKeys(input.workflowId);
-    const entries: EntryRequest[] = [{ kind: 'void_pending', id: entryIdFor(keys.releaseAmount), pendingId: entryIdFor(keys.holdAmount) }];
-    if (BigInt(record.feeMinor) > 0n)
-      entries.push({ kind: 'void_pending', id: entryIdFor(keys.releaseFee), pendingId: entryIdFor(keys.holdFee) });
-    await recordEntries(sql, entries, {
-      inTransaction: (tx) => updateTransfer(tx, record.transferId, { status: input.status, failureReason: input.reason }),
-    });
+    const knownVoidIds = new Map([
+      [entryIdFor(keys.holdAmount), entryIdFor(keys.releaseAmount)],
+      [entryIdFor(keys.holdFee), entryIdFor(keys.releaseFee)],
+    ]);
+    await releaseHoldsOf(
+      sql,
+      { transferId: record.transferId },
+      {
+        knownVoidIds,
+        inTransaction: (tx) => updateTransfer(tx, record.transferId, { status: input.status, failureReason: input.reason }),
+      },
+    );
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Role } from '../domain/caller';
 import { isCurrency } from '../domain/currency';
 import { DEFAULT_TRANSFER_LIMITS, type TransferLimits } from '../domain/limits';
 import { isPlainDecimal } from '../domain/money';
+import { type Bounds, SETTING_BOUNDS, withinBounds } from '../domain/settingBounds';
 import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
 import type { OtpPolicy } from '../store/confirmations';
 
@@ -159,18 +160,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxProvider: flag(env, 'ALLOW_SANDBOX_PROVIDER', local),
     localNotifier: flag(env, 'ALLOW_LOCAL_NOTIFIER', local),
     logLevel: env.LOG_LEVEL ?? 'info',
-    workflowWaitMs: integer(env, 'WORKFLOW_WAIT_MS', 30_000),
+    workflowWaitMs: integer(env, 'WORKFLOW_WAIT_MS', 30_000, SETTING_BOUNDS.workflowWaitMs),
     transfers: {
-      confirmationWindowMs: integer(env, 'TRANSFER_CONFIRMATION_WINDOW_MS', 30 * 60_000),
+      confirmationWindowMs: integer(env, 'TRANSFER_CONFIRMATION_WINDOW_MS', 30 * 60_000, SETTING_BOUNDS.confirmationWindowMs),
       providerRetry: {
-        submitAttempts: integer(env, 'PROVIDER_SUBMIT_ATTEMPTS', 5),
-        submitIntervalMs: integer(env, 'PROVIDER_RETRY_INTERVAL_MS', 1_000),
-        decisionAttempts: integer(env, 'PROVIDER_DECISION_ATTEMPTS', 40),
+        submitAttempts: integer(env, 'PROVIDER_SUBMIT_ATTEMPTS', 5, SETTING_BOUNDS.submitAttempts),
+        submitIntervalMs: integer(env, 'PROVIDER_RETRY_INTERVAL_MS', 1_000, SETTING_BOUNDS.submitIntervalMs),
+        decisionAttempts: integer(env, 'PROVIDER_DECISION_ATTEMPTS', 40, SETTING_BOUNDS.decisionAttempts),
       },
       fees: fees(env),
     },
     fx: {
-      quoteTtlMs: integer(env, 'FX_QUOTE_TTL_MS', DEFAULT_FX_POLICY.quoteTtlMs),
+      quoteTtlMs: integer(env, 'FX_QUOTE_TTL_MS', DEFAULT_FX_POLICY.quoteTtlMs, SETTING_BOUNDS.quoteTtlMs),
       spread: decimal(env, 'FX_SPREAD', DEFAULT_FX_POLICY.spread),
       base: DEFAULT_FX_POLICY.base,
       rates: fxRates(env),
@@ -189,8 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     otp: {
       secret: otpSecret,
-      ttlMs: integer(env, 'OTP_TTL_MS', 5 * 60_000),
-      maxAttempts: integer(env, 'OTP_MAX_ATTEMPTS', 5),
+      ttlMs: integer(env, 'OTP_TTL_MS', 5 * 60_000, SETTING_BOUNDS.otpTtlMs),
+      maxAttempts: integer(env, 'OTP_MAX_ATTEMPTS', 5, SETTING_BOUNDS.otpMaxAttempts),
       maxResends: integer(env, 'OTP_MAX_RESENDS', 3),
       resendIntervalMs: integer(env, 'OTP_RESEND_INTERVAL_MS', 30_000),
     },
@@ -284,11 +285,13 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** An integer setting; with `bounds` (domain/settingBounds.ts) a value outside them is refused at start. */
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, bounds?: Bounds): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${text}"`);
+  if (bounds && !withinBounds(value, bounds)) throw new ConfigError(`${name} must be from ${bounds.min} to ${bounds.max}, got ${value}`);
   return value;
 }
 

@@ -65,3 +65,27 @@ export function ibanFor(policy: IbanPolicy, accountNumber: string): string {
     throw new Error(`no valid ${policy.country} IBAN for bank code ${policy.bankCode} and account ${accountNumber}`);
   return iban;
 }
+
+/**
+ * An IBAN or account number as shown to the other party of a transfer: enough to recognise it
+ * (an IBAN's country and check digits, the last four characters), not enough to pay into it.
+ */
+export function maskAccountReference(value: string | null): string | null {
+  if (value === null || value.length <= 4) return value === null ? null : '****';
+  const head = /^[A-Z]{2}\d{2}/.test(value) ? value.slice(0, 4) : '';
+  return `${head}${'*'.repeat(value.length - head.length - 4)}${value.slice(-4)}`;
+}
+
+/** Who sent an incoming transfer, as its payee sees it: a name and masked references, never ids. */
+export interface SenderView {
+  name: string | null;
+  iban: string | null;
+  accountNumber: string | null;
+}
+
+/** The stored sender (from the provider, or the paying client of an internal transfer) for display. */
+export function senderView(sender: Record<string, unknown> | null): SenderView | null {
+  if (sender === null) return null;
+  const text = (key: string) => (typeof sender[key] === 'string' ? (sender[key] as string) : null);
+  return { name: text('name'), iban: maskAccountReference(text('iban')), accountNumber: maskAccountReference(text('accountNumber')) };
+}

@@ -128,6 +128,8 @@ export function createTransferUseCases(deps: UseCaseDeps) {
     const recipient = await recipientFor(clientId, request);
     const target = await findClientAccount(sql, recipient.snapshot);
     if (target?.id === account.id) throw new DomainError(ErrorCode.SAME_ACCOUNT, 'the recipient is the paying account');
+    // Known now, so refused now (a closed account takes no money); says nothing more of another client's account.
+    if (target?.status === 'closed') throw new DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, 'the transfer cannot be made to this account');
     if (target && target.currency !== request.currency) {
       throw new DomainError(ErrorCode.CURRENCY_MISMATCH, `the recipient account is in ${target.currency}`, { field: 'currency' });
     }

@@ -48,3 +48,17 @@ export function domainErrorOf(failure: unknown): DomainError | undefined {
   if (!(failure instanceof ApplicationFailure) || !isErrorCode(failure.type)) return undefined;
   return new DomainError(failure.type, failure.message, (failure.details?.[0] ?? {}) as ErrorMetadata);
 }
+
+/**
+ * What a workflow throws for a failure it has no answer for (a step refused for good where no
+ * refusal is expected: poison, a bug). Not a Temporal failure, so the SDK fails the workflow TASK
+ * rather than the workflow: the task is retried, the run stays open with its money held as it was,
+ * the Temporal UI shows the error and the worker's metrics count it, and a fixed deploy carries
+ * the run on. A workflow that holds money never ends as failed.
+ */
+export class UnexpectedStepFailure extends Error {
+  constructor(step: string, cause: unknown) {
+    super(`${step} failed for good and the workflow has no answer for it: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'UnexpectedStepFailure';
+  }
+}

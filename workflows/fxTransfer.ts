@@ -1,16 +1,20 @@
 import {
-  type ApplicationFailure,
+  ActivityFailure,
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   currentUpdateInfo,
+  isCancellation,
   setHandler,
+  TemporalFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import { ErrorCode } from '../domain/errors';
 import { type FxAction, type FxStatus, planFxAction, quoteExpired } from '../domain/fx';
-import { background, interactive } from './activityPolicies';
-import { businessCause, inputRefusal } from './failures';
+import { background, durable, interactive } from './activityPolicies';
+import { businessCause, inputRefusal, UnexpectedStepFailure } from './failures';
 import { fxInputProblem } from './inputChecks';
 import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
 import type { FxTransferInput, TransferState } from './shared';
@@ -48,12 +52,14 @@ export async function fxTransferWorkflow(input: FxTransferInput): Promise<FxOutc
     status = next;
     upsertSearchAttributes([{ key: TransferStatusKey, value: next }]);
   };
-  const release = async (next: 'Cancelled' | 'Expired', reason: string) => {
-    await background.releaseFx({ record, workflowId, status: next, reason });
+  /** Releases the hold; `durable` in the workflow's own flow, where nobody waits and it must happen. */
+  const release = async (next: 'Cancelled' | 'Expired', reason: string, policy: Pick<Activities, 'releaseFx'> = background) => {
+    await policy.releaseFx({ record, workflowId, status: next, reason });
     setStatus(next);
   };
   const validate = (action: FxAction) => validatorFor(() => status, planFxAction, action);
-  const checkCode = (code: string) => interactive.checkTransferCode({ confirmationId: record.confirmationId, code });
+  const checkCode = (code: string, debitAccountId?: string) =>
+    interactive.checkTransferCode({ confirmationId: record.confirmationId, code, debitAccountId });
   // Workflow time: deterministic, and the same clock as the expiry timer.
   const quoteExpired_ = () => Date.now() >= Date.parse(record.quoteExpiresAt);
 
@@ -77,7 +83,8 @@ export async function fxTransferWorkflow(input: FxTransferInput): Promise<FxOutc
           throw quoteExpired();
         }
         try {
-          await checkCode(code);
+          // Confirming lets the money leave: refused while the client or the account is blocked.
+          await checkCode(code, record.sourceAccountId);
         } catch (error) {
           // As for outgoing transfers: a code locked for good cancels the transfer.
           if (lockedForGood(error)) await release('Cancelled', 'the code was locked after too many wrong attempts');
@@ -136,25 +143,52 @@ export async function fxTransferWorkflow(input: FxTransferInput): Promise<FxOutc
   try {
     await interactive.openFxTransfer({ record, workflowId });
   } catch (error) {
-    const cause = businessCause(error);
-    if (!cause) throw error;
+    const cause = businessCause(error) ?? (await gaveUpOpening(error));
     refusal = cause;
     upsertSearchAttributes([{ key: TransferStatusKey, value: 'Rejected' }]);
     await condition(allHandlersFinished);
     return { status: 'Rejected', code: cause.type ?? 'UNKNOWN' };
   }
-  await background.sendFxCode({ record, sendId: 'first' });
-  setStatus('PendingConfirmation');
+  try {
+    await background.sendFxCode({ record, sendId: 'first' });
+    setStatus('PendingConfirmation');
 
-  // The quote is locked until quoteExpiresAt; then the timer releases the hold.
-  const lockedMs = Math.max(1, Date.parse(record.quoteExpiresAt) - Date.now());
-  const answered = await condition(() => status !== 'PendingConfirmation', lockedMs);
-  if (!answered) {
-    await inTurn(async () => {
-      if (status === 'PendingConfirmation') await release('Expired', 'the quote expired before it was confirmed');
-    });
+    // The quote is locked until quoteExpiresAt; then the timer releases the hold.
+    const lockedMs = Math.max(1, Date.parse(record.quoteExpiresAt) - Date.now());
+    const answered = await condition(() => status !== 'PendingConfirmation', lockedMs);
+    if (!answered) {
+      await inTurn(async () => {
+        if (status === 'PendingConfirmation') await release('Expired', 'the quote expired before it was confirmed', durable);
+      });
+    }
+  } catch (error) {
+    await endHoldingNothing(error);
   }
 
   await condition(allHandlersFinished);
   return state();
+
+  /** As for outgoing transfers: a hold step that gave up may have held; release it, refuse as 503. */
+  async function gaveUpOpening(error: unknown): Promise<ApplicationFailure> {
+    if (!(error instanceof ActivityFailure)) throw error;
+    await release('Cancelled', 'the exchange could not be opened', durable);
+    return ApplicationFailure.create({
+      type: ErrorCode.SERVICE_UNAVAILABLE,
+      message: 'the exchange could not be opened',
+      nonRetryable: true,
+    });
+  }
+
+  /** A step of the workflow's own flow failed for good: the hold goes back (Cancelled); never failed holding money. */
+  async function endHoldingNothing(error: unknown): Promise<void> {
+    if (!(error instanceof TemporalFailure) || isCancellation(error)) throw error;
+    try {
+      await inTurn(async () => {
+        if (status === undefined || status === 'PendingConfirmation')
+          await release('Cancelled', 'the exchange could not be completed', durable);
+      });
+    } catch (releaseError) {
+      throw new UnexpectedStepFailure(`releasing exchange ${record.transferId}`, releaseError);
+    }
+  }
 }

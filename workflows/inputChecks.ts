@@ -4,6 +4,7 @@
  * hand-started workflow, a bug, an old client): such poison ends the workflow at once as Rejected
  * instead of failing an activity again and again. Pure and deterministic: workflow code runs it.
  */
+import { type Bounds, SETTING_BOUNDS, withinBounds } from '../domain/settingBounds';
 import { hasControlCharacters } from '../domain/text';
 import type {
   FxTransferInput,
@@ -43,10 +44,10 @@ const oneOf =
   (v) =>
     values.includes(v);
 const timestamp: Rule = (v) => typeof v === 'string' && v.length <= 40 && !Number.isNaN(Date.parse(v));
-const count =
-  (max: number): Rule =>
+const bounded =
+  (bounds: Bounds): Rule =>
   (v) =>
-    Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
+    withinBounds(v, bounds);
 
 function firstProblem(checks: [string, unknown, Rule][]): InputProblem | undefined {
   for (const [field, value, rule] of checks) if (!rule(value)) return { field, message: `${field} is not valid` };
@@ -91,10 +92,10 @@ export function outgoingInputProblem(given: OutgoingTransferInput): InputProblem
     ['confirmationId', r.confirmationId, uuid],
     ['recipientAccountId', r.recipientAccountId, orNull(uuid)],
     ['recipientClientId', r.recipientClientId, orNull(uuid)],
-    ['confirmationWindowMs', input.confirmationWindowMs, count(30 * 24 * 3600 * 1000)],
-    ['providerRetry.submitAttempts', input.providerRetry?.submitAttempts, count(1000)],
-    ['providerRetry.submitIntervalMs', input.providerRetry?.submitIntervalMs, count(3600 * 1000)],
-    ['providerRetry.decisionAttempts', input.providerRetry?.decisionAttempts, count(10_000)],
+    ['confirmationWindowMs', input.confirmationWindowMs, bounded(SETTING_BOUNDS.confirmationWindowMs)],
+    ['providerRetry.submitAttempts', input.providerRetry?.submitAttempts, bounded(SETTING_BOUNDS.submitAttempts)],
+    ['providerRetry.submitIntervalMs', input.providerRetry?.submitIntervalMs, bounded(SETTING_BOUNDS.submitIntervalMs)],
+    ['providerRetry.decisionAttempts', input.providerRetry?.decisionAttempts, bounded(SETTING_BOUNDS.decisionAttempts)],
   ]);
 }
 

@@ -1,20 +1,22 @@
 import {
   ActivityFailure,
-  type ApplicationFailure,
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   currentUpdateInfo,
+  isCancellation,
   patched,
   proxyActivities,
   setHandler,
+  TemporalFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ErrorCode } from '../domain/errors';
-import { type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
-import { background, interactive, LOCAL_LEDGER_STEPS, localLedger, localThenBackground } from './activityPolicies';
-import { businessCause, inputRefusal, REJECTS_INVALID_INPUT } from './failures';
+import { isFinalTransferStatus as isFinal, type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
+import { background, durable, interactive, LOCAL_LEDGER_STEPS, localLedger, localThenBackground } from './activityPolicies';
+import { businessCause, inputRefusal, REJECTS_INVALID_INPUT, UnexpectedStepFailure } from './failures';
 import { outgoingInputProblem } from './inputChecks';
 import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
 import type { OutgoingTransferInput, TransferState } from './shared';
@@ -57,8 +59,8 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
    * - `ledger` holds amount + fee when the transfer is created and settles it when ops execute it
    *   by hand (the API waits for both): bounded like `interactive`, as before;
    * - `final` settles or releases the holds once decided (provider decision, cancel, expiry, a
-   *   locked code): local first, then, after a technical failure, the normal `background` activity
-   *   with its hour of retries, which a local activity would spend holding the workflow task open.
+   *   locked code): local first, then, after a technical failure, the normal `durable` activity that
+   *   retries until it is done, which a local activity would do holding the workflow task open.
    * Everything else stays a normal activity: sending the one-time code (the notifier may be slow or
    * down, and a workflow task retried after a crash would send the client the message again),
    * submitting to the provider and polling it for its decision (seconds to minutes, up to
@@ -68,10 +70,10 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
   const ledger = localLedgerSteps ? localLedger : interactive;
   const final: Pick<Activities, 'settleOutgoing' | 'releaseOutgoing'> = localLedgerSteps
     ? {
-        settleOutgoing: localThenBackground(localLedger.settleOutgoing, background.settleOutgoing),
-        releaseOutgoing: localThenBackground(localLedger.releaseOutgoing, background.releaseOutgoing),
+        settleOutgoing: localThenBackground(localLedger.settleOutgoing, durable.settleOutgoing),
+        releaseOutgoing: localThenBackground(localLedger.releaseOutgoing, durable.releaseOutgoing),
       }
-    : background;
+    : durable;
   const workflowId = workflowInfo().workflowId;
   let status: OutgoingStatus | undefined;
   let refusal: ApplicationFailure | undefined;
@@ -98,8 +100,13 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
     status = next;
     upsertSearchAttributes([{ key: TransferStatusKey, value: next }]);
   };
-  const saveStatus = async (next: OutgoingStatus, audit?: { action: string; actor: string; note: string | null }) => {
-    await background.setTransferStatus({
+  /** Handlers write with `background` (their caller waits); the workflow's own flow with `durable`. */
+  const saveStatus = async (
+    next: OutgoingStatus,
+    audit?: { action: string; actor: string; note: string | null },
+    policy: Pick<Activities, 'setTransferStatus'> = background,
+  ) => {
+    await policy.setTransferStatus({
       transferId: record.transferId,
       status: next,
       ...(audit ? { audit: { ...audit, stepKey: `${workflowId}/${audit.action}/${workflowInfo().historyLength}` } } : {}),
@@ -131,10 +138,12 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
     confirmTransferUpdate,
     ({ code }) =>
       inTurn(async () => {
-        const checkCode = () => interactive.checkTransferCode({ confirmationId: record.confirmationId, code });
+        const checkCode = (debitAccountId?: string) =>
+          interactive.checkTransferCode({ confirmationId: record.confirmationId, code, debitAccountId });
         if (planTransferAction(status as OutgoingStatus, 'confirm') === 'apply') {
           try {
-            await checkCode();
+            // Confirming lets the money leave: refused while the client or account is blocked.
+            await checkCode(record.accountId);
           } catch (error) {
             // API.md: a code locked for good cancels its transfer and releases the hold.
             if (lockedForGood(error) && patched(LOCKED_CODE_CANCELS))
@@ -211,38 +220,84 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
   try {
     await ledger.openOutgoingTransfer({ record, workflowId });
   } catch (error) {
-    const cause = businessCause(error);
-    if (!cause) throw error;
+    const cause = businessCause(error) ?? (await gaveUpOpening(error));
     refusal = cause;
     upsertSearchAttributes([{ key: TransferStatusKey, value: 'Rejected' }]);
     await condition(allHandlersFinished);
     return { status: 'Rejected', code: cause.type ?? 'UNKNOWN' };
   }
-  // Named like the resends, so a retried first send is a retry, not a resend (which is rate limited).
-  await background.sendTransferCode({ record, sendId: 'first' });
-  setStatus('PendingConfirmation');
+  try {
+    // Named like the resends, so a retried first send is a retry, not a resend (which is rate limited).
+    await background.sendTransferCode({ record, sendId: 'first' });
+    setStatus('PendingConfirmation');
 
-  const answered = await condition(() => status !== 'PendingConfirmation', input.confirmationWindowMs);
-  if (!answered) {
-    await inTurn(async () => {
-      if (status === 'PendingConfirmation') await release('Cancelled', 'not confirmed in time');
+    const answered = await condition(() => status !== 'PendingConfirmation', input.confirmationWindowMs);
+    if (!answered) {
+      await inTurn(async () => {
+        if (status === 'PendingConfirmation') await release('Cancelled', 'not confirmed in time');
+      });
+    }
+
+    const proceed = await inTurn(async () => {
+      if (status !== 'Confirmed') return false;
+      await saveStatus('Processing', undefined, durable);
+      return true;
     });
+    if (proceed) await process();
+  } catch (error) {
+    await endHoldingNothing(error);
   }
-
-  const proceed = await inTurn(async () => {
-    if (status !== 'Confirmed') return false;
-    await saveStatus('Processing');
-    return true;
-  });
-  if (proceed) await process();
 
   await condition(allHandlersFinished);
   return state();
 
+  /**
+   * The hold step gave up on a technical fault: its write may have reached the ledger with the
+   * answer lost. Whatever it held is released (the transfer, if recorded, ends Failed) and the
+   * creation is refused as 503, safe to retry.
+   */
+  async function gaveUpOpening(error: unknown): Promise<ApplicationFailure> {
+    if (!(error instanceof ActivityFailure)) throw error;
+    await release('Failed', 'the transfer could not be opened');
+    return ApplicationFailure.create({
+      type: ErrorCode.SERVICE_UNAVAILABLE,
+      message: 'the transfer could not be opened',
+      nonRetryable: true,
+    });
+  }
+
+  /**
+   * A step of the workflow's own flow failed for good after the hold: nothing has left the bank
+   * unless the provider has the payment, so the holds go back and the transfer is Failed; with the
+   * provider involved it waits for ops as Stuck (process() does that for its own steps). What
+   * cannot end so (the release itself refused) retries the workflow task: never failed holding money.
+   */
+  async function endHoldingNothing(error: unknown): Promise<void> {
+    if (!(error instanceof TemporalFailure) || isCancellation(error)) throw error;
+    const left = status === 'Processing' || status === 'Stuck' ? record.type !== 'Internal' : false;
+    if (status !== undefined && isFinal(status)) return;
+    if (left) throw new UnexpectedStepFailure(`the ${status} step of transfer ${record.transferId}`, error);
+    try {
+      await inTurn(async () => {
+        if (status === undefined || !isFinal(status)) await release('Failed', 'the transfer could not be completed');
+      });
+    } catch (releaseError) {
+      throw new UnexpectedStepFailure(`releasing transfer ${record.transferId}`, releaseError);
+    }
+  }
+
   /** Settles inside the ledger, or through the provider until it decides or ops step in. */
   async function process(): Promise<void> {
     if (record.type === 'Internal') {
-      await final.settleOutgoing({ record, workflowId, providerReference: null });
+      try {
+        await final.settleOutgoing({ record, workflowId, providerReference: null });
+      } catch (error) {
+        if (!businessCause(error)) throw error;
+        // The ledger refused the credit (the recipient's account was closed meanwhile): nothing
+        // moved, so the holds go back. The reason names no account of the other client.
+        await release('Failed', 'the recipient account cannot receive the transfer');
+        return;
+      }
       setStatus('Completed');
       return;
     }

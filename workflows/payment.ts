@@ -10,8 +10,8 @@ import {
 import type { Activities } from '../activities';
 import { ErrorCode } from '../domain/errors';
 import { DEFAULT_HOLD_MS, isTerminal, type PaymentAction, type PaymentStatus, planTransition } from '../domain/payment';
-import { background, interactive, LOCAL_LEDGER_STEPS, localLedger } from './activityPolicies';
-import { businessCause, inputRefusal, REJECTS_INVALID_INPUT } from './failures';
+import { durable, interactive, LOCAL_LEDGER_STEPS, localLedger } from './activityPolicies';
+import { businessCause, inputRefusal, REJECTS_INVALID_INPUT, UnexpectedStepFailure } from './failures';
 import { paymentInputProblem } from './inputChecks';
 import { cancelUpdate, createdUpdate, paymentStateQuery, pendUpdate, postUpdate } from './paymentMessages';
 import { AccountIdKey, PaymentStatusKey } from './searchAttributes';
@@ -161,11 +161,17 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     const msLeft = Math.max(0, Date.parse(holdExpiresAt) - Date.now());
     const changed = await condition(() => status !== current, msLeft);
     if (changed) continue;
-    await inTurn(async () => {
-      if (status !== 'Pending') return;
-      await releaseHold('hold expired', background);
-      setStatus('Cancelled');
-    });
+    try {
+      await inTurn(async () => {
+        if (status !== 'Pending') return;
+        // Nobody waits for it and it must happen: retried until done (activityPolicies `durable`).
+        await releaseHold('hold expired', durable);
+        setStatus('Cancelled');
+      });
+    } catch (error) {
+      // Refused for good (poison, a bug): the hold stays, and so does the run (never failed holding money).
+      throw new UnexpectedStepFailure(`releasing the expired hold of payment ${input.paymentId}`, error);
+    }
   }
   await condition(allHandlersFinished);
   return state();

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { senderView } from '../../domain/accountReference';
 import { FxStatus } from '../../domain/fx';
 import { formatAmount } from '../../domain/money';
 import { IncomingStatus, OutgoingStatus, TransferType } from '../../domain/transfer';
@@ -20,7 +21,13 @@ export const TransferSchema = z
     accountId: Uuid.nullable(),
     recipientId: Uuid.nullable(),
     recipient: z.record(z.string(), z.unknown()).nullable(),
-    sender: z.record(z.string(), z.unknown()).nullable(),
+    sender: z
+      .object({ name: z.string().nullable(), iban: z.string().nullable(), accountNumber: z.string().nullable() })
+      .nullable()
+      .openapi({
+        description:
+          'Incoming transfers: who sent the money, by name and masked IBAN or account number (country, check digits and the last four characters); never the payer\'s ids',
+      }),
     amount: AmountOut,
     currency: z.string(),
     fee: AmountOut,
@@ -73,7 +80,7 @@ export const transferView = (t: TransferRow) => ({
   accountId: t.accountId,
   recipientId: t.recipientId,
   recipient: t.recipient,
-  sender: t.sender,
+  sender: senderView(t.sender),
   amount: formatAmount(t.amount, t.currency),
   currency: t.currency,
   fee: formatAmount(t.fee, t.currency),

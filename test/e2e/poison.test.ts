@@ -93,6 +93,10 @@ const poisons: Poison[] = [
   ['outgoingTransferWorkflow', 'an amount past bigint', (i) => ({ ...i, record: { ...i.record, amountMinor: '9'.repeat(40) } })],
   ['outgoingTransferWorkflow', 'no recipient', (i) => ({ ...i, record: { ...i.record, recipient: null } })],
   ['outgoingTransferWorkflow', 'a negative retry budget', (i) => ({ ...i, providerRetry: { ...i.providerRetry, submitAttempts: -1 } })],
+  // Passed "non-negative" checks once; the SDK then threw compiling the retry policy after the hold.
+  ['outgoingTransferWorkflow', 'no provider attempts', (i) => ({ ...i, providerRetry: { ...i.providerRetry, submitAttempts: 0 } })],
+  ['outgoingTransferWorkflow', 'no decision attempts', (i) => ({ ...i, providerRetry: { ...i.providerRetry, decisionAttempts: 0 } })],
+  ['outgoingTransferWorkflow', 'a confirmation window of 0 ms', (i) => ({ ...i, confirmationWindowMs: 0 })],
   ['incomingTransferWorkflow', 'a NUL in the sender name', (i) => ({ ...i, senderName: 'A\u0000' })],
   ['incomingTransferWorkflow', 'a currency in lower case', (i) => ({ ...i, currency: 'eur' })],
   ['incomingTransferWorkflow', 'an empty provider reference', (i) => ({ ...i, providerReference: '' })],

@@ -1,0 +1,26 @@
+/**
+ * The bounds of the settings a workflow runs with, in one place: the configuration refuses a value
+ * outside them at start (config/env.ts), and the workflow checks its input against the same bounds
+ * before it holds any money (workflows/inputChecks.ts). An attempt count of 0 or a window of 0 ms
+ * passes a "non-negative integer" check and then breaks the workflow after the hold.
+ */
+export interface Bounds {
+  min: number;
+  max: number;
+}
+
+const HOUR_MS = 3600 * 1000;
+
+export const SETTING_BOUNDS = {
+  confirmationWindowMs: { min: 1_000, max: 30 * 24 * HOUR_MS },
+  submitAttempts: { min: 1, max: 1_000 },
+  submitIntervalMs: { min: 1, max: HOUR_MS },
+  decisionAttempts: { min: 1, max: 10_000 },
+  quoteTtlMs: { min: 1_000, max: 24 * HOUR_MS },
+  otpTtlMs: { min: 1_000, max: 24 * HOUR_MS },
+  otpMaxAttempts: { min: 1, max: 100 },
+  workflowWaitMs: { min: 100, max: 10 * 60 * 1000 },
+} as const satisfies Record<string, Bounds>;
+
+export const withinBounds = (value: unknown, bounds: Bounds): boolean =>
+  Number.isInteger(value) && (value as number) >= bounds.min && (value as number) <= bounds.max;

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../config/env';
+import { SETTING_BOUNDS } from '../../domain/settingBounds';
+
+const base = { DATABASE_URL: 'postgres://unused' };
+
+/** Each bounded setting, by its variable: the configuration refuses what the workflows would refuse. */
+const VARIABLES: Record<keyof typeof SETTING_BOUNDS, string> = {
+  confirmationWindowMs: 'TRANSFER_CONFIRMATION_WINDOW_MS',
+  submitAttempts: 'PROVIDER_SUBMIT_ATTEMPTS',
+  submitIntervalMs: 'PROVIDER_RETRY_INTERVAL_MS',
+  decisionAttempts: 'PROVIDER_DECISION_ATTEMPTS',
+  quoteTtlMs: 'FX_QUOTE_TTL_MS',
+  otpTtlMs: 'OTP_TTL_MS',
+  otpMaxAttempts: 'OTP_MAX_ATTEMPTS',
+  workflowWaitMs: 'WORKFLOW_WAIT_MS',
+};
+
+describe('settings with real bounds, refused at start', () => {
+  for (const [key, variable] of Object.entries(VARIABLES)) {
+    const bounds = SETTING_BOUNDS[key as keyof typeof SETTING_BOUNDS];
+    it(`${variable}: ${bounds.min} to ${bounds.max}`, () => {
+      expect(() => loadConfig({ ...base, [variable]: String(bounds.min) })).not.toThrow();
+      expect(() => loadConfig({ ...base, [variable]: String(bounds.max) })).not.toThrow();
+      expect(() => loadConfig({ ...base, [variable]: String(bounds.min - 1) })).toThrow(ConfigError);
+      expect(() => loadConfig({ ...base, [variable]: String(bounds.max + 1) })).toThrow(ConfigError);
+    });
+  }
+});
