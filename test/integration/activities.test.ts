@@ -103,6 +103,52 @@ describe('money-moving activities are idempotent', () => {
     expect(await getPayment(sql, record.paymentId)).toMatchObject({ status: 'Cancelled', cancelReason: 'test' });
   });
 
+  it('releasePayment voids a hold the workflow never learned of (its answer lost), five times over: one void', async () => {
+    const { debit, record } = await paymentRecord(400n);
+    const wf = `payment-${record.paymentId}`;
+    await activities.createPayment({ ...record, postEntryKey: null });
+    // The pend's hold reached the ledger, its answer did not: the workflow still thinks Draft.
+    await activities.holdPayment({
+      paymentId: record.paymentId,
+      entryKey: `${wf}/hold/1`,
+      record,
+      holdExpiresAt: new Date().toISOString(),
+    });
+    expect(balancesOf(await reload(sql, debit)).held).toBe(400n);
+    await runRepeatedly(() =>
+      activities.releasePayment({ paymentId: record.paymentId, entryKey: null, pendingEntryKey: null, reason: 'cancelled' }),
+    );
+    expect((await entriesOfPayment(sql, record.paymentId)).map((e) => e.kind)).toEqual(['pending', 'void_pending']);
+    expect(balancesOf(await reload(sql, debit))).toEqual({ balance: 10_000n, held: 0n, incoming: 0n, available: 10_000n });
+    expect(await getPayment(sql, record.paymentId)).toMatchObject({ status: 'Cancelled', cancelReason: 'cancelled' });
+  });
+
+  it('settlePayment is refused while the client or the account is blocked, and changes nothing', async () => {
+    const { debit, record } = await paymentRecord(300n);
+    const wf = `payment-${record.paymentId}`;
+    await activities.createPayment({ ...record, postEntryKey: null });
+    await activities.holdPayment({
+      paymentId: record.paymentId,
+      entryKey: `${wf}/hold/1`,
+      record,
+      holdExpiresAt: new Date().toISOString(),
+    });
+    const settle = () => activities.settlePayment({ paymentId: record.paymentId, entryKey: `${wf}/post`, pendingEntryKey: `${wf}/hold/1` });
+    for (const [status, clientBlocked, code] of [
+      ['blocked', false, 'ACCOUNT_NOT_ACTIVE'],
+      ['active', true, 'CLIENT_BLOCKED'],
+    ] as const) {
+      await sql`UPDATE accounts SET status = ${status}, client_blocked = ${clientBlocked} WHERE id = ${debit.id}`;
+      expect(await settle().catch((e) => e)).toMatchObject({ type: code, nonRetryable: true });
+      expect((await entriesOfPayment(sql, record.paymentId)).map((e) => e.kind)).toEqual(['pending']);
+      expect((await getPayment(sql, record.paymentId))?.status).toBe('Pending');
+    }
+    // The refusal is not kept under the post's id: once unblocked, the same step posts.
+    await sql`UPDATE accounts SET status = 'active', client_blocked = false WHERE id = ${debit.id}`;
+    await runRepeatedly(() => settle());
+    expect((await entriesOfPayment(sql, record.paymentId)).map((e) => e.kind)).toEqual(['pending', 'post_pending']);
+  });
+
   it('fails for good, typed with the code, when a step key is reused with a different amount', async () => {
     const { debit, record } = await paymentRecord(100n);
     const postEntryKey = `payment-${record.paymentId}/post`;
