@@ -2535,8 +2535,11 @@ export interface components {
       recipient: {
         [key: string]: unknown;
       } | null;
+      /** @description Incoming transfers: who sent the money, by name and masked IBAN or account number (country, check digits and the last four characters); never the payer's ids */
       sender: {
-        [key: string]: unknown;
+        name: string | null;
+        iban: string | null;
+        accountNumber: string | null;
       } | null;
       /** @example 100.50 */
       amount: string;

@@ -26,7 +26,7 @@ export const TransferSchema = z
       .nullable()
       .openapi({
         description:
-          'Incoming transfers: who sent the money, by name and masked IBAN or account number (country, check digits and the last four characters); never the payer\'s ids',
+          "Incoming transfers: who sent the money, by name and masked IBAN or account number (country, check digits and the last four characters); never the payer's ids",
       }),
     amount: AmountOut,
     currency: z.string(),
