@@ -1,4 +1,4 @@
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { dayStart } from '../domain/calendar';
 import { COUNTERS_CHECK, type SingleCheck } from '../domain/ledgerChecks';
 import { badResolutions, clientsBelowZero, counterMismatchesInBatch, unbalancedCurrencies } from '../ledger/checks';
@@ -13,7 +13,8 @@ import {
   saveCheckPart,
 } from '../store/ledgerChecks';
 import { reconcileDay } from '../store/reconciliation';
-import { findStrandedHolds } from '../store/strandedHolds';
+import { findStrandedHoldsEverywhere } from '../store/strandedHolds';
+import { workflowEndedVia } from '../workflows/runs';
 import { withBusinessFailures } from './failures';
 import { dailyCheckFailures } from './metrics';
 
@@ -46,7 +47,8 @@ export function createLedgerOperationActivities({ sql }: { sql: Sql }) {
       case 'holds_resolved_once':
         return badResolutions(sql, limit);
       case 'no_stranded_holds':
-        return findStrandedHolds(sql, { limit });
+        // Whatever the read model says: also holds of runs that ended without releasing them.
+        return findStrandedHoldsEverywhere(sql, workflowEndedVia(Context.current().client), { limit });
       case 'snapshots_chain':
         return brokenSnapshotChain(sql, date, limit);
       case 'settlement_matches_provider':

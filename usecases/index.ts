@@ -36,7 +36,7 @@ export function createUseCases(deps: UseCaseDeps) {
     fxTransfers: createFxTransferUseCases(deps, transfers, documents),
     documents,
     confirmations: createConfirmationUseCases(deps, transfers),
-    strandedHolds: createStrandedHoldRepairs(deps.sql),
+    strandedHolds: createStrandedHoldRepairs(deps.sql, deps.temporal),
     callers: createCallerChecks(deps.sql),
     rateLimits: createRateLimiter(deps.sql, deps.writeLimits),
     clients: createClientUseCases(deps),

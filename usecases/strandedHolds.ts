@@ -1,24 +1,35 @@
+import type { Client } from '@temporalio/client';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { derivedId } from '../domain/ids';
 import type { Sql } from '../ledger/db';
 import { getEntry, recordEntries } from '../ledger/journal';
-import { findStrandedHolds, getHoldRelease, type HoldRelease, insertHoldRelease, type StrandedHold } from '../store/strandedHolds';
+import {
+  findStrandedHoldsEverywhere,
+  getHoldRelease,
+  type HoldRelease,
+  insertHoldRelease,
+  type StrandedHold,
+} from '../store/strandedHolds';
+import { workflowEndedVia } from '../workflows/runs';
 
 /**
  * The repair path for money held for ever: a hold whose payment or transfer finished without
  * posting or voiding it (the interleaving bug fixed in workflows/turns.ts could leave such holds).
  * Ops list them and release each, audited; the release is a void entry, never a delete.
  */
-export function createStrandedHoldRepairs(sql: Sql) {
+export function createStrandedHoldRepairs(sql: Sql, temporal: Client) {
+  const workflowEnded = workflowEndedVia(temporal);
+
+  /** Holds of finished payments and transfers, and of live-looking ones whose workflow has ended. */
   async function list(limit: number): Promise<StrandedHold[]> {
-    return findStrandedHolds(sql, { limit });
+    return findStrandedHoldsEverywhere(sql, workflowEnded, { limit });
   }
 
   /** Voids the hold once (a repeat returns the first release) and records who did it and why. */
   async function release(pendingId: string, actor: string, note: string): Promise<HoldRelease> {
     const done = await getHoldRelease(sql, pendingId);
     if (done) return done;
-    const [hold] = await findStrandedHolds(sql, { pendingId, limit: 1 });
+    const [hold] = await findStrandedHoldsEverywhere(sql, workflowEnded, { pendingId, limit: 1 });
     if (!hold) {
       const entry = await getEntry(sql, pendingId);
       if (entry?.kind !== 'pending') throw new NotFoundError('hold', pendingId);

@@ -64,6 +64,33 @@ describe('stranded holds: found and released by ops, audited', () => {
     expect(after.map((h) => h.pendingId)).not.toContain(pendingId);
   });
 
+  it('lists a hold whose payment still looks live but whose workflow has ended, whatever the read model says', async () => {
+    const a = await openAccount(api(), 'EUR', '10.00');
+    const b = await openAccount(api(), 'EUR');
+    const draft = await api().post('/internal/Payments/draft', {
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: '3',
+      currency: 'EUR',
+    });
+    const id = draft.body.value.id;
+    expect((await api().post(`/internal/Payments/${id}/pend`)).status).toBe(200);
+    const [hold] = await api().sql<{ id: string }[]>`SELECT id FROM journal_entries WHERE payment_id = ${id} AND kind = 'pending'`;
+    const listed = async () =>
+      ((await api().get('/internal/Holds/stranded?limit=500')).body.value.items as { pendingId: string }[]).map((h) => h.pendingId);
+    expect(await listed()).not.toContain(hold?.id);
+
+    // A run that ended holding money (what API.md forbids; here by hand): the read model still says Pending.
+    await api().temporal.workflow.getHandle(`payment-${id}`).terminate('test: a run that ended holding money');
+    expect((await api().get(`/internal/Payments/${id}`)).body.value.status).toBe('Pending');
+    const items = (await api().get('/internal/Holds/stranded?limit=500')).body.value.items as { pendingId: string; ownerStatus: string }[];
+    expect(items).toContainEqual(expect.objectContaining({ pendingId: hold?.id, ownerStatus: 'Pending (workflow ended)' }));
+    const released = await api().post(`/internal/Holds/${hold?.id}/release`, { note: 'run terminated' }, { token: api().tokens.ops });
+    expect(released.status, JSON.stringify(released.body)).toBe(200);
+    expect(await balances(api(), a.id)).toMatchObject({ held: '0.00', available: '10.00' });
+    expect(await listed()).not.toContain(hold?.id);
+  });
+
   it('refuses to release a hold its payment still owns (422) and an unknown one (404)', async () => {
     const a = await openAccount(api(), 'EUR', '10.00');
     const b = await openAccount(api(), 'EUR');
