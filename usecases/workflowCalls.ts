@@ -2,6 +2,7 @@ import {
   type Client,
   isGrpcServiceError,
   ServiceError,
+  TemporalFailure,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -26,6 +27,12 @@ const TRANSIENT_GRPC = new Set<number>([
 export function toDomainError(error: unknown): unknown {
   const carried = error instanceof WorkflowUpdateFailedError ? domainErrorOf(error.cause) : undefined;
   if (carried) return carried;
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof TemporalFailure) {
+    // A step gave up on a technical fault (a normal activity's failure comes as an ActivityFailure,
+    // a local one's as the failure itself) (its retry budget spent): nothing the caller did wrong,
+    // and the workflow kept its state, so the same request may succeed later.
+    return new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'a step of the workflow did not complete; retry with the same Idempotency-Key');
+  }
   const transient = isGrpcServiceError(error) && TRANSIENT_GRPC.has(error.code);
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || error instanceof ServiceError || transient) {
     return new DomainError(

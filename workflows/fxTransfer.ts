@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -170,7 +169,8 @@ export async function fxTransferWorkflow(input: FxTransferInput): Promise<FxOutc
 
   /** As for outgoing transfers: a hold step that gave up may have held; release it, refuse as 503. */
   async function gaveUpOpening(error: unknown): Promise<ApplicationFailure> {
-    if (!(error instanceof ActivityFailure)) throw error;
+    // A local activity's failure arrives as the failure itself, a normal one's inside an ActivityFailure.
+    if (!(error instanceof TemporalFailure) || isCancellation(error)) throw error;
     await release('Cancelled', 'the exchange could not be opened', durable);
     return ApplicationFailure.create({
       type: ErrorCode.SERVICE_UNAVAILABLE,

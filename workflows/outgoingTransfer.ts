@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -257,7 +256,8 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
    * creation is refused as 503, safe to retry.
    */
   async function gaveUpOpening(error: unknown): Promise<ApplicationFailure> {
-    if (!(error instanceof ActivityFailure)) throw error;
+    // A local activity's failure arrives as the failure itself, a normal one's inside an ActivityFailure.
+    if (!(error instanceof TemporalFailure) || isCancellation(error)) throw error;
     await release('Failed', 'the transfer could not be opened');
     return ApplicationFailure.create({
       type: ErrorCode.SERVICE_UNAVAILABLE,
@@ -316,11 +316,11 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
           }
         });
       } catch (error) {
-        if (!(error instanceof ActivityFailure)) throw error;
+        if (!(error instanceof TemporalFailure) || isCancellation(error)) throw error;
         // The retry budget ran out: wait for ops (continue retries, execute settles by hand).
         continueRequested = false;
         await inTurn(async () => {
-          if (status === 'Processing') await saveStatus('Stuck');
+          if (status === 'Processing') await saveStatus('Stuck', undefined, durable);
         });
         await condition(() => continueRequested || status !== 'Stuck');
       }

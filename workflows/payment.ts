@@ -10,7 +10,7 @@ import {
 import type { Activities } from '../activities';
 import { ErrorCode } from '../domain/errors';
 import { DEFAULT_HOLD_MS, isTerminal, type PaymentAction, type PaymentStatus, planTransition } from '../domain/payment';
-import { durable, interactive, LOCAL_LEDGER_STEPS, localLedger } from './activityPolicies';
+import { durable, interactive, LOCAL_LEDGER_STEPS, localLedger, localThenBackground } from './activityPolicies';
 import { businessCause, inputRefusal, REJECTS_INVALID_INPUT, UnexpectedStepFailure } from './failures';
 import { paymentInputProblem } from './inputChecks';
 import { cancelUpdate, createdUpdate, paymentStateQuery, pendUpdate, postUpdate } from './paymentMessages';
@@ -136,14 +136,17 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
   }
 
   upsertSearchAttributes([{ key: AccountIdKey, value: [input.debitAccountId, input.creditAccountId] }]);
+  // Once started, the payment must be recorded: a local attempt first, then (after a technical
+  // give-up) a normal activity that retries until done; its ids make a repeat harmless.
+  const create = localLedgerSteps ? localThenBackground(localLedger.createPayment, durable.createPayment) : ledger.createPayment;
   try {
-    await ledger.createPayment({
+    await create({
       ...record,
       postEntryKey: input.mode === 'immediate' ? `${workflowId}/post` : null,
     });
   } catch (error) {
     const cause = businessCause(error);
-    if (!cause) throw error;
+    if (!cause) throw new UnexpectedStepFailure(`recording payment ${input.paymentId}`, error);
     // An immediate payment that a business rule refused leaves no trace: no record, no entry.
     refusal = cause;
     upsertSearchAttributes([{ key: PaymentStatusKey, value: 'Rejected' }]);
