@@ -123,7 +123,7 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
   }
 
   async function checkTransferCode(input: { confirmationId: string; code: string }): Promise<void> {
-    await verifyCode(sql, otp, input.confirmationId, input.code);
+    await verifyCode(sql, otp, input.confirmationId, input.code, notifier);
   }
 
   async function setTransferStatus(input: {
