@@ -245,7 +245,6 @@ export const Timestamp = z.string().openapi({ format: 'date-time', example: '202
 // Postgres date). A timestamp's year stops at 9998, so its instant in UTC stays below year 10000
 // whatever its offset (a Date there serialises as "+010000-..." which Postgres refuses).
 
-const YEARS_1970_9999 = '(?:19[7-9][0-9]|[2-9][0-9]{3})';
 const YEARS_1970_9998 = '(?:19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9])';
 const MONTH_DAY = '-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])';
 const TIME = 'T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])';
@@ -256,10 +255,13 @@ export const TimestampIn = z.iso
   .regex(new RegExp(`^${YEARS_1970_9998}${MONTH_DAY}${TIME}$`), 'must lie in the years 1970 to 9998')
   .openapi({ format: 'date-time', example: '2026-11-25T10:00:00Z' });
 
-/** A UTC calendar day, YYYY-MM-DD, years 1970-9999. */
+/**
+ * A UTC calendar day, YYYY-MM-DD, years 1970-9998: a day's end (the next midnight, which ranges
+ * and statements query up to) must stay below year 10000 too, so 9999-12-31 is 400, never a 500.
+ */
 export const DateIn = z.iso
   .date('must be a date such as 2026-11-24')
-  .regex(new RegExp(`^${YEARS_1970_9999}${MONTH_DAY}$`), 'must lie in the years 1970 to 9999')
+  .regex(new RegExp(`^${YEARS_1970_9998}${MONTH_DAY}$`), 'must lie in the years 1970 to 9998')
   .openapi({ format: 'date', example: '2026-11-24', description: 'UTC date, YYYY-MM-DD' });
 
 // ---------------------------------------------------------------------------------------------

@@ -129,6 +129,8 @@ export function createTransferUseCases(deps: UseCaseDeps) {
     const target = await findClientAccount(sql, recipient.snapshot);
     if (target?.id === account.id) throw new DomainError(ErrorCode.SAME_ACCOUNT, 'the recipient is the paying account');
     if (target && target.currency !== request.currency) {
+      // Another client's account: no more than that it cannot take this transfer (its currency is not the caller's to learn).
+      if (target.clientId !== clientId) throw new DomainError(ErrorCode.CURRENCY_MISMATCH, 'the transfer cannot be made to this account');
       throw new DomainError(ErrorCode.CURRENCY_MISMATCH, `the recipient account is in ${target.currency}`, { field: 'currency' });
     }
     const type = transferTypeFor({ isInternal: target !== undefined, ibanCountry: ibanCountry(recipient.snapshot.iban) }, request.currency);
