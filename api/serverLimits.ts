@@ -10,7 +10,10 @@ import type { HttpLimits } from '../config/env';
 /** Options of the server's creation: how often Node checks the timeouts below (its default is every 30 s). */
 export const SERVER_OPTIONS = { connectionsCheckingInterval: 1_000 };
 
-export function applyServerLimits(server: Server, limits: Pick<HttpLimits, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs'>) {
+export function applyServerLimits(
+  server: Server,
+  limits: Pick<HttpLimits, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs'>,
+) {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;

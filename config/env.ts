@@ -3,8 +3,8 @@ import type { Role } from '../domain/caller';
 import { isCurrency } from '../domain/currency';
 import { DEFAULT_TRANSFER_LIMITS, type TransferLimits } from '../domain/limits';
 import { isPlainDecimal } from '../domain/money';
-import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
 import { DEFAULT_OTP_LIMITS, type OtpPolicy } from '../domain/otpPolicy';
+import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
 
 /**
  * The process configuration, read from the environment once. A bad value stops the process at

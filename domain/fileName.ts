@@ -27,13 +27,7 @@ const MAX_LENGTH = 200;
 /** The visible part of a name: its last path segment, NFC, without invisible characters, spaces collapsed. */
 export function visibleFileName(name: string | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  return base
-    .normalize('NFC')
-    .replace(INVISIBLE, '')
-    .replace(SEPARATORS, '')
-    .replace(/\s+/gu, ' ')
-    .trim()
-    .replace(/^\.+/, '');
+  return base.normalize('NFC').replace(INVISIBLE, '').replace(SEPARATORS, '').replace(/\s+/gu, ' ').trim().replace(/^\.+/, '');
 }
 
 /**

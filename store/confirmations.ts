@@ -184,7 +184,8 @@ export async function verifyCode(sql: Sql, policy: OtpPolicy, id: string, code: 
       return { failure, budgetSpent: wrongCodesLeft(policy, budget.wrong + 1) <= 0 };
     };
     if (c.status === 'verified') return matches ? {} : wrong(new DomainError(ErrorCode.OTP_INVALID, 'the code is wrong'));
-    if (c.expiresAt.getTime() < now.getTime()) return { failure: new DomainError(ErrorCode.OTP_EXPIRED, 'the code has expired; ask for a new one') };
+    if (c.expiresAt.getTime() < now.getTime())
+      return { failure: new DomainError(ErrorCode.OTP_EXPIRED, 'the code has expired; ask for a new one') };
     if (c.attemptsLeft <= 0) return { failure: exhausted(policy, c) };
     if (matches) {
       await tx`UPDATE confirmations SET status = 'verified', updated_at = now() WHERE id = ${id}`;

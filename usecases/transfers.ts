@@ -209,7 +209,8 @@ export function createTransferUseCases(deps: UseCaseDeps) {
     const action: TransferAction = args.action;
     if (planTransferAction(transfer.status, action) === 'unchanged') {
       // A repeated confirm is 200 only with the code that confirmed it.
-      if (args.action === 'confirm' && transfer.confirmationId) await verifyCode(sql, otp, transfer.confirmationId, args.code, deps.notifier);
+      if (args.action === 'confirm' && transfer.confirmationId)
+        await verifyCode(sql, otp, transfer.confirmationId, args.code, deps.notifier);
       return { transfer };
     }
     const handle = temporal.workflow.getHandle(transferWorkflowId(transfer.id));

@@ -24,7 +24,9 @@ const sockets: Socket[] = [];
 
 beforeAll(async () => {
   server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: api().app.fetch, hostname: '127.0.0.1', port: 0, serverOptions: SERVER_OPTIONS }, () => resolve(s as Server)) as Server;
+    const s = serve({ fetch: api().app.fetch, hostname: '127.0.0.1', port: 0, serverOptions: SERVER_OPTIONS }, () =>
+      resolve(s as Server),
+    ) as Server;
   });
   applyServerLimits(server, { headersTimeoutMs: 2_000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 1_000 });
   server.on('connection', (socket: Socket) => sockets.push(socket));
@@ -167,7 +169,10 @@ describe('bodies are bounded before anything reads them', () => {
       country: 'GB',
     });
     const res = await stream('POST', `/Transfers/${uuid}/Documents`, {
-      headers: { authorization: `Bearer ${await token('client', stranger.body.value.id)}`, 'content-type': 'multipart/form-data; boundary=x' },
+      headers: {
+        authorization: `Bearer ${await token('client', stranger.body.value.id)}`,
+        'content-type': 'multipart/form-data; boundary=x',
+      },
     });
     expect(res.status).toBe(404);
     expect(res.serverRead).toBeLessThanOrEqual(MiB);

@@ -114,7 +114,8 @@ describe('a daily budget of wrong codes per client, across all its codes', () =>
       otps.push({ otpId: sent.body.value.otpId, code: await lastCode(c.clientId) });
     }
     const answers: string[] = [];
-    for (const otp of otps) for (let i = 0; i < 4; i += 1) answers.push((await verify(c, otp.otpId, wrong(otp.code))).body.errors[0].metadata.code);
+    for (const otp of otps)
+      for (let i = 0; i < 4; i += 1) answers.push((await verify(c, otp.otpId, wrong(otp.code))).body.errors[0].metadata.code);
     expect(answers).toEqual(Array(16).fill('OTP_INVALID'));
 
     // Spent: the right codes are 429 now, account codes and the transfer's (through its workflow).

@@ -12,7 +12,10 @@ import { useTestApi } from '../../support/suite';
 const DAILY = 40 * 1024;
 const api = useTestApi({ documents: { dailyBytesPerClient: DAILY } });
 
-const PDF_WITH_HTML = Buffer.concat([Buffer.from('%PDF-1.4\n<html><script>alert(document.cookie)</script></html>\n'), Buffer.alloc(100, 32)]);
+const PDF_WITH_HTML = Buffer.concat([
+  Buffer.from('%PDF-1.4\n<html><script>alert(document.cookie)</script></html>\n'),
+  Buffer.alloc(100, 32),
+]);
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100, 1)]);
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100, 2)]);
 
@@ -90,7 +93,7 @@ it.each([
   ['../../etc/passwd', 'passwd.pdf'],
   ['"quoted".pdf', 'quoted.pdf'],
   ['a:b*c?d<e>f|g.pdf', 'abcdefg.pdf'],
-  ['x'.repeat(300) + '.html', `${'x'.repeat(196)}.pdf`],
+  [`${'x'.repeat(300)}.html`, `${'x'.repeat(196)}.pdf`],
 ])('the name %j, however a form encodes it, becomes %j', (name, stored) => {
   // Form encoders escape quotes and backslashes on the way (%22, \\); the rule itself is checked here.
   expect(documentFileName(name, 'application/pdf')).toBe(stored);
