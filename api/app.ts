@@ -176,7 +176,14 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   }
 
   app.use('/openapi.json', publicOperationsInDocument());
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'A JWT following RFC8725 (JSON Web Token Best Current Practices): the algorithm is fixed by the server (HS256 with a ' +
+      'secret, or RS256/ES256/EdDSA from a JWKS), never taken from the token; exp is required and bounded; sub and role are checked.',
+  });
   serveDocs(app, {
     title: 'corebank',
     version: '0.1.0',

@@ -76,7 +76,7 @@ export const Uuid = z
 
 export const Email = pattern(z.regexes.email, 'must be an e-mail address', 254).openapi({ example: 'ada@example.com' });
 
-export const Phone = pattern(/^\+?[0-9 ()-]{5,32}$/, 'must be a phone number').openapi({ example: '+41 44 123 45 67' });
+export const Phone = pattern(/^\+?[0-9 ()-]{5,32}$/, 'must be a phone number', 33).openapi({ example: '+41 44 123 45 67' });
 
 /** Every ISO 4217 code with a defined number of minor units (domain/currency.ts isCurrency). */
 export const CURRENCY_CODES = currencyCodes.codes().filter(isCurrency).sort() as [string, ...string[]];
@@ -99,15 +99,15 @@ export const Iban = pattern(/^[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]){11,30}$/, 'mu
 });
 
 /** A BIC (ISO 9362): 8 or 11 letters and digits, in either case; its country is checked by the use case (422). */
-export const Bic = pattern(/^[A-Za-z]{6}[A-Za-z0-9]{2}(?:[A-Za-z0-9]{3})?$/, 'must be a BIC of 8 or 11 characters').openapi({
+export const Bic = pattern(/^[A-Za-z]{6}[A-Za-z0-9]{2}(?:[A-Za-z0-9]{3})?$/, 'must be a BIC of 8 or 11 characters', 11).openapi({
   example: 'COBADEFFXXX',
 });
 
 /** A one-time code: six digits. */
-export const OtpCode = pattern(/^\d{6}$/, 'must be six digits').openapi({ example: '123456' });
+export const OtpCode = pattern(/^\d{6}$/, 'must be six digits', 6).openapi({ example: '123456' });
 
 /** A ledger account number: digits only. */
-export const AccountNumber = pattern(/^\d{6,34}$/, 'must be 6 to 34 digits').openapi({ example: '100000000008' });
+export const AccountNumber = pattern(/^\d{6,34}$/, 'must be 6 to 34 digits', 34).openapi({ example: '100000000008' });
 
 // ---------------------------------------------------------------------------------------------
 // Amounts: decimal strings (README: "amounts are decimal strings"), the one grammar of

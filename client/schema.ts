@@ -210,23 +210,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/Accounts/{idOrAccountNumber}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** One account: a UUID is an id; anything else an account number or an IBAN */
-    get: operations['getAccountsByIdOrAccountNumber'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/Accounts/{accountId}': {
     parameters: {
       query?: never;
@@ -234,7 +217,8 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** One account: a UUID is an id; anything else an account number or an IBAN */
+    get: operations['getAccountsByAccountId'];
     put?: never;
     post?: never;
     /** Close: needs no balance, no holds, and a token from a verified close code (X-Otp-Token) */
@@ -840,7 +824,10 @@ export interface paths {
     /** The documents, newest first */
     get: operations['getTransfersByTransferIdDocuments'];
     put?: never;
-    /** Upload a document (multipart field `file`, optional `type`); stored with its sha256 */
+    /**
+     * Upload a document (multipart field `file`, optional `type`); stored with its sha256
+     * @description The body is bounded before it is read (10 MiB of file plus the form; a declared larger Content-Length is 413 at once) and is read only after the token is checked. The stored name takes the extension of the detected type. A transfer that is final takes no more documents (422 INVALID_STATE_TRANSITION). Each client may store a configured volume a day (DOCUMENT_DAILY_BYTES_PER_CLIENT, default 100 MiB): past it 429 RATE_LIMITED until the UTC day ends; an API process streams a configured number of uploads at once (HTTP_MAX_CONCURRENT_UPLOADS): past it 429 with Retry-After.
+     */
     post: operations['postTransfersByTransferIdDocuments'];
     delete?: never;
     options?: never;
@@ -909,7 +896,10 @@ export interface paths {
     /** The documents, newest first */
     get: operations['getInternalClientsByClientIdDocuments'];
     put?: never;
-    /** Upload a document (multipart field `file`, optional `type`); stored with its sha256 */
+    /**
+     * Upload a document (multipart field `file`, optional `type`); stored with its sha256
+     * @description The body is bounded before it is read (10 MiB of file plus the form; a declared larger Content-Length is 413 at once) and is read only after the token is checked. The stored name takes the extension of the detected type. A transfer that is final takes no more documents (422 INVALID_STATE_TRANSITION). Each client may store a configured volume a day (DOCUMENT_DAILY_BYTES_PER_CLIENT, default 100 MiB): past it 429 RATE_LIMITED until the UTC day ends; an API process streams a configured number of uploads at once (HTTP_MAX_CONCURRENT_UPLOADS): past it 429 with Retry-After.
+     */
     post: operations['postInternalClientsByClientIdDocuments'];
     delete?: never;
     options?: never;
@@ -2644,6 +2634,7 @@ export interface components {
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       id: string;
+      /** @description The name given at upload without control, bidirectional or other invisible characters, with the extension of the detected type */
       fileName: string;
       /** @enum {string} */
       contentType: 'application/pdf' | 'image/png' | 'image/jpeg';
@@ -3088,6 +3079,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3149,6 +3142,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3176,6 +3171,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3223,6 +3220,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3295,6 +3294,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3340,6 +3341,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3394,6 +3397,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3439,6 +3444,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3489,6 +3496,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3534,6 +3543,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3581,6 +3592,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3644,6 +3657,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3721,6 +3736,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3757,6 +3774,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3807,6 +3826,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3852,6 +3873,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3902,6 +3925,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3947,6 +3972,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3992,6 +4019,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4053,6 +4082,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4089,6 +4120,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4097,12 +4130,13 @@ export interface operations {
       };
     };
   };
-  getAccountsByIdOrAccountNumber: {
+  getAccountsByAccountId: {
     parameters: {
       query?: never;
       header?: never;
       path: {
-        idOrAccountNumber: string;
+        /** @description The account id (a UUID), its account number or its IBAN */
+        accountId: string;
       };
       cookie?: never;
     };
@@ -4136,6 +4170,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4205,6 +4241,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4250,6 +4288,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4304,6 +4344,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4340,6 +4382,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4392,6 +4436,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4428,6 +4474,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4480,6 +4528,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4516,6 +4566,8 @@ export interface operations {
       /** @description Too many requests; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4577,6 +4629,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4622,6 +4676,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4674,6 +4730,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4719,6 +4777,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4767,6 +4827,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4832,6 +4894,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4905,6 +4969,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4941,6 +5007,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4993,6 +5061,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5020,6 +5090,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5072,6 +5144,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5108,6 +5182,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5160,6 +5236,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5248,6 +5326,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5312,6 +5392,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5339,6 +5421,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5386,6 +5470,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5461,6 +5547,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5522,6 +5610,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5567,6 +5657,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5628,6 +5720,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5673,6 +5767,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5736,6 +5832,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5781,6 +5879,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5840,6 +5940,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5885,6 +5987,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5948,6 +6052,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5993,6 +6099,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6049,6 +6157,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6123,6 +6233,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6193,6 +6305,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6229,6 +6343,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6276,6 +6392,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6348,6 +6466,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6384,6 +6504,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6441,6 +6563,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6506,6 +6630,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6573,6 +6699,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6643,6 +6771,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6688,6 +6818,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6751,6 +6883,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6796,6 +6930,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6852,6 +6988,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6920,6 +7058,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6965,6 +7105,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7021,6 +7163,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7086,6 +7230,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7174,6 +7320,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7235,6 +7383,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7280,6 +7430,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7336,6 +7488,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7404,6 +7558,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7449,6 +7605,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7512,6 +7670,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7557,6 +7717,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7621,6 +7783,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7704,6 +7868,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7755,9 +7921,20 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many requests; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7813,6 +7990,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7874,6 +8053,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7935,6 +8116,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8008,6 +8191,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8091,6 +8276,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8142,9 +8329,20 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many requests; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8188,6 +8386,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8253,6 +8453,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8332,6 +8534,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8377,6 +8581,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8457,6 +8663,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8537,6 +8745,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8617,6 +8827,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8697,6 +8909,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8753,6 +8967,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8818,6 +9034,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8883,6 +9101,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8953,6 +9173,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8989,6 +9211,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9052,6 +9276,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9097,6 +9323,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9160,6 +9388,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9205,6 +9435,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9268,6 +9500,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9313,6 +9547,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9376,6 +9612,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9421,6 +9659,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9484,6 +9724,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9552,6 +9794,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9615,6 +9859,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9660,6 +9906,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9718,6 +9966,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9782,6 +10032,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9818,6 +10070,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9883,6 +10137,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9919,6 +10175,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9986,6 +10244,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -10054,6 +10314,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -10090,6 +10352,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10146,6 +10410,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -10219,6 +10485,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -10246,6 +10514,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10303,6 +10573,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -10366,6 +10638,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -10420,6 +10694,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
