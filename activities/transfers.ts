@@ -131,7 +131,7 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
    */
   async function checkTransferCode(input: { confirmationId: string; code: string; debitAccountId?: string }): Promise<void> {
     if (input.debitAccountId !== undefined) await requireDebitable(sql, input.debitAccountId);
-    await verifyCode(sql, otp, input.confirmationId, input.code);
+    await verifyCode(sql, otp, input.confirmationId, input.code, notifier);
   }
 
   async function setTransferStatus(input: {

@@ -1,13 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import type { MiddlewareHandler } from 'hono';
 import { createLocalNotifier } from '../activities/notifier';
-import type { Config } from '../config/env';
+import { type Config, DEFAULT_DOCUMENT_POLICY, DEFAULT_HTTP_LIMITS } from '../config/env';
 import type { Logger } from '../config/log';
 import { ErrorCode } from '../domain/errors';
 import { requestIdMiddleware, requestLogMiddleware, tracingMiddleware } from '../observability/http';
 import { createUseCases } from '../usecases';
 import { type AuthEnv, authenticate, tokenVerifier } from './auth';
+import { boundBodies, isUploadRequest, readJsonBody } from './bodyLimit';
 import { serveDocs } from './docs';
 import { success } from './envelope';
 import { errorJson, handleError } from './errors';
@@ -18,7 +18,7 @@ import { accountRoutes } from './routes/accounts';
 import { clientProfileRoutes } from './routes/clientProfile';
 import { clientRoutes } from './routes/clients';
 import { confirmationRoutes } from './routes/confirmations';
-import { documentRoutes } from './routes/documents';
+import { documentRoutes, UPLOAD_PATHS } from './routes/documents';
 import { healthRoutes } from './routes/health';
 import { holdRoutes } from './routes/holds';
 import { ledgerOperationRoutes } from './routes/ledgerOperations';
@@ -37,19 +37,6 @@ import { systemTransferRoutes } from './routes/transfersSystem';
 
 export type { AppDeps };
 
-/**
- * Clients send `Content-Type: application/json` with no body to actions whose body is optional
- * (pend, cancel, recalculate); that means "no options", not malformed JSON.
- */
-function emptyJsonBodyIsEmptyObject(): MiddlewareHandler {
-  return async (c, next) => {
-    if (c.req.method !== 'GET' && /json/i.test(c.req.header('content-type') ?? '') && (await c.req.text()).trim() === '') {
-      c.req.bodyCache.text = Promise.resolve('{}') as never;
-    }
-    await next();
-  };
-}
-
 /** The app's dependencies from the process configuration: one place for api/main.ts and tools that embed the app. */
 export function appDepsFrom(config: Config, parts: Pick<AppDeps, 'sql' | 'temporal' | 'logError'>): AppDeps {
   return {
@@ -63,24 +50,18 @@ export function appDepsFrom(config: Config, parts: Pick<AppDeps, 'sql' | 'tempor
     fx: config.fx,
     documents: config.documents,
     iban: config.iban,
+    http: config.http,
     profile: config.profile,
     localNotifier: config.localNotifier,
     ...(config.localNotifier ? { notifier: createLocalNotifier(parts.sql) } : {}),
   };
 }
 
-/** JSON bodies above this are refused with 413 before they are read. */
-export const MAX_BODY_BYTES = 1024 * 1024;
-
-/**
- * Document uploads stream past the 1 MiB JSON limit (the document use case enforces its own 10 MiB
- * while the bytes arrive) and are never buffered for an Idempotency-Key hash.
- */
-const isDocumentUpload = (c: Context) => c.req.method === 'POST' && /\/Documents\/?$/.test(c.req.path);
+/** Uploads stream to the document storage and are never buffered for an Idempotency-Key hash. */
 const unlessUpload =
   (middleware: MiddlewareHandler<AuthEnv>): MiddlewareHandler<AuthEnv> =>
   (c, next) =>
-    isDocumentUpload(c) ? next() : middleware(c, next);
+    isUploadRequest(c, UPLOAD_PATHS) ? next() : middleware(c, next);
 
 /** What the edge adds around the routes: request logs and readiness. */
 export interface AppOptions {
@@ -126,18 +107,20 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.use('*', tracingMiddleware());
   if (options.log) app.use('*', requestLogMiddleware(options.log));
   app.use('*', metricsMiddleware());
+  // The one body limit, before anything reads a body: authentication reads none, and the JSON
+  // body is read (within the bound) only once the caller is known.
+  const http = deps.http ?? DEFAULT_HTTP_LIMITS;
   app.use(
     '*',
-    unlessUpload(
-      bodyLimit({
-        maxSize: MAX_BODY_BYTES,
-        onError: (c) => errorJson(c, ErrorCode.PAYLOAD_TOO_LARGE, `the body is larger than ${MAX_BODY_BYTES} bytes`),
-      }),
-    ),
+    boundBodies({
+      jsonBytes: http.jsonBodyMaxBytes,
+      uploadBytes: deps.documents?.maxBytes ?? DEFAULT_DOCUMENT_POLICY.maxBytes,
+      uploadPaths: UPLOAD_PATHS,
+    }),
   );
-  app.use('*', emptyJsonBodyIsEmptyObject());
   const useCases = createUseCases(deps);
   app.use('*', authenticate(tokenVerifier(deps.auth), useCases.callers.clientExists));
+  app.use('*', readJsonBody(UPLOAD_PATHS));
   app.use('*', async (c, next) => {
     // Writes count against the caller's limit before anything else runs for them.
     const caller = c.get('caller');
@@ -193,7 +176,14 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   }
 
   app.use('/openapi.json', publicOperationsInDocument());
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'A JWT following RFC8725 (JSON Web Token Best Current Practices): the algorithm is fixed by the server (HS256 with a ' +
+      'secret, or RS256/ES256/EdDSA from a JWKS), never taken from the token; exp is required and bounded; sub and role are checked.',
+  });
   serveDocs(app, {
     title: 'corebank',
     version: '0.1.0',

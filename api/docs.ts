@@ -50,6 +50,22 @@ function takesCurrency(doc: Doc, op: Operation): boolean {
   return resolved?.properties?.currency !== undefined;
 }
 
+/** Headers of error answers (api/errors.ts sets them): when to retry a 429, how to authenticate after a 401. */
+const ERROR_HEADERS: Record<string, Record<string, unknown>> = {
+  '429': {
+    'Retry-After': {
+      description: 'Seconds to wait before trying again (at least 1)',
+      schema: { type: 'integer', minimum: 1, maximum: 86400 },
+    },
+  },
+  '401': {
+    'WWW-Authenticate': {
+      description: 'The scheme to authenticate with (RFC 6750): Bearer',
+      schema: { type: 'string', const: 'Bearer' },
+    },
+  },
+};
+
 /**
  * What the generated document cannot say by itself, added in one place: an operationId for every
  * operation, the roles each one needs (x-roles, API.md's rule by path; ops-only interventions
@@ -71,6 +87,11 @@ export function describeOperations(doc: Doc) {
           };
         }
         if (takesCurrency(doc, op)) op.responses['422'] ??= { description: 'Business rule violated (see metadata.code)', content: failure };
+      }
+      // The headers a refused client sees, declared where it sees them.
+      for (const [status, headers] of Object.entries(ERROR_HEADERS)) {
+        const response = op.responses?.[status] as { headers?: Record<string, unknown> } | undefined;
+        if (response) response.headers = { ...headers, ...response.headers };
       }
       op.operationId ??= `${method}${path.replace(/\{([^}]+)\}/g, 'By-$1').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`;
       const opsOnly = WRITES.has(method) && (op.tags ?? []).some((t) => t.includes('(ops)'));

@@ -63,6 +63,8 @@ export function errorJson(
   status: ContentfulStatusCode = statusOf(code),
 ) {
   if (typeof metadata.retryAfterSeconds === 'number') c.header('Retry-After', String(metadata.retryAfterSeconds));
+  // RFC 6750: a 401 names the scheme the client should authenticate with.
+  if (code === ErrorCode.UNAUTHENTICATED) c.header('WWW-Authenticate', 'Bearer');
   return c.json(failure([envelopeError(code, message, metadata)]), status);
 }
 

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config/env';
@@ -9,6 +10,7 @@ import { instrumentPostgres } from '../observability/postgres';
 import { temporalClientInterceptors } from '../observability/temporal';
 import { otlpTracesEndpoint, setupTracing } from '../observability/tracing';
 import { appDepsFrom, createApp } from './app';
+import { applyServerLimits, SERVER_OPTIONS } from './serverLimits';
 
 /** The API process: serves HTTP until SIGINT/SIGTERM, then closes its connections. */
 async function main() {
@@ -26,12 +28,14 @@ async function main() {
     appDepsFrom(config, { sql, temporal, logError: (error, context) => log.error({ err: error, ...context }, 'unexpected error') }),
     { log, readinessTimeoutMs: config.observability.readinessTimeoutMs },
   );
-  const server = serve({ fetch: app.fetch, hostname: config.apiHost, port: config.apiPort }, (info) => {
+  const server = serve({ fetch: app.fetch, hostname: config.apiHost, port: config.apiPort, serverOptions: SERVER_OPTIONS }, (info) => {
     log.info(
       { url: `http://${config.apiHost}:${info.port}`, traces: otlpTracesEndpoint() ?? 'not exported (OTEL_EXPORTER_OTLP_ENDPOINT unset)' },
       'api listening',
     );
   });
+
+  applyServerLimits(server as Server, config.http);
 
   let stopping = false;
   const stop = async (signal: string) => {

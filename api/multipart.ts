@@ -1,4 +1,5 @@
 import { ValidationError } from '../domain/errors';
+import { visibleFileName } from '../domain/fileName';
 import type { Upload } from '../usecases/documents';
 
 /**
@@ -37,12 +38,9 @@ function parsePartHeaders(text: string): PartHeaders {
   return { name: param('name'), fileName: param('filename') };
 }
 
-/** A file name fit to store and to send back in Content-Disposition: its last path segment, printable, at most 200 characters. */
+/** A file name fit to store and to send back in Content-Disposition: its last path segment, visible characters only, at most 200 characters. */
 export function cleanFileName(name: string | undefined): string {
-  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  const printable = base.replace(/[\u0000-\u001f\u007f"]/g, '').trim();
-  return printable.slice(0, 200) || 'document';
+  return visibleFileName(name).slice(0, 200) || 'document';
 }
 
 class BodyReader {

@@ -1,7 +1,7 @@
 import { OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ZodError } from 'zod';
-import type { TokenPolicy } from '../config/env';
+import type { HttpLimits, TokenPolicy } from '../config/env';
 import { ValidationError } from '../domain/errors';
 import type { UseCaseDeps, UseCases } from '../usecases';
 import type { AuthEnv } from './auth';
@@ -15,12 +15,15 @@ export interface AppDeps extends UseCaseDeps {
   profile: 'local' | 'production';
   /** The local notifier keeps messages in Postgres: only then is /internal/Notifications served. */
   localNotifier: boolean;
+  /** Body bounds and concurrent uploads (config/env.ts DEFAULT_HTTP_LIMITS when unset). */
+  http?: HttpLimits;
   logError: (error: unknown, context: Record<string, unknown>) => void;
 }
 
 /** What a router gets: the use cases it calls, and the settings of the edge itself. */
 export interface RouteDeps {
   useCases: UseCases;
+  http?: HttpLimits;
   profile: AppDeps['profile'];
   localNotifier: boolean;
 }

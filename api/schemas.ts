@@ -76,7 +76,7 @@ export const Uuid = z
 
 export const Email = pattern(z.regexes.email, 'must be an e-mail address', 254).openapi({ example: 'ada@example.com' });
 
-export const Phone = pattern(/^\+?[0-9 ()-]{5,32}$/, 'must be a phone number').openapi({ example: '+41 44 123 45 67' });
+export const Phone = pattern(/^\+?[0-9 ()-]{5,32}$/, 'must be a phone number', 33).openapi({ example: '+41 44 123 45 67' });
 
 /** Every ISO 4217 code with a defined number of minor units (domain/currency.ts isCurrency). */
 export const CURRENCY_CODES = currencyCodes.codes().filter(isCurrency).sort() as [string, ...string[]];
@@ -99,15 +99,15 @@ export const Iban = pattern(/^[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]){11,30}$/, 'mu
 });
 
 /** A BIC (ISO 9362): 8 or 11 letters and digits, in either case; its country is checked by the use case (422). */
-export const Bic = pattern(/^[A-Za-z]{6}[A-Za-z0-9]{2}(?:[A-Za-z0-9]{3})?$/, 'must be a BIC of 8 or 11 characters').openapi({
+export const Bic = pattern(/^[A-Za-z]{6}[A-Za-z0-9]{2}(?:[A-Za-z0-9]{3})?$/, 'must be a BIC of 8 or 11 characters', 11).openapi({
   example: 'COBADEFFXXX',
 });
 
 /** A one-time code: six digits. */
-export const OtpCode = pattern(/^\d{6}$/, 'must be six digits').openapi({ example: '123456' });
+export const OtpCode = pattern(/^\d{6}$/, 'must be six digits', 6).openapi({ example: '123456' });
 
 /** A ledger account number: digits only. */
-export const AccountNumber = pattern(/^\d{6,34}$/, 'must be 6 to 34 digits').openapi({ example: '100000000008' });
+export const AccountNumber = pattern(/^\d{6,34}$/, 'must be 6 to 34 digits', 34).openapi({ example: '100000000008' });
 
 // ---------------------------------------------------------------------------------------------
 // Amounts: decimal strings (README: "amounts are decimal strings"), the one grammar of
@@ -245,7 +245,6 @@ export const Timestamp = z.string().openapi({ format: 'date-time', example: '202
 // Postgres date). A timestamp's year stops at 9998, so its instant in UTC stays below year 10000
 // whatever its offset (a Date there serialises as "+010000-..." which Postgres refuses).
 
-const YEARS_1970_9999 = '(?:19[7-9][0-9]|[2-9][0-9]{3})';
 const YEARS_1970_9998 = '(?:19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9])';
 const MONTH_DAY = '-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])';
 const TIME = 'T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])';
@@ -256,10 +255,13 @@ export const TimestampIn = z.iso
   .regex(new RegExp(`^${YEARS_1970_9998}${MONTH_DAY}${TIME}$`), 'must lie in the years 1970 to 9998')
   .openapi({ format: 'date-time', example: '2026-11-25T10:00:00Z' });
 
-/** A UTC calendar day, YYYY-MM-DD, years 1970-9999. */
+/**
+ * A UTC calendar day, YYYY-MM-DD, years 1970-9998: a day's end (the next midnight, which ranges
+ * and statements query up to) must stay below year 10000 too, so 9999-12-31 is 400, never a 500.
+ */
 export const DateIn = z.iso
   .date('must be a date such as 2026-11-24')
-  .regex(new RegExp(`^${YEARS_1970_9999}${MONTH_DAY}$`), 'must lie in the years 1970 to 9999')
+  .regex(new RegExp(`^${YEARS_1970_9998}${MONTH_DAY}$`), 'must lie in the years 1970 to 9998')
   .openapi({ format: 'date', example: '2026-11-24', description: 'UTC date, YYYY-MM-DD' });
 
 // ---------------------------------------------------------------------------------------------

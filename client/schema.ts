@@ -210,23 +210,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/Accounts/{idOrAccountNumber}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** One account: a UUID is an id; anything else an account number or an IBAN */
-    get: operations['getAccountsByIdOrAccountNumber'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/Accounts/{accountId}': {
     parameters: {
       query?: never;
@@ -234,7 +217,8 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** One account: a UUID is an id; anything else an account number or an IBAN */
+    get: operations['getAccountsByAccountId'];
     put?: never;
     post?: never;
     /** Close: needs no balance, no holds, and a token from a verified close code (X-Otp-Token) */
@@ -840,7 +824,10 @@ export interface paths {
     /** The documents, newest first */
     get: operations['getTransfersByTransferIdDocuments'];
     put?: never;
-    /** Upload a document (multipart field `file`, optional `type`); stored with its sha256 */
+    /**
+     * Upload a document (multipart field `file`, optional `type`); stored with its sha256
+     * @description The body is bounded before it is read (10 MiB of file plus the form; a declared larger Content-Length is 413 at once) and is read only after the token is checked. The stored name takes the extension of the detected type. A transfer that is final takes no more documents (422 INVALID_STATE_TRANSITION). Each client may store a configured volume a day (DOCUMENT_DAILY_BYTES_PER_CLIENT, default 100 MiB): past it 429 RATE_LIMITED until the UTC day ends; an API process streams a configured number of uploads at once (HTTP_MAX_CONCURRENT_UPLOADS): past it 429 with Retry-After.
+     */
     post: operations['postTransfersByTransferIdDocuments'];
     delete?: never;
     options?: never;
@@ -909,7 +896,10 @@ export interface paths {
     /** The documents, newest first */
     get: operations['getInternalClientsByClientIdDocuments'];
     put?: never;
-    /** Upload a document (multipart field `file`, optional `type`); stored with its sha256 */
+    /**
+     * Upload a document (multipart field `file`, optional `type`); stored with its sha256
+     * @description The body is bounded before it is read (10 MiB of file plus the form; a declared larger Content-Length is 413 at once) and is read only after the token is checked. The stored name takes the extension of the detected type. A transfer that is final takes no more documents (422 INVALID_STATE_TRANSITION). Each client may store a configured volume a day (DOCUMENT_DAILY_BYTES_PER_CLIENT, default 100 MiB): past it 429 RATE_LIMITED until the UTC day ends; an API process streams a configured number of uploads at once (HTTP_MAX_CONCURRENT_UPLOADS): past it 429 with Retry-After.
+     */
     post: operations['postInternalClientsByClientIdDocuments'];
     delete?: never;
     options?: never;
@@ -2647,6 +2637,7 @@ export interface components {
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       id: string;
+      /** @description The name given at upload without control, bidirectional or other invisible characters, with the extension of the detected type */
       fileName: string;
       /** @enum {string} */
       contentType: 'application/pdf' | 'image/png' | 'image/jpeg';
@@ -3091,6 +3082,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3152,6 +3145,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3179,6 +3174,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3226,6 +3223,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3298,6 +3297,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3343,6 +3344,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3397,6 +3400,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3442,6 +3447,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3492,6 +3499,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3537,6 +3546,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3584,6 +3595,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3647,6 +3660,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3724,6 +3739,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3760,6 +3777,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3810,6 +3829,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3855,6 +3876,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3905,6 +3928,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -3950,6 +3975,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3995,6 +4022,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4056,6 +4085,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4092,6 +4123,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4100,12 +4133,13 @@ export interface operations {
       };
     };
   };
-  getAccountsByIdOrAccountNumber: {
+  getAccountsByAccountId: {
     parameters: {
       query?: never;
       header?: never;
       path: {
-        idOrAccountNumber: string;
+        /** @description The account id (a UUID), its account number or its IBAN */
+        accountId: string;
       };
       cookie?: never;
     };
@@ -4139,6 +4173,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4208,6 +4244,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4253,6 +4291,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4307,6 +4347,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4343,6 +4385,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4395,6 +4439,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4431,6 +4477,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4483,6 +4531,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4519,6 +4569,8 @@ export interface operations {
       /** @description Too many requests; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4580,6 +4632,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4625,6 +4679,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4677,6 +4733,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4722,6 +4780,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4770,6 +4830,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4835,6 +4897,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4908,6 +4972,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -4944,6 +5010,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4996,6 +5064,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5023,6 +5093,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5075,6 +5147,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5111,6 +5185,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5163,6 +5239,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5251,6 +5329,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5315,6 +5395,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5342,6 +5424,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5389,6 +5473,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5464,6 +5550,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5525,6 +5613,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5570,6 +5660,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5631,6 +5723,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5676,6 +5770,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5739,6 +5835,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5784,6 +5882,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5843,6 +5943,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5888,6 +5990,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5951,6 +6055,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -5996,6 +6102,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6052,6 +6160,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6126,6 +6236,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6196,6 +6308,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6232,6 +6346,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6279,6 +6395,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6351,6 +6469,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6387,6 +6507,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6444,6 +6566,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6509,6 +6633,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6576,6 +6702,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6646,6 +6774,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6691,6 +6821,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6754,6 +6886,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6799,6 +6933,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6855,6 +6991,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6923,6 +7061,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -6968,6 +7108,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7024,6 +7166,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7089,6 +7233,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7177,6 +7323,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7238,6 +7386,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7283,6 +7433,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7339,6 +7491,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7407,6 +7561,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7452,6 +7608,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7515,6 +7673,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7560,6 +7720,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7624,6 +7786,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7707,6 +7871,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7758,9 +7924,20 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many requests; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7816,6 +7993,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7877,6 +8056,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -7938,6 +8119,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8011,6 +8194,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8094,6 +8279,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8145,9 +8332,20 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many requests; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8191,6 +8389,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8256,6 +8456,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8335,6 +8537,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8380,6 +8584,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8460,6 +8666,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8540,6 +8748,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8620,6 +8830,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8700,6 +8912,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8756,6 +8970,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8821,6 +9037,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8886,6 +9104,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8956,6 +9176,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -8992,6 +9214,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9055,6 +9279,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9100,6 +9326,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9163,6 +9391,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9208,6 +9438,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9271,6 +9503,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9316,6 +9550,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9379,6 +9615,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9424,6 +9662,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9487,6 +9727,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9555,6 +9797,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9618,6 +9862,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9663,6 +9909,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9721,6 +9969,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9785,6 +10035,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9821,6 +10073,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9886,6 +10140,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -9922,6 +10178,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9989,6 +10247,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -10057,6 +10317,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -10093,6 +10355,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10149,6 +10413,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -10222,6 +10488,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -10249,6 +10517,8 @@ export interface operations {
       /** @description Too many writes; see Retry-After (RATE_LIMITED) */
       429: {
         headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10306,6 +10576,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -10369,6 +10641,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {
@@ -10423,6 +10697,8 @@ export interface operations {
       /** @description Missing or invalid token (UNAUTHENTICATED) */
       401: {
         headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
           [name: string]: unknown;
         };
         content: {

@@ -3,9 +3,9 @@ import type { Role } from '../domain/caller';
 import { isCurrency } from '../domain/currency';
 import { DEFAULT_TRANSFER_LIMITS, type TransferLimits } from '../domain/limits';
 import { isPlainDecimal } from '../domain/money';
+import { DEFAULT_OTP_LIMITS, type OtpPolicy } from '../domain/otpPolicy';
 import { type Bounds, SETTING_BOUNDS, withinBounds } from '../domain/settingBounds';
 import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
-import type { OtpPolicy } from '../store/confirmations';
 
 /**
  * The process configuration, read from the environment once. A bad value stops the process at
@@ -51,7 +51,34 @@ export interface Config {
   sandboxDecisionMs: number;
   /** Logs, metrics and health (traces are configured by the standard OTEL_* variables). */
   observability: ObservabilityConfig;
+  /** The HTTP edge: body bounds, server timeouts, concurrent uploads. */
+  http: HttpLimits;
 }
+
+/**
+ * Bounds of the HTTP edge (API.md: every body bounded before anything reads it; slow or idle
+ * connections closed). Uploads are bounded by DOCUMENT_MAX_BYTES.
+ */
+export interface HttpLimits {
+  /** HTTP_JSON_BODY_MAX_BYTES: every body that is not a document upload. */
+  jsonBodyMaxBytes: number;
+  /** HTTP_HEADERS_TIMEOUT_MS: a request's headers must arrive within this (slow-loris). */
+  headersTimeoutMs: number;
+  /** HTTP_REQUEST_TIMEOUT_MS: the whole request, body included, must arrive within this. */
+  requestTimeoutMs: number;
+  /** HTTP_KEEP_ALIVE_TIMEOUT_MS: an idle kept-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** HTTP_MAX_CONCURRENT_UPLOADS: uploads one API process streams at once; past it 429. */
+  maxConcurrentUploads: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  jsonBodyMaxBytes: 1024 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConcurrentUploads: 8,
+};
 
 /** LOG_FORMAT, the worker's metrics endpoint, and how long /health/ready waits for each dependency. */
 export interface ObservabilityConfig {
@@ -100,6 +127,8 @@ export interface DocumentPolicy {
   dir: string;
   maxBytes: number;
   threshold: string;
+  /** Bytes of documents a client may store per UTC day (its transfers' and its KYC documents); past it 429. */
+  dailyBytesPerClient: number;
 }
 
 /** A local table of mid rates per 1 EUR; a real feed plugs in through usecases/rates.ts. */
@@ -118,7 +147,12 @@ export const DEFAULT_FX_RATES: Record<string, string> = {
 };
 
 export const DEFAULT_FX_POLICY: FxPolicy = { quoteTtlMs: 30_000, spread: '0.005', base: 'EUR', rates: DEFAULT_FX_RATES };
-export const DEFAULT_DOCUMENT_POLICY: DocumentPolicy = { dir: '.data/documents', maxBytes: 10 * 1024 * 1024, threshold: '10000.00' };
+export const DEFAULT_DOCUMENT_POLICY: DocumentPolicy = {
+  dir: '.data/documents',
+  maxBytes: 10 * 1024 * 1024,
+  threshold: '10000.00',
+  dailyBytesPerClient: 100 * 1024 * 1024,
+};
 
 /** Used only by the local profile, so `npm start` and `npm run token` work with no setup. */
 export const LOCAL_JWT_SECRET = 'corebank-local-development-secret-do-not-use-in-production';
@@ -180,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dir: env.DOCUMENTS_DIR || DEFAULT_DOCUMENT_POLICY.dir,
       maxBytes: integer(env, 'DOCUMENT_MAX_BYTES', DEFAULT_DOCUMENT_POLICY.maxBytes),
       threshold: decimal(env, 'DOCUMENT_THRESHOLD', DEFAULT_DOCUMENT_POLICY.threshold),
+      dailyBytesPerClient: integer(env, 'DOCUMENT_DAILY_BYTES_PER_CLIENT', DEFAULT_DOCUMENT_POLICY.dailyBytesPerClient),
     },
     transferLimits: transferLimits(env),
     iban: ibanPolicy(env),
@@ -194,6 +229,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: integer(env, 'OTP_MAX_ATTEMPTS', 5, SETTING_BOUNDS.otpMaxAttempts),
       maxResends: integer(env, 'OTP_MAX_RESENDS', 3),
       resendIntervalMs: integer(env, 'OTP_RESEND_INTERVAL_MS', 30_000),
+      accountCodesPerWindow: integer(env, 'OTP_ACCOUNT_CODES_PER_WINDOW', DEFAULT_OTP_LIMITS.accountCodesPerWindow),
+      accountCodeWindowMs: integer(env, 'OTP_ACCOUNT_CODE_WINDOW_MS', DEFAULT_OTP_LIMITS.accountCodeWindowMs),
+      wrongCodesPerDay: integer(env, 'OTP_WRONG_CODES_PER_DAY', DEFAULT_OTP_LIMITS.wrongCodesPerDay),
     },
     sandboxDecisionMs: integer(env, 'SANDBOX_DECISION_MS', 2_000),
     observability: {
@@ -201,6 +239,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workerMetricsPort: env.WORKER_METRICS_PORT ? integer(env, 'WORKER_METRICS_PORT', 0) : undefined,
       workerMetricsHost: env.WORKER_METRICS_HOST || '127.0.0.1',
       readinessTimeoutMs: integer(env, 'READINESS_TIMEOUT_MS', 2_000),
+    },
+    http: {
+      jsonBodyMaxBytes: integer(env, 'HTTP_JSON_BODY_MAX_BYTES', DEFAULT_HTTP_LIMITS.jsonBodyMaxBytes),
+      headersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.headersTimeoutMs),
+      requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.requestTimeoutMs),
+      keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs),
+      maxConcurrentUploads: integer(env, 'HTTP_MAX_CONCURRENT_UPLOADS', DEFAULT_HTTP_LIMITS.maxConcurrentUploads),
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomAccountNumber } from '../domain/accountNumber';
 import type { Currency } from '../domain/currency';
 import type { PageRequest } from '../domain/paging';
 import { type Queryable, type Sql, whereAll } from './db';
@@ -68,10 +69,16 @@ export interface NewAccount {
   iban?: string | null;
 }
 
-/** A fresh account number (11 digits from a sequence and a Luhn check digit). */
+/**
+ * A fresh account number: random digits and a Luhn check digit (domain/accountNumber.ts), drawn
+ * again in the unlikely case it is taken. The unique index still guards a race between two draws.
+ */
 export async function nextAccountNumber(sql: Queryable): Promise<string> {
-  const [row] = await sql<[{ n: string }]>`SELECT next_account_number() AS n`;
-  return row.n;
+  for (;;) {
+    const number = randomAccountNumber();
+    const [taken] = await sql`SELECT 1 FROM accounts WHERE account_number = ${number}`;
+    if (!taken) return number;
+  }
 }
 
 /** Opens an account; a client's new account goes last in its display order. */

@@ -1,6 +1,17 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { DomainError, ErrorCode } from '../domain/errors';
-import type { Queryable, Sql } from '../ledger/db';
+import {
+  accountCodeRefusal,
+  type OtpPolicy,
+  spacingRefusal,
+  utcDay,
+  wrongCodeBudgetNotice,
+  wrongCodeBudgetRefusal,
+  wrongCodesLeft,
+} from '../domain/otpPolicy';
+import type { Queryable, Sql, TransactionSql } from '../ledger/db';
+
+export type { OtpPolicy };
 
 export interface ConfirmationRow {
   id: string;
@@ -18,15 +29,9 @@ export interface ConfirmationRow {
   updatedAt: Date;
 }
 
-export interface OtpPolicy {
-  /** HMAC key for stored codes. */
-  secret: string;
-  ttlMs: number;
-  /** Wrong codes allowed per code. */
-  maxAttempts: number;
-  /** API.md: at most 3 resends of a code, 30 s apart. */
-  maxResends: number;
-  resendIntervalMs: number;
+/** Where the client hears that its codes are blocked for the day (the notifier; structurally, so the store imports no adapter). */
+export interface CodeNotifier {
+  send(n: { clientId: string; channel: 'sms' | 'email'; subject: string; body: string }): Promise<void>;
 }
 
 const hashCode = (secret: string, id: string, code: string) => createHmac('sha256', secret).update(`${id}:${code}`).digest('hex');
@@ -67,18 +72,50 @@ export async function issueCode(
           locked: existing.attemptsLeft <= 0,
         });
       }
-      const waitMs = existing.lastSentAt.getTime() + policy.resendIntervalMs - Date.now();
-      if (waitMs > 0) {
-        return new DomainError(ErrorCode.RATE_LIMITED, `a new code can be sent ${policy.resendIntervalMs / 1000} s after the last one`, {
-          retryAfterSeconds: Math.ceil(waitMs / 1000),
-        });
-      }
+      const tooSoon = spacingRefusal(policy, existing.lastSentAt, new Date());
+      if (tooSoon) return tooSoon;
     }
     await tx`
       UPDATE confirmations SET code_hash = ${codeHash}, expires_at = ${expiresAt}, last_sent_at = now(), last_send_id = ${c.sendId},
         attempts_left = ${retry ? tx`attempts_left` : policy.maxAttempts},
         resends = resends + ${retry ? 0 : 1}, updated_at = now()
       WHERE id = ${c.id}`;
+    return undefined;
+  });
+  if (refusal) throw refusal;
+  return { code, expiresAt };
+}
+
+/**
+ * Issues a code for an account operation (send-otp): each send is a confirmation of its own, so
+ * the sends of one account and operation are counted over the policy's window and spaced like
+ * resends. The sends of one operation take turns on a transaction lock, so parallel requests
+ * cannot all pass the count.
+ */
+export async function issueAccountCode(
+  sql: Sql,
+  policy: OtpPolicy,
+  c: { id: string; clientId: string; operation: string },
+): Promise<{ code: string; expiresAt: Date }> {
+  const code = newOtpCode();
+  const expiresAt = new Date(Date.now() + policy.ttlMs);
+  const refusal = await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`otp:${c.operation}`}, 0))`;
+    const window = policy.accountCodeWindowMs ?? 10 * 60_000;
+    const sent = await tx<{ createdAt: Date }[]>`
+      SELECT created_at FROM confirmations
+      WHERE operation = ${c.operation} AND transfer_id IS NULL AND client_id = ${c.clientId}
+        AND created_at > now() - ${`${window} milliseconds`}::interval`;
+    const tooMany = accountCodeRefusal(
+      policy,
+      sent.map((r) => r.createdAt),
+      new Date(),
+    );
+    if (tooMany) return tooMany;
+    await tx`
+      INSERT INTO confirmations (id, client_id, transfer_id, operation, code_hash, expires_at, attempts_left, status, last_send_id)
+      VALUES (${c.id}, ${c.clientId}, NULL, ${c.operation}, ${hashCode(policy.secret, c.id, code)}, ${expiresAt}, ${policy.maxAttempts},
+              'pending', ${c.id})`;
     return undefined;
   });
   if (refusal) throw refusal;
@@ -100,27 +137,67 @@ const exhausted = (policy: OtpPolicy, c: Pick<ConfirmationRow, 'attemptsLeft' | 
     : new DomainError(ErrorCode.OTP_ATTEMPTS_EXCEEDED, 'too many wrong codes; ask for a new one', { locked: false });
 
 /**
- * Checks a code. A wrong code costs an attempt, and that is committed even though the check
- * fails. A verified confirmation verifies again with the same code (a retried check is not a
- * second attempt); any other code is still wrong, so a repeated confirm cannot be guessed past.
+ * The client's wrong codes today, its row locked: checks of one client's codes take turns, so
+ * parallel guesses cannot pass the daily budget together.
  */
-export async function verifyCode(sql: Sql, policy: OtpPolicy, id: string, code: string): Promise<void> {
-  const failure = await sql.begin(async (tx) => {
-    const [c] = await tx<[ConfirmationRow?]>`SELECT * FROM confirmations WHERE id = ${id} FOR UPDATE`;
-    if (!c) return new DomainError(ErrorCode.NOT_FOUND, `confirmation ${id} not found`);
+async function lockWrongCodes(tx: TransactionSql, clientId: string, day: string): Promise<{ wrong: number; notifiedAt: Date | null }> {
+  await tx`INSERT INTO otp_wrong_codes (client_id, day) VALUES (${clientId}, ${day}) ON CONFLICT DO NOTHING`;
+  const [row] = await tx<[{ wrong: number; notifiedAt: Date | null }]>`
+    SELECT wrong, notified_at FROM otp_wrong_codes WHERE client_id = ${clientId} AND day = ${day} FOR UPDATE`;
+  return row;
+}
+
+/**
+ * Tells the client once that its budget of wrong codes is spent. Marked only after the send, so a
+ * failed send is tried again by the next check (a retried activity, the next request).
+ */
+async function noticeBudgetSpent(sql: Sql, policy: OtpPolicy, notifier: CodeNotifier, clientId: string, now: Date) {
+  const { day } = utcDay(now);
+  const [due] = await sql`SELECT 1 FROM otp_wrong_codes WHERE client_id = ${clientId} AND day = ${day} AND notified_at IS NULL`;
+  if (!due) return;
+  await notifier.send({ clientId, channel: 'sms', ...wrongCodeBudgetNotice(policy, now) });
+  await sql`UPDATE otp_wrong_codes SET notified_at = now() WHERE client_id = ${clientId} AND day = ${day}`;
+}
+
+/**
+ * Checks a code. A wrong code costs an attempt of the code and one of the client's daily budget
+ * of wrong codes (domain/otpPolicy.ts), and that is committed even though the check fails. Once
+ * the budget is spent every check of the client's codes is 429 RATE_LIMITED until the UTC day
+ * ends, the right code included (else guessing could go on, only answered differently), and the
+ * client is told through `notifier`. A verified confirmation verifies again with the same code (a
+ * retried check is not a second attempt); any other code is still wrong, so a repeated confirm
+ * cannot be guessed past.
+ */
+export async function verifyCode(sql: Sql, policy: OtpPolicy, id: string, code: string, notifier?: CodeNotifier): Promise<void> {
+  const now = new Date();
+  const { day } = utcDay(now);
+  const [owner] = await sql<[{ clientId: string }?]>`SELECT client_id FROM confirmations WHERE id = ${id}`;
+  if (!owner) throw new DomainError(ErrorCode.NOT_FOUND, `confirmation ${id} not found`);
+  const outcome = await sql.begin(async (tx): Promise<{ failure?: DomainError; budgetSpent?: boolean }> => {
+    const budget = await lockWrongCodes(tx, owner.clientId, day);
+    const spent = wrongCodeBudgetRefusal(policy, budget.wrong, now);
+    if (spent) return { failure: spent, budgetSpent: budget.notifiedAt === null };
+    const [c] = await tx<[ConfirmationRow]>`SELECT * FROM confirmations WHERE id = ${id} FOR UPDATE`;
     const matches = timingSafeEqual(Buffer.from(c.codeHash, 'hex'), Buffer.from(hashCode(policy.secret, id, code), 'hex'));
-    if (c.status === 'verified') return matches ? undefined : new DomainError(ErrorCode.OTP_INVALID, 'the code is wrong');
-    if (c.expiresAt.getTime() < Date.now()) return new DomainError(ErrorCode.OTP_EXPIRED, 'the code has expired; ask for a new one');
-    if (c.attemptsLeft <= 0) return exhausted(policy, c);
+    const wrong = async (failure: DomainError): Promise<{ failure: DomainError; budgetSpent: boolean }> => {
+      await tx`UPDATE otp_wrong_codes SET wrong = wrong + 1 WHERE client_id = ${owner.clientId} AND day = ${day}`;
+      return { failure, budgetSpent: wrongCodesLeft(policy, budget.wrong + 1) <= 0 };
+    };
+    if (c.status === 'verified') return matches ? {} : wrong(new DomainError(ErrorCode.OTP_INVALID, 'the code is wrong'));
+    if (c.expiresAt.getTime() < now.getTime())
+      return { failure: new DomainError(ErrorCode.OTP_EXPIRED, 'the code has expired; ask for a new one') };
+    if (c.attemptsLeft <= 0) return { failure: exhausted(policy, c) };
     if (matches) {
       await tx`UPDATE confirmations SET status = 'verified', updated_at = now() WHERE id = ${id}`;
-      return undefined;
+      return {};
     }
     await tx`UPDATE confirmations SET attempts_left = attempts_left - 1, updated_at = now() WHERE id = ${id}`;
     const after = { ...c, attemptsLeft: c.attemptsLeft - 1 };
     // The wrong code that uses the last attempt of the last code locks it for good at once.
-    if (isLockedForGood(policy, after)) return exhausted(policy, after);
-    return new DomainError(ErrorCode.OTP_INVALID, 'the code is wrong', { attemptsLeft: after.attemptsLeft });
+    if (isLockedForGood(policy, after)) return wrong(exhausted(policy, after));
+    return wrong(new DomainError(ErrorCode.OTP_INVALID, 'the code is wrong', { attemptsLeft: after.attemptsLeft }));
   });
-  if (failure) throw failure;
+  // A failed notice does not change the answer: the next check of the client's codes tries again.
+  if (outcome.budgetSpent && notifier) await noticeBudgetSpent(sql, policy, notifier, owner.clientId, now).catch(() => undefined);
+  if (outcome.failure) throw outcome.failure;
 }

@@ -51,6 +51,18 @@ export async function listDocuments(sql: Queryable, owner: DocumentOwner, page: 
   return sql<DocumentRow[]>`SELECT * FROM documents WHERE ${where} ORDER BY seq DESC LIMIT ${page.limit + 1}`;
 }
 
+/** Bytes of the documents stored for a client since a moment (its transfers' and its KYC documents). */
+export async function documentBytesSince(sql: Queryable, clientId: string, since: Date): Promise<bigint> {
+  const [row] = await sql<[{ bytes: bigint }]>`
+    SELECT COALESCE(sum(size), 0)::bigint AS bytes FROM documents WHERE client_id = ${clientId} AND created_at >= ${since}`;
+  return row.bytes;
+}
+
+/** Makes the uploads of one client take turns at their insert, so their daily volume is counted once each. */
+export async function lockClientDocuments(tx: Queryable, clientId: string): Promise<void> {
+  await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`documents:${clientId}`}, 0))`;
+}
+
 export async function transferHasDocument(sql: Queryable, transferId: string): Promise<boolean> {
   const [row] = await sql<[{ found: boolean }]>`
     SELECT EXISTS (SELECT 1 FROM documents WHERE owner_kind = 'transfer' AND transfer_id = ${transferId}) AS found`;

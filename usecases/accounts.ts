@@ -74,9 +74,9 @@ export function createAccountUseCases({ sql, iban }: Pick<UseCaseDeps, 'sql' | '
       if (!client) throw new NotFoundError('client', request.clientId);
       if (client.status !== 'active') throw new DomainError(ErrorCode.CLIENT_BLOCKED, `client ${client.id} is ${client.status}`);
     }
-    // A client account gets an IBAN built from its account number, drawn first for that.
-    const accountNumber = request.clientId === null ? undefined : await nextAccountNumber(sql);
-    const numbering = accountNumber === undefined ? {} : { accountNumber, iban: ibanFor(iban, accountNumber) };
+    // A random account number (domain/accountNumber.ts); a client account gets an IBAN built from it.
+    const accountNumber = await nextAccountNumber(sql);
+    const numbering = { accountNumber, iban: request.clientId === null ? null : ibanFor(iban, accountNumber) };
     try {
       return await createAccount(sql, { id: newId(), ...request, ...numbering });
     } catch (error) {

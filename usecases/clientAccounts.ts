@@ -14,7 +14,7 @@ import {
   reorderAccounts,
 } from '../ledger/accounts';
 import { issueOtpToken, spendOtpToken } from '../store/accountOtpTokens';
-import { getConfirmation, issueCode, verifyCode } from '../store/confirmations';
+import { getConfirmation, issueAccountCode, verifyCode } from '../store/confirmations';
 import type { AccountUseCases } from './accounts';
 import type { UseCaseDeps } from './deps';
 
@@ -87,12 +87,11 @@ export function createClientAccountUseCases(
     const account = await own(caller, request.accountId);
     if (!notifier) throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'no notifier is configured to send codes');
     const otpId = newId();
-    const { code, expiresAt } = await issueCode(sql, otp, {
+    // Capped like transfer codes (domain/otpPolicy.ts): per account and operation, counted and spaced.
+    const { code, expiresAt } = await issueAccountCode(sql, otp, {
       id: otpId,
       clientId: caller.sub,
-      transferId: null,
       operation: `account:${request.operation}:${account.id}`,
-      sendId: otpId,
     });
     await notifier.send({
       clientId: caller.sub,
@@ -110,7 +109,7 @@ export function createClientAccountUseCases(
     if (!confirmation || confirmation.clientId !== caller.sub || kind !== 'account' || !operation || !accountId) {
       throw new NotFoundError('otp', request.otpId);
     }
-    await verifyCode(sql, otp, confirmation.id, request.code);
+    await verifyCode(sql, otp, confirmation.id, request.code, notifier);
     const otpToken = await issueOtpToken(sql, {
       confirmationId: confirmation.id,
       clientId: caller.sub,

@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import { DEFAULT_DOCUMENT_POLICY } from '../config/env';
 import { actorOf, type Caller } from '../domain/caller';
 import { DomainError, ErrorCode, NotFoundError, ValidationError } from '../domain/errors';
+import { documentFileName } from '../domain/fileName';
 import { newId } from '../domain/ids';
+import { utcDay } from '../domain/otpPolicy';
 import { type Page, type PageRequest, toPage } from '../domain/paging';
+import { isFinalTransferStatus } from '../domain/transfer';
 import { getClient } from '../store/clients';
 import {
   DOCUMENT_TYPES,
@@ -11,9 +14,11 @@ import {
   type DocumentOwner,
   type DocumentRow,
   type DocumentType,
+  documentBytesSince,
   getDocument,
   insertDocument,
   listDocuments,
+  lockClientDocuments,
 } from '../store/documents';
 import type { UseCaseDeps } from './deps';
 import { createDocumentRequirement } from './documentRequirement';
@@ -55,6 +60,7 @@ async function* inspect(
   bytes: AsyncIterable<Uint8Array>,
   maxBytes: number,
   seen: { size: number; sha256: string; type?: DocumentContentType },
+  volume: { left: number; refusal: () => DomainError },
 ) {
   const hash = createHash('sha256');
   let head: Uint8Array | undefined = new Uint8Array(0);
@@ -66,6 +72,7 @@ async function* inspect(
   for await (const chunk of bytes) {
     seen.size += chunk.byteLength;
     if (seen.size > maxBytes) throw new DomainError(ErrorCode.PAYLOAD_TOO_LARGE, `the file is larger than ${maxBytes} bytes`);
+    if (seen.size > volume.left) throw volume.refusal();
     hash.update(chunk);
     if (head) {
       const joined: Uint8Array = new Uint8Array(head.byteLength + chunk.byteLength);
@@ -106,30 +113,68 @@ export function createDocumentUseCases(deps: UseCaseDeps, transfers: Pick<Transf
     return owner;
   }
 
-  /** Checks the owner first (another client's transfer is 404 before its body is read), then streams the upload. */
+  /** The client whose daily volume an upload counts against; a final transfer takes no more documents. */
+  async function uploadTarget(caller: Caller, owner: DocumentOwner): Promise<{ clientId: string | null }> {
+    if (owner.kind === 'client') return { clientId: owner.clientId };
+    const transfer = await transfers.visible(caller, owner.transferId);
+    if (isFinalTransferStatus(transfer.status)) {
+      throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `the transfer is ${transfer.status}: it takes no more documents`, {
+        from: transfer.status,
+        action: 'upload-document',
+      });
+    }
+    return { clientId: transfer.clientId ?? null };
+  }
+
+  /** 429 until the UTC day ends: the client has stored its daily volume of documents. */
+  const volumeRefusal = () => {
+    const now = new Date();
+    const { endsAt } = utcDay(now);
+    return new DomainError(ErrorCode.RATE_LIMITED, `at most ${policy.dailyBytesPerClient} bytes of documents a day per client`, {
+      retryAfterSeconds: Math.max(1, Math.ceil((endsAt.getTime() - now.getTime()) / 1000)),
+    });
+  };
+
+  /**
+   * Checks the owner, the transfer's status and the client's daily volume first (each refused
+   * before the body is read), then streams the upload. The volume is counted again at the insert,
+   * with the client's uploads taking turns, so parallel uploads cannot pass it together.
+   */
   async function upload(caller: Caller, target: DocumentOwner, open: () => Promise<Upload>): Promise<DocumentRow> {
     const owner = await ownerOf(caller, target);
+    const { clientId } = await uploadTarget(caller, owner);
+    const dailyLimit = policy.dailyBytesPerClient ?? DEFAULT_DOCUMENT_POLICY.dailyBytesPerClient;
+    const since = utcDay(new Date()).endsAt.getTime() - 24 * 3600 * 1000;
+    const usedToday = clientId ? Number(await documentBytesSince(sql, clientId, new Date(since))) : 0;
+    if (usedToday >= dailyLimit) throw volumeRefusal();
     const file = await open();
     const id = newId();
     const seen: { size: number; sha256: string; type?: DocumentContentType } = { size: 0, sha256: '' };
-    await storage.put(id, inspect(file.bytes, policy.maxBytes, seen));
+    await storage.put(id, inspect(file.bytes, policy.maxBytes, seen, { left: dailyLimit - usedToday, refusal: volumeRefusal }));
     try {
       const fields = await file.fields();
       const type = (fields.type ?? 'other') as DocumentType;
       if (!DOCUMENT_TYPES.includes(type)) throw new ValidationError(`type must be one of ${DOCUMENT_TYPES.join(', ')}`, 'type');
-      const clientId = owner.kind === 'client' ? owner.clientId : ((await transfers.visible(caller, owner.transferId)).clientId ?? null);
-      return await insertDocument(sql, {
-        id,
-        ownerKind: owner.kind,
-        transferId: owner.kind === 'transfer' ? owner.transferId : null,
-        clientId,
-        type,
-        fileName: file.fileName,
-        contentType: seen.type as DocumentContentType,
-        size: BigInt(seen.size),
-        sha256: seen.sha256,
-        storageKey: id,
-        uploadedBy: actorOf(caller),
+      const contentType = seen.type as DocumentContentType;
+      return await sql.begin(async (tx) => {
+        if (clientId) {
+          await lockClientDocuments(tx, clientId);
+          if (Number(await documentBytesSince(tx, clientId, new Date(since))) + seen.size > dailyLimit) throw volumeRefusal();
+        }
+        return insertDocument(tx, {
+          id,
+          ownerKind: owner.kind,
+          transferId: owner.kind === 'transfer' ? owner.transferId : null,
+          clientId,
+          type,
+          // The name the client gave, with the extension of what the bytes are (domain/fileName.ts).
+          fileName: documentFileName(file.fileName, contentType),
+          contentType,
+          size: BigInt(seen.size),
+          sha256: seen.sha256,
+          storageKey: id,
+          uploadedBy: actorOf(caller),
+        });
       });
     } catch (error) {
       await storage.remove(id);

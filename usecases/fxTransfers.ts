@@ -130,7 +130,7 @@ export function createFxTransferUseCases(
   async function confirm(caller: Caller, transferId: string, code: string): Promise<TransferRow> {
     const transfer = await get(caller, transferId);
     if (planFxAction(transfer.status as FxStatus, 'confirm') === 'unchanged') {
-      if (transfer.confirmationId) await verifyCode(sql, otp, transfer.confirmationId, code);
+      if (transfer.confirmationId) await verifyCode(sql, otp, transfer.confirmationId, code, deps.notifier);
       return transfer;
     }
     await documents.requireDocumentFor(transfer);

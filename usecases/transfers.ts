@@ -131,6 +131,8 @@ export function createTransferUseCases(deps: UseCaseDeps) {
     // Known now, so refused now (a closed account takes no money); says nothing more of another client's account.
     if (target?.status === 'closed') throw new DomainError(ErrorCode.ACCOUNT_NOT_ACTIVE, 'the transfer cannot be made to this account');
     if (target && target.currency !== request.currency) {
+      // Another client's account: no more than that it cannot take this transfer (its currency is not the caller's to learn).
+      if (target.clientId !== clientId) throw new DomainError(ErrorCode.CURRENCY_MISMATCH, 'the transfer cannot be made to this account');
       throw new DomainError(ErrorCode.CURRENCY_MISMATCH, `the recipient account is in ${target.currency}`, { field: 'currency' });
     }
     const type = transferTypeFor({ isInternal: target !== undefined, ibanCountry: ibanCountry(recipient.snapshot.iban) }, request.currency);
@@ -209,7 +211,8 @@ export function createTransferUseCases(deps: UseCaseDeps) {
     const action: TransferAction = args.action;
     if (planTransferAction(transfer.status, action) === 'unchanged') {
       // A repeated confirm is 200 only with the code that confirmed it.
-      if (args.action === 'confirm' && transfer.confirmationId) await verifyCode(sql, otp, transfer.confirmationId, args.code);
+      if (args.action === 'confirm' && transfer.confirmationId)
+        await verifyCode(sql, otp, transfer.confirmationId, args.code, deps.notifier);
       return { transfer };
     }
     const handle = temporal.workflow.getHandle(transferWorkflowId(transfer.id));

@@ -32,11 +32,15 @@ const listRoute = createRoute({
 
 const findRoute = createRoute({
   method: 'get',
-  path: '/Accounts/{idOrAccountNumber}',
+  // One name for the segment of /Accounts/{...} on every method (OpenAPI: equivalent paths are one
+  // path); here it also takes an account number or an IBAN (API.md's {idOrAccountNumber}).
+  path: '/Accounts/{accountId}',
   tags: ['Accounts (client)'],
   summary: 'One account: a UUID is an id; anything else an account number or an IBAN',
   security,
-  request: { params: z.object({ idOrAccountNumber: text(42, 1) }) },
+  request: {
+    params: z.object({ accountId: text(42, 1).openapi({ description: 'The account id (a UUID), its account number or its IBAN' }) }),
+  },
   responses: responses(200, AccountSchema, 'The account', [404]),
 });
 
@@ -89,7 +93,7 @@ const closeRoute = createRoute({
   request: {
     params: AccountParam,
     headers: z.object({
-      'x-otp-token': pattern(/^[A-Za-z0-9_-]{1,100}$/, 'must be a token from /Accounts/otp-verification').optional(),
+      'x-otp-token': pattern(/^[A-Za-z0-9_-]{1,100}$/, 'must be a token from /Accounts/otp-verification', 100).optional(),
     }),
   },
   responses: responses(200, AccountSchema, 'The closed account', [404, 422]),
@@ -102,7 +106,7 @@ export function myAccountRoutes({ useCases }: RouteDeps) {
   router.openapi(openRoute, async (c) => c.json(success(accountView(await accounts.open(c.get('caller'), c.req.valid('json')))), 201));
   router.openapi(listRoute, async (c) => c.json(success((await accounts.list(c.get('caller'))).map(accountView)), 200));
   router.openapi(findRoute, async (c) =>
-    c.json(success(accountView(await accounts.find(c.get('caller'), c.req.valid('param').idOrAccountNumber))), 200),
+    c.json(success(accountView(await accounts.find(c.get('caller'), c.req.valid('param').accountId))), 200),
   );
   router.openapi(renameRoute, async (c) =>
     c.json(success(accountView(await accounts.rename(c.get('caller'), c.req.valid('param').accountId, c.req.valid('json').name))), 200),

@@ -33,10 +33,11 @@ const confirmTransfer = (c: Customer, transferId: string, code: string) =>
 /** The transfer's own ledger entries. */
 const transactionsOf = (transferId: string) => send(http().GET('/internal/Transactions', { params: { query: { transferId } } }));
 
-/** The last code the notifier sent to the client. */
+/** The last code the notifier sent to the client (other notices, such as codes blocked for the day, may follow it). */
 async function lastCode(clientId: string): Promise<string> {
-  const res = await send(http().GET('/internal/Notifications', { params: { query: { clientId, limit: 1 } } }));
-  const match = /code is (\d{6})/.exec(res.body.value.items[0]?.body ?? '');
+  const res = await send(http().GET('/internal/Notifications', { params: { query: { clientId, limit: 5 } } }));
+  const bodies: string[] = res.body.value.items.map((n: { body: string }) => n.body);
+  const match = bodies.map((body) => /code is (\d{6})/.exec(body)).find(Boolean);
   if (!match?.[1]) throw new Error('no code was sent');
   return match[1];
 }
