@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { PaymentStatus } from '../domain/payment';
 import { OutgoingStatus } from '../domain/transfer';
 import type { Sql } from '../ledger/db';
+import { countStrandedHolds } from '../store/strandedHolds';
 
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -62,6 +63,11 @@ function businessMetrics(sql: Sql) {
     help: 'How long the oldest Stuck transfer has been in that status, in seconds (0 when none is Stuck)',
     registers: [business],
   });
+  const stranded = new Gauge({
+    name: 'corebank_stranded_holds',
+    help: 'Holds left on finished payments or transfers (nothing will release them): alert on > 0; the daily check also finds those of ended workflows',
+    registers: [business],
+  });
   const checkFailures = new Gauge({
     name: 'corebank_daily_check_failures',
     help: 'Consistency check runs that found offending rows, by kind (daily, account_balance), all time',
@@ -77,7 +83,7 @@ function businessMetrics(sql: Sql) {
 
   async function refresh(): Promise<void> {
     try {
-      const [paymentRows, transferRows, stuckRows, checkRows] = await sql.begin(async (tx) => {
+      const [paymentRows, transferRows, stuckRows, checkRows, strandedCount] = await sql.begin(async (tx) => {
         await tx.unsafe(`SET LOCAL statement_timeout = '${SCRAPE_STATEMENT_TIMEOUT}'`);
         return Promise.all([
           tx<{ status: string; count: bigint }[]>`SELECT status, count(*) AS count FROM payments GROUP BY status`,
@@ -91,6 +97,7 @@ function businessMetrics(sql: Sql) {
                    count(*) FILTER (WHERE status = 'failed') AS failed,
                    (array_agg(status = 'failed' ORDER BY seq DESC) FILTER (WHERE status <> 'running'))[1] AS last_failed
             FROM ledger_checks GROUP BY kind`,
+          countStrandedHolds(tx),
         ]);
       });
       payments.reset();
@@ -101,6 +108,7 @@ function businessMetrics(sql: Sql) {
       for (const row of transferRows) transfers.set({ direction: row.direction, status: row.status }, Number(row.count));
       stuck.set(Number(stuckRows[0]?.count ?? 0));
       stuckOldest.set(Math.max(0, stuckRows[0]?.oldestSeconds ?? 0));
+      stranded.set(strandedCount);
       checkFailures.reset();
       lastCheckFailed.reset();
       for (const kind of ['daily', 'account_balance']) {
@@ -114,7 +122,7 @@ function businessMetrics(sql: Sql) {
       up.set(1);
     } catch {
       // Stale numbers would look like real ones: drop them and say so.
-      for (const gauge of [payments, transfers, stuck, stuckOldest, checkFailures, lastCheckFailed]) gauge.reset();
+      for (const gauge of [payments, transfers, stuck, stuckOldest, stranded, checkFailures, lastCheckFailed]) gauge.reset();
       up.set(0);
     }
   }

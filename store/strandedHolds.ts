@@ -36,6 +36,19 @@ export async function findStrandedHolds(sql: Queryable, options: { pendingId?: s
     LIMIT ${options.limit}`;
 }
 
+/** How many holds are left on finished payments and transfers (the metric; cheap, no Temporal call). */
+export async function countStrandedHolds(sql: Queryable): Promise<number> {
+  const [row] = await sql<[{ count: bigint }]>`
+    SELECT count(*) AS count
+    FROM journal_entries j
+    LEFT JOIN payments p ON p.id = j.payment_id
+    LEFT JOIN transfers t ON t.id = j.transfer_id
+    WHERE j.kind = 'pending'
+      AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.pending_id = j.id)
+      AND (p.status = ANY(${FINISHED_PAYMENT}) OR t.status = ANY(${FINISHED_TRANSFER}))`;
+  return Number(row.count);
+}
+
 /** Tells whether a workflow has ended (completed, failed, terminated, timed out, or is gone). */
 export type WorkflowEnded = (workflowId: string) => Promise<boolean>;
 

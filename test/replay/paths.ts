@@ -115,6 +115,17 @@ async function waitForFx(api: RecorderApi, id: string, wanted: string) {
   throw new Error(`FX transfer ${id} is not ${wanted}`);
 }
 
+/** The client closes its (empty) account: a code, a token for it, DELETE. */
+async function closeAccount(api: RecorderApi, c: Customer, accountId: string) {
+  const sent = await api.post('/Accounts/send-otp', { operation: 'close', accountId }, { token: c.token, expect: 201 });
+  const verified = await api.post(
+    '/Accounts/otp-verification',
+    { otpId: sent.body.value.otpId, code: await api.lastCode(c.clientId) },
+    { token: c.token, expect: 200 },
+  );
+  await api.delete(`/Accounts/${accountId}`, { token: c.token, headers: { 'X-Otp-Token': verified.body.value.otpToken }, expect: 200 });
+}
+
 /** Whether the history went through a `patched()` call (a patch marker). */
 export function hasPatchMarker(history: History): boolean {
   return (history.events ?? []).some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
@@ -176,6 +187,18 @@ export const PATHS: RecordedPath[] = [
       const { id } = await draftPayment(api, '40.00', '15.25');
       await api.post(`/internal/Payments/${id}/pend`, undefined, { expect: 200 });
       await api.post(`/internal/Payments/${id}/cancel`, { reason: 'customer changed mind' }, { expect: 200 });
+      return paymentWorkflowId(id);
+    },
+  },
+  {
+    workflowType: 'paymentWorkflow',
+    path: 'account-blocked-post-refused-cancelled',
+    async run({ api }) {
+      const { a, id } = await draftPayment(api, '40.00', '12.00');
+      await api.post(`/internal/Payments/${id}/pend`, undefined, { expect: 200 });
+      await api.put(`/internal/Accounts/${a.id}/block`, undefined, { expect: 200 });
+      await api.post(`/internal/Payments/${id}/post`, undefined, { expect: 422 });
+      await api.post(`/internal/Payments/${id}/cancel`, { reason: 'account blocked' }, { expect: 200 });
       return paymentWorkflowId(id);
     },
   },
@@ -403,6 +426,39 @@ export const PATHS: RecordedPath[] = [
   },
   {
     workflowType: 'outgoingTransferWorkflow',
+    path: 'client-blocked-confirm-refused-unblocked-completed',
+    async run({ api }) {
+      const { c, id } = await startedTransfer(api, '30.00', '10.00', 'blocked meanwhile');
+      await api.put(`/internal/Clients/${c.clientId}/block`, { reason: 'fraud suspected' }, { expect: 200 });
+      await confirm(api, c, id, 422);
+      await api.put(`/internal/Clients/${c.clientId}/unblock`, undefined, { expect: 200 });
+      await confirm(api, c, id);
+      await api.waitForTransfer(id, ['Completed']);
+      return transferWorkflowId(id);
+    },
+  },
+  {
+    workflowType: 'outgoingTransferWorkflow',
+    path: 'internal-recipient-closed-failed',
+    async run({ api }) {
+      const payer = await api.customer('40.00');
+      const payee = await api.customer(null);
+      const created = await outgoing(api, payer, '15', 'to a closing account', {
+        name: 'Payee',
+        accountNumber: payee.accountNumber,
+        country: 'DE',
+        currency: 'EUR',
+      });
+      if (created.status !== 201 || created.body.value.type !== 'Internal')
+        throw new Error(`not Internal: ${JSON.stringify(created.body)}`);
+      await closeAccount(api, payee, payee.id);
+      await confirm(api, payer, created.body.value.id);
+      await api.waitForTransfer(created.body.value.id, ['Failed']);
+      return transferWorkflowId(created.body.value.id);
+    },
+  },
+  {
+    workflowType: 'outgoingTransferWorkflow',
     path: 'confirmation-window-expired',
     async run({ expiringApi }) {
       const { id } = await startedTransfer(expiringApi, '20.00', '5.00', 'never confirmed');
@@ -438,6 +494,17 @@ export const PATHS: RecordedPath[] = [
     path: 'cancelled',
     async run({ api }) {
       const { c, id } = await startedFx(api);
+      await api.delete(`/Transfers/fx/${id}`, { token: c.token, expect: 200 });
+      return transferWorkflowId(id);
+    },
+  },
+  {
+    workflowType: 'fxTransferWorkflow',
+    path: 'client-blocked-confirm-refused-cancelled',
+    async run({ api }) {
+      const { c, id } = await startedFx(api);
+      await api.put(`/internal/Clients/${c.clientId}/block`, { reason: 'fraud suspected' }, { expect: 200 });
+      await api.put(`/Transfers/fx/${id}/confirm`, { code: await api.lastCode(c.clientId) }, { token: c.token, expect: 422 });
       await api.delete(`/Transfers/fx/${id}`, { token: c.token, expect: 200 });
       return transferWorkflowId(id);
     },

@@ -17,6 +17,7 @@ export interface Answer<T = any> {
 
 interface Call {
   token?: string;
+  headers?: Record<string, string>;
   /** The status the call must answer with; anything else stops the recording. */
   expect?: number;
 }
@@ -65,7 +66,7 @@ export async function createRecorderApi(deps: { sql: Sql; temporal: Client; task
   const tokens = { system: await token('system', 'recorder-system'), ops: await token('ops', 'recorder-ops') };
 
   async function request<T = any>(method: string, path: string, body?: unknown, call: Call = {}): Promise<Answer<T>> {
-    const headers: Record<string, string> = { authorization: `Bearer ${call.token ?? tokens.system}` };
+    const headers: Record<string, string> = { ...call.headers, authorization: `Bearer ${call.token ?? tokens.system}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await app.request(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
