@@ -4,7 +4,7 @@ import { type BundleOptions, bundleWorkflowCode, DefaultLogger, NativeConnection
 import { type ActivityDeps, createActivities } from '../activities';
 import { activityInterceptors, workflowSpanSinks } from '../observability/temporal';
 import { currentTracing, type Tracing } from '../observability/tracing';
-import { TRACING_RANDOM_STREAM } from '../workflows/interceptors';
+import { TRACING_RANDOM_STREAM } from '../workflows/tracingStream';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
