@@ -12,7 +12,7 @@ import { serveDocs } from './docs';
 import { success } from './envelope';
 import { errorJson, handleError } from './errors';
 import { idempotency } from './idempotency';
-import { metricsMiddleware, metricsRoute } from './metrics';
+import { metricsMiddleware, metricsRoute, temporalUp } from './metrics';
 import type { AppDeps } from './router';
 import { accountRoutes } from './routes/accounts';
 import { clientProfileRoutes } from './routes/clientProfile';
@@ -88,6 +88,8 @@ export interface AppOptions {
   log?: Logger;
   /** How long /health/ready waits for Postgres and for Temporal. */
   readinessTimeoutMs?: number;
+  /** True once api/main.ts got SIGTERM: /health/ready answers 503 while requests still get served. */
+  isDraining?: () => boolean;
 }
 
 /** Documented routes anyone may call (api/auth.ts PUBLIC_PATHS): any role, or none. */
@@ -126,6 +128,12 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.use('*', tracingMiddleware());
   if (options.log) app.use('*', requestLogMiddleware(options.log));
   app.use('*', metricsMiddleware());
+  app.use('*', async (c, next) => {
+    await next();
+    // While draining before a stop, each answer closes its connection: a kept-alive socket would be
+    // reused by the client just as the server closes it, which the client sees as a reset.
+    if (options.isDraining?.()) c.header('Connection', 'close');
+  });
   app.use(
     '*',
     unlessUpload(
@@ -150,17 +158,22 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     await useCases.health.ping();
     return c.json(success({ status: 'ok' }), 200);
   });
-  // Liveness and readiness (documented): Postgres and Temporal must both answer to be ready.
+  // Liveness and readiness (documented): ready when Postgres answers and the process is not draining;
+  // Temporal is asked and reported (field and metric) but an outage of it leaves reads working.
   const readinessTimeoutMs = options.readinessTimeoutMs ?? 2_000;
   app.route(
     '/',
     healthRoutes({
-      probes: {
-        postgres: () => useCases.health.ping(),
+      probes: { postgres: () => useCases.health.ping() },
+      observed: {
         temporal: async () => {
           await deps.temporal.withDeadline(Date.now() + readinessTimeoutMs, () => deps.temporal.workflowService.getSystemInfo({}));
         },
       },
+      onObserved: (name, ok) => {
+        if (name === 'temporal') temporalUp.set(ok ? 1 : 0);
+      },
+      isDraining: options.isDraining,
       timeoutMs: readinessTimeoutMs,
     }),
   );

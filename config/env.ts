@@ -50,7 +50,27 @@ export interface Config {
   sandboxDecisionMs: number;
   /** Logs, metrics and health (traces are configured by the standard OTEL_* variables). */
   observability: ObservabilityConfig;
+  /** What SIGTERM does: how long the API keeps serving while unready, how long the worker lets activities finish. */
+  shutdown: ShutdownPolicy;
 }
+
+/** Graceful stop of the API and the worker (SIGTERM from Kubernetes, compose or systemd). */
+export interface ShutdownPolicy {
+  /**
+   * API_SHUTDOWN_DRAIN_MS: after SIGTERM the API answers /health/ready with 503 but keeps serving
+   * this long, so the load balancer takes it out before it stops listening, and a request that just
+   * arrived may still wait WORKFLOW_WAIT_MS for its workflow. Default WORKFLOW_WAIT_MS + 5 s.
+   */
+  apiDrainMs: number;
+  /**
+   * WORKER_SHUTDOWN_GRACE_MS: the worker's shutdownGraceTime. On SIGTERM it stops polling at once;
+   * running activities get this long to finish before they are cancelled (and retried elsewhere).
+   */
+  workerGraceMs: number;
+}
+
+/** The margin the API's drain adds to WORKFLOW_WAIT_MS: endpoints take a few seconds to update. */
+export const DRAIN_MARGIN_MS = 5_000;
 
 /** LOG_FORMAT, the worker's metrics endpoint, and how long /health/ready waits for each dependency. */
 export interface ObservabilityConfig {
@@ -141,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!otpSecret || otpSecret.length < 32 || otpSecret === jwtSecret) {
     throw new ConfigError('OTP_SECRET must be set to at least 32 characters, other than JWT_SECRET (only the local profile has a default)');
   }
+  const workflowWaitMs = integer(env, 'WORKFLOW_WAIT_MS', 30_000);
   return {
     profile,
     databaseUrl: required(env, 'DATABASE_URL'),
@@ -159,7 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxProvider: flag(env, 'ALLOW_SANDBOX_PROVIDER', local),
     localNotifier: flag(env, 'ALLOW_LOCAL_NOTIFIER', local),
     logLevel: env.LOG_LEVEL ?? 'info',
-    workflowWaitMs: integer(env, 'WORKFLOW_WAIT_MS', 30_000),
+    workflowWaitMs,
     transfers: {
       confirmationWindowMs: integer(env, 'TRANSFER_CONFIRMATION_WINDOW_MS', 30 * 60_000),
       providerRetry: {
@@ -200,6 +221,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workerMetricsPort: env.WORKER_METRICS_PORT ? integer(env, 'WORKER_METRICS_PORT', 0) : undefined,
       workerMetricsHost: env.WORKER_METRICS_HOST || '127.0.0.1',
       readinessTimeoutMs: integer(env, 'READINESS_TIMEOUT_MS', 2_000),
+    },
+    shutdown: {
+      apiDrainMs: integer(env, 'API_SHUTDOWN_DRAIN_MS', workflowWaitMs + DRAIN_MARGIN_MS),
+      workerGraceMs: integer(env, 'WORKER_SHUTDOWN_GRACE_MS', 30_000),
     },
   };
 }

@@ -44,10 +44,15 @@ export interface WorkerOptions extends ActivityDeps {
   workflowBundlePath?: string;
   /** The process's tracing (observability/tracing.ts): workflow spans leave through its processor. */
   tracing?: Tracing;
+  /** After SIGTERM, how long running activities may finish before they are cancelled (default 0: at once). */
+  shutdownGraceMs?: number;
 }
 
+/** After the grace time, how much longer the worker waits for cancelled activities before it gives up. */
+const SHUTDOWN_FORCE_MARGIN_MS = 10_000;
+
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
-  const { connection, namespace, taskQueue, workflowBundlePath, tracing, ...deps } = options;
+  const { connection, namespace, taskQueue, workflowBundlePath, tracing, shutdownGraceMs = 0, ...deps } = options;
   return Worker.create({
     connection,
     namespace,
@@ -60,6 +65,10 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     },
     sinks: workflowSpanSinks(tracing ?? currentTracing()),
     activities: createActivities(deps),
+    // Activities are idempotent, so one cancelled after the grace is retried elsewhere; the force
+    // time bounds a stop whose activities ignore cancellation.
+    shutdownGraceTime: shutdownGraceMs,
+    shutdownForceTime: shutdownGraceMs + SHUTDOWN_FORCE_MARGIN_MS,
     ...WORKER_TUNING,
   });
 }

@@ -32,7 +32,8 @@ export interface BuiltProcess {
  * Starts one compose service's command (`node dist/api.js`, `node dist/worker.js`) from the
  * checkout, as the image runs it: the Dockerfile's runtime ENV (production profile, the prebuilt
  * workflow bundle; /app mapped onto the checkout), production secrets, the run's Postgres and
- * Temporal, its own task queue. Resolves once it answers /health/ready. Its lines are printed with
+ * Temporal, its own task queue. Resolves once it answers /health/ready (the worker serves it on
+ * WORKER_METRICS_PORT). Its lines are printed with
  * the command as prefix, so the CI log shows the built processes serving.
  */
 export async function startBuilt(
@@ -79,7 +80,6 @@ export async function startBuilt(
       `${command} to be ready`,
       async () => {
         if (child.process.exitCode !== null) throw new GiveUp(`${command} exited with code ${child.process.exitCode}`);
-        if (service === 'worker') return lines.some((line) => line.includes('worker running'));
         return (await fetch(`${url}/health/ready`)).ok;
       },
       120_000,
