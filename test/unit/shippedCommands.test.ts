@@ -19,6 +19,14 @@ describe('the commands we ship', () => {
     expect(suite).toContain('composeCommand(service)');
   });
 
+  it('run on a supported Node LTS (22 or 24) as a numeric non-root user, which runAsNonRoot can check', () => {
+    const { from, user } = dockerRuntimeStage();
+    expect(from).toMatch(/^node:(22|24)[.-]/);
+    expect(user).toMatch(/^[1-9]\d*(:[1-9]\d*)?$/);
+    const builder = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8').match(/^FROM (\S+) AS build$/m)?.[1];
+    expect(builder?.split('-')[0]).toBe(from.split('-')[0]);
+  });
+
   it('run the prebuilt workflow bundle in the production profile', () => {
     const { env, workdir } = dockerRuntimeStage();
     expect(env.COREBANK_PROFILE).toBe('production');
