@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { DRAIN_MARGIN_MS, loadConfig } from '../config/env';
 import { createLogger } from '../config/log';
+import { temporalConnectionOptions } from '../config/temporalTls';
 import { createSql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
 import { requestLogMixin } from '../observability/http';
@@ -20,7 +21,7 @@ async function main() {
   const log = createLogger('api', config.logLevel, { format: config.observability.logFormat, mixin: requestLogMixin });
   const sql = instrumentPostgres(createSql(config.databaseUrl, { max: 20 }));
   await migrate(sql, (line) => log.info(line));
-  const connection = await Connection.connect({ address: config.temporalAddress });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   // Traces and request ids travel into the workflows in the headers these interceptors add.
   const temporal = new Client({ connection, namespace: config.temporalNamespace, interceptors: temporalClientInterceptors() });
 

@@ -5,6 +5,7 @@ import { DEFAULT_TRANSFER_LIMITS, type TransferLimits } from '../domain/limits';
 import { isPlainDecimal } from '../domain/money';
 import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
 import type { OtpPolicy } from '../store/confirmations';
+import { isLoopbackAddress, type TemporalTls, temporalTlsFrom } from './temporalTls';
 
 /**
  * The process configuration, read from the environment once. A bad value stops the process at
@@ -15,6 +16,8 @@ export interface Config {
   profile: 'local' | 'production';
   databaseUrl: string;
   temporalAddress: string;
+  /** TLS (and mTLS) towards Temporal: TEMPORAL_TLS_CA, _CERT, _KEY, _SERVER_NAME, TEMPORAL_TLS (config/temporalTls.ts). */
+  temporalTls: TemporalTls | undefined;
   temporalNamespace: string;
   taskQueue: string;
   apiHost: string;
@@ -162,10 +165,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('OTP_SECRET must be set to at least 32 characters, other than JWT_SECRET (only the local profile has a default)');
   }
   const workflowWaitMs = integer(env, 'WORKFLOW_WAIT_MS', 30_000);
+  const temporalAddress = env.TEMPORAL_ADDRESS ?? 'localhost:7233';
+  const temporalTls = temporalTlsFrom(env, (message) => {
+    throw new ConfigError(message);
+  });
+  // Whoever reaches a plain-text frontend can start any workflow and skip the API's checks.
+  if (!local && !temporalTls && !isLoopbackAddress(temporalAddress)) {
+    throw new ConfigError(
+      `TEMPORAL_ADDRESS=${temporalAddress} is not on this machine and no TLS is configured: the production profile talks to a remote Temporal only over TLS (set TEMPORAL_TLS_CA, and TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY for mTLS, or TEMPORAL_TLS=true)`,
+    );
+  }
   return {
     profile,
     databaseUrl: required(env, 'DATABASE_URL'),
-    temporalAddress: env.TEMPORAL_ADDRESS ?? 'localhost:7233',
+    temporalAddress,
+    temporalTls,
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE ?? 'corebank',
     apiHost: env.API_HOST ?? '127.0.0.1',

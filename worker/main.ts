@@ -5,6 +5,7 @@ import { createLocalNotifier } from '../activities/notifier';
 import { createSandboxProvider } from '../activities/provider';
 import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/log';
+import { temporalConnectionOptions } from '../config/temporalTls';
 import { createSql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
 import { instrumentPostgres } from '../observability/postgres';
@@ -71,7 +72,7 @@ async function main() {
   if (http) log.info({ url: http.url, health: http.url.replace(/\/metrics$/, '/health/ready') }, 'worker metrics and health');
   await migrate(sql, (line) => log.info(line));
 
-  const client = await Connection.connect({ address: config.temporalAddress });
+  const client = await Connection.connect(temporalConnectionOptions(config));
   const added = await ensureSearchAttributes(client, config.temporalNamespace);
   if (added.length > 0) log.info({ added }, 'registered search attributes');
   const schedules = await ensureSchedules(
@@ -82,7 +83,7 @@ async function main() {
   if (schedules.length > 0) log.info({ schedules }, 'created schedules');
   await client.close();
 
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const workflowBundlePath = process.env.WORKFLOW_BUNDLE_PATH;
   worker = await createWorker({
     connection,
