@@ -1,6 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { createLocalNotifier } from '../activities/notifier';
 import type { Config } from '../config/env';
 import type { Logger } from '../config/log';
@@ -17,6 +19,7 @@ import type { AppDeps } from './router';
 import { accountRoutes } from './routes/accounts';
 import { clientProfileRoutes } from './routes/clientProfile';
 import { clientRoutes } from './routes/clients';
+import { codecRoutes } from './routes/codec';
 import { confirmationRoutes } from './routes/confirmations';
 import { documentRoutes } from './routes/documents';
 import { healthRoutes } from './routes/health';
@@ -90,6 +93,8 @@ export interface AppOptions {
   readinessTimeoutMs?: number;
   /** True once api/main.ts got SIGTERM: /health/ready answers 503 while requests still get served. */
   isDraining?: () => boolean;
+  /** The payload codec (encryption) behind /codec/decode and /codec/encode, and the browser origins (the Web UI) allowed to call them. */
+  codec?: { codec: PayloadCodec; corsOrigins: string[] };
 }
 
 /** Documented routes anyone may call (api/auth.ts PUBLIC_PATHS): any role, or none. */
@@ -125,6 +130,18 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
 
   // Request id first (every later line and span has it), then the request's span, then its log line.
   app.use('*', requestIdMiddleware());
+  // Before authentication: the browser's preflight carries no token.
+  if (options.codec?.corsOrigins.length) {
+    app.use(
+      '/codec/*',
+      cors({
+        origin: options.codec.corsOrigins,
+        allowMethods: ['POST'],
+        allowHeaders: ['Authorization', 'Content-Type', 'X-Namespace'],
+        credentials: true,
+      }),
+    );
+  }
   app.use('*', tracingMiddleware());
   if (options.log) app.use('*', requestLogMiddleware(options.log));
   app.use('*', metricsMiddleware());
@@ -179,6 +196,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   );
   // Runtime details are not public: system and ops tokens only (see OPERATOR_PATHS in auth.ts).
   app.get('/metrics', metricsRoute(deps.sql));
+  if (options.codec) app.route('/', codecRoutes(options.codec.codec));
 
   const routeDeps = { ...deps, useCases };
   for (const router of [

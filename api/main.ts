@@ -7,6 +7,7 @@ import { temporalConnectionOptions } from '../config/temporalTls';
 import { createSql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
 import { requestLogMixin } from '../observability/http';
+import { dataConverterFor, EncryptionCodec } from '../observability/payloadCodec';
 import { instrumentPostgres } from '../observability/postgres';
 import { temporalClientInterceptors } from '../observability/temporal';
 import { otlpTracesEndpoint, setupTracing } from '../observability/tracing';
@@ -23,13 +24,23 @@ async function main() {
   await migrate(sql, (line) => log.info(line));
   const connection = await Connection.connect(temporalConnectionOptions(config));
   // Traces and request ids travel into the workflows in the headers these interceptors add.
-  const temporal = new Client({ connection, namespace: config.temporalNamespace, interceptors: temporalClientInterceptors() });
+  const temporal = new Client({
+    connection,
+    namespace: config.temporalNamespace,
+    interceptors: temporalClientInterceptors(),
+    ...dataConverterFor(config.payloadKeys),
+  });
 
   // Set once the server exists; until then nothing can be draining.
   let shutdown: ReturnType<typeof gracefulStop> | undefined;
   const app = createApp(
     appDepsFrom(config, { sql, temporal, logError: (error, context) => log.error({ err: error, ...context }, 'unexpected error') }),
-    { log, readinessTimeoutMs: config.observability.readinessTimeoutMs, isDraining: () => shutdown?.isDraining() ?? false },
+    {
+      log,
+      readinessTimeoutMs: config.observability.readinessTimeoutMs,
+      isDraining: () => shutdown?.isDraining() ?? false,
+      ...(config.payloadKeys ? { codec: { codec: new EncryptionCodec(config.payloadKeys), corsOrigins: config.codecCorsOrigins } } : {}),
+    },
   );
   const server = serve({ fetch: app.fetch, hostname: config.apiHost, port: config.apiPort }, (info) => {
     log.info(

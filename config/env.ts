@@ -5,6 +5,7 @@ import { DEFAULT_TRANSFER_LIMITS, type TransferLimits } from '../domain/limits';
 import { isPlainDecimal } from '../domain/money';
 import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
 import type { OtpPolicy } from '../store/confirmations';
+import { type PayloadKeys, payloadKeysFrom } from './payloadKeys';
 import { isLoopbackAddress, type TemporalTls, temporalTlsFrom } from './temporalTls';
 
 /**
@@ -19,6 +20,10 @@ export interface Config {
   /** TLS (and mTLS) towards Temporal: TEMPORAL_TLS_CA, _CERT, _KEY, _SERVER_NAME, TEMPORAL_TLS (config/temporalTls.ts). */
   temporalTls: TemporalTls | undefined;
   temporalNamespace: string;
+  /** PAYLOAD_ENCRYPTION_KEYS: workflow and activity payloads are AES-256-GCM encrypted when set (required in production). */
+  payloadKeys: PayloadKeys | undefined;
+  /** CODEC_CORS_ORIGINS: origins (the Temporal Web UI's) allowed to call /codec/decode and /codec/encode from a browser. */
+  codecCorsOrigins: string[];
   taskQueue: string;
   apiHost: string;
   apiPort: number;
@@ -175,12 +180,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `TEMPORAL_ADDRESS=${temporalAddress} is not on this machine and no TLS is configured: the production profile talks to a remote Temporal only over TLS (set TEMPORAL_TLS_CA, and TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY for mTLS, or TEMPORAL_TLS=true)`,
     );
   }
+  const payloadKeys = payloadKeysFrom(env.PAYLOAD_ENCRYPTION_KEYS, (message) => {
+    throw new ConfigError(message);
+  });
+  // Histories hold payee names, IBANs, amounts: readable by whoever reads Temporal's database or UI.
+  if (!local && !payloadKeys) {
+    throw new ConfigError(
+      'PAYLOAD_ENCRYPTION_KEYS must be set in the production profile (<key id>:<base64 of 32 bytes>; make a key with: openssl rand -base64 32)',
+    );
+  }
   return {
     profile,
     databaseUrl: required(env, 'DATABASE_URL'),
     temporalAddress,
     temporalTls,
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    payloadKeys,
+    codecCorsOrigins: (env.CODEC_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     taskQueue: env.TEMPORAL_TASK_QUEUE ?? 'corebank',
     apiHost: env.API_HOST ?? '127.0.0.1',
     apiPort: integer(env, 'API_PORT', 3000),

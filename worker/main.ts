@@ -8,6 +8,7 @@ import { createLogger } from '../config/log';
 import { temporalConnectionOptions } from '../config/temporalTls';
 import { createSql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
+import { dataConverterFor } from '../observability/payloadCodec';
 import { instrumentPostgres } from '../observability/postgres';
 import { pinoTemporalLogger } from '../observability/temporal';
 import { otlpTracesEndpoint, setupTracing } from '../observability/tracing';
@@ -76,7 +77,7 @@ async function main() {
   const added = await ensureSearchAttributes(client, config.temporalNamespace);
   if (added.length > 0) log.info({ added }, 'registered search attributes');
   const schedules = await ensureSchedules(
-    new Client({ connection: client, namespace: config.temporalNamespace }),
+    new Client({ connection: client, namespace: config.temporalNamespace, ...dataConverterFor(config.payloadKeys) }),
     config.taskQueue,
     scheduleTimes(),
   );
@@ -97,6 +98,7 @@ async function main() {
     workflowBundlePath,
     tracing,
     shutdownGraceMs: config.shutdown.workerGraceMs,
+    payloadKeys: config.payloadKeys,
   });
   if (workflowBundlePath && !bundleHasInterceptors(workflowBundlePath)) {
     log.warn(

@@ -18,7 +18,12 @@ declare module 'vitest' {
 export const RUN_SECRETS = {
   JWT_SECRET: randomBytes(32).toString('hex'),
   OTP_SECRET: randomBytes(32).toString('hex'),
+  // Required in production: every workflow and activity payload is encrypted.
+  PAYLOAD_ENCRYPTION_KEYS: `run-${randomBytes(4).toString('hex')}:${randomBytes(32).toString('base64')}`,
 };
+
+/** The Web UI origin the codec endpoint answers browsers from in these runs. */
+export const UI_ORIGIN = 'http://127.0.0.1:8233';
 
 export interface BuiltProcess {
   child: Child;
@@ -66,6 +71,7 @@ export async function startBuilt(
       ALLOW_LOCAL_NOTIFIER: 'true',
       SANDBOX_DECISION_MS: '200',
       LOG_FORMAT: 'json',
+      CODEC_CORS_ORIGINS: UI_ORIGIN,
       ...(service === 'api' ? { API_PORT: String(port) } : { WORKER_METRICS_PORT: String(port) }),
       ...options.env,
     },

@@ -22,6 +22,7 @@ const production = {
   DATABASE_URL: 'postgres://corebank@db/corebank',
   JWT_SECRET: 'j'.repeat(40),
   OTP_SECRET: 'o'.repeat(40),
+  PAYLOAD_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 
 describe('Temporal TLS settings', () => {
