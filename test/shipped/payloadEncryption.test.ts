@@ -32,7 +32,7 @@ function payloadsIn(value: unknown, found: { metadata?: Record<string, Uint8Arra
   if (value && typeof value === 'object') {
     const v = value as { metadata?: Record<string, Uint8Array>; data?: unknown };
     if (v.metadata && typeof v.metadata === 'object' && 'encoding' in v.metadata && v.data instanceof Uint8Array)
-      found.push({ ...(v as never), path });
+      found.push({ metadata: v.metadata, data: v.data, path });
     else for (const [key, child] of Object.entries(value)) payloadsIn(child, found, /^\d+$/.test(key) ? path : `${path}.${key}`);
   }
   return found;
