@@ -1,5 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { PayloadCodec } from '@temporalio/common';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { createLocalNotifier } from '../activities/notifier';
 import { type Config, DEFAULT_DOCUMENT_POLICY, DEFAULT_HTTP_LIMITS } from '../config/env';
 import type { Logger } from '../config/log';
@@ -12,11 +15,12 @@ import { serveDocs } from './docs';
 import { success } from './envelope';
 import { errorJson, handleError } from './errors';
 import { idempotency } from './idempotency';
-import { metricsMiddleware, metricsRoute } from './metrics';
+import { metricsMiddleware, metricsRoute, temporalUp } from './metrics';
 import type { AppDeps } from './router';
 import { accountRoutes } from './routes/accounts';
 import { clientProfileRoutes } from './routes/clientProfile';
 import { clientRoutes } from './routes/clients';
+import { codecRoutes } from './routes/codec';
 import { confirmationRoutes } from './routes/confirmations';
 import { documentRoutes, UPLOAD_PATHS } from './routes/documents';
 import { healthRoutes } from './routes/health';
@@ -69,6 +73,10 @@ export interface AppOptions {
   log?: Logger;
   /** How long /health/ready waits for Postgres and for Temporal. */
   readinessTimeoutMs?: number;
+  /** True once api/main.ts got SIGTERM: /health/ready answers 503 while requests still get served. */
+  isDraining?: () => boolean;
+  /** The payload codec (encryption) behind /codec/decode and /codec/encode, and the browser origins (the Web UI) allowed to call them. */
+  codec?: { codec: PayloadCodec; corsOrigins: string[] };
 }
 
 /** Documented routes anyone may call (api/auth.ts PUBLIC_PATHS): any role, or none. */
@@ -104,9 +112,27 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
 
   // Request id first (every later line and span has it), then the request's span, then its log line.
   app.use('*', requestIdMiddleware());
+  // Before authentication: the browser's preflight carries no token.
+  if (options.codec?.corsOrigins.length) {
+    app.use(
+      '/codec/*',
+      cors({
+        origin: options.codec.corsOrigins,
+        allowMethods: ['POST'],
+        allowHeaders: ['Authorization', 'Content-Type', 'X-Namespace'],
+        credentials: true,
+      }),
+    );
+  }
   app.use('*', tracingMiddleware());
   if (options.log) app.use('*', requestLogMiddleware(options.log));
   app.use('*', metricsMiddleware());
+  app.use('*', async (c, next) => {
+    await next();
+    // While draining before a stop, each answer closes its connection: a kept-alive socket would be
+    // reused by the client just as the server closes it, which the client sees as a reset.
+    if (options.isDraining?.()) c.header('Connection', 'close');
+  });
   // The one body limit, before anything reads a body: authentication reads none, and the JSON
   // body is read (within the bound) only once the caller is known.
   const http = deps.http ?? DEFAULT_HTTP_LIMITS;
@@ -133,22 +159,28 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     await useCases.health.ping();
     return c.json(success({ status: 'ok' }), 200);
   });
-  // Liveness and readiness (documented): Postgres and Temporal must both answer to be ready.
+  // Liveness and readiness (documented): ready when Postgres answers and the process is not draining;
+  // Temporal is asked and reported (field and metric) but an outage of it leaves reads working.
   const readinessTimeoutMs = options.readinessTimeoutMs ?? 2_000;
   app.route(
     '/',
     healthRoutes({
-      probes: {
-        postgres: () => useCases.health.ping(),
+      probes: { postgres: () => useCases.health.ping() },
+      observed: {
         temporal: async () => {
           await deps.temporal.withDeadline(Date.now() + readinessTimeoutMs, () => deps.temporal.workflowService.getSystemInfo({}));
         },
       },
+      onObserved: (name, ok) => {
+        if (name === 'temporal') temporalUp.set(ok ? 1 : 0);
+      },
+      isDraining: options.isDraining,
       timeoutMs: readinessTimeoutMs,
     }),
   );
   // Runtime details are not public: system and ops tokens only (see OPERATOR_PATHS in auth.ts).
   app.get('/metrics', metricsRoute(deps.sql));
+  if (options.codec) app.route('/', codecRoutes(options.codec.codec));
 
   const routeDeps = { ...deps, useCases };
   for (const router of [

@@ -13,7 +13,7 @@ export type AuthEnv = { Variables: { caller: Caller } };
 const PUBLIC_PATHS = new Set(['/health', '/health/live', '/health/ready', '/openapi.json', '/docs']);
 
 /** Operational routes outside the API.md families, for system and ops tokens only. */
-const OPERATOR_PATHS = new Set(['/metrics']);
+const OPERATOR_PATHS = new Set(['/metrics', '/codec/decode', '/codec/encode']);
 
 /** Routes API.md opens to client tokens and system/ops tokens alike. */
 const SHARED_PATHS = new Set(['/BaasProvider/available-currencies']);

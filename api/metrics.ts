@@ -17,6 +17,16 @@ const requestDuration = new Histogram({
   registers: [registry],
 });
 
+/**
+ * Temporal's state as the API last saw it (1 answering, 0 not), set by each /health/ready. Readiness
+ * does not depend on it (reads and ledger-only calls still work without Temporal); alert on it.
+ */
+export const temporalUp = new Gauge({
+  name: 'corebank_temporal_up',
+  help: '1 when Temporal answered the latest /health/ready probe of this API process within READINESS_TIMEOUT_MS, else 0',
+  registers: [registry],
+});
+
 /** Times every request, labelled by route pattern (not raw path, which would explode the label set). */
 export function metricsMiddleware(): MiddlewareHandler {
   return async (c, next) => {

@@ -10,7 +10,7 @@ import { CLUSTER_SHAPE } from '../dev/clusterShape';
 import { startNodeScript } from '../dev/nodeScript';
 import { freePort } from '../dev/ports';
 import { startEmbeddedPostgres } from '../dev/postgres';
-import type { Child } from '../dev/processes';
+import { type Child, NO_DRAIN_ENV } from '../dev/processes';
 import { findOrBuildTemporalCli } from '../dev/temporalCli';
 import { startTemporalDevServer } from '../dev/temporalServer';
 import { startTemporalSqlServerOnFreePorts } from '../dev/temporalSqlServer';
@@ -150,6 +150,7 @@ export async function startBenchEnvironment(log: (line: string) => void, server:
     await writeFile(memoryProbe, API_MEMORY_PROBE);
     const apiEnv = {
       ...env,
+      ...NO_DRAIN_ENV,
       API_PORT: String(apiPort),
       API_PROCESSES: String(CLUSTER_SHAPE.apis),
       // The API only (inherited by the cluster's API processes): a bounded old space and the probe.

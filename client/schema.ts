@@ -27,7 +27,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: Postgres and Temporal both answer. No token needed. */
+    /** Readiness: Postgres answers and the process is not shutting down (Temporal is reported, not required). No token needed. */
     get: operations['getHealthReady'];
     put?: never;
     post?: never;
@@ -1376,13 +1376,22 @@ export interface components {
       /** @enum {string} */
       status: 'ready';
       /**
-       * @description Each dependency asked, and its answer
+       * @description Each dependency readiness depends on, and its answer
        * @example {
        *       "postgres": "ok"
        *     }
        */
       checks: {
         [key: string]: 'ok';
+      };
+      /**
+       * @description Dependencies asked but not required for readiness, and their answer (`ok`, or why not): Temporal. Also the metric corebank_temporal_up
+       * @example {
+       *       "temporal": "ok"
+       *     }
+       */
+      observed: {
+        [key: string]: string;
       };
     } | null;
     Failure: {
@@ -3022,7 +3031,7 @@ export interface operations {
           };
         };
       };
-      /** @description A dependency did not answer in time (SERVICE_UNAVAILABLE); metadata names each check and its result */
+      /** @description Postgres did not answer in time, or the process is draining before it stops (SERVICE_UNAVAILABLE); metadata names each check and its result */
       503: {
         headers: {
           [name: string]: unknown;

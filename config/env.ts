@@ -6,6 +6,8 @@ import { isPlainDecimal } from '../domain/money';
 import { DEFAULT_OTP_LIMITS, type OtpPolicy } from '../domain/otpPolicy';
 import { type Bounds, SETTING_BOUNDS, withinBounds } from '../domain/settingBounds';
 import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
+import { type PayloadKeys, payloadKeysFrom } from './payloadKeys';
+import { isLoopbackAddress, type TemporalTls, temporalTlsFrom } from './temporalTls';
 
 /**
  * The process configuration, read from the environment once. A bad value stops the process at
@@ -16,7 +18,13 @@ export interface Config {
   profile: 'local' | 'production';
   databaseUrl: string;
   temporalAddress: string;
+  /** TLS (and mTLS) towards Temporal: TEMPORAL_TLS_CA, _CERT, _KEY, _SERVER_NAME, TEMPORAL_TLS (config/temporalTls.ts). */
+  temporalTls: TemporalTls | undefined;
   temporalNamespace: string;
+  /** PAYLOAD_ENCRYPTION_KEYS: workflow and activity payloads are AES-256-GCM encrypted when set (required in production). */
+  payloadKeys: PayloadKeys | undefined;
+  /** CODEC_CORS_ORIGINS: origins (the Temporal Web UI's) allowed to call /codec/decode and /codec/encode from a browser. */
+  codecCorsOrigins: string[];
   taskQueue: string;
   apiHost: string;
   apiPort: number;
@@ -53,6 +61,8 @@ export interface Config {
   observability: ObservabilityConfig;
   /** The HTTP edge: body bounds, server timeouts, concurrent uploads. */
   http: HttpLimits;
+  /** What SIGTERM does: how long the API keeps serving while unready, how long the worker lets activities finish. */
+  shutdown: ShutdownPolicy;
 }
 
 /**
@@ -79,6 +89,24 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   keepAliveTimeoutMs: 5_000,
   maxConcurrentUploads: 8,
 };
+
+/** Graceful stop of the API and the worker (SIGTERM from Kubernetes, compose or systemd). */
+export interface ShutdownPolicy {
+  /**
+   * API_SHUTDOWN_DRAIN_MS: after SIGTERM the API answers /health/ready with 503 but keeps serving
+   * this long, so the load balancer takes it out before it stops listening, and a request that just
+   * arrived may still wait WORKFLOW_WAIT_MS for its workflow. Default WORKFLOW_WAIT_MS + 5 s.
+   */
+  apiDrainMs: number;
+  /**
+   * WORKER_SHUTDOWN_GRACE_MS: the worker's shutdownGraceTime. On SIGTERM it stops polling at once;
+   * running activities get this long to finish before they are cancelled (and retried elsewhere).
+   */
+  workerGraceMs: number;
+}
+
+/** The margin the API's drain adds to WORKFLOW_WAIT_MS: endpoints take a few seconds to update. */
+export const DRAIN_MARGIN_MS = 5_000;
 
 /** LOG_FORMAT, the worker's metrics endpoint, and how long /health/ready waits for each dependency. */
 export interface ObservabilityConfig {
@@ -176,11 +204,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!otpSecret || otpSecret.length < 32 || otpSecret === jwtSecret) {
     throw new ConfigError('OTP_SECRET must be set to at least 32 characters, other than JWT_SECRET (only the local profile has a default)');
   }
+  const workflowWaitMs = integer(env, 'WORKFLOW_WAIT_MS', 30_000, SETTING_BOUNDS.workflowWaitMs);
+  const temporalAddress = env.TEMPORAL_ADDRESS ?? 'localhost:7233';
+  const temporalTls = temporalTlsFrom(env, (message) => {
+    throw new ConfigError(message);
+  });
+  // Whoever reaches a plain-text frontend can start any workflow and skip the API's checks.
+  if (!local && !temporalTls && !isLoopbackAddress(temporalAddress)) {
+    throw new ConfigError(
+      `TEMPORAL_ADDRESS=${temporalAddress} is not on this machine and no TLS is configured: the production profile talks to a remote Temporal only over TLS (set TEMPORAL_TLS_CA, and TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY for mTLS, or TEMPORAL_TLS=true)`,
+    );
+  }
+  const payloadKeys = payloadKeysFrom(env.PAYLOAD_ENCRYPTION_KEYS, (message) => {
+    throw new ConfigError(message);
+  });
+  // Histories hold payee names, IBANs, amounts: readable by whoever reads Temporal's database or UI.
+  if (!local && !payloadKeys) {
+    throw new ConfigError(
+      'PAYLOAD_ENCRYPTION_KEYS must be set in the production profile (<key id>:<base64 of 32 bytes>; make a key with: openssl rand -base64 32)',
+    );
+  }
   return {
     profile,
     databaseUrl: required(env, 'DATABASE_URL'),
-    temporalAddress: env.TEMPORAL_ADDRESS ?? 'localhost:7233',
+    temporalAddress,
+    temporalTls,
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    payloadKeys,
+    codecCorsOrigins: (env.CODEC_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     taskQueue: env.TEMPORAL_TASK_QUEUE ?? 'corebank',
     apiHost: env.API_HOST ?? '127.0.0.1',
     apiPort: integer(env, 'API_PORT', 3000),
@@ -194,7 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxProvider: flag(env, 'ALLOW_SANDBOX_PROVIDER', local),
     localNotifier: flag(env, 'ALLOW_LOCAL_NOTIFIER', local),
     logLevel: env.LOG_LEVEL ?? 'info',
-    workflowWaitMs: integer(env, 'WORKFLOW_WAIT_MS', 30_000, SETTING_BOUNDS.workflowWaitMs),
+    workflowWaitMs,
     transfers: {
       confirmationWindowMs: integer(env, 'TRANSFER_CONFIRMATION_WINDOW_MS', 30 * 60_000, SETTING_BOUNDS.confirmationWindowMs),
       providerRetry: {
@@ -246,6 +300,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.requestTimeoutMs),
       keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs),
       maxConcurrentUploads: integer(env, 'HTTP_MAX_CONCURRENT_UPLOADS', DEFAULT_HTTP_LIMITS.maxConcurrentUploads),
+    },
+    shutdown: {
+      apiDrainMs: integer(env, 'API_SHUTDOWN_DRAIN_MS', workflowWaitMs + DRAIN_MARGIN_MS),
+      workerGraceMs: integer(env, 'WORKER_SHUTDOWN_GRACE_MS', 30_000),
     },
   };
 }

@@ -74,3 +74,10 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 }
 
 export { once };
+
+/**
+ * For tools that stop the API themselves (npm start, start:cluster, the bench, the fault suite): no
+ * drain after SIGTERM unless API_SHUTDOWN_DRAIN_MS says otherwise. The drain exists for a load
+ * balancer that needs time to take a replica out; nothing here has one, and Ctrl-C should be quick.
+ */
+export const NO_DRAIN_ENV = { API_SHUTDOWN_DRAIN_MS: process.env.API_SHUTDOWN_DRAIN_MS ?? '0' };

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createSql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
 import { startEmbeddedPostgres } from './postgres';
-import { type Child, startChild, waitFor } from './processes';
+import { type Child, NO_DRAIN_ENV, startChild, waitFor } from './processes';
 import { checkPortsFree, childLineWriter, claimPidFile, orderedShutdown, printWelcome, say } from './session';
 import { findOrBuildTemporalCli } from './temporalCli';
 import { isTemporalLineWorthShowing, startTemporalDevServer } from './temporalServer';
@@ -84,7 +84,13 @@ async function main() {
       uiUrl = temporal.uiUrl;
     }
 
-    const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, API_PORT: String(PORTS.api) };
+    const env = {
+      ...process.env,
+      ...NO_DRAIN_ENV,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      API_PORT: String(PORTS.api),
+    };
     const spawnTs = (name: string, file: string): Child => {
       const child = startChild({
         name,

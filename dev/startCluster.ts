@@ -8,7 +8,7 @@ import { bundleWorkflows } from '../worker/createWorker';
 import { ensureSearchAttributes } from '../worker/searchAttributes';
 import { CLUSTER_SHAPE, temporalSqlServerPorts } from './clusterShape';
 import { startEmbeddedPostgres } from './postgres';
-import { type Child, startChild, waitFor } from './processes';
+import { type Child, NO_DRAIN_ENV, startChild, waitFor } from './processes';
 import { checkPortsFree, childLineWriter, claimPidFile, orderedShutdown, printWelcome, say } from './session';
 import { findOrBuildTemporalServer } from './temporalServerBinaries';
 import { startTemporalSqlServer } from './temporalSqlServer';
@@ -96,6 +96,7 @@ async function main() {
 
     const env = {
       ...process.env,
+      ...NO_DRAIN_ENV,
       DATABASE_URL: pg.url,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: CLUSTER_SHAPE.namespace,

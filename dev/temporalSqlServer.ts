@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import postgres from 'postgres';
 import { stringify } from 'yaml';
 import { freeLowPort, freePort } from './ports';
@@ -53,11 +53,14 @@ export interface TemporalSqlServer {
 }
 
 /**
- * History shards are fixed for the life of a cluster's data: changing this number later makes the
- * server refuse to start. Four, like Temporal's own development config: enough to spread task
- * dispatch, few enough for one machine.
+ * History shards are fixed for the life of a cluster's data: the number chosen at its first start
+ * can never be changed (only a migration to a new cluster can). A shard is the unit of history
+ * throughput and of failover between history hosts, so it is sized for the production the data
+ * may grow into, not for one machine: 512, as Temporal suggests for a production cluster (a few
+ * hundred to a few thousand). On one machine, 512 idle shards cost a few seconds at start and some
+ * memory. compose's NUM_HISTORY_SHARDS is held equal to this by test/unit/compose.test.ts.
  */
-export const NUM_HISTORY_SHARDS = 4;
+export const NUM_HISTORY_SHARDS = 512;
 export const RETENTION_DAYS = 30;
 const DATABASES = ['temporal', 'temporal_visibility'] as const;
 
@@ -105,8 +108,28 @@ async function setUpSchemas(options: TemporalSqlServerOptions, log: (line: strin
   log('Temporal schemas up to date');
 }
 
+/**
+ * The shard count the data was created with (one row per shard once the server has run), or
+ * undefined for fresh data. Data made before the count became 512 keeps its own count: the server
+ * cannot change it, so start:cluster runs it with that count rather than fail.
+ */
+async function persistedShardCount(postgresUrl: string): Promise<number | undefined> {
+  const url = new URL(postgresUrl);
+  url.pathname = '/temporal';
+  const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ count: string }[]>`SELECT count(*)::text AS count FROM shards`;
+    const count = Number(row?.count ?? 0);
+    return count > 0 ? count : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await sql.end();
+  }
+}
+
 /** The server's config: Temporal's development-postgres12.yaml, bound to our ports and database. */
-function serverConfig(options: TemporalSqlServerOptions): unknown {
+function serverConfig(options: TemporalSqlServerOptions, numHistoryShards: number): unknown {
   const url = new URL(options.postgresUrl);
   const { ports } = options;
   const datastore = (databaseName: string, maxConns: number) => ({
@@ -131,7 +154,7 @@ function serverConfig(options: TemporalSqlServerOptions): unknown {
     persistence: {
       defaultStore: 'postgres-default',
       visibilityStore: 'postgres-visibility',
-      numHistoryShards: NUM_HISTORY_SHARDS,
+      numHistoryShards,
       datastores: { 'postgres-default': datastore('temporal', 20), 'postgres-visibility': datastore('temporal_visibility', 4) },
     },
     global: {
@@ -224,7 +247,13 @@ export async function startTemporalSqlServer(options: TemporalSqlServerOptions):
   await setUpSchemas(options, log);
   const configDir = join(options.dir, 'config');
   await mkdir(configDir, { recursive: true });
-  await writeFile(join(configDir, 'development.yaml'), stringify(serverConfig(options)));
+  const persisted = await persistedShardCount(options.postgresUrl);
+  if (persisted !== undefined && persisted !== NUM_HISTORY_SHARDS) {
+    log(
+      `this Temporal data was created with ${persisted} history shards, which can never change; it keeps them (new data gets ${NUM_HISTORY_SHARDS}: remove the data directory to start over, losing its workflows)`,
+    );
+  }
+  await writeFile(join(configDir, 'development.yaml'), stringify(serverConfig(options, persisted ?? NUM_HISTORY_SHARDS)));
 
   const address = `127.0.0.1:${options.ports.frontend}`;
   // While the services find each other, shards and hosts report errors that resolve themselves

@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type BundleOptions, bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities';
+import type { PayloadKeys } from '../config/payloadKeys';
+import { dataConverterFor } from '../observability/payloadCodec';
 import { activityInterceptors, workflowSpanSinks } from '../observability/temporal';
 import { currentTracing, type Tracing } from '../observability/tracing';
-import { TRACING_RANDOM_STREAM } from '../workflows/interceptors';
+import { TRACING_RANDOM_STREAM } from '../workflows/tracingStream';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -44,10 +46,17 @@ export interface WorkerOptions extends ActivityDeps {
   workflowBundlePath?: string;
   /** The process's tracing (observability/tracing.ts): workflow spans leave through its processor. */
   tracing?: Tracing;
+  /** After SIGTERM, how long running activities may finish before they are cancelled (default 0: at once). */
+  shutdownGraceMs?: number;
+  /** Encrypts every payload the worker writes (PAYLOAD_ENCRYPTION_KEYS); decrypts, and passes plain ones through. */
+  payloadKeys?: PayloadKeys;
 }
 
+/** After the grace time, how much longer the worker waits for cancelled activities before it gives up. */
+const SHUTDOWN_FORCE_MARGIN_MS = 10_000;
+
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
-  const { connection, namespace, taskQueue, workflowBundlePath, tracing, ...deps } = options;
+  const { connection, namespace, taskQueue, workflowBundlePath, tracing, shutdownGraceMs = 0, payloadKeys, ...deps } = options;
   return Worker.create({
     connection,
     namespace,
@@ -60,6 +69,11 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     },
     sinks: workflowSpanSinks(tracing ?? currentTracing()),
     activities: createActivities(deps),
+    ...dataConverterFor(payloadKeys),
+    // Activities are idempotent, so one cancelled after the grace is retried elsewhere; the force
+    // time bounds a stop whose activities ignore cancellation.
+    shutdownGraceTime: shutdownGraceMs,
+    shutdownForceTime: shutdownGraceMs + SHUTDOWN_FORCE_MARGIN_MS,
     ...WORKER_TUNING,
   });
 }

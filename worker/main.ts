@@ -1,12 +1,14 @@
 import { createServer } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
+import { makeTelemetryFilterString, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createLocalNotifier } from '../activities/notifier';
 import { createSandboxProvider } from '../activities/provider';
 import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/log';
+import { temporalConnectionOptions } from '../config/temporalTls';
 import { createSql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
+import { dataConverterFor } from '../observability/payloadCodec';
 import { instrumentPostgres } from '../observability/postgres';
 import { pinoTemporalLogger } from '../observability/temporal';
 import { otlpTracesEndpoint, setupTracing } from '../observability/tracing';
@@ -53,22 +55,38 @@ async function main() {
     throw new ConfigError('no notifier is configured; set ALLOW_LOCAL_NOTIFIER=true to keep messages (OTP codes) in Postgres');
   }
   const sql = instrumentPostgres(createSql(config.databaseUrl, { max: 20 }));
+  // Health and metrics from the start: live while starting, ready only once the worker polls.
+  let worker: Worker | undefined;
+  const http =
+    workerMetricsPort === undefined
+      ? undefined
+      : await serveWorkerMetrics(workerMetricsPort, workerMetricsHost, {
+          sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`,
+          health: {
+            state: () => worker?.getState(),
+            postgres: async () => {
+              await sql`SELECT 1`;
+            },
+            timeoutMs: config.observability.readinessTimeoutMs,
+          },
+        });
+  if (http) log.info({ url: http.url, health: http.url.replace(/\/metrics$/, '/health/ready') }, 'worker metrics and health');
   await migrate(sql, (line) => log.info(line));
 
-  const client = await Connection.connect({ address: config.temporalAddress });
+  const client = await Connection.connect(temporalConnectionOptions(config));
   const added = await ensureSearchAttributes(client, config.temporalNamespace);
   if (added.length > 0) log.info({ added }, 'registered search attributes');
   const schedules = await ensureSchedules(
-    new Client({ connection: client, namespace: config.temporalNamespace }),
+    new Client({ connection: client, namespace: config.temporalNamespace, ...dataConverterFor(config.payloadKeys) }),
     config.taskQueue,
     scheduleTimes(),
   );
   if (schedules.length > 0) log.info({ schedules }, 'created schedules');
   await client.close();
 
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const workflowBundlePath = process.env.WORKFLOW_BUNDLE_PATH;
-  const worker = await createWorker({
+  worker = await createWorker({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
@@ -79,6 +97,8 @@ async function main() {
     transferLimits: config.transferLimits,
     workflowBundlePath,
     tracing,
+    shutdownGraceMs: config.shutdown.workerGraceMs,
+    payloadKeys: config.payloadKeys,
   });
   if (workflowBundlePath && !bundleHasInterceptors(workflowBundlePath)) {
     log.warn(
@@ -86,12 +106,6 @@ async function main() {
       'the workflow bundle was made without workflows/interceptors.ts (bundle with WORKFLOW_BUNDLE_OPTIONS): traces stop at the workflow start and workflow log lines lack the request id',
     );
   }
-  // Prometheus metrics of the activities and the SDK runtime, on a port of their own when set.
-  const metrics =
-    workerMetricsPort === undefined
-      ? undefined
-      : await serveWorkerMetrics(workerMetricsPort, workerMetricsHost, { sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics` });
-  if (metrics) log.info({ url: metrics.url }, 'worker metrics');
   log.info(
     {
       taskQueue: config.taskQueue,
@@ -100,8 +114,10 @@ async function main() {
     },
     'worker running',
   );
+  // SIGTERM (the SDK's own handler) stops polling at once, then waits up to the grace time for
+  // running activities; readiness turns 503 with the state change.
   await worker.run();
-  await metrics?.close();
+  await http?.close();
   await connection.close();
   await sql.end({ timeout: 5 });
   await tracing.shutdown().catch(() => {});

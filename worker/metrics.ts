@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { workerRegistry } from '../activities/metrics';
+import { type WorkerHealthSource, workerLiveness, workerReadiness } from './health';
 
 export interface WorkerMetricsOptions {
   /**
@@ -8,6 +9,8 @@ export interface WorkerMetricsOptions {
    * 127.0.0.1 on a free port): its `temporal_*` series are appended to the worker's.
    */
   sdkMetricsUrl?: string;
+  /** Serves /health/live and /health/ready from these when set (worker/health.ts). */
+  health?: WorkerHealthSource;
 }
 
 /** The SDK runtime's metrics, or a comment saying they could not be read. */
@@ -22,7 +25,8 @@ async function sdkMetrics(url: string): Promise<string> {
 }
 
 /**
- * Serves the worker's Prometheus metrics at GET /metrics on a port of its own (API.md: metrics
+ * The worker's HTTP port (WORKER_METRICS_PORT): /health/live and /health/ready for the orchestrator,
+ * and the worker's Prometheus metrics at GET /metrics on a port of its own (API.md: metrics
  * are served on a separate port or behind a token): the activities' registry
  * (daily_check_failures_total, process metrics) and the Temporal SDK runtime's (worker task slots,
  * poll and schedule-to-start latencies, workflow and activity outcomes). Bound to localhost unless
@@ -34,6 +38,15 @@ export async function serveWorkerMetrics(
   options: WorkerMetricsOptions = {},
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
+    const health = options.health;
+    if (req.method === 'GET' && health && (req.url === '/health/live' || req.url === '/health/ready')) {
+      const answer = req.url === '/health/live' ? Promise.resolve(workerLiveness(health)) : workerReadiness(health);
+      answer.then(
+        ({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
+        () => res.writeHead(500).end(),
+      );
+      return;
+    }
     if (req.method !== 'GET' || req.url !== '/metrics') {
       res.writeHead(404).end();
       return;

@@ -12,12 +12,12 @@
  * (getRandomStream(...).with); `next(...)` gives workflow code its default stream back.
  */
 
-import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
+import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation.js';
 import {
   OpenTelemetryInboundInterceptor,
   OpenTelemetryInternalsInterceptor,
   OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/workflow';
+} from '@temporalio/interceptors-opentelemetry/lib/workflow/index.js';
 import {
   type ActivityInput,
   AsyncLocalStorage,
@@ -35,9 +35,11 @@ import {
   type WorkflowRandomStream,
   workflowInfo,
 } from '@temporalio/workflow';
+import { TRACING_RANDOM_STREAM } from './tracingStream';
 
-/** The random stream of the tracing interceptors; its name is also how the worker tells a bundle has them. */
-export const TRACING_RANDOM_STREAM = 'corebank.workflow-interceptors.tracing';
+// Its name is also how the worker tells a bundle has these interceptors.
+export { TRACING_RANDOM_STREAM };
+
 /** Same values as observability/requestContext.ts (workflow code does not import Node modules). */
 const REQUEST_ID_HEADER = 'corebank-request-id';
 const REQUEST_ID_MEMO_KEY = 'requestId';

@@ -1,4 +1,4 @@
-import { ApplicationFailure, continueAsNew, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, patched, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { daysBetween, yesterday } from '../domain/calendar';
 import { CHECK_FAILED, SINGLE_CHECKS } from '../domain/ledgerChecks';
@@ -12,6 +12,14 @@ const jobs = proxyActivities<Activities>({
 const DEFAULT_BATCH = 500;
 /** Past this many history events a job continues as a new run (where it left off). */
 const HISTORY_LIMIT = 8_000;
+
+/**
+ * Patch: the consistency checks continue as new past HISTORY_LIMIT, as the balance snapshots do.
+ * Their batch loop runs once per 500 accounts, so on a large ledger one run would reach Temporal's
+ * 50,000-event limit and be terminated. Asked only once the limit is passed: a run of the old code
+ * that already went past it (no marker) keeps its one long history.
+ */
+export const CHECKS_CONTINUE_AS_NEW = 'checks-continue-as-new';
 
 export interface DailyBalanceInput {
   /** First day (default: the day before the run started, UTC). */
@@ -65,6 +73,10 @@ export interface CheckInput {
   /** The day the date-bound checks look at (default: the day before the run started). */
   date?: string;
   batchSize?: number;
+  /** Where a run that continued as new resumes the batches over every account. */
+  resume?: { part: number; afterSeq: string };
+  /** History length past which the run continues as new (default HISTORY_LIMIT; tests set it low). */
+  historyLimit?: number;
 }
 
 export interface CheckOutcome {
@@ -73,13 +85,24 @@ export interface CheckOutcome {
   status: 'passed';
 }
 
-/** counters_match_journal over every account, a batch per activity (each batch a part of the result). */
-async function countersOverEveryAccount(checkId: string, limit: number): Promise<void> {
-  let afterSeq = '0';
-  for (let part = 0; ; part++) {
+/**
+ * counters_match_journal over every account, a batch per activity (each batch a part of the
+ * result); past the history limit the run continues as new with `continueWith`, where it left off.
+ */
+async function countersOverEveryAccount(
+  checkId: string,
+  input: CheckInput,
+  continueWith: (resume: NonNullable<CheckInput['resume']>) => Promise<never>,
+): Promise<void> {
+  const limit = input.batchSize ?? DEFAULT_BATCH;
+  let afterSeq = input.resume?.afterSeq ?? '0';
+  for (let part = input.resume?.part ?? 0; ; part++) {
     const batch = await jobs.checkCountersBatch({ checkId, part, afterSeq, limit });
     if (batch.lastSeq === null || batch.count < limit) return;
     afterSeq = batch.lastSeq;
+    if (workflowInfo().historyLength > (input.historyLimit ?? HISTORY_LIMIT) && patched(CHECKS_CONTINUE_AS_NEW)) {
+      await continueWith({ part: part + 1, afterSeq });
+    }
   }
 }
 
@@ -105,9 +128,12 @@ async function finish(checkId: string, kind: 'daily' | 'account_balance', date: 
 export async function dailyCheckWorkflow(input: CheckInput = {}): Promise<CheckOutcome> {
   const checkId = input.checkId ?? uuid4();
   const date = input.date ?? yesterday(new Date());
-  await jobs.openLedgerCheck({ checkId, kind: 'daily', date, workflowId: workflowInfo().workflowId });
-  for (const name of SINGLE_CHECKS) await jobs.runLedgerCheck({ checkId, name, date });
-  await countersOverEveryAccount(checkId, input.batchSize ?? DEFAULT_BATCH);
+  // A run that continued as new already opened the check and ran the single checks.
+  if (!input.resume) {
+    await jobs.openLedgerCheck({ checkId, kind: 'daily', date, workflowId: workflowInfo().workflowId });
+    for (const name of SINGLE_CHECKS) await jobs.runLedgerCheck({ checkId, name, date });
+  }
+  await countersOverEveryAccount(checkId, input, (resume) => continueAsNew<typeof dailyCheckWorkflow>({ ...input, checkId, date, resume }));
   return finish(checkId, 'daily', date);
 }
 
@@ -115,7 +141,9 @@ export async function dailyCheckWorkflow(input: CheckInput = {}): Promise<CheckO
 export async function accountBalanceCheckWorkflow(input: CheckInput = {}): Promise<CheckOutcome> {
   const checkId = input.checkId ?? uuid4();
   const date = input.date ?? new Date().toISOString().slice(0, 10);
-  await jobs.openLedgerCheck({ checkId, kind: 'account_balance', date, workflowId: workflowInfo().workflowId });
-  await countersOverEveryAccount(checkId, input.batchSize ?? DEFAULT_BATCH);
+  if (!input.resume) await jobs.openLedgerCheck({ checkId, kind: 'account_balance', date, workflowId: workflowInfo().workflowId });
+  await countersOverEveryAccount(checkId, input, (resume) =>
+    continueAsNew<typeof accountBalanceCheckWorkflow>({ ...input, checkId, date, resume }),
+  );
   return finish(checkId, 'account_balance', date);
 }

@@ -8,8 +8,17 @@ import { newRouter } from '../router';
 export type ReadinessProbe = () => Promise<void>;
 
 export interface HealthRoutesOptions {
-  /** Postgres and Temporal, by name. */
+  /** What readiness depends on, by name (Postgres). */
   probes: Record<string, ReadinessProbe>;
+  /**
+   * Asked and reported, but not required (Temporal): without it reads and ledger-only calls still
+   * work, so an outage of it must not take every API replica out of service. Each answer goes to
+   * `onObserved` (a metric).
+   */
+  observed?: Record<string, ReadinessProbe>;
+  onObserved?: (name: string, ok: boolean) => void;
+  /** True once the process is shutting down: not ready, so the load balancer stops sending to it. */
+  isDraining?: () => boolean;
   /** How long each probe may take before the process counts as not ready. */
   timeoutMs: number;
 }
@@ -20,7 +29,12 @@ const Ready = z
     status: z.literal('ready'),
     checks: z
       .record(z.string(), z.literal('ok'))
-      .openapi({ description: 'Each dependency asked, and its answer', example: { postgres: 'ok' } }),
+      .openapi({ description: 'Each dependency readiness depends on, and its answer', example: { postgres: 'ok' } }),
+    observed: z.record(z.string(), z.string()).openapi({
+      description:
+        'Dependencies asked but not required for readiness, and their answer (`ok`, or why not): Temporal. Also the metric corebank_temporal_up',
+      example: { temporal: 'ok' },
+    }),
   })
   .openapi('Readiness');
 
@@ -40,13 +54,22 @@ async function check(probe: ReadinessProbe, timeoutMs: number): Promise<string> 
   }
 }
 
+/** Every probe at once, each bounded by the timeout: name -> `ok` or why not. */
+async function askAll(probes: Record<string, ReadinessProbe>, timeoutMs: number): Promise<Record<string, string>> {
+  const names = Object.keys(probes);
+  const results = await Promise.all(names.map((name) => check(probes[name] as ReadinessProbe, timeoutMs)));
+  return Object.fromEntries(names.map((name, i) => [name, results[i] as string]));
+}
+
 /**
  * Liveness and readiness for orchestrators, both public. `/health/live` answers as long as the
- * process serves HTTP (restart it when it does not); `/health/ready` asks Postgres and Temporal and
- * answers 503 when one of them does not answer in time (take the replica out of the load balancer,
- * do not restart it). `/health`, the API contract's ping of the database, is unchanged.
+ * process serves HTTP (restart it when it does not); `/health/ready` asks Postgres and answers 503
+ * when it does not answer in time, or while the process drains before it stops (take the replica
+ * out of the load balancer, do not restart it). Temporal is asked too and reported in `observed`,
+ * but does not make the replica unready. `/health`, the API contract's ping of the database, is
+ * unchanged.
  */
-export function healthRoutes({ probes, timeoutMs }: HealthRoutesOptions) {
+export function healthRoutes({ probes, observed = {}, onObserved, isDraining = () => false, timeoutMs }: HealthRoutesOptions) {
   const router = newRouter();
 
   router.openapi(
@@ -66,30 +89,31 @@ export function healthRoutes({ probes, timeoutMs }: HealthRoutesOptions) {
       method: 'get',
       path: '/health/ready',
       tags: ['Health'],
-      summary: `Readiness: Postgres and Temporal both answer. No token needed.`,
+      summary: `Readiness: Postgres answers and the process is not shutting down (Temporal is reported, not required). No token needed.`,
       security: [],
       responses: {
         200: { description: 'Every dependency answered', content: json(envelopeOf(Ready)) },
         503: {
-          description: 'A dependency did not answer in time (SERVICE_UNAVAILABLE); metadata names each check and its result',
+          description:
+            'Postgres did not answer in time, or the process is draining before it stops (SERVICE_UNAVAILABLE); metadata names each check and its result',
           content: json(FailureEnvelope),
         },
       },
     }),
     async (c) => {
-      const names = Object.keys(probes);
-      const results = await Promise.all(names.map((name) => check(probes[name] as ReadinessProbe, timeoutMs)));
-      const checks = Object.fromEntries(names.map((name, i) => [name, results[i] as string]));
-      const failed = names.filter((name) => checks[name] !== 'ok');
-      if (failed.length > 0) {
-        return errorJson(
-          c,
-          ErrorCode.SERVICE_UNAVAILABLE,
-          `not ready: ${failed.map((n) => `${n} ${checks[n]}`).join('; ')}`,
-          checks,
-        ) as never;
+      if (isDraining()) {
+        return errorJson(c, ErrorCode.SERVICE_UNAVAILABLE, 'not ready: shutting down (draining)', { draining: 'true' }) as never;
       }
-      return c.json(success({ status: 'ready' as const, checks: checks as Record<string, 'ok'> }), 200);
+      const [checks, observations] = await Promise.all([askAll(probes, timeoutMs), askAll(observed, timeoutMs)]);
+      for (const [name, answer] of Object.entries(observations)) onObserved?.(name, answer === 'ok');
+      const failed = Object.keys(checks).filter((name) => checks[name] !== 'ok');
+      if (failed.length > 0) {
+        return errorJson(c, ErrorCode.SERVICE_UNAVAILABLE, `not ready: ${failed.map((n) => `${n} ${checks[n]}`).join('; ')}`, {
+          ...checks,
+          ...observations,
+        }) as never;
+      }
+      return c.json(success({ status: 'ready' as const, checks: checks as Record<string, 'ok'>, observed: observations }), 200);
     },
   );
 

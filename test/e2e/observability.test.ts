@@ -29,11 +29,11 @@ describe('health', () => {
     expect(live.body.value).toEqual({ status: 'live' });
     const ready = await api().get('/health/ready', { token: null });
     expect(ready.status, JSON.stringify(ready.body)).toBe(200);
-    expect(ready.body.value).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } });
+    expect(ready.body.value).toEqual({ status: 'ready', checks: { postgres: 'ok' }, observed: { temporal: 'ok' } });
     expect((await api().get('/health', { token: null })).body.value).toEqual({ status: 'ok' });
   });
 
-  it('is not ready (503) while Temporal does not answer, and still live', async () => {
+  it('stays ready while Temporal does not answer: Temporal is reported in its own field and metric', async () => {
     // A Temporal that never answers (a real client would keep retrying in the background).
     const silent = {
       withDeadline: <R>(_: number, fn: () => Promise<R>) => fn(),
@@ -41,12 +41,23 @@ describe('health', () => {
     };
     const down = await observedApp(api().sql, silent as unknown as Client, 'unused', { readinessTimeoutMs: 300 });
     const ready = await down.request('GET', '/health/ready', undefined, { authorization: '' });
-    expect(ready.status).toBe(503);
-    expect(ready.body.isFailed).toBe(true);
-    expect(ready.body.errors[0].metadata).toEqual({ code: 'SERVICE_UNAVAILABLE', postgres: 'ok', temporal: 'no answer within 300 ms' });
-    expect(ready.body.errors[0].message).toBe('not ready: temporal no answer within 300 ms');
+    expect(ready.status, JSON.stringify(ready.body)).toBe(200);
+    expect(ready.body.value).toEqual({ status: 'ready', checks: { postgres: 'ok' }, observed: { temporal: 'no answer within 300 ms' } });
+    const metrics = await down.request('GET', '/metrics');
+    expect(metrics.text).toMatch(/^corebank_temporal_up 0$/m);
     expect((await down.request('GET', '/health/live', undefined, { authorization: '' })).status).toBe(200);
     expect(down.errors).toEqual([]);
+  });
+
+  it('is not ready (503) while draining before a stop, and still serves', async () => {
+    const draining = await observedApp(api().sql, api().temporal, 'unused', { isDraining: () => true });
+    const ready = await draining.request('GET', '/health/ready', undefined, { authorization: '' });
+    expect(ready.status).toBe(503);
+    expect(ready.body.errors[0].metadata).toEqual({ code: 'SERVICE_UNAVAILABLE', draining: 'true' });
+    const live = await draining.request('GET', '/health/live', undefined, { authorization: '' });
+    expect(live.status).toBe(200);
+    // Each answer closes its connection, so no client reuses a socket that is about to close.
+    expect(live.headers.get('connection')).toBe('close');
   });
 
   it('documents both in the OpenAPI document as public', async () => {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../../dev/ports';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../dev/postgres';
-import { waitFor } from '../../dev/processes';
+import { NO_DRAIN_ENV, waitFor } from '../../dev/processes';
 import { findOrBuildTemporalCli } from '../../dev/temporalCli';
 import { startTemporalDevServer } from '../../dev/temporalServer';
 import { findOrBuildTemporalServer } from '../../dev/temporalServerBinaries';
@@ -72,6 +72,7 @@ export async function startCluster(log: (line: string) => void) {
 
     const env = {
       ...process.env,
+      ...NO_DRAIN_ENV,
       DATABASE_URL: pg.url,
       TEMPORAL_ADDRESS: temporal.address,
       API_PORT: String(ports.api),

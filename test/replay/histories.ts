@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type History, historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { type History, historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 
 /** Recorded workflow histories: one JSON file per workflow run, `<workflowType>-<path>.json`. */
 export const HISTORIES_DIR = fileURLToPath(new URL('../histories/', import.meta.url));

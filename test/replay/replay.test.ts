@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { payloadKeysFrom } from '../../config/payloadKeys';
+import { dataConverterFor } from '../../observability/payloadCodec';
 import { WORKFLOW_BUNDLE_OPTIONS } from '../../worker/createWorker';
 import { loadHistories, type RecordedHistory, WORKFLOW_TYPES } from './histories';
 
@@ -11,6 +14,10 @@ import { loadHistories, type RecordedHistory, WORKFLOW_TYPES } from './histories
  * `patched()`) would break the workflows running in production on the next deploy: here it
  * fails with the file and the DeterminismViolationError. See docs/changing-workflows.md.
  */
+const fail = (message: string): never => {
+  throw new Error(message);
+};
+
 describe('recorded workflow histories replay on the current workflow code', () => {
   const histories: RecordedHistory[] = loadHistories();
 
@@ -27,25 +34,34 @@ describe('recorded workflow histories replay on the current workflow code', () =
     for (const type of WORKFLOW_TYPES) expect(types.has(type), `no history of ${type} in test/histories`).toBe(true);
   });
 
-  it('replays every history without a determinism violation or any other error', async () => {
-    // The bundle globalSetup made of the same working tree saves bundling the workflows again.
-    const bundlePath = inject('workflowBundlePath');
-    const code = bundlePath && existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : WORKFLOW_BUNDLE_OPTIONS;
-    const byWorkflowId = new Map(histories.map((h) => [h.workflowId, h.file]));
-    expect(byWorkflowId.size, 'two history files of the same workflow run').toBe(histories.length);
+  it.each([
+    ['as recorded', {}],
+    // Histories written before payload encryption was switched on hold plain payloads: a worker
+    // with the codec on must pass them through unchanged (observability/payloadCodec.ts).
+    ['with the payload encryption codec on', dataConverterFor(payloadKeysFrom(`replay:${randomBytes(32).toString('base64')}`, fail))],
+  ])(
+    'replays every history without a determinism violation or any other error, %s',
+    async (_, codec) => {
+      // The bundle globalSetup made of the same working tree saves bundling the workflows again.
+      const bundlePath = inject('workflowBundlePath');
+      const code = bundlePath && existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : WORKFLOW_BUNDLE_OPTIONS;
+      const byWorkflowId = new Map(histories.map((h) => [h.workflowId, h.file]));
+      expect(byWorkflowId.size, 'two history files of the same workflow run').toBe(histories.length);
 
-    const failures: string[] = [];
-    const replayed = new Set<string>();
-    const results = Worker.runReplayHistories(
-      { ...code, replayName: 'recorded-histories' },
-      histories.map((h) => ({ workflowId: h.workflowId, history: h.history })),
-    );
-    for await (const result of results) {
-      const file = byWorkflowId.get(result.workflowId) ?? result.workflowId;
-      replayed.add(file);
-      if (result.error) failures.push(`${file}: ${result.error.name}: ${result.error.message}`);
-    }
-    expect(failures.length, `histories that no longer replay on this code:\n${failures.join('\n')}\n`).toBe(0);
-    expect([...replayed].sort()).toEqual(histories.map((h) => h.file));
-  }, 180_000);
+      const failures: string[] = [];
+      const replayed = new Set<string>();
+      const results = Worker.runReplayHistories(
+        { ...code, ...codec, replayName: 'recorded-histories' },
+        histories.map((h) => ({ workflowId: h.workflowId, history: h.history })),
+      );
+      for await (const result of results) {
+        const file = byWorkflowId.get(result.workflowId) ?? result.workflowId;
+        replayed.add(file);
+        if (result.error) failures.push(`${file}: ${result.error.name}: ${result.error.message}`);
+      }
+      expect(failures.length, `histories that no longer replay on this code:\n${failures.join('\n')}\n`).toBe(0);
+      expect([...replayed].sort()).toEqual(histories.map((h) => h.file));
+    },
+    180_000,
+  );
 });

@@ -57,6 +57,38 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.yml keeps Temporal closed', () => {
+  const { services, networks } = compose;
+
+  it('publishes no Temporal port; the frontend lives on an internal network', () => {
+    expect(services.temporal.ports).toBeUndefined();
+    expect(services.temporal.networks).toEqual(['temporal']);
+    expect(networks.temporal.internal).toBe(true);
+    for (const name of ['temporal-db', 'temporal-schema', 'temporal-namespace']) expect(services[name].networks).toEqual(['temporal']);
+    // The only published ports: the API, and the UI under its profile on loopback.
+    const published = Object.entries(services).flatMap(([name, s]: [string, any]) => (s.ports ?? []).map((p: string) => `${name} ${p}`));
+    expect(published.sort()).toEqual(['api 3000-3001:3000', 'temporal-ui 127.0.0.1:8233:8080']);
+  });
+
+  it('runs the UI only behind a profile, read-only by default, with the codec endpoint', () => {
+    const ui = services['temporal-ui'];
+    expect(ui.profiles).toEqual(['ui']);
+    // Compose's own default syntax: read-only unless the operator says otherwise.
+    expect(ui.environment.TEMPORAL_DISABLE_WRITE_ACTIONS).toMatch(/^\$\{TEMPORAL_UI_WRITE_ACTIONS_DISABLED:-true\}$/);
+    expect(ui.environment.TEMPORAL_CODEC_ENDPOINT).toMatch(/\/codec\}?$/);
+  });
+
+  it('requires client certificates at the frontend and gives every client its pair', () => {
+    expect(services.temporal.environment.TEMPORAL_TLS_REQUIRE_CLIENT_AUTH).toBe('true');
+    for (const name of ['api', 'worker', 'temporal-namespace', 'temporal-ui']) {
+      const env = services[name].environment;
+      for (const key of ['TEMPORAL_TLS_CA', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_SERVER_NAME']) {
+        expect(env[key], `${name} ${key}`).toBeDefined();
+      }
+    }
+  });
+});
+
 describe('docker-compose.yml and npm run start:cluster', () => {
   it('run the same shape: versions, replicas, commands, namespace, shards and dynamic config', async () => {
     const { CLUSTER_SHAPE } = await import('../../dev/clusterShape');

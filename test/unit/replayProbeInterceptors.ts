@@ -4,7 +4,7 @@
  * every activity the workflow schedules and, when the workflow returns, one draw from the
  * workflow's own random stream. The tracing interceptors must change neither.
  */
-import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
+import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation.js';
 import {
   type ActivityInput,
   defaultPayloadConverter,
