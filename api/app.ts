@@ -1,7 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { PayloadCodec } from '@temporalio/common';
-import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { createLocalNotifier } from '../activities/notifier';
 import { type Config, DEFAULT_DOCUMENT_POLICY, DEFAULT_HTTP_LIMITS } from '../config/env';
