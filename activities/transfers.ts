@@ -129,9 +129,12 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
    * created before a block with CLIENT_BLOCKED / ACCOUNT_NOT_ACTIVE, and such a refusal uses up no
    * attempt of the code.
    */
-  async function checkTransferCode(input: { confirmationId: string; code: string; debitAccountId?: string }): Promise<void> {
+  async function checkTransferCode(
+    input: { confirmationId: string; debitAccountId?: string } & ({ code: string } | { codeHash: string }),
+  ): Promise<void> {
     if (input.debitAccountId !== undefined) await requireDebitable(sql, input.debitAccountId);
-    await verifyCode(sql, otp, input.confirmationId, input.code, notifier);
+    const presented = 'codeHash' in input ? { codeHash: input.codeHash } : { code: input.code };
+    await verifyCode(sql, otp, input.confirmationId, presented, notifier);
   }
 
   async function setTransferStatus(input: {

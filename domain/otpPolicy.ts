@@ -94,3 +94,10 @@ export function wrongCodeBudgetNotice(policy: OtpPolicy, now: Date): { subject: 
       `Until ${endsAt.toISOString()} no code can be confirmed. If this was not you, contact the bank.`,
   };
 }
+
+/**
+ * A code as a caller presents it for checking: the code itself, or its keyed hash (HMAC with the
+ * OTP secret, as stored). Transfer confirmations travel through a workflow as the hash, so no
+ * one-time code is ever written into a workflow's history (histories recorded before carry `code`).
+ */
+export type PresentedCode = { code: string } | { codeHash: string };

@@ -3,6 +3,7 @@ import { DomainError, ErrorCode } from '../domain/errors';
 import {
   accountCodeRefusal,
   type OtpPolicy,
+  type PresentedCode,
   spacingRefusal,
   utcDay,
   wrongCodeBudgetNotice,
@@ -35,6 +36,14 @@ export interface CodeNotifier {
 }
 
 const hashCode = (secret: string, id: string, code: string) => createHmac('sha256', secret).update(`${id}:${code}`).digest('hex');
+
+/** The code as the API hands it to a workflow: its keyed hash, never the code (domain/otpPolicy.ts PresentedCode). */
+export const presentCode = (policy: Pick<OtpPolicy, 'secret'>, id: string, code: string): PresentedCode => ({
+  codeHash: hashCode(policy.secret, id, code),
+});
+
+const hashOf = (policy: Pick<OtpPolicy, 'secret'>, id: string, presented: PresentedCode) =>
+  'codeHash' in presented ? presented.codeHash : hashCode(policy.secret, id, presented.code);
 
 /** A random 6-digit code (uniform, leading zeros kept). */
 export const newOtpCode = () => randomInt(0, 1_000_000).toString().padStart(6, '0');
@@ -168,7 +177,7 @@ async function noticeBudgetSpent(sql: Sql, policy: OtpPolicy, notifier: CodeNoti
  * retried check is not a second attempt); any other code is still wrong, so a repeated confirm
  * cannot be guessed past.
  */
-export async function verifyCode(sql: Sql, policy: OtpPolicy, id: string, code: string, notifier?: CodeNotifier): Promise<void> {
+export async function verifyCode(sql: Sql, policy: OtpPolicy, id: string, presented: PresentedCode, notifier?: CodeNotifier): Promise<void> {
   const now = new Date();
   const { day } = utcDay(now);
   const [owner] = await sql<[{ clientId: string }?]>`SELECT client_id FROM confirmations WHERE id = ${id}`;
@@ -178,7 +187,8 @@ export async function verifyCode(sql: Sql, policy: OtpPolicy, id: string, code: 
     const spent = wrongCodeBudgetRefusal(policy, budget.wrong, now);
     if (spent) return { failure: spent, budgetSpent: budget.notifiedAt === null };
     const [c] = await tx<[ConfirmationRow]>`SELECT * FROM confirmations WHERE id = ${id} FOR UPDATE`;
-    const matches = timingSafeEqual(Buffer.from(c.codeHash, 'hex'), Buffer.from(hashCode(policy.secret, id, code), 'hex'));
+    const presentedHash = Buffer.from(hashOf(policy, id, presented), 'hex');
+    const matches = presentedHash.length === 32 && timingSafeEqual(Buffer.from(c.codeHash, 'hex'), presentedHash);
     const wrong = async (failure: DomainError): Promise<{ failure: DomainError; budgetSpent: boolean }> => {
       await tx`UPDATE otp_wrong_codes SET wrong = wrong + 1 WHERE client_id = ${owner.clientId} AND day = ${day}`;
       return { failure, budgetSpent: wrongCodesLeft(policy, budget.wrong + 1) <= 0 };

@@ -109,7 +109,7 @@ export function createClientAccountUseCases(
     if (!confirmation || confirmation.clientId !== caller.sub || kind !== 'account' || !operation || !accountId) {
       throw new NotFoundError('otp', request.otpId);
     }
-    await verifyCode(sql, otp, confirmation.id, request.code, notifier);
+    await verifyCode(sql, otp, confirmation.id, { code: request.code }, notifier);
     const otpToken = await issueOtpToken(sql, {
       confirmationId: confirmation.id,
       clientId: caller.sub,

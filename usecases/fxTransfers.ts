@@ -8,7 +8,7 @@ import { derivedId, newId, transferWorkflowId } from '../domain/ids';
 import { parseAmount } from '../domain/money';
 import { getAccount } from '../ledger/accounts';
 import { getClient } from '../store/clients';
-import { verifyCode } from '../store/confirmations';
+import { presentCode, verifyCode } from '../store/confirmations';
 import { getTransfer, type TransferRow } from '../store/transfers';
 import type { fxTransferWorkflow } from '../workflows/fxTransfer';
 import type { FxTransferRecord, TransferState } from '../workflows/shared';
@@ -130,12 +130,14 @@ export function createFxTransferUseCases(
   async function confirm(caller: Caller, transferId: string, code: string): Promise<TransferRow> {
     const transfer = await get(caller, transferId);
     if (planFxAction(transfer.status as FxStatus, 'confirm') === 'unchanged') {
-      if (transfer.confirmationId) await verifyCode(sql, otp, transfer.confirmationId, code, deps.notifier);
+      if (transfer.confirmationId) await verifyCode(sql, otp, transfer.confirmationId, { code }, deps.notifier);
       return transfer;
     }
     await documents.requireDocumentFor(transfer);
     const handle = temporal.workflow.getHandle(transferWorkflowId(transfer.id));
-    return act(transfer, 'confirm', () => handle.executeUpdate(confirmTransferUpdate, { args: [{ code }] }));
+    // The code's keyed hash, not the code: nothing secret enters the workflow's history.
+    const presented = presentCode(otp, transfer.confirmationId ?? '', code);
+    return act(transfer, 'confirm', () => handle.executeUpdate(confirmTransferUpdate, { args: [presented] }));
   }
 
   /** Cancels before confirmation: the hold is released (200 Cancelled; a repeat is 200 too). */

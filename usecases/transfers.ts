@@ -9,7 +9,7 @@ import { planTransferAction, type TransferAction, type TransferDirection } from 
 import { estimatedArrival, feeFor, transferTypeFor } from '../domain/transferPricing';
 import { findClientAccount, getAccount } from '../ledger/accounts';
 import { getClient } from '../store/clients';
-import { verifyCode } from '../store/confirmations';
+import { presentCode, verifyCode } from '../store/confirmations';
 import { getRecipient } from '../store/recipients';
 import { type AuditEntry, auditOf, getTransfer, listTransfers, type TransferFilter, type TransferRow } from '../store/transfers';
 import type { incomingTransferWorkflow } from '../workflows/incomingTransfer';
@@ -212,14 +212,15 @@ export function createTransferUseCases(deps: UseCaseDeps) {
     if (planTransferAction(transfer.status, action) === 'unchanged') {
       // A repeated confirm is 200 only with the code that confirmed it.
       if (args.action === 'confirm' && transfer.confirmationId)
-        await verifyCode(sql, otp, transfer.confirmationId, args.code, deps.notifier);
+        await verifyCode(sql, otp, transfer.confirmationId, { code: args.code }, deps.notifier);
       return { transfer };
     }
     const handle = temporal.workflow.getHandle(transferWorkflowId(transfer.id));
     const sent = await sendUpdate(temporal, workflowWaitMs, (): Promise<TransferState | { expiresAt: string }> => {
       switch (args.action) {
         case 'confirm':
-          return handle.executeUpdate(confirmTransferUpdate, { args: [{ code: args.code }] });
+          // The code's keyed hash, not the code: nothing secret enters the workflow's history.
+          return handle.executeUpdate(confirmTransferUpdate, { args: [presentCode(otp, transfer.confirmationId ?? '', args.code)] });
         case 'cancel':
           return handle.executeUpdate(cancelTransferUpdate);
         case 'resend':

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ErrorCode } from '../domain/errors';
+import type { PresentedCode } from '../domain/otpPolicy';
 import { type FxAction, type FxStatus, planFxAction, quoteExpired } from '../domain/fx';
 import { background, durable, interactive } from './activityPolicies';
 import { businessCause, inputRefusal, UnexpectedStepFailure } from './failures';
@@ -57,8 +58,8 @@ export async function fxTransferWorkflow(input: FxTransferInput): Promise<FxOutc
     setStatus(next);
   };
   const validate = (action: FxAction) => validatorFor(() => status, planFxAction, action);
-  const checkCode = (code: string, debitAccountId?: string) =>
-    interactive.checkTransferCode({ confirmationId: record.confirmationId, code, debitAccountId });
+  const checkCode = (presented: PresentedCode, debitAccountId?: string) =>
+    interactive.checkTransferCode({ confirmationId: record.confirmationId, ...presented, debitAccountId });
   // Workflow time: deterministic, and the same clock as the expiry timer.
   const quoteExpired_ = () => Date.now() >= Date.parse(record.quoteExpiresAt);
 
@@ -70,11 +71,11 @@ export async function fxTransferWorkflow(input: FxTransferInput): Promise<FxOutc
 
   setHandler(
     confirmTransferUpdate,
-    ({ code }) =>
+    (presented) =>
       inTurn(async () => {
         if (planFxAction(status as FxStatus, 'confirm') === 'unchanged') {
           // A repeated confirm answers 200 only with the code that confirmed it.
-          await checkCode(code);
+          await checkCode(presented);
           return state();
         }
         if (quoteExpired_()) {
@@ -83,7 +84,7 @@ export async function fxTransferWorkflow(input: FxTransferInput): Promise<FxOutc
         }
         try {
           // Confirming lets the money leave: refused while the client or the account is blocked.
-          await checkCode(code, record.sourceAccountId);
+          await checkCode(presented, record.sourceAccountId);
         } catch (error) {
           // As for outgoing transfers: a code locked for good cancels the transfer.
           if (lockedForGood(error)) await release('Cancelled', 'the code was locked after too many wrong attempts');

@@ -135,10 +135,10 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
 
   setHandler(
     confirmTransferUpdate,
-    ({ code }) =>
+    (presented) =>
       inTurn(async () => {
         const checkCode = (debitAccountId?: string) =>
-          interactive.checkTransferCode({ confirmationId: record.confirmationId, code, debitAccountId });
+          interactive.checkTransferCode({ confirmationId: record.confirmationId, ...presented, debitAccountId });
         if (planTransferAction(status as OutgoingStatus, 'confirm') === 'apply') {
           try {
             // Confirming lets the money leave: refused while the client or account is blocked.

@@ -1,8 +1,10 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { PresentedCode } from '../domain/otpPolicy';
 import type { OpsRequest, ReturnRequest, TransferState } from './shared';
 
 export const transferCreatedUpdate = defineUpdate<TransferState>('created');
-export const confirmTransferUpdate = defineUpdate<TransferState, [{ code: string }]>('confirm');
+/** The code as its keyed hash (histories recorded before carry `{ code }`): domain/otpPolicy.ts PresentedCode. */
+export const confirmTransferUpdate = defineUpdate<TransferState, [PresentedCode]>('confirm');
 export const cancelTransferUpdate = defineUpdate<TransferState>('cancel');
 export const resendCodeUpdate = defineUpdate<{ expiresAt: string }>('resend');
 export const continueTransferUpdate = defineUpdate<TransferState, [OpsRequest]>('continue');

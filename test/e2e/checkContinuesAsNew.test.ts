@@ -14,15 +14,18 @@ const api = useTestApi();
  */
 describe('the consistency checks on a large ledger', () => {
   it('continue as new where they left off, and finish the same check', async () => {
-    // Enough accounts for a few batches of 2 whatever else the run has written.
+    // A few accounts of its own, so there are batches even when it runs alone.
     for (let i = 0; i < 3; i += 1) await openAccount(api(), 'EUR');
+    // About eight batches whatever the run has written so far (other suites open hundreds of accounts).
+    const [{ count }] = await api().sql<[{ count: bigint }]>`SELECT count(*) AS count FROM accounts`;
+    const batchSize = Math.max(2, Math.ceil(Number(count) / 8));
     const checkId = randomUUID();
     const workflowId = `account-balance-check-can-${checkId}`;
     const handle = await api().temporal.workflow.start('accountBalanceCheckWorkflow', {
       workflowId,
       taskQueue: testEnv().taskQueue,
-      // Batches of 2 accounts and a limit of 30 events: a new run every few batches.
-      args: [{ checkId, batchSize: 2, historyLimit: 30 }],
+      // About eight batches and a limit of 30 events: a new run every few batches.
+      args: [{ checkId, batchSize, historyLimit: 30 }],
     });
     const result = await handle.result();
     expect(result).toMatchObject({ checkId, status: 'passed' });
