@@ -514,7 +514,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Withdraw the held funds and deposit them: Pending -> Posted */
+    /**
+     * Withdraw the held funds and deposit them: Pending -> Posted
+     * @description Refused while the debit account or its client is blocked (422 ACCOUNT_NOT_ACTIVE / CLIENT_BLOCKED): nothing changes and the hold stays until a post after the unblock, a cancel, or the hold expires.
+     */
     post: operations['postInternalPaymentsByPaymentIdPost'];
     delete?: never;
     options?: never;
@@ -684,7 +687,10 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Confirm with the one-time code: 200 Confirmed or later; a lost race is 422 with the status that won */
+    /**
+     * Confirm with the one-time code: 200 Confirmed or later; a lost race is 422 with the status that won
+     * @description Confirming lets the money leave, so it is refused while the client or the paying account is blocked (422 CLIENT_BLOCKED / ACCOUNT_NOT_ACTIVE): nothing changes, the hold stays and the code is not used up; after the unblock the same code confirms. An Internal transfer whose recipient account closed meanwhile ends Failed with its holds released and a failureReason.
+     */
     put: operations['putTransfersOutgoingByTransferIdConfirm'];
     post?: never;
     delete?: never;
@@ -805,7 +811,10 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Confirm with the code before quoteExpiresAt: both legs post at once (200 Completed); later is 422 QUOTE_EXPIRED */
+    /**
+     * Confirm with the code before quoteExpiresAt: both legs post at once (200 Completed); later is 422 QUOTE_EXPIRED
+     * @description Refused while the client or the source account is blocked (422 CLIENT_BLOCKED / ACCOUNT_NOT_ACTIVE): nothing changes and the hold stays until a cancel or the quote expires.
+     */
     put: operations['putTransfersFxByTransferIdConfirm'];
     post?: never;
     delete?: never;
@@ -1137,7 +1146,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Ops completes a Stuck transfer as settled outside the system (Stuck only, else 422) */
+    /** Ops completes a Stuck transfer as settled outside the system (Stuck only, else 422; a block since the confirm does not stop it: the client confirmed before it, and the money may already be out) */
     post: operations['postInternalTransfersOutgoingByTransferIdExecute'];
     delete?: never;
     options?: never;

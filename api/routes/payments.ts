@@ -101,12 +101,13 @@ const createDraftRoute = createRouteFor(
   'Draft payment',
 );
 
-const actionRoute = (action: PaymentAction, summary: string, schema?: z.ZodTypeAny) =>
+const actionRoute = (action: PaymentAction, summary: string, schema?: z.ZodTypeAny, description?: string) =>
   createRoute({
     method: 'post',
     path: `/internal/Payments/{paymentId}/${action}`,
     tags: ['Payments'],
     summary,
+    ...(description ? { description } : {}),
     security,
     request: { params: PaymentIdParam, headers: IdempotencyHeader, ...(schema ? jsonBody(schema, false) : {}) },
     responses: responses(
@@ -118,7 +119,13 @@ const actionRoute = (action: PaymentAction, summary: string, schema?: z.ZodTypeA
   });
 
 const pendRoute = actionRoute('pend', 'Hold the funds: Draft -> Pending', PendBody);
-const postRoute = actionRoute('post', 'Withdraw the held funds and deposit them: Pending -> Posted');
+const postRoute = actionRoute(
+  'post',
+  'Withdraw the held funds and deposit them: Pending -> Posted',
+  undefined,
+  'Refused while the debit account or its client is blocked (422 ACCOUNT_NOT_ACTIVE / CLIENT_BLOCKED): nothing changes and the hold ' +
+    'stays until a post after the unblock, a cancel, or the hold expires.',
+);
 const cancelRoute = actionRoute('cancel', 'Cancel, releasing a hold (the payback): Draft/Pending -> Cancelled', CancelBody);
 
 const getRoute = createRoute({

@@ -79,6 +79,10 @@ const confirmRoute = createRoute({
   path: '/Transfers/outgoing/{transferId}/confirm',
   tags: ['Transfers'],
   summary: 'Confirm with the one-time code: 200 Confirmed or later; a lost race is 422 with the status that won',
+  description:
+    'Confirming lets the money leave, so it is refused while the client or the paying account is blocked (422 CLIENT_BLOCKED / ' +
+    'ACCOUNT_NOT_ACTIVE): nothing changes, the hold stays and the code is not used up; after the unblock the same code confirms. ' +
+    'An Internal transfer whose recipient account closed meanwhile ends Failed with its holds released and a failureReason.',
   security,
   request: {
     params: TransferParam,

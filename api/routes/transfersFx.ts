@@ -56,6 +56,8 @@ const confirmFxRoute = createRoute({
   path: '/Transfers/fx/{transferId}/confirm',
   tags: ['Transfers'],
   summary: 'Confirm with the code before quoteExpiresAt: both legs post at once (200 Completed); later is 422 QUOTE_EXPIRED',
+  description:
+    'Refused while the client or the source account is blocked (422 CLIENT_BLOCKED / ACCOUNT_NOT_ACTIVE): nothing changes and the hold stays until a cancel or the quote expires.',
   security,
   request: {
     params: TransferParam,

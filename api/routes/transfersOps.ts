@@ -41,7 +41,7 @@ const returnRoute = opsRoute(
 );
 const executeRoute = opsRoute(
   '/internal/Transfers/outgoing/{transferId}/execute',
-  'Ops completes a Stuck transfer as settled outside the system (Stuck only, else 422)',
+  'Ops completes a Stuck transfer as settled outside the system (Stuck only, else 422; a block since the confirm does not stop it: the client confirmed before it, and the money may already be out)',
   ExecuteBody,
   true,
 );
