@@ -11,8 +11,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ErrorCode } from '../domain/errors';
-import type { PresentedCode } from '../domain/otpPolicy';
 import { type FxAction, type FxStatus, planFxAction, quoteExpired } from '../domain/fx';
+import type { PresentedCode } from '../domain/otpPolicy';
 import { background, durable, interactive } from './activityPolicies';
 import { businessCause, inputRefusal, UnexpectedStepFailure } from './failures';
 import { fxInputProblem } from './inputChecks';

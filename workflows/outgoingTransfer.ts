@@ -274,9 +274,9 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
    */
   async function endHoldingNothing(error: unknown): Promise<void> {
     if (!(error instanceof TemporalFailure) || isCancellation(error)) throw error;
-    const left = status === 'Processing' || status === 'Stuck' ? record.type !== 'Internal' : false;
     if (status !== undefined && isFinal(status)) return;
-    if (left) throw new UnexpectedStepFailure(`the ${status} step of transfer ${record.transferId}`, error);
+    const providerMayHaveIt = (status === 'Processing' || status === 'Stuck') && record.type !== 'Internal';
+    if (providerMayHaveIt) throw new UnexpectedStepFailure(`the ${status} step of transfer ${record.transferId}`, error);
     try {
       await inTurn(async () => {
         if (status === undefined || !isFinal(status)) await release('Failed', 'the transfer could not be completed');
@@ -292,10 +292,15 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
       try {
         await final.settleOutgoing({ record, workflowId, providerReference: null });
       } catch (error) {
-        if (!businessCause(error)) throw error;
-        // The ledger refused the credit (the recipient's account was closed meanwhile): nothing
-        // moved, so the holds go back. The reason names no account of the other client.
-        await release('Failed', 'the recipient account cannot receive the transfer');
+        const cause = businessCause(error);
+        if (!cause) throw error;
+        // The ledger refused (the recipient's account was closed meanwhile, say): nothing moved, so
+        // the holds go back. The reason names no account of the other client.
+        const reason =
+          cause.type === ErrorCode.ACCOUNT_NOT_ACTIVE
+            ? 'the recipient account cannot receive the transfer'
+            : 'the transfer could not be settled';
+        await release('Failed', reason);
         return;
       }
       setStatus('Completed');
