@@ -177,7 +177,13 @@ async function noticeBudgetSpent(sql: Sql, policy: OtpPolicy, notifier: CodeNoti
  * retried check is not a second attempt); any other code is still wrong, so a repeated confirm
  * cannot be guessed past.
  */
-export async function verifyCode(sql: Sql, policy: OtpPolicy, id: string, presented: PresentedCode, notifier?: CodeNotifier): Promise<void> {
+export async function verifyCode(
+  sql: Sql,
+  policy: OtpPolicy,
+  id: string,
+  presented: PresentedCode,
+  notifier?: CodeNotifier,
+): Promise<void> {
   const now = new Date();
   const { day } = utcDay(now);
   const [owner] = await sql<[{ clientId: string }?]>`SELECT client_id FROM confirmations WHERE id = ${id}`;
