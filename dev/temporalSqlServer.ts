@@ -6,10 +6,12 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import postgres from 'postgres';
 import { stringify } from 'yaml';
+import { type TemporalTls, temporalTlsFrom } from '../config/temporalTls';
 import { freeLowPort, freePort } from './ports';
 import { type Child, GiveUp, startChild, waitFor } from './processes';
 import { DYNAMIC_CONFIG_FILE } from './temporalDynamicConfig';
 import { findOrBuildTemporalServer, type TemporalServerBinaries } from './temporalServerBinaries';
+import { type TemporalTlsFiles, temporalTlsClientEnv } from './temporalTlsCerts';
 
 /**
  * The real Temporal server (not the dev server) on PostgreSQL, all four services in one process,
@@ -28,6 +30,11 @@ export interface TemporalSqlServerOptions {
   ports: TemporalSqlServerPorts;
   namespace?: string;
   onLine?: (line: string) => void;
+  /**
+   * Mutual TLS on the frontend (gRPC and HTTP): only clients with a certificate signed by `ca`
+   * get past the handshake. Unset: plain text, on 127.0.0.1 only.
+   */
+  tls?: TemporalTlsFiles;
 }
 
 /** Every port the server and its UI listen on (all on 127.0.0.1). */
@@ -46,6 +53,8 @@ export interface TemporalSqlServerPorts {
 
 export interface TemporalSqlServer {
   address: string;
+  /** TLS settings for a client of this server (undefined: plain text), as config/temporalTls.ts reads them. */
+  tls: TemporalTls | undefined;
   uiUrl: string | null;
   stop(): Promise<void>;
   /** The server process (the fault suite kills it). */
@@ -160,6 +169,7 @@ function serverConfig(options: TemporalSqlServerOptions, numHistoryShards: numbe
     global: {
       membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
       metrics: { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `127.0.0.1:${ports.metrics}` } },
+      ...(options.tls ? { tls: frontendTls(options.tls) } : {}),
     },
     services: {
       frontend: service(ports.frontend, ports.membership[0], { httpPort: ports.frontendHttp }),
@@ -181,6 +191,24 @@ function serverConfig(options: TemporalSqlServerOptions, numHistoryShards: numbe
   };
 }
 
+/**
+ * The server's `global.tls` (common/config/config.go of the server: RootTLS) for mutual TLS on the
+ * frontend. The services' traffic among themselves (internode) stays plain: it never leaves
+ * 127.0.0.1 here. The server's own system worker (schedules, batch, scanner) is a frontend client
+ * like any other, so it presents the client certificate (`systemWorker`); without it, it could not
+ * pass requireClientAuth.
+ */
+function frontendTls(tls: TemporalTlsFiles): unknown {
+  const client = { serverName: tls.serverName, rootCaFiles: [tls.ca] };
+  return {
+    frontend: {
+      server: { certFile: tls.serverCert, keyFile: tls.serverKey, requireClientAuth: true, clientCaFiles: [tls.ca] },
+      client,
+    },
+    systemWorker: { certFile: tls.clientCert, keyFile: tls.clientKey, client },
+  };
+}
+
 /** The Web UI server's config: the frontend to call and the port to serve. */
 function uiConfig(options: TemporalSqlServerOptions, uiPort: number): unknown {
   return {
@@ -191,12 +219,24 @@ function uiConfig(options: TemporalSqlServerOptions, uiPort: number): unknown {
     defaultNamespace: options.namespace ?? 'default',
     notifyOnNewVersion: false,
     cors: { allowOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`] },
+    // The UI server is a frontend client too (ui-server's docker/config_template.yaml names these keys).
+    ...(options.tls
+      ? {
+          tls: {
+            caFile: options.tls.ca,
+            certFile: options.tls.clientCert,
+            keyFile: options.tls.clientKey,
+            serverName: options.tls.serverName,
+            enableHostVerification: true,
+          },
+        }
+      : {}),
   };
 }
 
 /** Registers the namespace if missing and waits until the frontend serves it (its cache refreshes). */
-async function ensureNamespace(address: string, namespace: string) {
-  const connection = await Connection.connect({ address });
+async function ensureNamespace(address: string, tls: TemporalTls | undefined, namespace: string) {
+  const connection = await Connection.connect({ address, tls });
   try {
     try {
       await connection.workflowService.describeNamespace({ namespace });
@@ -256,6 +296,12 @@ export async function startTemporalSqlServer(options: TemporalSqlServerOptions):
   await writeFile(join(configDir, 'development.yaml'), stringify(serverConfig(options, persisted ?? NUM_HISTORY_SHARDS)));
 
   const address = `127.0.0.1:${options.ports.frontend}`;
+  // Read through the clients' own code path, so the files are checked as the API's would be.
+  const tls = options.tls
+    ? temporalTlsFrom(temporalTlsClientEnv(options.tls), (message) => {
+        throw new Error(message);
+      })
+    : undefined;
   // While the services find each other, shards and hosts report errors that resolve themselves
   // within seconds: kept back, and shown only if the start fails.
   let started = false;
@@ -294,7 +340,7 @@ export async function startTemporalSqlServer(options: TemporalSqlServerOptions):
       `the Temporal server on ${address}`,
       async () => {
         if (exited || fatal) throw new GiveUp(`the Temporal server failed at start: ${fatal ?? 'it exited'}`);
-        const connection = await Connection.connect({ address, connectTimeout: 1000 });
+        const connection = await Connection.connect({ address, tls, connectTimeout: 1000 });
         try {
           await connection.workflowService.getSystemInfo({});
           return true;
@@ -305,7 +351,7 @@ export async function startTemporalSqlServer(options: TemporalSqlServerOptions):
       120_000,
       300,
     );
-    await ensureNamespace(address, namespace);
+    await ensureNamespace(address, tls, namespace);
     started = true;
 
     let uiUrl: string | null = null;
@@ -326,7 +372,7 @@ export async function startTemporalSqlServer(options: TemporalSqlServerOptions):
       uiUrl = `http://127.0.0.1:${options.ports.ui}`;
       await waitFor('the Temporal Web UI', async () => (await fetch(uiUrl as string)).ok, 30_000, 300);
     }
-    return { address, uiUrl, child, stop };
+    return { address, tls, uiUrl, child, stop };
   } catch (error) {
     const kept = [...startLines];
     await stop();
