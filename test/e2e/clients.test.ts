@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isValidIBAN } from 'ibantools';
 import { describe, expect, it } from 'vitest';
 import { token } from '../support/api';
-import { balances, internalAccount, openAccount } from '../support/bankFixtures';
+import { balances, internalAccount, lastCode, openAccount } from '../support/bankFixtures';
 import { useTestApi } from '../support/suite';
 
 const api = useTestApi();
@@ -10,13 +10,6 @@ const api = useTestApi();
 const iban = 'DE89370400440532013000';
 const recipient = { name: 'Jane Roe', iban, country: 'DE', currency: 'EUR' };
 const asClient = async (clientId: string) => ({ token: await token('client', clientId) });
-
-async function lastCode(clientId: string): Promise<string> {
-  const res = await api().get(`/internal/Notifications?clientId=${clientId}&limit=1`);
-  const code = /code is (\d{6})/.exec(res.body.value.items[0]?.body ?? '')?.[1];
-  if (!code) throw new Error('no code was sent');
-  return code;
-}
 
 describe('the client profile', () => {
   it('changes profile fields and limits, never type or externalId, and shows the caller its own profile', async () => {
@@ -172,7 +165,7 @@ describe('front-office accounts', () => {
       expect(sent.status, sent.text).toBe(201);
       const verified = await api().post(
         '/Accounts/otp-verification',
-        { otpId: sent.body.value.otpId, code: await lastCode(a.clientId) },
+        { otpId: sent.body.value.otpId, code: await lastCode(api(), a.clientId) },
         as,
       );
       expect(verified.status, verified.text).toBe(200);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../ledger/consistency';
 import { token } from '../support/api';
-import { balances, internalAccount, openAccount } from '../support/bankFixtures';
+import { balances, internalAccount, lastCode, openAccount } from '../support/bankFixtures';
 import { useTestApi } from '../support/suite';
 
 // Known rates (per 1 EUR) and a 1% spread, so every quote below is checked to the minor unit.
@@ -21,13 +21,6 @@ async function customer(sell: string, funding: string, buy: string) {
 }
 
 type Customer = Awaited<ReturnType<typeof customer>>;
-
-async function lastCode(clientId: string): Promise<string> {
-  const res = await api().get(`/internal/Notifications?clientId=${clientId}&limit=1`);
-  const match = /code is (\d{6})/.exec(res.body.value.items[0]?.body ?? '');
-  if (!match?.[1]) throw new Error('no code was sent');
-  return match[1];
-}
 
 const fx = (c: Customer, amount: { sellAmount?: string; buyAmount?: string }) =>
   api().post('/Transfers/fx', { sourceAccountId: c.source, targetAccountId: c.target, ...amount }, c.as);
@@ -72,7 +65,7 @@ describe('FX transfers over HTTP with the real worker', () => {
     expect(ttl).toBeLessThanOrEqual(QUOTE_TTL_MS + 1_000);
     expect(await balances(api(), c.source)).toMatchObject({ balance: '200.00', held: '100.00', available: '100.00' });
 
-    const confirmed = await api().put(`/Transfers/fx/${t.id}/confirm`, { code: await lastCode(c.clientId) }, c.as);
+    const confirmed = await api().put(`/Transfers/fx/${t.id}/confirm`, { code: await lastCode(api(), c.clientId) }, c.as);
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
     expect(confirmed.body.value.status).toBe('Completed');
     expect(await balances(api(), c.source)).toMatchObject({ balance: '100.00', held: '0.00', available: '100.00' });
@@ -101,7 +94,7 @@ describe('FX transfers over HTTP with the real worker', () => {
     expect(details.body.value).toMatchObject({ workflowId: `transfer-${t.id}`, status: 'Completed' });
     expect((await api().get(`/internal/Transfers/outgoing/${t.id}`)).status).toBe(404);
     // A repeated confirm is 200 with the same code only.
-    expect((await api().put(`/Transfers/fx/${t.id}/confirm`, { code: await lastCode(c.clientId) }, c.as)).status).toBe(200);
+    expect((await api().put(`/Transfers/fx/${t.id}/confirm`, { code: await lastCode(api(), c.clientId) }, c.as)).status).toBe(200);
   });
 
   it.each([
@@ -125,7 +118,7 @@ describe('FX transfers over HTTP with the real worker', () => {
   it('an unconfirmed quote expires by its timer: Expired, hold released, confirming is QUOTE_EXPIRED', async () => {
     const c = await customer('EUR', '50.00', 'USD');
     const t = (await fx(c, { sellAmount: '20.00' })).body.value;
-    const code = await lastCode(c.clientId);
+    const code = await lastCode(api(), c.clientId);
     const expired = await waitForStatus(t.id, 'Expired', QUOTE_TTL_MS + 20_000);
     expect(expired.status).toBe('Expired');
     expect(await balances(api(), c.source)).toMatchObject({ balance: '50.00', held: '0.00', available: '50.00' });
@@ -144,7 +137,7 @@ describe('FX transfers over HTTP with the real worker', () => {
     expect(cancelled.body.value.status).toBe('Cancelled');
     expect(await balances(api(), c.source)).toMatchObject({ balance: '50.00', held: '0.00' });
     expect((await api().request('DELETE', `/Transfers/fx/${t.id}`, undefined, c.as)).status).toBe(200);
-    const confirm = await api().put(`/Transfers/fx/${t.id}/confirm`, { code: await lastCode(c.clientId) }, c.as);
+    const confirm = await api().put(`/Transfers/fx/${t.id}/confirm`, { code: await lastCode(api(), c.clientId) }, c.as);
     expect(confirm.status).toBe(422);
     expect(confirm.body.errors[0].metadata.code).toBe('INVALID_STATE_TRANSITION');
   });
@@ -152,7 +145,7 @@ describe('FX transfers over HTTP with the real worker', () => {
   it('a wrong code is OTP_INVALID and costs an attempt; the right one still completes it', async () => {
     const c = await customer('USD', '30.00', 'BHD');
     const t = (await fx(c, { sellAmount: '10.00' })).body.value;
-    const code = await lastCode(c.clientId);
+    const code = await lastCode(api(), c.clientId);
     const wrong = await api().put(`/Transfers/fx/${t.id}/confirm`, { code: code === '000000' ? '111111' : '000000' }, c.as);
     expect(wrong.status).toBe(422);
     expect(wrong.body.errors[0].metadata.code).toBe('OTP_INVALID');

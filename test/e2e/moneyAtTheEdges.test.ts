@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { token } from '../support/api';
-import { balances, openAccount } from '../support/bankFixtures';
+import { balances, lastCode, openAccount } from '../support/bankFixtures';
 import { useTestApi } from '../support/suite';
 
 /**
@@ -18,13 +18,6 @@ async function customer(funding?: string, currency = 'EUR') {
   return { ...account, as, number };
 }
 type Customer = Awaited<ReturnType<typeof customer>>;
-
-async function lastCode(clientId: string): Promise<string> {
-  const res = await api().get(`/internal/Notifications?clientId=${clientId}&limit=1`);
-  const match = /code is (\d{6})/.exec(res.body.value.items[0]?.body ?? '');
-  if (!match?.[1]) throw new Error('no code was sent');
-  return match[1];
-}
 
 const outgoing = (payer: Customer, body: Record<string, unknown>) =>
   api().post('/Transfers/outgoing', { accountId: payer.id, currency: 'EUR', ...body }, payer.as);
@@ -46,7 +39,7 @@ async function closeAccount(owner: Customer, accountId: string) {
   expect(sent.status, sent.text).toBe(201);
   const verified = await api().post(
     '/Accounts/otp-verification',
-    { otpId: sent.body.value.otpId, code: await lastCode(owner.clientId) },
+    { otpId: sent.body.value.otpId, code: await lastCode(api(), owner.clientId) },
     owner.as,
   );
   const closed = await api().request('DELETE', `/Accounts/${accountId}`, undefined, {
@@ -76,7 +69,7 @@ describe('a block stops work created before it; cancelling stays allowed', () =>
       });
       expect(created.status, created.text).toBe(201);
       const id = created.body.value.id;
-      const code = await lastCode(payer.clientId);
+      const code = await lastCode(api(), payer.clientId);
       expect((await api().put(`${b.block(payer)}/block`, b.body)).status).toBe(200);
 
       const refused = await confirm(payer, id, code);
@@ -168,7 +161,7 @@ describe('a block stops work created before it; cancelling stays allowed', () =>
     );
     expect(created.status, created.text).toBe(201);
     const id = created.body.value.id;
-    const code = await lastCode(payer.clientId);
+    const code = await lastCode(api(), payer.clientId);
     await api().put(`/internal/Clients/${payer.clientId}/block`, { reason: 'fraud suspected' });
     const refused = await api().put(`/Transfers/fx/${id}/confirm`, { code }, payer.as);
     expect(refused.status, refused.text).toBe(422);
@@ -193,7 +186,7 @@ describe('a recipient account that cannot receive', () => {
     const id = created.body.value.id;
     await closeAccount(payee, payee.id);
 
-    const confirmed = await confirm(payer, id, await lastCode(payer.clientId));
+    const confirmed = await confirm(payer, id, await lastCode(api(), payer.clientId));
     expect(confirmed.status, confirmed.text).toBe(200);
     const final = await waitFor(`/internal/Transfers/outgoing/${id}`, ['Completed', 'Failed']);
     expect(final).toMatchObject({ status: 'Failed', failureReason: 'the recipient account cannot receive the transfer' });
@@ -226,7 +219,7 @@ describe('what a payee sees of an internal transfer', () => {
       recipient: { name: 'Bo', accountNumber: payee.number, country: 'CH', currency: 'EUR' },
     });
     const id = created.body.value.id;
-    await confirm(payer, id, await lastCode(payer.clientId));
+    await confirm(payer, id, await lastCode(api(), payer.clientId));
     const done = await waitFor(`/internal/Transfers/outgoing/${id}`, ['Completed']);
     const seen = await api().get(`/Transfers/${done.relatedTransferId}`, payee.as);
     expect(seen.status, seen.text).toBe(200);

@@ -2,7 +2,7 @@ import type { History } from '@temporalio/common/lib/proto-utils.js';
 import { describe, expect, it } from 'vitest';
 import { loadHistories } from '../replay/histories';
 import { token } from '../support/api';
-import { openAccount } from '../support/bankFixtures';
+import { lastCode, openAccount } from '../support/bankFixtures';
 import { useTestApi } from '../support/suite';
 
 /**
@@ -15,13 +15,6 @@ const api = useTestApi({ fx: { quoteTtlMs: 60_000, spread: '0.01', base: 'EUR', 
 
 /** Histories recorded before the change, whose confirm updates carry `{ code }`: frozen, never more. */
 const RECORDED_BEFORE_THE_HASH = 31;
-
-async function lastCode(clientId: string): Promise<string> {
-  const res = await api().get(`/internal/Notifications?clientId=${clientId}&limit=1`);
-  const match = /code is (\d{6})/.exec(res.body.value.items[0]?.body ?? '');
-  if (!match?.[1]) throw new Error('no code was sent');
-  return match[1];
-}
 
 /** The inputs of the history's confirm updates, decoded. */
 function confirmInputs(history: History): unknown[] {
@@ -50,7 +43,7 @@ describe('one-time codes never enter a workflow history', () => {
       },
       as,
     );
-    const transferCode = await lastCode(payer.clientId);
+    const transferCode = await lastCode(api(), payer.clientId);
     expect((await api().put(`/Transfers/outgoing/${transfer.body.value.id}/confirm`, { code: transferCode }, as)).status).toBe(200);
 
     const usd = await api().post('/v2/internal/Accounts', { clientId: payer.clientId, currency: 'USD', purpose: 'current', name: 'USD' });
@@ -59,7 +52,7 @@ describe('one-time codes never enter a workflow history', () => {
       { sourceAccountId: payer.id, targetAccountId: usd.body.value.id, sellAmount: '10.00' },
       as,
     );
-    const fxCode = await lastCode(payer.clientId);
+    const fxCode = await lastCode(api(), payer.clientId);
     expect((await api().put(`/Transfers/fx/${fx.body.value.id}/confirm`, { code: fxCode }, as)).status).toBe(200);
 
     for (const [id, code] of [

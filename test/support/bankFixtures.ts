@@ -45,3 +45,13 @@ export async function balances(api: TestApi, accountId: string) {
   const { balance, held, incoming, available } = res.body.value;
   return { balance, held, incoming, available } as Record<'balance' | 'held' | 'incoming' | 'available', string>;
 }
+
+/** The last one-time code the notifier sent to the client (notices without a code are passed over). */
+export async function lastCode(api: TestApi, clientId: string): Promise<string> {
+  const res = await api.get(`/internal/Notifications?clientId=${clientId}&limit=5`);
+  for (const item of res.body.value.items as { body: string }[]) {
+    const code = /code is (\d{6})/.exec(item.body)?.[1];
+    if (code) return code;
+  }
+  throw new Error(`no code was sent to client ${clientId}`);
+}
