@@ -3,7 +3,7 @@ import { LOCAL_JWT_SECRET } from '../../config/env';
 import { derivedId } from '../../domain/ids';
 import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
 import type { Sql } from '../../ledger/db';
-import { findStrandedHolds } from '../../store/strandedHolds';
+import { findStrandedHoldsEverywhere } from '../../store/strandedHolds';
 import { type FaultKind, replyLoss, startCluster } from './cluster';
 import {
   blockedFxScenario,
@@ -244,9 +244,15 @@ async function main() {
     agreement = `${agreed.compared} workflows compared with the read model${agreed.noWorkflow > 0 ? `, ${agreed.noWorkflow} rows without a workflow` : ''}`;
     const report = await checkInvariants(cluster.sql);
     if (!report.ok) violations.push(`ledger invariants: ${formatInvariantReport(report)}`);
-    const stranded = await findStrandedHolds(cluster.sql, { limit: 20 });
+    // Also the holds of a payment or transfer that still looks live but whose workflow has ended.
+    const workflowEnded = async (workflowId: string) =>
+      cluster.workflowOutcome(workflowId).then(
+        (o) => o.execution !== 'RUNNING',
+        (error: Error) => /not found/i.test(error.message),
+      );
+    const stranded = await findStrandedHoldsEverywhere(cluster.sql, workflowEnded, { limit: 20 });
     if (stranded.length > 0)
-      violations.push(`holds stranded on finished payments or transfers: ${formatInvariantReport(stranded as never)}`);
+      violations.push(`holds stranded on finished payments or transfers, or on ended runs: ${formatInvariantReport(stranded as never)}`);
   } finally {
     exits.push(...cluster.unexpectedExits());
     await cluster.stop().catch(() => {});
