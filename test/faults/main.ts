@@ -241,7 +241,7 @@ async function main() {
     returnFinals = await checkReturns(cluster.sql, history, violations, cluster.describeWorkflow);
     payeeAccounts = await checkEdges(cluster.sql, edgeCtx, history, violations);
     const agreed = await checkWorkflowsAgree(cluster.sql, cluster.workflowOutcome, violations);
-    agreement = `${agreed.compared} workflows compared with the read model${agreed.noWorkflow > 0 ? `, ${agreed.noWorkflow} rows without a workflow` : ''}`;
+    agreement = `${agreed.compared} workflows compared with the read model (${agreed.stillRunning} still running at the first look)${agreed.noWorkflow > 0 ? `, ${agreed.noWorkflow} rows without a workflow` : ''}`;
     const report = await checkInvariants(cluster.sql);
     if (!report.ok) violations.push(`ledger invariants: ${formatInvariantReport(report)}`);
     // Also the holds of a payment or transfer that still looks live but whose workflow has ended.
