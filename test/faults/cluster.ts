@@ -98,6 +98,8 @@ export async function startCluster(log: (line: string) => void) {
     throw error;
   }
   const apiUrl = `http://127.0.0.1:${ports.api}`;
+  let outcomeClient: Client | undefined;
+  let outcomeAddress = '';
 
   async function inject(kind: FaultKind): Promise<void> {
     switch (kind) {
@@ -148,9 +150,25 @@ export async function startCluster(log: (line: string) => void) {
         await connection.close();
       }
     },
+    /**
+     * How a workflow ended as Temporal has it: its execution status, and for a completed one the
+     * status its result names (payments and transfers return their state). One connection for all.
+     */
+    async workflowOutcome(workflowId: string): Promise<{ execution: string; result?: string }> {
+      if (!outcomeClient || outcomeAddress !== temporal.address) {
+        outcomeAddress = temporal.address;
+        outcomeClient = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+      }
+      const handle = outcomeClient.workflow.getHandle(workflowId);
+      const { status } = await handle.describe();
+      if (status.name !== 'COMPLETED') return { execution: status.name };
+      const result = (await handle.result()) as { status?: string } | undefined;
+      return { execution: status.name, result: result?.status };
+    },
     /** Worker or API exits nobody asked for, each with its last output lines. */
     unexpectedExits: () => [...worker.unexpected, ...api.unexpected],
     async stop() {
+      await outcomeClient?.connection.close().catch(() => {});
       await api.stop();
       await worker.stop();
       await temporal.stop();

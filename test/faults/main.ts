@@ -3,8 +3,21 @@ import { LOCAL_JWT_SECRET } from '../../config/env';
 import { derivedId } from '../../domain/ids';
 import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
 import type { Sql } from '../../ledger/db';
-import { findStrandedHolds } from '../../store/strandedHolds';
+import { findStrandedHoldsEverywhere } from '../../store/strandedHolds';
 import { type FaultKind, replyLoss, startCluster } from './cluster';
+import {
+  blockedFxScenario,
+  blockedPaymentScenario,
+  blockedTransferScenario,
+  checkEdges,
+  checkWorkflowsAgree,
+  closingPayeeScenario,
+  type EdgeContext,
+  isBlockRefusal,
+  type Party,
+  type Payee,
+  unblockAll,
+} from './edges';
 import { checkFx, type FxCustomer, finishFx, fxScenario, type LeftToExpire, openFxCustomer } from './fx';
 import { checkReturns, returnScenario } from './returns';
 import type { UnexpectedExit } from './supervisor';
@@ -17,8 +30,10 @@ import { createClient, describeExchange, errorCode, isDefinitive, type RequestRe
  * and unknown incoming ones that ops returns or assigns (returns.ts) through the real API while
  * the worker and the API are killed (SIGKILL), and Temporal and PostgreSQL (immediate shutdown)
  * restarted, one fault at a time; the worker also loses a share of activity replies
- * (FAULT_REPLY_LOSS, 0.1 by default). Then a checker compares the ledger with every answer the
- * clients saw.
+ * (FAULT_REPLY_LOSS, 0.1 by default). The back office blocks and unblocks clients and accounts
+ * with payments and transfers in flight, and payees close their accounts while Internal transfers
+ * to them are in flight (edges.ts). Then a checker compares the ledger with every answer the
+ * clients saw, and the read model with every workflow's end.
  */
 const MIN_OPERATIONS = Number(process.env.FAULT_OPERATIONS ?? 2_000);
 const ROUNDS = Number(process.env.FAULT_ROUNDS ?? 3);
@@ -56,6 +71,8 @@ async function main() {
   let returnFinals: Record<string, number> = {};
   let fxEnd = '';
   let endPhase = '';
+  let payeeAccounts: Record<string, number> = {};
+  let agreement = '';
 
   try {
     // Setup, before any fault: accounts with money, and one transfer customer per workload client.
@@ -100,6 +117,27 @@ async function main() {
     // One FX customer per workload client, with a funded EUR and USD account.
     const fxCustomers: FxCustomer[] = [];
     for (let i = 0; i < CLIENTS; i++) fxCustomers.push(await openFxCustomer(transferCtx, 200 + i, '2000.00'));
+    // One payee per workload client: opens an empty account per closing scenario, and closes it.
+    const payees: Payee[] = [];
+    for (let i = 0; i < CLIENTS; i++) {
+      const client = await send('setup', 'POST', '/internal/Clients', {
+        type: 'individual',
+        firstName: 'P',
+        lastName: `${300 + i}`,
+        email: `p${i}@example.com`,
+        country: 'DE',
+      });
+      const clientId = client?.body.value.id as string;
+      payees.push({ clientId, bearer: await customerToken(clientId) });
+    }
+    const edgeCtx: EdgeContext = {
+      ...transferCtx,
+      sql: cluster.sql,
+      violations: [],
+      blocked: { clients: new Set(), accounts: new Set() },
+      payees: new Set(payees.map((p) => p.clientId)),
+    };
+    const parties: Party[] = opened.map((a) => ({ clientId: a.clientId, accountId: a.accountId }));
     const leftToExpire: LeftToExpire[] = [];
     const returnCtx = { send, opsBearer };
     log(`setup done: ${accounts.length} funded accounts, ${customers.length} transfer customers, ${fxCustomers.length} FX customers`);
@@ -117,9 +155,9 @@ async function main() {
     const workload = Array.from({ length: CLIENTS }, async (_, client) => {
       while (operations() < MIN_OPERATIONS || !faultsDone) {
         const dice = Math.random();
-        if (dice < 0.24) {
+        if (dice < 0.22) {
           await send('immediate', 'POST', '/internal/Payments', pair());
-        } else if (dice < 0.31) {
+        } else if (dice < 0.28) {
           // Concurrent actions on one payment, as two back-office tools or a retrying client send them.
           const draft = await send('draft', 'POST', '/internal/Payments/draft', pair());
           const id = draft?.status === 201 ? draft.body.value.id : undefined;
@@ -131,14 +169,17 @@ async function main() {
           await Promise.all(actions.map((action) => send(action, 'POST', `/internal/Payments/${id}/${action}`)));
           // Whatever won, the payment must not stay open for ever: cancel what is still open.
           await send('cancel', 'POST', `/internal/Payments/${id}/cancel`);
-        } else if (dice < 0.54) {
+        } else if (dice < 0.48) {
           const draft = await send('draft', 'POST', '/internal/Payments/draft', pair());
           const id = draft?.status === 201 ? draft.body.value.id : undefined;
           if (!id) continue;
           const pend = Math.random() < 0.8 ? await send('pend', 'POST', `/internal/Payments/${id}/pend`) : undefined;
           const finish = pend?.status === 200 && Math.random() < 0.7 ? 'post' : 'cancel';
-          await send(finish, 'POST', `/internal/Payments/${id}/${finish}`);
-        } else if (dice < 0.64) {
+          const finished = await send(finish, 'POST', `/internal/Payments/${id}/${finish}`);
+          // Another workload client blocked the paying account or its client meanwhile (edges.ts): cancel instead.
+          if ((pend !== undefined && isBlockRefusal(pend)) || isBlockRefusal(finished))
+            await send('cancel', 'POST', `/internal/Payments/${id}/cancel`);
+        } else if (dice < 0.56) {
           const providerReference = `PR-${Math.random().toString(36).slice(2)}`;
           const known = Math.random() < 0.8;
           await send('incoming', 'POST', '/internal/IncomingRequests', {
@@ -150,12 +191,20 @@ async function main() {
               ? { receiverAccountNumber: numbers[Math.floor(Math.random() * numbers.length)] }
               : { receiverIban: 'DE02120300000000202051' }),
           });
-        } else if (dice < 0.72) {
+        } else if (dice < 0.62) {
           await returnScenario(returnCtx, accounts);
-        } else if (dice < 0.84) {
+        } else if (dice < 0.72) {
           await fxScenario(transferCtx, fxCustomers[client] as FxCustomer, leftToExpire);
-        } else {
+        } else if (dice < 0.82) {
           await transferScenario(transferCtx, customers[client] as TransferCustomer, numbers);
+        } else if (dice < 0.87) {
+          await blockedPaymentScenario(edgeCtx, parties);
+        } else if (dice < 0.91) {
+          await blockedTransferScenario(edgeCtx, customers[client] as TransferCustomer, numbers);
+        } else if (dice < 0.94) {
+          await blockedFxScenario(edgeCtx, fxCustomers[client] as FxCustomer);
+        } else {
+          await closingPayeeScenario(edgeCtx, customers[client] as TransferCustomer, payees[client] as Payee);
         }
       }
     });
@@ -179,6 +228,7 @@ async function main() {
     })();
     await Promise.all([injector, ...workload]);
     log(`workload done: ${operations()} operations`);
+    await unblockAll(edgeCtx);
 
     const ended = await finishTransfers(cluster.sql, transferCtx, opsBearer, log);
     endPhase = `${ended.cancelled} cancels of transfers waiting for their code, ${ended.continued} continues of Stuck ones by ops`;
@@ -189,11 +239,20 @@ async function main() {
     transferFinals = await checkTransfers(cluster.sql, history, violations, cluster.describeWorkflow);
     fxFinals = await checkFx(cluster.sql, history, violations, cluster.describeWorkflow);
     returnFinals = await checkReturns(cluster.sql, history, violations, cluster.describeWorkflow);
+    payeeAccounts = await checkEdges(cluster.sql, edgeCtx, history, violations);
+    const agreed = await checkWorkflowsAgree(cluster.sql, cluster.workflowOutcome, violations);
+    agreement = `${agreed.compared} workflows compared with the read model (${agreed.stillRunning} still running at the first look)${agreed.noWorkflow > 0 ? `, ${agreed.noWorkflow} rows without a workflow` : ''}`;
     const report = await checkInvariants(cluster.sql);
     if (!report.ok) violations.push(`ledger invariants: ${formatInvariantReport(report)}`);
-    const stranded = await findStrandedHolds(cluster.sql, { limit: 20 });
+    // Also the holds of a payment or transfer that still looks live but whose workflow has ended.
+    const workflowEnded = async (workflowId: string) =>
+      cluster.workflowOutcome(workflowId).then(
+        (o) => o.execution !== 'RUNNING',
+        (error: Error) => /not found/i.test(error.message),
+      );
+    const stranded = await findStrandedHoldsEverywhere(cluster.sql, workflowEnded, { limit: 20 });
     if (stranded.length > 0)
-      violations.push(`holds stranded on finished payments or transfers: ${formatInvariantReport(stranded as never)}`);
+      violations.push(`holds stranded on finished payments or transfers, or on ended runs: ${formatInvariantReport(stranded as never)}`);
   } finally {
     exits.push(...cluster.unexpectedExits());
     await cluster.stop().catch(() => {});
@@ -234,6 +293,8 @@ async function main() {
         .join(', ')}; at the end ${endPhase}`,
       `  fx transfers       ${formatCounts(fxFinals)}; ${fxEnd}`,
       `  unknown incoming   ${formatCounts(returnFinals)} (Completed: assigned by ops, Returned: sent back by ops)`,
+      `  payee accounts     ${formatCounts(payeeAccounts)} (account status, then its Internal transfers)`,
+      `  workflows          ${agreement}`,
       `  exited by itself   ${exits.length === 0 ? 'none' : exits.map((e) => `${e.name} pid ${e.pid} (code ${e.code}, signal ${e.signal})`).join(', ')}`,
       `  violations         ${violations.length}`,
       ...violations.slice(0, 30).map((v) => `    - ${v}`),

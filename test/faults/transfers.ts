@@ -4,7 +4,7 @@ import { issueToken } from '../../api/auth';
 import { LOCAL_JWT_SECRET } from '../../config/env';
 import { derivedId, transferWorkflowId } from '../../domain/ids';
 import type { Sql } from '../../ledger/db';
-import { type Exchange, errorCode, type RequestRecord, read, type Send } from './workload';
+import { describeRequest, type Exchange, errorCode, type RequestRecord, read, type Send, toldSo } from './workload';
 
 /**
  * Outgoing transfers with their one-time code in the fault workload: Sepa to an external IBAN and
@@ -105,12 +105,16 @@ interface TransferRowLite {
   fee: bigint;
   reference: string | null;
   confirmationId: string | null;
+  failureReason: string | null;
   recipient: { accountNumber?: string | null } | null;
 }
 
+/** edges.ts: an Internal transfer whose recipient account closed before it settled. */
+const RECIPIENT_CLOSED = 'the recipient account cannot receive the transfer';
+
 const outgoingTransfers = (sql: Sql) =>
   sql<TransferRowLite[]>`
-    SELECT id, client_id, type, status, account_id, amount, fee, reference, confirmation_id, recipient
+    SELECT id, client_id, type, status, account_id, amount, fee, reference, confirmation_id, failure_reason, recipient
     FROM transfers WHERE direction = 'outgoing' ORDER BY seq`;
 
 /**
@@ -197,6 +201,11 @@ export async function checkTransfers(
   const transfers = await outgoingTransfers(sql);
   const byId = new Map(transfers.map((t) => [t.id, t]));
   const finals: Record<string, number> = {};
+  const confirmsFor = new Map<string, RequestRecord[]>();
+  for (const r of history.filter((h) => h.op === 'confirm')) {
+    const id = r.path.split('/')[3] ?? '';
+    confirmsFor.set(id, [...(confirmsFor.get(id) ?? []), r]);
+  }
 
   for (const t of transfers) {
     const label = `transfer ${t.id} (${t.type}, ${t.reference}, ${t.status})`;
@@ -235,8 +244,14 @@ export async function checkTransfers(
       FROM journal_entries j JOIN transfers i ON i.id = j.transfer_id
       WHERE i.related_transfer_id = ${t.id} AND i.direction = 'incoming'`;
     const creditById = await sql`SELECT 1 FROM journal_entries WHERE id = ${entryIdFor(keys.creditRecipient)}`;
+    const [target] =
+      t.type === 'Internal'
+        ? await sql<
+            { id: string; status: string }[]
+          >`SELECT id, status FROM accounts WHERE account_number = ${t.recipient?.accountNumber ?? ''}`
+        : [];
     if (t.type === 'Internal' && t.status === 'Completed') {
-      const [target] = await sql<{ id: string }[]>`SELECT id FROM accounts WHERE account_number = ${t.recipient?.accountNumber ?? ''}`;
+      if (target?.status === 'closed') violations.push(`${label}: Completed into the closed account ${target.id}`);
       if (
         credits.length !== 1 ||
         creditById.length !== 1 ||
@@ -262,8 +277,18 @@ export async function checkTransfers(
       violations.push(`${label}: the provider has ${sent?.status ?? 'no payment'} for it`);
     }
     const rejecting = (t.reference ?? '').startsWith('REJECT') && t.type !== 'Internal';
-    if ((t.status === 'Failed' && !rejecting) || (t.status === 'Completed' && rejecting)) {
-      violations.push(`${label}: the provider ${rejecting ? 'rejects' : 'accepts'} this reference`);
+    // An Internal transfer fails only when its recipient account closed before it settled, and says so.
+    const recipientClosed = t.type === 'Internal' && target?.status === 'closed';
+    if (t.status === 'Failed' && recipientClosed && t.failureReason !== RECIPIENT_CLOSED) {
+      violations.push(`${label}: its recipient account closed, yet it failed for '${t.failureReason}'`);
+    }
+    if ((t.status === 'Failed' && !rejecting && !recipientClosed) || (t.status === 'Completed' && rejecting)) {
+      violations.push(`${label}: the provider ${rejecting ? 'rejects' : 'accepts'} this reference (failure reason '${t.failureReason}')`);
+    }
+    // Confirmed by a confirm the client was told succeeded: a refusal (a block, a wrong code) means nothing happened.
+    const confirms = confirmsFor.get(t.id) ?? [];
+    if ((t.status === 'Completed' || t.status === 'Failed') && !toldSo(confirms)) {
+      violations.push(`${label}: settled, yet no confirm was told so: ${confirms.map(describeRequest).join('; ') || 'none sent'}`);
     }
   }
 

@@ -28,6 +28,8 @@ export interface SendOptions {
   bearer?: string;
   /** The client the bearer names, kept for the checker. */
   clientId?: string;
+  /** More request headers (X-Otp-Token of an account close). */
+  headers?: Record<string, string>;
 }
 
 /** The error code of an answer, if it is a failure envelope. */
@@ -52,12 +54,12 @@ const ATTEMPTS = 40;
  * 409 in progress) with the same Idempotency-Key, and keeps every attempt for the checker.
  */
 export function createClient(apiUrl: string, bearer: string, history: RequestRecord[]) {
-  async function attempt(record: RequestRecord, auth: string): Promise<Exchange> {
+  async function attempt(record: RequestRecord, auth: string, extra: Record<string, string> = {}): Promise<Exchange> {
     let exchange: Exchange;
     try {
       const res = await fetch(`${apiUrl}${record.path}`, {
         method: record.method,
-        headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json', 'Idempotency-Key': record.key },
+        headers: { ...extra, authorization: `Bearer ${auth}`, 'content-type': 'application/json', 'Idempotency-Key': record.key },
         body: record.body === undefined ? undefined : JSON.stringify(record.body),
         signal: AbortSignal.timeout(20_000),
       });
@@ -84,12 +86,12 @@ export function createClient(apiUrl: string, bearer: string, history: RequestRec
     const auth = options.bearer ?? bearer;
     history.push(record);
     for (let n = 0; n < ATTEMPTS; n++) {
-      const exchange = await attempt(record, auth);
+      const exchange = await attempt(record, auth, options.headers);
       record.attempts.push(exchange);
       if (isDefinitive(exchange)) {
         record.final = exchange;
         // Sometimes repeat a request that was answered, as a client that lost the answer would.
-        if (Math.random() < 0.1) record.attempts.push(await attempt(record, auth));
+        if (Math.random() < 0.1) record.attempts.push(await attempt(record, auth, options.headers));
         return exchange;
       }
       await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** Math.min(n, 4), 3_000)));
