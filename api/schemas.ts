@@ -1,3 +1,4 @@
+import { getRefId } from '@asteasolutions/zod-to-openapi';
 import { z } from '@hono/zod-openapi';
 import currencyCodes from 'currency-codes';
 import countries from 'i18n-iso-countries';
@@ -301,9 +302,24 @@ export const PageBody = {
   cursor: Cursor.optional(),
 };
 
+/** A page of named items, itself named `<Item>Page`: one component per item type, shared by every list of it. */
 export function pageOf<T extends z.ZodTypeAny>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+  const name = getRefId(item as never);
+  if (!name) throw new Error('pageOf needs a named item schema (.openapi("Name"))');
+  const known = pages.get(name);
+  if (known) return known as ReturnType<typeof page<T>>;
+  const schema = page(item).openapi(`${name}Page`);
+  pages.set(name, schema);
+  return schema;
 }
+
+const pages = new Map<string, z.ZodTypeAny>();
+
+const page = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().openapi({ description: 'The cursor of the next page; null on the last page' }),
+  });
 
 export const IdempotencyHeader = z.object({
   'idempotency-key': text(255, 1)

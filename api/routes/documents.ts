@@ -8,7 +8,7 @@ import type { DocumentOwner, DocumentRow } from '../../store/documents';
 import type { AuthEnv } from '../auth';
 import { success } from '../envelope';
 import { openUpload } from '../multipart';
-import { newRouter, type RouteDeps, responses, security } from '../router';
+import { failures, newRouter, type RouteDeps, responses, security } from '../router';
 import { PageQuery, pageOf, Timestamp, Uuid } from '../schemas';
 
 /**
@@ -113,7 +113,7 @@ const downloadRoute = (path: string, kind: OwnerKind, tag: string) =>
     security,
     request: { params: ownerParams(kind).extend({ documentId: Uuid }) },
     responses: {
-      ...responses(200, z.null(), 'unused', [404]),
+      ...failures([404]),
       200: {
         description: 'The bytes as uploaded',
         content: { 'application/pdf': BINARY, 'image/png': BINARY, 'image/jpeg': BINARY },
