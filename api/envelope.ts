@@ -37,6 +37,12 @@ export function envelopeError(code: ErrorCode, message: string, metadata: ErrorM
   return { message, metadata: { ...metadata, code }, reasons: [] };
 }
 
+/**
+ * An object of any fields (FluentResults' successes and nested reasons, always empty here), as
+ * `additionalProperties: true`: openapi-generator cannot name the `{}` zod writes for z.unknown().
+ */
+const AnyObject = () => z.record(z.string(), z.unknown()).openapi({ additionalProperties: true });
+
 /** Every code a failure can carry, as one named enum: clients can switch over it exhaustively. */
 export const ErrorCodeSchema = z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]).openapi('ErrorCode', {
   description: 'The stable machine code of an error; api/errors.ts gives each its HTTP status',
@@ -50,8 +56,12 @@ const ErrorSchema = z
     metadata: z
       .object({ code: ErrorCodeSchema, field: z.string().optional().openapi({ description: 'The JSON path of the field at fault' }) })
       .catchall(z.unknown())
-      .openapi('ErrorMetadata'),
-    reasons: z.array(z.unknown()),
+      // `true`, not the `{}` zod writes: openapi-generator cannot name an empty schema there (a warning per run).
+      .openapi('ErrorMetadata', {
+        additionalProperties: true,
+        description: 'The code, and details that depend on it (field, resource, id, retryAfterSeconds...)',
+      }),
+    reasons: z.array(AnyObject()),
   })
   .openapi('ResultError');
 
@@ -93,7 +103,7 @@ function build<T extends z.ZodTypeAny>(value: T) {
     value,
     reasons: z.array(ErrorSchema),
     errors: z.array(ErrorSchema),
-    successes: z.array(z.unknown()),
+    successes: z.array(AnyObject()),
   });
 }
 
@@ -108,6 +118,6 @@ export const FailureEnvelope = z
     value: z.unknown().openapi({ description: 'Always null on a failure' }),
     reasons: z.array(ErrorSchema),
     errors: z.array(ErrorSchema).openapi({ description: 'At least one error; errors[0].metadata.code says what failed' }),
-    successes: z.array(z.unknown()),
+    successes: z.array(AnyObject()),
   })
   .openapi('Failure', { description: 'A failure: errors say what went wrong, value is null' });

@@ -237,6 +237,12 @@ export function documented<T extends z.ZodTypeAny>(schema: T, name: string, ...r
   return checked.openapi(name, rules.length === 0 ? {} : ({ allOf: rules.map((r) => r.json) } as never)) as T;
 }
 
+/**
+ * An object of any fields, documented as `additionalProperties: true`: the `{}` zod writes is a
+ * schema openapi-generator cannot name (a warning on every run).
+ */
+export const FreeObject = () => z.record(z.string(), z.unknown()).openapi({ additionalProperties: true });
+
 export const AmountOut = z.string().openapi({ example: '100.50' });
 
 export const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-25T10:00:00.000Z' });

@@ -1808,7 +1808,9 @@ export interface components {
       value: components['schemas']['Liveness'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     Liveness: {
       /** @enum {string} */
@@ -1817,8 +1819,11 @@ export interface components {
     ResultError: {
       message: string;
       metadata: components['schemas']['ErrorMetadata'];
-      reasons: unknown[];
+      reasons: {
+        [key: string]: unknown;
+      }[];
     };
+    /** @description The code, and details that depend on it (field, resource, id, retryAfterSeconds...) */
     ErrorMetadata: {
       code: components['schemas']['ErrorCode'];
       /** @description The JSON path of the field at fault */
@@ -1868,7 +1873,9 @@ export interface components {
       value: components['schemas']['Readiness'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     Readiness: {
       /** @enum {string} */
@@ -1901,7 +1908,9 @@ export interface components {
       reasons: components['schemas']['ResultError'][];
       /** @description At least one error; errors[0].metadata.code says what failed */
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     /** @description A success: the envelope around one Client */
     ClientResult: {
@@ -1910,7 +1919,9 @@ export interface components {
       value: components['schemas']['Client'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     Client: {
       /**
@@ -2234,7 +2245,9 @@ export interface components {
       value: components['schemas']['ClientPage'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     ClientPage: {
       items: components['schemas']['Client'][];
@@ -2277,7 +2290,9 @@ export interface components {
       value: components['schemas']['ClientStanding'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     ClientStanding: {
       status: components['schemas']['ClientStatus'];
@@ -2290,7 +2305,9 @@ export interface components {
       value: components['schemas']['Onboarded'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     Onboarded: {
       client: components['schemas']['Client'];
@@ -2557,7 +2574,9 @@ export interface components {
       value: components['schemas']['Account'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     OpenAccount: {
       currency: components['schemas']['Currency'];
@@ -2572,7 +2591,9 @@ export interface components {
       value: components['schemas']['Account'][];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     RenameAccount: {
       name: string;
@@ -2587,7 +2608,9 @@ export interface components {
       value: components['schemas']['AccountOtp'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     AccountOtp: {
       /**
@@ -2617,7 +2640,9 @@ export interface components {
       value: components['schemas']['AccountOtpToken'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     AccountOtpToken: {
       otpToken: string;
@@ -2668,7 +2693,9 @@ export interface components {
       value: components['schemas']['AggregatedAmounts'][];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     AggregatedAmounts: {
       currency: string;
@@ -2691,7 +2718,9 @@ export interface components {
       value: components['schemas']['AccountPage'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     AccountPage: {
       items: components['schemas']['Account'][];
@@ -2741,7 +2770,9 @@ export interface components {
       value: components['schemas']['Recalculation'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     Recalculation: {
       checked: number;
@@ -2784,7 +2815,9 @@ export interface components {
       value: components['schemas']['BalanceAsOf'][];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     BalanceAsOf: {
       /**
@@ -2820,7 +2853,9 @@ export interface components {
       value: components['schemas']['Statement'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     Statement: {
       /**
@@ -2886,7 +2921,9 @@ export interface components {
       value: components['schemas']['TransactionPage'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     TransactionPage: {
       items: components['schemas']['Transaction'][];
@@ -2979,7 +3016,9 @@ export interface components {
       value: components['schemas']['Transaction'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     /** @description A success: the envelope around one Payment */
     PaymentResult: {
@@ -2988,7 +3027,9 @@ export interface components {
       value: components['schemas']['Payment'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     Payment: {
       /**
@@ -3094,7 +3135,9 @@ export interface components {
       value: components['schemas']['PaymentPage'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     PaymentPage: {
       items: components['schemas']['Payment'][];
@@ -3108,7 +3151,9 @@ export interface components {
       value: components['schemas']['Recipient'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     Recipient: {
       /**
@@ -3154,7 +3199,9 @@ export interface components {
       value: components['schemas']['RecipientPage'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     RecipientPage: {
       items: components['schemas']['Recipient'][];
@@ -3171,7 +3218,9 @@ export interface components {
       value: components['schemas']['SystemRecipientPage'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     SystemRecipientPage: {
       items: components['schemas']['SystemRecipient'][];
@@ -3192,7 +3241,9 @@ export interface components {
       value: components['schemas']['SystemRecipient'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     /** @description A success: the envelope around one TransferRoute */
     TransferRouteResult: {
@@ -3201,7 +3252,9 @@ export interface components {
       value: components['schemas']['TransferRoute'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     TransferRoute: {
       /** @enum {string} */
@@ -3221,7 +3274,9 @@ export interface components {
       value: components['schemas']['Transfer'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     Transfer: {
       /**
@@ -3354,7 +3409,9 @@ export interface components {
       value: components['schemas']['TransferPage'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     TransferPage: {
       items: components['schemas']['Transfer'][];
@@ -3394,7 +3451,9 @@ export interface components {
       value: components['schemas']['Document'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     Document: {
       /**
@@ -3424,7 +3483,9 @@ export interface components {
       value: components['schemas']['DocumentPage'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     DocumentPage: {
       items: components['schemas']['Document'][];
@@ -3438,7 +3499,9 @@ export interface components {
       value: components['schemas']['Confirmation'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     Confirmation: {
       /**
@@ -3462,7 +3525,9 @@ export interface components {
       value: components['schemas']['CodeResent'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     CodeResent: {
       /**
@@ -3483,7 +3548,9 @@ export interface components {
       value: components['schemas']['TransferDetails'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     TransferDetails: components['schemas']['Transfer'] & {
       workflowId: string;
@@ -3545,7 +3612,9 @@ export interface components {
       value: components['schemas']['NotificationPage'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     NotificationPage: {
       items: components['schemas']['Notification'][];
@@ -3579,7 +3648,9 @@ export interface components {
       value: components['schemas']['StrandedHolds'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     StrandedHolds: {
       items: components['schemas']['StrandedHold'][];
@@ -3623,7 +3694,9 @@ export interface components {
       value: components['schemas']['HoldRelease'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     HoldRelease: {
       /**
@@ -3666,7 +3739,9 @@ export interface components {
       value: components['schemas']['SnapshotStarted'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     SnapshotStarted: {
       workflowId: string;
@@ -3687,7 +3762,9 @@ export interface components {
       value: components['schemas']['DailyAccountBalancePage'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     DailyAccountBalancePage: {
       items: components['schemas']['DailyAccountBalance'][];
@@ -3720,7 +3797,9 @@ export interface components {
       value: components['schemas']['RecalculationStarted'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     RecalculationStarted: {
       workflowId: string;
@@ -3748,7 +3827,9 @@ export interface components {
       value: components['schemas']['CheckStarted'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     CheckStarted: {
       /**
@@ -3765,7 +3846,9 @@ export interface components {
       value: components['schemas']['DailyCheckPage'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     DailyCheckPage: {
       items: components['schemas']['DailyCheck'][];
@@ -3815,7 +3898,9 @@ export interface components {
       value: components['schemas']['DailyCheckDetails'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     DailyCheckDetails: components['schemas']['DailyCheck'] & {
       checks?: {
@@ -3840,7 +3925,9 @@ export interface components {
       value: components['schemas']['ReconciliationReport'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     ReconciliationReport: {
       date: string;
@@ -3879,7 +3966,9 @@ export interface components {
       value: components['schemas']['TreasurySummary'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     TreasurySummary: {
       items: {
@@ -3912,7 +4001,9 @@ export interface components {
       value: components['schemas']['ProviderCurrencies'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
-      successes: unknown[];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     ProviderCurrencies: {
       items: {

@@ -5,7 +5,7 @@ import { formatAmount } from '../../domain/money';
 import { IncomingStatus, OutgoingStatus, TransferType } from '../../domain/transfer';
 import type { TransferRow } from '../../store/transfers';
 import type { TransferDetails } from '../../usecases/transfers';
-import { AmountOut, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
+import { AmountOut, FreeObject, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
 
 /** Schemas and views shared by the front-office, system and ops transfer routes. */
 
@@ -25,7 +25,7 @@ export const TransferSchema = z
     clientId: Uuid.nullable(),
     accountId: Uuid.nullable(),
     recipientId: Uuid.nullable(),
-    recipient: z.record(z.string(), z.unknown()).nullable(),
+    recipient: FreeObject().nullable(),
     sender: z
       .object({ name: z.string().nullable(), iban: z.string().nullable(), accountNumber: z.string().nullable() })
       .nullable()
