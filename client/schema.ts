@@ -517,6 +517,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/internal/Transactions/report.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Account statement as CSV: the entries of the statement, streamed with no size limit
+     * @description The columns: `date,id,type,description,debit,credit,balance`, one line per entry, oldest first; amounts as decimal strings.
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getAccountStatementCsv'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/internal/Transactions/report': {
     parameters: {
       query?: never;
@@ -1881,13 +1903,13 @@ export interface components {
       /** @enum {string} */
       status: 'ready';
       /**
-       * @description Each dependency readiness depends on, and its answer
+       * @description Each dependency readiness depends on, and its answer (always `ok` when ready)
        * @example {
        *       "postgres": "ok"
        *     }
        */
       checks: {
-        [key: string]: 'ok';
+        [key: string]: string;
       };
       /**
        * @description Dependencies asked but not required for readiness, and their answer (`ok`, or why not): Temporal. Also the metric corebank_temporal_up
@@ -6347,6 +6369,85 @@ export interface operations {
       };
       /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  getAccountStatementCsv: {
+    parameters: {
+      query: {
+        accountId: string;
+        /** @description UTC date, YYYY-MM-DD */
+        from: string;
+        /** @description UTC date, YYYY-MM-DD */
+        to: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The entries as CSV (an attachment) */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Content-Disposition': components['headers']['Content-Disposition'];
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': string;
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;

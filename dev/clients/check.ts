@@ -34,9 +34,9 @@ async function tools(full: boolean): Promise<Tools> {
   const python = findPipBinary(PYTHON_CLIENT) ?? (await installOrThrow(PYTHON_CLIENT));
   const venvPython = join(python, '..', 'python');
   // The runtime of openapi-generator's python client (httpx, attrs, dateutil, pydantic come with openapi-python-client).
-  if (full && !run(venvPython, ['-c', 'import urllib3']).ok) {
-    const pip = run(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'urllib3>=2']);
-    if (!pip.ok) throw new Error(`pip install urllib3 failed:\n${pip.output}`);
+  if (full && !run(venvPython, ['-c', 'import urllib3, dateutil']).ok) {
+    const pip = run(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'urllib3>=2', 'python-dateutil']);
+    if (!pip.ok) throw new Error(`pip install urllib3 python-dateutil failed:\n${pip.output}`);
   }
   const binDir = join(cacheRoot(), `oapi-codegen-${OAPI_CODEGEN_VERSION}`);
   const oapiCodegen = join(binDir, 'oapi-codegen');

@@ -36,6 +36,7 @@ const STABLE: [string, string][] = [
   ['POST /v2/internal/Accounts/recalculate', 'recalculateAccounts'],
   ['POST /internal/Accounts/calculateBalances', 'calculateBalances'],
   ['GET /internal/Transactions/report', 'getAccountStatement'],
+  ['GET /internal/Transactions/report.csv', 'getAccountStatementCsv'],
   ['GET /internal/Transactions', 'listTransactions'],
   ['POST /internal/Transactions/query', 'queryTransactions'],
   ['GET /internal/Transactions/{transactionId}', 'getTransaction'],
