@@ -10,11 +10,12 @@ import { requestIdMiddleware, requestLogMiddleware, tracingMiddleware } from '..
 import { createUseCases } from '../usecases';
 import { type AuthEnv, authenticate, tokenVerifier } from './auth';
 import { boundBodies, isUploadRequest, readJsonBody } from './bodyLimit';
-import { serveDocs } from './docs';
+import { describeRoles, serveDocs } from './docs';
 import { success } from './envelope';
 import { errorJson, handleError } from './errors';
 import { idempotency } from './idempotency';
 import { metricsMiddleware, metricsRoute, temporalUp } from './metrics';
+import { BEARER_AUTH } from './openapiInfo';
 import type { AppDeps } from './router';
 import { accountRoutes } from './routes/accounts';
 import { clientProfileRoutes } from './routes/clientProfile';
@@ -96,6 +97,7 @@ function publicOperationsInDocument(): MiddlewareHandler {
         op.security = [];
       }
     }
+    describeRoles(doc as never);
     const headers = new Headers(c.res.headers);
     headers.delete('content-length');
     c.res = new Response(JSON.stringify(doc), { status: 200, headers });
@@ -207,20 +209,14 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   }
 
   app.use('/openapi.json', publicOperationsInDocument());
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-    description:
-      'A JWT following RFC8725 (JSON Web Token Best Current Practices): the algorithm is fixed by the server (HS256 with a ' +
-      'secret, or RS256/ES256/EdDSA from a JWKS), never taken from the token; exp is required and bounded; sub and role are checked.',
-  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', BEARER_AUTH);
   serveDocs(app, {
     title: 'corebank',
     version: '0.1.0',
     description:
       'Core banking REST API (FinLego surface): a double-entry ledger with payments and transfers as durable Temporal workflows. ' +
-      'Every body is a FluentResults envelope; amounts are decimal strings; writes accept Idempotency-Key; x-roles names the roles each operation needs.',
+      'Every body is a FluentResults envelope; amounts are decimal strings; writes accept Idempotency-Key; each operation names the roles it needs (in its description and in x-roles); ' +
+      'a failure carries a stable code (ErrorCode) in errors[0].metadata.code.',
   });
   return app;
 }

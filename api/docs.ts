@@ -3,6 +3,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { isSystemPath } from './auth';
+import { codesOfStatus } from './errors';
+import { SERVERS, TAGS } from './openapiInfo';
+import { operationIdOf } from './operationIds';
 
 /** The interactive reference, served from the swagger-ui-dist package: it works with no internet. */
 const ASSETS: Record<string, string> = {
@@ -50,53 +53,95 @@ function takesCurrency(doc: Doc, op: Operation): boolean {
   return resolved?.properties?.currency !== undefined;
 }
 
-/** Headers of error answers (api/errors.ts sets them): when to retry a 429, how to authenticate after a 401. */
-const ERROR_HEADERS: Record<string, Record<string, unknown>> = {
-  '429': {
-    'Retry-After': {
-      description: 'Seconds to wait before trying again (at least 1)',
-      schema: { type: 'integer', minimum: 1, maximum: 86400 },
-    },
+/** Headers declared once under components.headers and referenced where they occur. */
+const HEADERS = {
+  'X-Request-Id': {
+    description:
+      "The request's id: the caller's own X-Request-Id when it sent a sane one, else a new one; in every log line of the request",
+    schema: { type: 'string' },
   },
-  '401': {
-    'WWW-Authenticate': {
-      description: 'The scheme to authenticate with (RFC 6750): Bearer',
-      schema: { type: 'string', const: 'Bearer' },
-    },
+  'Idempotent-Replayed': {
+    description: 'true when this answer is the stored first answer to the same Idempotency-Key and body (nothing ran again)',
+    schema: { type: 'string', enum: ['true'] },
   },
-};
+  'Retry-After': {
+    description: 'Seconds to wait before trying again (at least 1)',
+    schema: { type: 'integer', minimum: 1, maximum: 86400 },
+  },
+  'WWW-Authenticate': {
+    description: 'The scheme to authenticate with (RFC 6750): Bearer',
+    schema: { type: 'string', enum: ['Bearer'] },
+  },
+  'Content-Disposition': {
+    description: 'attachment, with the file name to save the body under',
+    schema: { type: 'string' },
+  },
+} as const;
+
+type HeaderName = keyof typeof HEADERS;
+const ref = (name: HeaderName) => ({ $ref: `#/components/headers/${name}` });
+
+/** The headers an answer carries, by its status (api/errors.ts, api/idempotency.ts, observability/http.ts set them). */
+function headersOf(status: string, write: boolean, binary: boolean): HeaderName[] {
+  const names: HeaderName[] = ['X-Request-Id'];
+  if (status === '429') names.push('Retry-After');
+  if (status === '401') names.push('WWW-Authenticate');
+  // An upload (multipart) is never replayed: each one stores a new document (api/router.ts).
+  if (write && status.startsWith('2') && !binary) names.push('Idempotent-Replayed');
+  if (status === '200' && binary) names.push('Content-Disposition');
+  return names;
+}
+
+const isBinaryResponse = (content: Record<string, unknown> | undefined) =>
+  Object.keys(content ?? {}).some((type) => type !== 'application/json');
+
+const roleWords = (roles: string[]) => roles.map((r) => `\`${r}\``).join(', ');
 
 /**
  * What the generated document cannot say by itself, added in one place: an operationId for every
- * operation, the roles each one needs (x-roles, API.md's rule by path; ops-only interventions
- * carry an "(ops)" tag), the Idempotency-Key header, its 409 and the 429 on every write, and the 422 of
- * every operation that takes a currency.
+ * operation (api/operationIds.ts), the roles each one needs (x-roles, API.md's rule by path;
+ * ops-only interventions carry an "(ops)" tag) also in words in its description, the
+ * Idempotency-Key header, its 409, the 429 and 503 on every write, the 422 of every operation that
+ * takes a currency, the error codes each status can carry (from api/errors.ts's one table), and
+ * the headers of each answer.
  */
 export function describeOperations(doc: Doc) {
   for (const [path, operations] of Object.entries(doc.paths ?? {})) {
     for (const [method, op] of Object.entries(operations)) {
+      const write = WRITES.has(method);
       // Statuses every write, or every currency, can meet, from the same rules that produce them:
-      // the write rate limit (429) and the ledger's currencies (422).
+      // the write rate limit (429), a dependency that did not answer (503), the ledger's currencies (422).
       const failure = op.responses?.['400']?.content;
       if (op.responses && failure) {
-        if (WRITES.has(method)) {
-          op.responses['429'] ??= { description: 'Too many writes; see Retry-After (RATE_LIMITED)', content: failure };
+        if (write) {
+          op.responses['429'] ??= { description: 'Too many writes; see Retry-After', content: failure };
           op.responses['409'] ??= {
             description: 'The Idempotency-Key was used for another request, or is still running',
+            content: failure,
+          };
+          op.responses['503'] ??= {
+            description: 'A dependency did not answer in time; retry with the same Idempotency-Key',
             content: failure,
           };
         }
         if (takesCurrency(doc, op)) op.responses['422'] ??= { description: 'Business rule violated (see metadata.code)', content: failure };
       }
-      // The headers a refused client sees, declared where it sees them.
-      for (const [status, headers] of Object.entries(ERROR_HEADERS)) {
-        const response = op.responses?.[status] as { headers?: Record<string, unknown> } | undefined;
-        if (response) response.headers = { ...headers, ...response.headers };
+      const binary = Object.values(op.responses ?? {}).some((r) => isBinaryResponse(r.content as Record<string, unknown>));
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        const codes = Number(status) >= 400 ? codesOfStatus(Number(status)) : [];
+        if (codes.length > 0 && !response.description.includes('Codes:')) {
+          response.description = `${response.description.replace(/\.$/, '')}. Codes: ${codes.join(', ')}`;
+          (response as Record<string, unknown>)['x-error-codes'] = codes;
+        }
+        const isBinary = isBinaryResponse(response.content as Record<string, unknown>);
+        const headers = Object.fromEntries(headersOf(status, write, isBinary || (binary && status === '200')).map((h) => [h, ref(h)]));
+        (response as { headers?: Record<string, unknown> }).headers = { ...headers, ...(response as { headers?: object }).headers };
       }
-      op.operationId ??= `${method}${path.replace(/\{([^}]+)\}/g, 'By-$1').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`;
-      const opsOnly = WRITES.has(method) && (op.tags ?? []).some((t) => t.includes('(ops)'));
-      op['x-roles'] = opsOnly ? ['ops'] : isSystemPath(path) ? ['system', 'ops'] : ['client'];
-      if (WRITES.has(method) && !(op.parameters ?? []).some((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key')) {
+      op.operationId = operationIdOf(method, path);
+      const opsOnly = write && (op.tags ?? []).some((t) => t.includes('(ops)'));
+      const roles = opsOnly ? ['ops'] : isSystemPath(path) ? ['system', 'ops'] : ['client'];
+      op['x-roles'] = roles;
+      if (write && !(op.parameters ?? []).some((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key')) {
         op.parameters = [
           ...(op.parameters ?? []),
           {
@@ -113,6 +158,27 @@ export function describeOperations(doc: Doc) {
   return doc;
 }
 
+/** The roles of each operation in words, once x-roles is final (the health routes are public: api/app.ts). */
+export function describeRoles(doc: Doc) {
+  for (const operations of Object.values(doc.paths ?? {})) {
+    for (const op of Object.values(operations)) {
+      const roles = (op['x-roles'] as string[] | undefined) ?? [];
+      const who = (op.security as unknown[] | undefined)?.length === 0 ? 'Public: no token needed.' : `Roles: ${roleWords(roles)}.`;
+      const text = (op.description as string | undefined) ?? (op.summary as string | undefined) ?? '';
+      if (!text.includes('Roles:') && !text.includes('Public:')) op.description = `${text}\n\n${who}`.trim();
+    }
+  }
+  return doc;
+}
+
+/** The document's own parts: servers, tags with their descriptions, the headers answers refer to. */
+export function describeDocument(doc: Doc & Record<string, unknown>) {
+  doc.servers = SERVERS;
+  doc.tags = TAGS;
+  doc.components = { ...doc.components, headers: HEADERS } as Doc['components'];
+  return doc;
+}
+
 /** /docs (the page), /docs/assets/* (its files) and /openapi.json, none of which needs a token. */
 export function serveDocs(app: OpenAPIHono<any>, info: { title: string; version: string; description: string }) {
   const dir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -123,5 +189,7 @@ export function serveDocs(app: OpenAPIHono<any>, info: { title: string; version:
     if (!asset) return c.notFound();
     return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' });
   });
-  app.get('/openapi.json', (c) => c.json(describeOperations(app.getOpenAPI31Document({ openapi: '3.1.0', info }) as never)));
+  app.get('/openapi.json', (c) =>
+    c.json(describeDocument(describeOperations(app.getOpenAPI31Document({ openapi: '3.1.0', info, servers: SERVERS }) as never) as never)),
+  );
 }

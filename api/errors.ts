@@ -46,6 +46,16 @@ const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
 
 export const statusOf = (code: ErrorCode): ContentfulStatusCode => HTTP_STATUS[code];
 
+/**
+ * The codes an answer of `status` can carry, from the same table: what the OpenAPI document lists
+ * under each error status. A 422 also carries VALIDATION_ERROR (a rule beyond a field's own syntax:
+ * businessRules below).
+ */
+export function codesOfStatus(status: number): ErrorCode[] {
+  const codes = (Object.keys(HTTP_STATUS) as ErrorCode[]).filter((code) => HTTP_STATUS[code] === status);
+  return status === 422 ? [ErrorCode.VALIDATION_ERROR, ...codes] : codes;
+}
+
 /** Every zod issue as one VALIDATION_ERROR with its JSON path in `field`. */
 export function validationFailure(error: ZodError) {
   return failure(

@@ -125,32 +125,37 @@ function assertStrict(schema: z.ZodTypeAny, where: string, path: string): void {
   for (const [child, at] of inner) assertStrict(child, where, at);
 }
 
+// The codes of each status are added from api/errors.ts's table (api/docs.ts), so they cannot drift.
 const ERROR_DESCRIPTIONS = {
-  400: 'A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR)',
-  401: 'Missing or invalid token (UNAUTHENTICATED)',
-  403: 'Role not allowed (FORBIDDEN)',
-  404: 'Not found or not visible (NOT_FOUND)',
-  409: 'Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS)',
-  413: 'Body too large (PAYLOAD_TOO_LARGE)',
-  415: 'Not a pdf, png or jpeg by its content (UNSUPPORTED_MEDIA_TYPE)',
+  400: 'A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields',
+  401: 'Missing or invalid token',
+  403: 'Role not allowed',
+  404: 'Not found or not visible',
+  409: 'Conflict',
+  413: 'Body too large',
+  415: 'Not a pdf, png or jpeg by its content',
   422: "Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another)",
-  429: 'Too many requests; see Retry-After (RATE_LIMITED)',
-  503: 'A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE)',
+  429: 'Too many requests; see Retry-After',
+  503: 'A dependency did not answer in time; retry with the same Idempotency-Key',
 } as const;
 
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 
-/** OpenAPI responses: the success envelope plus the listed error statuses (400/401/403 always). */
-export function responses<S extends number, T extends z.ZodTypeAny>(status: S, value: T, description: string, errors: ErrorStatus[] = []) {
-  const failures = Object.fromEntries(
+/** The error answers of an operation: 400/401/403 always, plus the listed statuses. */
+export function failures(errors: ErrorStatus[] = []) {
+  return Object.fromEntries(
     [...new Set<ErrorStatus>([400, 401, 403, ...errors])].map((s) => [
       s,
       { description: ERROR_DESCRIPTIONS[s], content: { 'application/json': { schema: FailureEnvelope } } },
     ]),
   );
+}
+
+/** OpenAPI responses: the success envelope plus the listed error statuses (400/401/403 always). */
+export function responses<S extends number, T extends z.ZodTypeAny>(status: S, value: T, description: string, errors: ErrorStatus[] = []) {
   return {
     [status]: { description, content: { 'application/json': { schema: envelopeOf(value) } } },
-    ...failures,
+    ...failures(errors),
   } as { [K in S]: { description: string; content: { 'application/json': { schema: ReturnType<typeof envelopeOf<T>> } } } };
 }
 

@@ -1,3 +1,4 @@
+import { getRefId } from '@asteasolutions/zod-to-openapi';
 import { z } from '@hono/zod-openapi';
 import currencyCodes from 'currency-codes';
 import countries from 'i18n-iso-countries';
@@ -236,6 +237,12 @@ export function documented<T extends z.ZodTypeAny>(schema: T, name: string, ...r
   return checked.openapi(name, rules.length === 0 ? {} : ({ allOf: rules.map((r) => r.json) } as never)) as T;
 }
 
+/**
+ * An object of any fields, documented as `additionalProperties: true`: the `{}` zod writes is a
+ * schema openapi-generator cannot name (a warning on every run).
+ */
+export const FreeObject = () => z.record(z.string(), z.unknown()).openapi({ additionalProperties: true });
+
 export const AmountOut = z.string().openapi({ example: '100.50' });
 
 export const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-25T10:00:00.000Z' });
@@ -301,9 +308,24 @@ export const PageBody = {
   cursor: Cursor.optional(),
 };
 
+/** A page of named items, itself named `<Item>Page`: one component per item type, shared by every list of it. */
 export function pageOf<T extends z.ZodTypeAny>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+  const name = getRefId(item as never);
+  if (!name) throw new Error('pageOf needs a named item schema (.openapi("Name"))');
+  const known = pages.get(name);
+  if (known) return known as ReturnType<typeof page<T>>;
+  const schema = page(item).openapi(`${name}Page`);
+  pages.set(name, schema);
+  return schema;
 }
+
+const pages = new Map<string, z.ZodTypeAny>();
+
+const page = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().openapi({ description: 'The cursor of the next page; null on the last page' }),
+  });
 
 export const IdempotencyHeader = z.object({
   'idempotency-key': text(255, 1)

@@ -13,7 +13,7 @@ import type { components, paths } from './schema';
 export type { components, operations, paths } from './schema';
 export type CorebankClient = Client<paths>;
 export type Schemas = components['schemas'];
-export type EnvelopeError = Schemas['Error'];
+export type EnvelopeError = Schemas['ResultError'];
 
 /** A bearer token on every request (a request's own `authorization` header wins; `null` sends none). */
 export function createCorebankClient(baseUrl: string, token?: string, options: Omit<ClientOptions, 'baseUrl'> = {}): CorebankClient {

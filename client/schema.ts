@@ -10,8 +10,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Liveness: the process is up and serves HTTP (no dependency is asked). No token needed. */
-    get: operations['getHealthLive'];
+    /**
+     * Liveness: the process is up and serves HTTP (no dependency is asked). No token needed.
+     * @description Liveness: the process is up and serves HTTP (no dependency is asked). No token needed.
+     *
+     *     Public: no token needed.
+     */
+    get: operations['getLiveness'];
     put?: never;
     post?: never;
     delete?: never;
@@ -27,8 +32,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: Postgres answers and the process is not shutting down (Temporal is reported, not required). No token needed. */
-    get: operations['getHealthReady'];
+    /**
+     * Readiness: Postgres answers and the process is not shutting down (Temporal is reported, not required). No token needed.
+     * @description Readiness: Postgres answers and the process is not shutting down (Temporal is reported, not required). No token needed.
+     *
+     *     Public: no token needed.
+     */
+    get: operations['getReadiness'];
     put?: never;
     post?: never;
     delete?: never;
@@ -44,11 +54,21 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Clients, newest first */
-    get: operations['getInternalClients'];
+    /**
+     * Clients, newest first
+     * @description Clients, newest first
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listClients'];
     put?: never;
-    /** Create a client */
-    post: operations['postInternalClients'];
+    /**
+     * Create a client
+     * @description Create a client
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['createClient'];
     delete?: never;
     options?: never;
     head?: never;
@@ -62,10 +82,20 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One client */
-    get: operations['getInternalClientsByClientId'];
-    /** Change profile fields and limits (fields left out stay as they are) */
-    put: operations['putInternalClientsByClientId'];
+    /**
+     * One client
+     * @description One client
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getClient'];
+    /**
+     * Change profile fields and limits (fields left out stay as they are)
+     * @description Change profile fields and limits (fields left out stay as they are)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    put: operations['updateClient'];
     post?: never;
     delete?: never;
     options?: never;
@@ -81,8 +111,13 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Block: no payment may debit its accounts and no transfer leaves from now on; money still comes in (idempotent) */
-    put: operations['putInternalClientsByClientIdBlock'];
+    /**
+     * Block: no payment may debit its accounts and no transfer leaves from now on; money still comes in (idempotent)
+     * @description Block: no payment may debit its accounts and no transfer leaves from now on; money still comes in (idempotent)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    put: operations['blockClient'];
     post?: never;
     delete?: never;
     options?: never;
@@ -98,8 +133,13 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Unblock (idempotent) */
-    put: operations['putInternalClientsByClientIdUnblock'];
+    /**
+     * Unblock (idempotent)
+     * @description Unblock (idempotent)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    put: operations['unblockClient'];
     post?: never;
     delete?: never;
     options?: never;
@@ -114,8 +154,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The client status and the reason of a block */
-    get: operations['getInternalClientsByClientIdStatus'];
+    /**
+     * The client status and the reason of a block
+     * @description The client status and the reason of a block
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getClientStatus'];
     put?: never;
     post?: never;
     delete?: never;
@@ -131,8 +176,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The caller's own profile */
-    get: operations['getClient'];
+    /**
+     * The caller's own profile
+     * @description The caller's own profile
+     *
+     *     Roles: `client`.
+     */
+    get: operations['getMyProfile'];
     put?: never;
     post?: never;
     delete?: never;
@@ -150,8 +200,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Onboarding callback: the client and one current account per currency; idempotent on externalId (201 first, 200 equal repeat) */
-    post: operations['postInternalOnboardingCompleted'];
+    /**
+     * Onboarding callback: the client and one current account per currency; idempotent on externalId (201 first, 200 equal repeat)
+     * @description Onboarding callback: the client and one current account per currency; idempotent on externalId (201 first, 200 equal repeat)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['completeOnboarding'];
     delete?: never;
     options?: never;
     head?: never;
@@ -166,8 +221,13 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Block one account: no debits, credits still land */
-    put: operations['putInternalAccountsByAccountIdBlock'];
+    /**
+     * Block one account: no debits, credits still land
+     * @description Block one account: no debits, credits still land
+     *
+     *     Roles: `system`, `ops`.
+     */
+    put: operations['blockAccount'];
     post?: never;
     delete?: never;
     options?: never;
@@ -183,8 +243,13 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Unblock one account */
-    put: operations['putInternalAccountsByAccountIdUnblock'];
+    /**
+     * Unblock one account
+     * @description Unblock one account
+     *
+     *     Roles: `system`, `ops`.
+     */
+    put: operations['unblockAccount'];
     post?: never;
     delete?: never;
     options?: never;
@@ -199,11 +264,21 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The caller's accounts by displayOrder */
-    get: operations['getAccounts'];
+    /**
+     * The caller's accounts by displayOrder
+     * @description The caller's accounts by displayOrder
+     *
+     *     Roles: `client`.
+     */
+    get: operations['listMyAccounts'];
     put?: never;
-    /** Open an account: it gets an account number and an IBAN, last in the display order */
-    post: operations['postAccounts'];
+    /**
+     * Open an account: it gets an account number and an IBAN, last in the display order
+     * @description Open an account: it gets an account number and an IBAN, last in the display order
+     *
+     *     Roles: `client`.
+     */
+    post: operations['openAccount'];
     delete?: never;
     options?: never;
     head?: never;
@@ -217,16 +292,31 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One account: a UUID is an id; anything else an account number or an IBAN */
-    get: operations['getAccountsByAccountId'];
+    /**
+     * One account: a UUID is an id; anything else an account number or an IBAN
+     * @description One account: a UUID is an id; anything else an account number or an IBAN
+     *
+     *     Roles: `client`.
+     */
+    get: operations['getMyAccount'];
     put?: never;
     post?: never;
-    /** Close: needs no balance, no holds, and a token from a verified close code (X-Otp-Token) */
-    delete: operations['deleteAccountsByAccountId'];
+    /**
+     * Close: needs no balance, no holds, and a token from a verified close code (X-Otp-Token)
+     * @description Close: needs no balance, no holds, and a token from a verified close code (X-Otp-Token)
+     *
+     *     Roles: `client`.
+     */
+    delete: operations['closeAccount'];
     options?: never;
     head?: never;
-    /** Rename */
-    patch: operations['patchAccountsByAccountId'];
+    /**
+     * Rename
+     * @description Rename
+     *
+     *     Roles: `client`.
+     */
+    patch: operations['renameAccount'];
     trace?: never;
   };
   '/Accounts/reorder-accounts': {
@@ -237,8 +327,13 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** The full list of the caller’s account ids in the new display order (any other list is 422) */
-    put: operations['putAccountsReorderAccounts'];
+    /**
+     * The full list of the caller’s account ids in the new display order (any other list is 422)
+     * @description The full list of the caller’s account ids in the new display order (any other list is 422)
+     *
+     *     Roles: `client`.
+     */
+    put: operations['reorderAccounts'];
     post?: never;
     delete?: never;
     options?: never;
@@ -255,8 +350,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Send a 6-digit code for an operation on one account */
-    post: operations['postAccountsSendOtp'];
+    /**
+     * Send a 6-digit code for an operation on one account
+     * @description Send a 6-digit code for an operation on one account
+     *
+     *     Roles: `client`.
+     */
+    post: operations['sendAccountOtp'];
     delete?: never;
     options?: never;
     head?: never;
@@ -272,8 +372,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Check the code: a token usable once for that operation on that account (5 wrong codes lock it) */
-    post: operations['postAccountsOtpVerification'];
+    /**
+     * Check the code: a token usable once for that operation on that account (5 wrong codes lock it)
+     * @description Check the code: a token usable once for that operation on that account (5 wrong codes lock it)
+     *
+     *     Roles: `client`.
+     */
+    post: operations['verifyAccountOtp'];
     delete?: never;
     options?: never;
     head?: never;
@@ -289,8 +394,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create an account for a client, or an internal account */
-    post: operations['postV2InternalAccounts'];
+    /**
+     * Create an account for a client, or an internal account
+     * @description Create an account for a client, or an internal account
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['createAccount'];
     delete?: never;
     options?: never;
     head?: never;
@@ -304,8 +414,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Per currency and kind/purpose: sums of balance, held, incoming, available and the count */
-    get: operations['getV2LedgerInternalAccountsGetAggregatedAmounts'];
+    /**
+     * Per currency and kind/purpose: sums of balance, held, incoming, available and the count
+     * @description Per currency and kind/purpose: sums of balance, held, incoming, available and the count
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getAggregatedAmounts'];
     put?: never;
     post?: never;
     delete?: never;
@@ -321,8 +436,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Ledger view of one account with its balances */
-    get: operations['getV2LedgerInternalAccountsByAccountId'];
+    /**
+     * Ledger view of one account with its balances
+     * @description Ledger view of one account with its balances
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getLedgerAccount'];
     put?: never;
     post?: never;
     delete?: never;
@@ -340,8 +460,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Accounts matching a filter, in creation order; balance ranges need currency */
-    post: operations['postV2LedgerInternalAccountsSearch'];
+    /**
+     * Accounts matching a filter, in creation order; balance ranges need currency
+     * @description Accounts matching a filter, in creation order; balance ranges need currency
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['searchAccounts'];
     delete?: never;
     options?: never;
     head?: never;
@@ -357,8 +482,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Rebuild balances from the journal for accountIds (or all); reports and fixes every difference */
-    post: operations['postV2InternalAccountsRecalculate'];
+    /**
+     * Rebuild balances from the journal for accountIds (or all); reports and fixes every difference
+     * @description Rebuild balances from the journal for accountIds (or all); reports and fixes every difference
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['recalculateAccounts'];
     delete?: never;
     options?: never;
     head?: never;
@@ -374,8 +504,35 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Balances as of a moment, from the journal */
-    post: operations['postInternalAccountsCalculateBalances'];
+    /**
+     * Balances as of a moment, from the journal
+     * @description Balances as of a moment, from the journal
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['calculateBalances'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Transactions/report.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Account statement as CSV: the entries of the statement, streamed with no size limit
+     * @description The columns: `date,id,type,description,debit,credit,balance`, one line per entry, oldest first; amounts as decimal strings.
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getAccountStatementCsv'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -392,8 +549,10 @@ export interface paths {
     /**
      * Account statement: posted money over UTC days (inclusive), oldest first, with a running balance
      * @description With `Accept: text/csv` the entries stream as CSV (`date,id,type,description,debit,credit,balance`) with no size limit; as JSON a statement holds at most 10000 entries (more is a 400 asking for CSV or a shorter period).
+     *
+     *     Roles: `system`, `ops`.
      */
-    get: operations['getInternalTransactionsReport'];
+    get: operations['getAccountStatement'];
     put?: never;
     post?: never;
     delete?: never;
@@ -409,8 +568,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Journal entries, newest first */
-    get: operations['getInternalTransactions'];
+    /**
+     * Journal entries, newest first
+     * @description Journal entries, newest first
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listTransactions'];
     put?: never;
     post?: never;
     delete?: never;
@@ -428,8 +592,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** The same filters as a body, plus accountIds[] */
-    post: operations['postInternalTransactionsQuery'];
+    /**
+     * The same filters as a body, plus accountIds[]
+     * @description The same filters as a body, plus accountIds[]
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['queryTransactions'];
     delete?: never;
     options?: never;
     head?: never;
@@ -443,8 +612,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One journal entry */
-    get: operations['getInternalTransactionsByTransactionId'];
+    /**
+     * One journal entry
+     * @description One journal entry
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getTransaction'];
     put?: never;
     post?: never;
     delete?: never;
@@ -460,11 +634,21 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Payments, newest first */
-    get: operations['getInternalPayments'];
+    /**
+     * Payments, newest first
+     * @description Payments, newest first
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listPayments'];
     put?: never;
-    /** Create a payment with a single transaction: the money moves at once */
-    post: operations['postInternalPayments'];
+    /**
+     * Create a payment with a single transaction: the money moves at once
+     * @description Create a payment with a single transaction: the money moves at once
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['createPayment'];
     delete?: never;
     options?: never;
     head?: never;
@@ -480,8 +664,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create a payment in Draft: no money moves */
-    post: operations['postInternalPaymentsDraft'];
+    /**
+     * Create a payment in Draft: no money moves
+     * @description Create a payment in Draft: no money moves
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['createDraftPayment'];
     delete?: never;
     options?: never;
     head?: never;
@@ -497,8 +686,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Hold the funds: Draft -> Pending */
-    post: operations['postInternalPaymentsByPaymentIdPend'];
+    /**
+     * Hold the funds: Draft -> Pending
+     * @description Hold the funds: Draft -> Pending
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['pendPayment'];
     delete?: never;
     options?: never;
     head?: never;
@@ -517,8 +711,10 @@ export interface paths {
     /**
      * Withdraw the held funds and deposit them: Pending -> Posted
      * @description Refused while the debit account or its client is blocked (422 ACCOUNT_NOT_ACTIVE / CLIENT_BLOCKED): nothing changes and the hold stays until a post after the unblock, a cancel, or the hold expires.
+     *
+     *     Roles: `system`, `ops`.
      */
-    post: operations['postInternalPaymentsByPaymentIdPost'];
+    post: operations['postPayment'];
     delete?: never;
     options?: never;
     head?: never;
@@ -534,8 +730,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Cancel, releasing a hold (the payback): Draft/Pending -> Cancelled */
-    post: operations['postInternalPaymentsByPaymentIdCancel'];
+    /**
+     * Cancel, releasing a hold (the payback): Draft/Pending -> Cancelled
+     * @description Cancel, releasing a hold (the payback): Draft/Pending -> Cancelled
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['cancelPayment'];
     delete?: never;
     options?: never;
     head?: never;
@@ -549,8 +750,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One payment with its transactions */
-    get: operations['getInternalPaymentsByPaymentId'];
+    /**
+     * One payment with its transactions
+     * @description One payment with its transactions
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getPayment'];
     put?: never;
     post?: never;
     delete?: never;
@@ -566,11 +772,21 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The caller's recipients, newest first */
-    get: operations['getRecipients'];
+    /**
+     * The caller's recipients, newest first
+     * @description The caller's recipients, newest first
+     *
+     *     Roles: `client`.
+     */
+    get: operations['listRecipients'];
     put?: never;
-    /** Add a recipient to the caller's address book */
-    post: operations['postRecipients'];
+    /**
+     * Add a recipient to the caller's address book
+     * @description Add a recipient to the caller's address book
+     *
+     *     Roles: `client`.
+     */
+    post: operations['createRecipient'];
     delete?: never;
     options?: never;
     head?: never;
@@ -584,8 +800,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One recipient */
-    get: operations['getRecipientsByRecipientId'];
+    /**
+     * One recipient
+     * @description One recipient
+     *
+     *     Roles: `client`.
+     */
+    get: operations['getRecipient'];
     put?: never;
     post?: never;
     delete?: never;
@@ -602,8 +823,13 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Hide or show a recipient */
-    put: operations['putRecipientsByRecipientIdVisibility'];
+    /**
+     * Hide or show a recipient
+     * @description Hide or show a recipient
+     *
+     *     Roles: `client`.
+     */
+    put: operations['setRecipientVisibility'];
     post?: never;
     delete?: never;
     options?: never;
@@ -618,8 +844,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Every client's recipients, newest first */
-    get: operations['getInternalRecipients'];
+    /**
+     * Every client's recipients, newest first
+     * @description Every client's recipients, newest first
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listSystemRecipients'];
     put?: never;
     post?: never;
     delete?: never;
@@ -635,8 +866,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One recipient of any client */
-    get: operations['getInternalRecipientsByRecipientId'];
+    /**
+     * One recipient of any client
+     * @description One recipient of any client
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getSystemRecipient'];
     put?: never;
     post?: never;
     delete?: never;
@@ -652,8 +888,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Which rail a transfer to this IBAN or account number takes, its fee and estimated arrival */
-    get: operations['getTransfersType'];
+    /**
+     * Which rail a transfer to this IBAN or account number takes, its fee and estimated arrival
+     * @description Which rail a transfer to this IBAN or account number takes, its fee and estimated arrival
+     *
+     *     Roles: `client`.
+     */
+    get: operations['getTransferRoute'];
     put?: never;
     post?: never;
     delete?: never;
@@ -671,8 +912,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create an outgoing transfer: amount + fee are held and a code is sent (PendingConfirmation) */
-    post: operations['postTransfersOutgoing'];
+    /**
+     * Create an outgoing transfer: amount + fee are held and a code is sent (PendingConfirmation)
+     * @description Create an outgoing transfer: amount + fee are held and a code is sent (PendingConfirmation)
+     *
+     *     Roles: `client`.
+     */
+    post: operations['createOutgoingTransfer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -690,8 +936,10 @@ export interface paths {
     /**
      * Confirm with the one-time code: 200 Confirmed or later; a lost race is 422 with the status that won
      * @description Confirming lets the money leave, so it is refused while the client or the paying account is blocked (422 CLIENT_BLOCKED / ACCOUNT_NOT_ACTIVE): nothing changes, the hold stays and the code is not used up; after the unblock the same code confirms. An Internal transfer whose recipient account closed meanwhile ends Failed with its holds released and a failureReason.
+     *
+     *     Roles: `client`.
      */
-    put: operations['putTransfersOutgoingByTransferIdConfirm'];
+    put: operations['confirmOutgoingTransfer'];
     post?: never;
     delete?: never;
     options?: never;
@@ -706,12 +954,22 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One outgoing transfer of the caller */
-    get: operations['getTransfersOutgoingByTransferId'];
+    /**
+     * One outgoing transfer of the caller
+     * @description One outgoing transfer of the caller
+     *
+     *     Roles: `client`.
+     */
+    get: operations['getOutgoingTransfer'];
     put?: never;
     post?: never;
-    /** Cancel before it is processed: the hold is released (200 Cancelled) */
-    delete: operations['deleteTransfersOutgoingByTransferId'];
+    /**
+     * Cancel before it is processed: the hold is released (200 Cancelled)
+     * @description Cancel before it is processed: the hold is released (200 Cancelled)
+     *
+     *     Roles: `client`.
+     */
+    delete: operations['cancelOutgoingTransfer'];
     options?: never;
     head?: never;
     patch?: never;
@@ -724,8 +982,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One transfer of the caller */
-    get: operations['getTransfersByTransferId'];
+    /**
+     * One transfer of the caller
+     * @description One transfer of the caller
+     *
+     *     Roles: `client`.
+     */
+    get: operations['getTransfer'];
     put?: never;
     post?: never;
     delete?: never;
@@ -741,8 +1004,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One incoming transfer of the caller */
-    get: operations['getTransfersIncomingByTransferId'];
+    /**
+     * One incoming transfer of the caller
+     * @description One incoming transfer of the caller
+     *
+     *     Roles: `client`.
+     */
+    get: operations['getIncomingTransfer'];
     put?: never;
     post?: never;
     delete?: never;
@@ -758,8 +1026,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The caller's transfers, newest first */
-    get: operations['getTransfers'];
+    /**
+     * The caller's transfers, newest first
+     * @description The caller's transfers, newest first
+     *
+     *     Roles: `client`.
+     */
+    get: operations['listTransfers'];
     put?: never;
     post?: never;
     delete?: never;
@@ -777,8 +1050,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Quote and lock an exchange: the sell amount is held and a code is sent (201 PendingConfirmation until quoteExpiresAt). From sellAmount the buy amount is rounded down; from buyAmount the sell amount is rounded up. */
-    post: operations['postTransfersFx'];
+    /**
+     * Quote and lock an exchange: the sell amount is held and a code is sent (201 PendingConfirmation until quoteExpiresAt). From sellAmount the buy amount is rounded down; from buyAmount the sell amount is rounded up.
+     * @description Quote and lock an exchange: the sell amount is held and a code is sent (201 PendingConfirmation until quoteExpiresAt). From sellAmount the buy amount is rounded down; from buyAmount the sell amount is rounded up.
+     *
+     *     Roles: `client`.
+     */
+    post: operations['createFxTransfer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -792,12 +1070,22 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One FX transfer of the caller */
-    get: operations['getTransfersFxByTransferId'];
+    /**
+     * One FX transfer of the caller
+     * @description One FX transfer of the caller
+     *
+     *     Roles: `client`.
+     */
+    get: operations['getFxTransfer'];
     put?: never;
     post?: never;
-    /** Cancel before confirmation: the hold is released (200 Cancelled) */
-    delete: operations['deleteTransfersFxByTransferId'];
+    /**
+     * Cancel before confirmation: the hold is released (200 Cancelled)
+     * @description Cancel before confirmation: the hold is released (200 Cancelled)
+     *
+     *     Roles: `client`.
+     */
+    delete: operations['cancelFxTransfer'];
     options?: never;
     head?: never;
     patch?: never;
@@ -814,8 +1102,10 @@ export interface paths {
     /**
      * Confirm with the code before quoteExpiresAt: both legs post at once (200 Completed); later is 422 QUOTE_EXPIRED
      * @description Refused while the client or the source account is blocked (422 CLIENT_BLOCKED / ACCOUNT_NOT_ACTIVE): nothing changes and the hold stays until a cancel or the quote expires.
+     *
+     *     Roles: `client`.
      */
-    put: operations['putTransfersFxByTransferIdConfirm'];
+    put: operations['confirmFxTransfer'];
     post?: never;
     delete?: never;
     options?: never;
@@ -830,14 +1120,21 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The documents, newest first */
-    get: operations['getTransfersByTransferIdDocuments'];
+    /**
+     * The documents, newest first
+     * @description The documents, newest first
+     *
+     *     Roles: `client`.
+     */
+    get: operations['listTransferDocuments'];
     put?: never;
     /**
      * Upload a document (multipart field `file`, optional `type`); stored with its sha256
      * @description The body is bounded before it is read (10 MiB of file plus the form; a declared larger Content-Length is 413 at once) and is read only after the token is checked. The stored name takes the extension of the detected type. A transfer that is final takes no more documents (422 INVALID_STATE_TRANSITION). Each client may store a configured volume a day (DOCUMENT_DAILY_BYTES_PER_CLIENT, default 100 MiB): past it 429 RATE_LIMITED until the UTC day ends; an API process streams a configured number of uploads at once (HTTP_MAX_CONCURRENT_UPLOADS): past it 429 with Retry-After.
+     *
+     *     Roles: `client`.
      */
-    post: operations['postTransfersByTransferIdDocuments'];
+    post: operations['uploadTransferDocument'];
     delete?: never;
     options?: never;
     head?: never;
@@ -851,8 +1148,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The documents, newest first */
-    get: operations['getInternalTransfersByTransferIdDocuments'];
+    /**
+     * The documents, newest first
+     * @description The documents, newest first
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listSystemTransferDocuments'];
     put?: never;
     post?: never;
     delete?: never;
@@ -868,8 +1170,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The document’s bytes, with Content-Type and Content-Disposition */
-    get: operations['getTransfersByTransferIdDocumentsByDocumentId'];
+    /**
+     * The document’s bytes, with Content-Type and Content-Disposition
+     * @description The document’s bytes, with Content-Type and Content-Disposition
+     *
+     *     Roles: `client`.
+     */
+    get: operations['downloadTransferDocument'];
     put?: never;
     post?: never;
     delete?: never;
@@ -885,8 +1192,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The document’s bytes, with Content-Type and Content-Disposition */
-    get: operations['getInternalTransfersByTransferIdDocumentsByDocumentId'];
+    /**
+     * The document’s bytes, with Content-Type and Content-Disposition
+     * @description The document’s bytes, with Content-Type and Content-Disposition
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['downloadSystemTransferDocument'];
     put?: never;
     post?: never;
     delete?: never;
@@ -902,14 +1214,21 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The documents, newest first */
-    get: operations['getInternalClientsByClientIdDocuments'];
+    /**
+     * The documents, newest first
+     * @description The documents, newest first
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listClientDocuments'];
     put?: never;
     /**
      * Upload a document (multipart field `file`, optional `type`); stored with its sha256
      * @description The body is bounded before it is read (10 MiB of file plus the form; a declared larger Content-Length is 413 at once) and is read only after the token is checked. The stored name takes the extension of the detected type. A transfer that is final takes no more documents (422 INVALID_STATE_TRANSITION). Each client may store a configured volume a day (DOCUMENT_DAILY_BYTES_PER_CLIENT, default 100 MiB): past it 429 RATE_LIMITED until the UTC day ends; an API process streams a configured number of uploads at once (HTTP_MAX_CONCURRENT_UPLOADS): past it 429 with Retry-After.
+     *
+     *     Roles: `system`, `ops`.
      */
-    post: operations['postInternalClientsByClientIdDocuments'];
+    post: operations['uploadClientDocument'];
     delete?: never;
     options?: never;
     head?: never;
@@ -923,8 +1242,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The document’s bytes, with Content-Type and Content-Disposition */
-    get: operations['getInternalClientsByClientIdDocumentsByDocumentId'];
+    /**
+     * The document’s bytes, with Content-Type and Content-Disposition
+     * @description The document’s bytes, with Content-Type and Content-Disposition
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['downloadClientDocument'];
     put?: never;
     post?: never;
     delete?: never;
@@ -940,8 +1264,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Status of a one-time code */
-    get: operations['getConfirmationsByConfirmationId'];
+    /**
+     * Status of a one-time code
+     * @description Status of a one-time code
+     *
+     *     Roles: `client`.
+     */
+    get: operations['getConfirmation'];
     put?: never;
     post?: never;
     delete?: never;
@@ -959,8 +1288,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Send a new code; the old one is void and the attempts start again */
-    post: operations['postConfirmationsByConfirmationIdResend'];
+    /**
+     * Send a new code; the old one is void and the attempts start again
+     * @description Send a new code; the old one is void and the attempts start again
+     *
+     *     Roles: `client`.
+     */
+    post: operations['resendConfirmation'];
     delete?: never;
     options?: never;
     head?: never;
@@ -974,8 +1308,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** All transfers, newest first */
-    get: operations['getInternalTransfers'];
+    /**
+     * All transfers, newest first
+     * @description All transfers, newest first
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listSystemTransfers'];
     put?: never;
     post?: never;
     delete?: never;
@@ -991,8 +1330,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** All outgoing transfers, newest first */
-    get: operations['getInternalTransfersOutgoing'];
+    /**
+     * All outgoing transfers, newest first
+     * @description All outgoing transfers, newest first
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listSystemOutgoingTransfers'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1008,8 +1352,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** All incoming transfers, newest first */
-    get: operations['getInternalTransfersIncoming'];
+    /**
+     * All incoming transfers, newest first
+     * @description All incoming transfers, newest first
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listSystemIncomingTransfers'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1025,8 +1374,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** All fx transfers, newest first */
-    get: operations['getInternalTransfersFx'];
+    /**
+     * All fx transfers, newest first
+     * @description All fx transfers, newest first
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listSystemFxTransfers'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1042,8 +1396,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One outgoing transfer with its workflow id, history summary and ops audit */
-    get: operations['getInternalTransfersOutgoingByTransferId'];
+    /**
+     * One outgoing transfer with its workflow id, history summary and ops audit
+     * @description One outgoing transfer with its workflow id, history summary and ops audit
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getSystemOutgoingTransfer'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1059,8 +1418,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One incoming transfer with its workflow id, history summary and ops audit */
-    get: operations['getInternalTransfersIncomingByTransferId'];
+    /**
+     * One incoming transfer with its workflow id, history summary and ops audit
+     * @description One incoming transfer with its workflow id, history summary and ops audit
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getSystemIncomingTransfer'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1076,8 +1440,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One fx transfer with its workflow id, history summary and ops audit */
-    get: operations['getInternalTransfersFxByTransferId'];
+    /**
+     * One fx transfer with its workflow id, history summary and ops audit
+     * @description One fx transfer with its workflow id, history summary and ops audit
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getSystemFxTransfer'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1095,8 +1464,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** The provider reports an incoming payment; idempotent on providerReference (202) */
-    post: operations['postInternalIncomingRequests'];
+    /**
+     * The provider reports an incoming payment; idempotent on providerReference (202)
+     * @description The provider reports an incoming payment; idempotent on providerReference (202)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['receiveIncomingTransfer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1112,8 +1486,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Ops assigns an Unrecognized transfer to an account */
-    post: operations['postInternalTransfersIncomingByTransferIdAssign'];
+    /**
+     * Ops assigns an Unrecognized transfer to an account
+     * @description Ops assigns an Unrecognized transfer to an account
+     *
+     *     Roles: `ops`.
+     */
+    post: operations['assignIncomingTransfer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1129,8 +1508,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Ops sends an Unrecognized transfer back to the sender through the provider: Returned, suspense back to settlement */
-    post: operations['postInternalTransfersIncomingByTransferIdReturn'];
+    /**
+     * Ops sends an Unrecognized transfer back to the sender through the provider: Returned, suspense back to settlement
+     * @description Ops sends an Unrecognized transfer back to the sender through the provider: Returned, suspense back to settlement
+     *
+     *     Roles: `ops`.
+     */
+    post: operations['returnIncomingTransfer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1146,8 +1530,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Ops completes a Stuck transfer as settled outside the system (Stuck only, else 422; a block since the confirm does not stop it: the client confirmed before it, and the money may already be out) */
-    post: operations['postInternalTransfersOutgoingByTransferIdExecute'];
+    /**
+     * Ops completes a Stuck transfer as settled outside the system (Stuck only, else 422; a block since the confirm does not stop it: the client confirmed before it, and the money may already be out)
+     * @description Ops completes a Stuck transfer as settled outside the system (Stuck only, else 422; a block since the confirm does not stop it: the client confirmed before it, and the money may already be out)
+     *
+     *     Roles: `ops`.
+     */
+    post: operations['executeOutgoingTransfer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1163,8 +1552,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Ops resumes a Stuck transfer: the provider is tried again */
-    post: operations['postInternalTransfersOutgoingByTransferIdContinue'];
+    /**
+     * Ops resumes a Stuck transfer: the provider is tried again
+     * @description Ops resumes a Stuck transfer: the provider is tried again
+     *
+     *     Roles: `ops`.
+     */
+    post: operations['continueOutgoingTransfer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1178,8 +1572,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Messages the local notifier sent (OTP codes among them); only where the local notifier runs */
-    get: operations['getInternalNotifications'];
+    /**
+     * Messages the local notifier sent (OTP codes among them); only where the local notifier runs
+     * @description Messages the local notifier sent (OTP codes among them); only where the local notifier runs
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listNotifications'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1195,8 +1594,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Holds whose payment or transfer finished without posting or voiding them (should be empty) */
-    get: operations['getInternalHoldsStranded'];
+    /**
+     * Holds whose payment or transfer finished without posting or voiding them (should be empty)
+     * @description Holds whose payment or transfer finished without posting or voiding them (should be empty)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listStrandedHolds'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1214,8 +1618,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Ops releases a stranded hold (a void entry, audited); a repeat returns the first release */
-    post: operations['postInternalHoldsByPendingIdRelease'];
+    /**
+     * Ops releases a stranded hold (a void entry, audited); a repeat returns the first release
+     * @description Ops releases a stranded hold (a void entry, audited); a repeat returns the first release
+     *
+     *     Roles: `ops`.
+     */
+    post: operations['releaseHold'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1229,11 +1638,21 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** End-of-day balances by date, then account: opening + credits - debits = closing; each opening is the day before closing */
-    get: operations['getInternalDailyAccountBalance'];
+    /**
+     * End-of-day balances by date, then account: opening + credits - debits = closing; each opening is the day before closing
+     * @description End-of-day balances by date, then account: opening + credits - debits = closing; each opening is the day before closing
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listDailyBalances'];
     put?: never;
-    /** Snapshot end-of-day balances of every account for a date (also daily on the Temporal schedule daily-account-balance) */
-    post: operations['postInternalDailyAccountBalance'];
+    /**
+     * Snapshot end-of-day balances of every account for a date (also daily on the Temporal schedule daily-account-balance)
+     * @description Snapshot end-of-day balances of every account for a date (also daily on the Temporal schedule daily-account-balance)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['snapshotDailyBalances'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1249,8 +1668,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Rebuild the snapshots of a date range (at most 366 days, none in the future, else 422) from the journal */
-    post: operations['postInternalDailyAccountBalanceRecalculate'];
+    /**
+     * Rebuild the snapshots of a date range (at most 366 days, none in the future, else 422) from the journal
+     * @description Rebuild the snapshots of a date range (at most 366 days, none in the future, else 422) from the journal
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['recalculateDailyBalances'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1264,11 +1688,21 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Check runs (daily checks and AccountBalanceCheckJobs), newest first, each check with pass/fail and its offending count */
-    get: operations['getInternalDailyCheck'];
+    /**
+     * Check runs (daily checks and AccountBalanceCheckJobs), newest first, each check with pass/fail and its offending count
+     * @description Check runs (daily checks and AccountBalanceCheckJobs), newest first, each check with pass/fail and its offending count
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listChecks'];
     put?: never;
-    /** Run the daily consistency check for a date (also daily on the Temporal schedule daily-check) */
-    post: operations['postInternalDailyCheck'];
+    /**
+     * Run the daily consistency check for a date (also daily on the Temporal schedule daily-check)
+     * @description Run the daily consistency check for a date (also daily on the Temporal schedule daily-check)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['startDailyCheck'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1282,8 +1716,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One check run with the offending rows of each check (at most 1000 per check) */
-    get: operations['getInternalDailyCheckDetails'];
+    /**
+     * One check run with the offending rows of each check (at most 1000 per check)
+     * @description One check run with the offending rows of each check (at most 1000 per check)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getCheckDetails'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1301,8 +1740,13 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Start the balance check workflow now: counters_match_journal over every account, listed with the daily checks */
-    post: operations['postInternalBackgroundJobAccountBalanceCheckJob'];
+    /**
+     * Start the balance check workflow now: counters_match_journal over every account, listed with the daily checks
+     * @description Start the balance check workflow now: counters_match_journal over every account, listed with the daily checks
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['startAccountBalanceCheck'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1319,8 +1763,10 @@ export interface paths {
     /**
      * The provider's statement of a day against the ledger's settlement entries, matched by provider reference, with breaks
      * @description Breaks: missing_in_ledger (the provider settled it, the ledger has no settlement entry; only once the provider decided it more than 2 minutes ago), missing_at_provider, amount_mismatch, duplicate (more than one settlement entry for a reference). Transfers ops executed by hand were settled outside the provider and are left out.
+     *
+     *     Roles: `system`, `ops`.
      */
-    get: operations['getInternalReportsReconciliationReport'];
+    get: operations['getReconciliationReport'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1336,8 +1782,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Per currency: client funds and holds, settlement, suspense, FX position, fee income, external clearing; total is 0 */
-    get: operations['getInternalTreasuryManagementSummary'];
+    /**
+     * Per currency: client funds and holds, settlement, suspense, FX position, fee income, external clearing; total is 0
+     * @description Per currency: client funds and holds, settlement, suspense, FX position, fee income, external clearing; total is 0
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getTreasurySummary'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1353,8 +1804,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Currencies the provider supports (client, system or ops token) */
-    get: operations['getBaasProviderAvailableCurrencies'];
+    /**
+     * Currencies the provider supports (client, system or ops token)
+     * @description Currencies the provider supports (client, system or ops token)
+     *
+     *     Roles: `client`.
+     */
+    get: operations['listProviderCurrencies'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1367,31 +1823,93 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /** @description A success: the envelope around one Liveness */
+    LivenessResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Liveness'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     Liveness: {
       /** @enum {string} */
       status: 'live';
-    } | null;
-    Error: {
+    };
+    ResultError: {
       message: string;
-      metadata: {
-        code: string;
-        field?: string;
-      } & {
+      metadata: components['schemas']['ErrorMetadata'];
+      reasons: {
         [key: string]: unknown;
-      };
-      reasons: unknown[];
+      }[];
+    };
+    /** @description The code, and details that depend on it (field, resource, id, retryAfterSeconds...) */
+    ErrorMetadata: {
+      code: components['schemas']['ErrorCode'];
+      /** @description The JSON path of the field at fault */
+      field?: string;
+    } & {
+      [key: string]: unknown;
+    };
+    /**
+     * @description The stable machine code of an error; api/errors.ts gives each its HTTP status
+     * @enum {string}
+     */
+    ErrorCode:
+      | 'VALIDATION_ERROR'
+      | 'UNAUTHENTICATED'
+      | 'FORBIDDEN'
+      | 'NOT_FOUND'
+      | 'PAYLOAD_TOO_LARGE'
+      | 'IDEMPOTENCY_KEY_REUSED'
+      | 'IDEMPOTENCY_KEY_IN_PROGRESS'
+      | 'CONCURRENT_MODIFICATION'
+      | 'ALREADY_EXISTS'
+      | 'EXISTS_WITH_DIFFERENT_FIELDS'
+      | 'INSUFFICIENT_FUNDS'
+      | 'INVALID_STATE_TRANSITION'
+      | 'ACCOUNT_NOT_ACTIVE'
+      | 'CLIENT_BLOCKED'
+      | 'CURRENCY_MISMATCH'
+      | 'CURRENCY_NOT_SUPPORTED'
+      | 'SAME_ACCOUNT'
+      | 'OTP_INVALID'
+      | 'OTP_EXPIRED'
+      | 'OTP_ATTEMPTS_EXCEEDED'
+      | 'QUOTE_EXPIRED'
+      | 'DOCUMENT_REQUIRED'
+      | 'ACCOUNT_NOT_EMPTY'
+      | 'LIMIT_EXCEEDED'
+      | 'PENDING_ALREADY_RESOLVED'
+      | 'AMOUNT_EXCEEDS_PENDING'
+      | 'RATE_LIMITED'
+      | 'UNSUPPORTED_MEDIA_TYPE'
+      | 'SERVICE_UNAVAILABLE'
+      | 'INTERNAL_ERROR';
+    /** @description A success: the envelope around one Readiness */
+    ReadinessResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Readiness'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     Readiness: {
       /** @enum {string} */
       status: 'ready';
       /**
-       * @description Each dependency readiness depends on, and its answer
+       * @description Each dependency readiness depends on, and its answer (always `ok` when ready)
        * @example {
        *       "postgres": "ok"
        *     }
        */
       checks: {
-        [key: string]: 'ok';
+        [key: string]: string;
       };
       /**
        * @description Dependencies asked but not required for readiness, and their answer (`ok`, or why not): Temporal. Also the metric corebank_temporal_up
@@ -1402,14 +1920,30 @@ export interface components {
       observed: {
         [key: string]: string;
       };
-    } | null;
+    };
+    /** @description A failure: errors say what went wrong, value is null */
     Failure: {
       isSuccess: boolean;
       isFailed: boolean;
-      value: null;
-      reasons: components['schemas']['Error'][];
-      errors: components['schemas']['Error'][];
-      successes: unknown[];
+      /** @description Always null on a failure */
+      value?: unknown;
+      reasons: components['schemas']['ResultError'][];
+      /** @description At least one error; errors[0].metadata.code says what failed */
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    /** @description A success: the envelope around one Client */
+    ClientResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Client'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     Client: {
       /**
@@ -1417,8 +1951,7 @@ export interface components {
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       id: string;
-      /** @enum {string} */
-      type: 'individual' | 'business';
+      type: components['schemas']['ClientType'];
       firstName: string | null;
       lastName: string | null;
       companyName: string | null;
@@ -1426,8 +1959,7 @@ export interface components {
       phone: string | null;
       country: string;
       externalId: string | null;
-      /** @enum {string} */
-      status: 'active' | 'blocked' | 'closed';
+      status: components['schemas']['ClientStatus'];
       statusReason: string | null;
       blockReason: string | null;
       limits: {
@@ -1446,10 +1978,13 @@ export interface components {
        * @example 2026-11-25T10:00:00.000Z
        */
       updatedAt: string;
-    } | null;
+    };
+    /** @enum {string} */
+    ClientType: 'individual' | 'business';
+    /** @enum {string} */
+    ClientStatus: 'active' | 'blocked' | 'closed';
     CreateClient: {
-      /** @enum {string} */
-      type: 'individual' | 'business';
+      type: components['schemas']['ClientType'];
       firstName?: string;
       lastName?: string;
       companyName?: string;
@@ -1725,6 +2260,22 @@ export interface components {
       | 'ZA'
       | 'ZM'
       | 'ZW';
+    /** @description A success: the envelope around one ClientPage */
+    ClientPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['ClientPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    ClientPage: {
+      items: components['schemas']['Client'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
+    };
     /** @description Any subset; type and externalId cannot change (400) */
     UpdateClient: {
       firstName?: string;
@@ -1754,15 +2305,36 @@ export interface components {
     BlockClient: {
       reason: string;
     };
-    ClientStatus: {
-      /** @enum {string} */
-      status: 'active' | 'blocked' | 'closed';
+    /** @description A success: the envelope around one ClientStanding */
+    ClientStandingResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['ClientStanding'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    ClientStanding: {
+      status: components['schemas']['ClientStatus'];
       reason: string | null;
-    } | null;
+    };
+    /** @description A success: the envelope around one Onboarded */
+    OnboardedResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Onboarded'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     Onboarded: {
       client: components['schemas']['Client'];
       accounts: components['schemas']['Account'][];
-    } | null;
+    };
     Account: {
       /**
        * Format: uuid
@@ -1778,13 +2350,10 @@ export interface components {
        */
       clientId: string | null;
       currency: string;
-      /** @enum {string} */
-      kind: 'client' | 'internal';
-      /** @enum {string} */
-      purpose: 'current' | 'savings' | 'settlement' | 'suspense' | 'fx_position' | 'fee_income' | 'external_clearing';
+      kind: components['schemas']['AccountKind'];
+      purpose: components['schemas']['AccountPurpose'];
       name: string;
-      /** @enum {string} */
-      status: 'active' | 'blocked' | 'closed';
+      status: components['schemas']['AccountStatus'];
       displayOrder: number;
       /** @example 100.50 */
       overdraftLimit: string;
@@ -1807,10 +2376,15 @@ export interface components {
        */
       updatedAt: string;
     };
+    /** @enum {string} */
+    AccountKind: 'client' | 'internal';
+    /** @enum {string} */
+    AccountPurpose: 'current' | 'savings' | 'settlement' | 'suspense' | 'fx_position' | 'fee_income' | 'external_clearing';
+    /** @enum {string} */
+    AccountStatus: 'active' | 'blocked' | 'closed';
     OnboardingCompleted: {
       externalId: string;
-      /** @enum {string} */
-      type: 'individual' | 'business';
+      type: components['schemas']['ClientType'];
       firstName?: string;
       lastName?: string;
       companyName?: string;
@@ -2015,17 +2589,50 @@ export interface components {
       | 'ZAR'
       | 'ZMW'
       | 'ZWG';
+    /** @description A success: the envelope around one Account */
+    AccountResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Account'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     OpenAccount: {
       currency: components['schemas']['Currency'];
       name: string;
       /** @enum {string} */
       purpose: 'current' | 'savings';
     };
+    /** @description A success: the envelope around one AccountList */
+    AccountListResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Account'][];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     RenameAccount: {
       name: string;
     };
     ReorderAccounts: {
       accountIds: string[];
+    };
+    /** @description A success: the envelope around one AccountOtp */
+    AccountOtpResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['AccountOtp'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     AccountOtp: {
       /**
@@ -2038,7 +2645,7 @@ export interface components {
        * @example 2026-11-25T10:00:00.000Z
        */
       expiresAt: string;
-    } | null;
+    };
     SendAccountOtp: {
       /** @enum {string} */
       operation: 'close';
@@ -2048,9 +2655,20 @@ export interface components {
        */
       accountId: string;
     };
+    /** @description A success: the envelope around one AccountOtpToken */
+    AccountOtpTokenResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['AccountOtpToken'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     AccountOtpToken: {
       otpToken: string;
-    } | null;
+    };
     VerifyAccountOtp: {
       /**
        * Format: uuid
@@ -2067,14 +2685,9 @@ export interface components {
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       clientId?: string;
-      /**
-       * @default client
-       * @enum {string}
-       */
-      kind?: 'client' | 'internal';
+      kind?: components['schemas']['AccountKind'];
       currency: components['schemas']['Currency'];
-      /** @enum {string} */
-      purpose: 'current' | 'savings' | 'settlement' | 'suspense' | 'fx_position' | 'fee_income' | 'external_clearing';
+      purpose: components['schemas']['AccountPurpose'];
       name: string;
       /**
        * @description Decimal string, zero or more, up to 10^15, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
@@ -2095,12 +2708,21 @@ export interface components {
           purpose?: 'settlement' | 'suspense' | 'fx_position' | 'fee_income' | 'external_clearing';
         }
     );
+    /** @description A success: the envelope around one AggregatedAmountsList */
+    AggregatedAmountsListResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['AggregatedAmounts'][];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     AggregatedAmounts: {
       currency: string;
-      /** @enum {string} */
-      kind: 'client' | 'internal';
-      /** @enum {string} */
-      purpose: 'current' | 'savings' | 'settlement' | 'suspense' | 'fx_position' | 'fee_income' | 'external_clearing';
+      kind: components['schemas']['AccountKind'];
+      purpose: components['schemas']['AccountPurpose'];
       count: number;
       /** @example 100.50 */
       balance: string;
@@ -2111,6 +2733,22 @@ export interface components {
       /** @example 100.50 */
       available: string;
     };
+    /** @description A success: the envelope around one AccountPage */
+    AccountPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['AccountPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    AccountPage: {
+      items: components['schemas']['Account'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
+    };
     AccountSearch: {
       /**
        * Format: uuid
@@ -2118,12 +2756,9 @@ export interface components {
        */
       clientId?: string;
       currency?: components['schemas']['Currency'];
-      /** @enum {string} */
-      kind?: 'client' | 'internal';
-      /** @enum {string} */
-      purpose?: 'current' | 'savings' | 'settlement' | 'suspense' | 'fx_position' | 'fee_income' | 'external_clearing';
-      /** @enum {string} */
-      status?: 'active' | 'blocked' | 'closed';
+      kind?: components['schemas']['AccountKind'];
+      purpose?: components['schemas']['AccountPurpose'];
+      status?: components['schemas']['AccountStatus'];
       accountNumbers?: string[];
       /**
        * @description Decimal string, optionally negative, up to 10^15 in size, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
@@ -2150,6 +2785,17 @@ export interface components {
       /** @description nextCursor of the previous page (empty or left out: the first page) */
       cursor?: string;
     } & unknown;
+    /** @description A success: the envelope around one Recalculation */
+    RecalculationResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Recalculation'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     Recalculation: {
       checked: number;
       differences: {
@@ -2180,9 +2826,20 @@ export interface components {
           creditsPosted: string;
         };
       }[];
-    } | null;
+    };
     Recalculate: {
       accountIds?: string[];
+    };
+    /** @description A success: the envelope around one BalanceAsOfList */
+    BalanceAsOfListResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['BalanceAsOf'][];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     BalanceAsOf: {
       /**
@@ -2210,6 +2867,17 @@ export interface components {
        * @example 2026-11-25T10:00:00Z
        */
       asOf: string;
+    };
+    /** @description A success: the envelope around one Statement */
+    StatementResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Statement'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
     };
     Statement: {
       /**
@@ -2267,7 +2935,23 @@ export interface components {
          */
         transferId: string | null;
       }[];
-    } | null;
+    };
+    /** @description A success: the envelope around one TransactionPage */
+    TransactionPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['TransactionPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    TransactionPage: {
+      items: components['schemas']['Transaction'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
+    };
     Transaction: {
       /**
        * Format: uuid
@@ -2347,6 +3031,28 @@ export interface components {
       /** @description nextCursor of the previous page (empty or left out: the first page) */
       cursor?: string;
     };
+    /** @description A success: the envelope around one Transaction */
+    TransactionResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Transaction'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    /** @description A success: the envelope around one Payment */
+    PaymentResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Payment'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     Payment: {
       /**
        * Format: uuid
@@ -2387,7 +3093,7 @@ export interface components {
        * @example 2026-11-25T10:00:00.000Z
        */
       updatedAt: string;
-    } | null;
+    };
     CreatePayment: {
       /**
        * Format: uuid
@@ -2444,6 +3150,33 @@ export interface components {
     CancelPayment: {
       reason?: string;
     };
+    /** @description A success: the envelope around one PaymentPage */
+    PaymentPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['PaymentPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    PaymentPage: {
+      items: components['schemas']['Payment'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
+    };
+    /** @description A success: the envelope around one Recipient */
+    RecipientResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Recipient'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     Recipient: {
       /**
        * Format: uuid
@@ -2464,7 +3197,7 @@ export interface components {
        * @example 2026-11-25T10:00:00.000Z
        */
       createdAt: string;
-    } | null;
+    };
     RecipientInput: {
       name: string;
       /** @example DE89370400440532013000 */
@@ -2481,8 +3214,40 @@ export interface components {
        */
       type?: 'individual' | 'business';
     } & (unknown | unknown);
+    /** @description A success: the envelope around one RecipientPage */
+    RecipientPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['RecipientPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    RecipientPage: {
+      items: components['schemas']['Recipient'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
+    };
     RecipientVisibility: {
       hidden: boolean;
+    };
+    /** @description A success: the envelope around one SystemRecipientPage */
+    SystemRecipientPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['SystemRecipientPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    SystemRecipientPage: {
+      items: components['schemas']['SystemRecipient'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
     };
     SystemRecipient: components['schemas']['Recipient'] & {
       /**
@@ -2491,7 +3256,29 @@ export interface components {
        */
       clientId: string;
     };
-    TransferType: {
+    /** @description A success: the envelope around one SystemRecipient */
+    SystemRecipientResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['SystemRecipient'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    /** @description A success: the envelope around one TransferRoute */
+    TransferRouteResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['TransferRoute'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    TransferRoute: {
       /** @enum {string} */
       type: 'Internal' | 'Sepa' | 'Swift';
       /** @example 100.50 */
@@ -2501,30 +3288,27 @@ export interface components {
        * @example 2026-11-25T10:00:00.000Z
        */
       estimatedArrival: string;
-    } | null;
+    };
+    /** @description A success: the envelope around one Transfer */
+    TransferResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Transfer'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     Transfer: {
       /**
        * Format: uuid
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       id: string;
-      /** @enum {string} */
-      direction: 'outgoing' | 'incoming' | 'fx';
-      /** @enum {string} */
-      type: 'Internal' | 'Sepa' | 'Swift' | 'Fx';
-      /** @enum {string} */
-      status:
-        | 'PendingConfirmation'
-        | 'Confirmed'
-        | 'Processing'
-        | 'Stuck'
-        | 'Completed'
-        | 'Failed'
-        | 'Cancelled'
-        | 'Received'
-        | 'Unrecognized'
-        | 'Returned'
-        | 'Expired';
+      direction: components['schemas']['TransferDirection'];
+      type: components['schemas']['TransferType'];
+      status: components['schemas']['TransferStatus'];
       /**
        * Format: uuid
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
@@ -2598,7 +3382,24 @@ export interface components {
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       targetAccountId?: string;
-    } | null;
+    };
+    /** @enum {string} */
+    TransferDirection: 'outgoing' | 'incoming' | 'fx';
+    /** @enum {string} */
+    TransferType: 'Internal' | 'Sepa' | 'Swift' | 'Fx';
+    /** @enum {string} */
+    TransferStatus:
+      | 'PendingConfirmation'
+      | 'Confirmed'
+      | 'Processing'
+      | 'Stuck'
+      | 'Completed'
+      | 'Failed'
+      | 'Cancelled'
+      | 'Received'
+      | 'Unrecognized'
+      | 'Returned'
+      | 'Expired';
     CreateOutgoingTransfer: {
       /**
        * Format: uuid
@@ -2622,6 +3423,22 @@ export interface components {
     ConfirmTransfer: {
       /** @example 123456 */
       code: string;
+    };
+    /** @description A success: the envelope around one TransferPage */
+    TransferPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['TransferPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    TransferPage: {
+      items: components['schemas']['Transfer'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
     };
     CreateFxTransfer: {
       /**
@@ -2649,6 +3466,17 @@ export interface components {
       /** @example 123456 */
       code: string;
     };
+    /** @description A success: the envelope around one Document */
+    DocumentResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Document'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     Document: {
       /**
        * Format: uuid
@@ -2669,7 +3497,34 @@ export interface components {
        * @example 2026-11-25T10:00:00.000Z
        */
       createdAt: string;
-    } | null;
+    };
+    /** @description A success: the envelope around one DocumentPage */
+    DocumentPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['DocumentPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    DocumentPage: {
+      items: components['schemas']['Document'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
+    };
+    /** @description A success: the envelope around one Confirmation */
+    ConfirmationResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Confirmation'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     Confirmation: {
       /**
        * Format: uuid
@@ -2684,25 +3539,58 @@ export interface components {
        */
       expiresAt: string;
       attemptsLeft: number;
-    } | null;
-    TransferDetails: components['schemas']['Transfer'] &
-      ({
-        workflowId: string;
-        audit: {
-          action: string;
-          actor: string;
-          note: string | null;
-          /**
-           * Format: date-time
-           * @example 2026-11-25T10:00:00.000Z
-           */
-          createdAt: string;
-        }[];
-        history: {
-          status: string;
-          historyLength: number;
-        } | null;
-      } | null);
+    };
+    /** @description A success: the envelope around one CodeResent */
+    CodeResentResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['CodeResent'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    CodeResent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      confirmationId: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      expiresAt: string;
+    };
+    /** @description A success: the envelope around one TransferDetails */
+    TransferDetailsResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['TransferDetails'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    TransferDetails: components['schemas']['Transfer'] & {
+      workflowId: string;
+      audit: {
+        action: string;
+        actor: string;
+        note: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-11-25T10:00:00.000Z
+         */
+        createdAt: string;
+      }[];
+      history: {
+        status: string;
+        historyLength: number;
+      } | null;
+    };
     IncomingRequest: {
       providerReference: string;
       /**
@@ -2739,6 +3627,22 @@ export interface components {
       /** @description Why, for the audit */
       note?: string;
     };
+    /** @description A success: the envelope around one NotificationPage */
+    NotificationPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['NotificationPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    NotificationPage: {
+      items: components['schemas']['Notification'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
+    };
     Notification: {
       /**
        * Format: uuid
@@ -2758,6 +3662,20 @@ export interface components {
        * @example 2026-11-25T10:00:00.000Z
        */
       createdAt: string;
+    };
+    /** @description A success: the envelope around one StrandedHolds */
+    StrandedHoldsResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['StrandedHolds'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    StrandedHolds: {
+      items: components['schemas']['StrandedHold'][];
     };
     StrandedHold: {
       /**
@@ -2791,6 +3709,17 @@ export interface components {
        */
       createdAt: string;
     };
+    /** @description A success: the envelope around one HoldRelease */
+    HoldReleaseResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['HoldRelease'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     HoldRelease: {
       /**
        * Format: uuid
@@ -2820,10 +3749,25 @@ export interface components {
        * @example 2026-11-25T10:00:00.000Z
        */
       createdAt: string;
-    } | null;
+    };
     ReleaseHold: {
       /** @description Why the hold is released */
       note: string;
+    };
+    /** @description A success: the envelope around one SnapshotStarted */
+    SnapshotStartedResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['SnapshotStarted'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    SnapshotStarted: {
+      workflowId: string;
+      date: string;
     };
     OperationDate: {
       /**
@@ -2832,6 +3776,22 @@ export interface components {
        * @example 2026-11-24
        */
       date?: string;
+    };
+    /** @description A success: the envelope around one DailyAccountBalancePage */
+    DailyAccountBalancePageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['DailyAccountBalancePage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    DailyAccountBalancePage: {
+      items: components['schemas']['DailyAccountBalance'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
     };
     DailyAccountBalance: {
       /**
@@ -2852,6 +3812,22 @@ export interface components {
       /** @example 100.50 */
       held: string;
     };
+    /** @description A success: the envelope around one RecalculationStarted */
+    RecalculationStartedResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['RecalculationStarted'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    RecalculationStarted: {
+      workflowId: string;
+      from: string;
+      to: string;
+    };
     RecalculateDailyBalances: {
       /**
        * Format: date
@@ -2865,6 +3841,41 @@ export interface components {
        * @example 2026-11-24
        */
       to: string;
+    };
+    /** @description A success: the envelope around one CheckStarted */
+    CheckStartedResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['CheckStarted'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    CheckStarted: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      checkId: string;
+      workflowId: string;
+    };
+    /** @description A success: the envelope around one DailyCheckPage */
+    DailyCheckPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['DailyCheckPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    DailyCheckPage: {
+      items: components['schemas']['DailyCheck'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
     };
     DailyCheck: {
       /**
@@ -2902,23 +3913,44 @@ export interface components {
         offending: number;
       }[];
     };
-    DailyCheckDetails: components['schemas']['DailyCheck'] &
-      ({
-        checks?: {
-          /**
-           * @description one of currency_sums_zero, no_client_below_zero, holds_resolved_once, no_stranded_holds, snapshots_chain, settlement_matches_provider, counters_match_journal
-           * @example counters_match_journal
-           */
-          name: string;
-          /** @enum {string} */
-          status: 'passed' | 'failed';
-          offending: number;
-          /** @description the offending rows, at most 1000 */
-          rows: {
-            [key: string]: unknown;
-          }[];
+    /** @description A success: the envelope around one DailyCheckDetails */
+    DailyCheckDetailsResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['DailyCheckDetails'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    DailyCheckDetails: components['schemas']['DailyCheck'] & {
+      checks?: {
+        /**
+         * @description one of currency_sums_zero, no_client_below_zero, holds_resolved_once, no_stranded_holds, snapshots_chain, settlement_matches_provider, counters_match_journal
+         * @example counters_match_journal
+         */
+        name: string;
+        /** @enum {string} */
+        status: 'passed' | 'failed';
+        offending: number;
+        /** @description the offending rows, at most 1000 */
+        rows: {
+          [key: string]: unknown;
         }[];
-      } | null);
+      }[];
+    };
+    /** @description A success: the envelope around one ReconciliationReport */
+    ReconciliationReportResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['ReconciliationReport'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     ReconciliationReport: {
       date: string;
       currencies: {
@@ -2948,7 +3980,18 @@ export interface components {
           providerAmount: string | null;
         }[];
       }[];
-    } | null;
+    };
+    /** @description A success: the envelope around one TreasurySummary */
+    TreasurySummaryResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['TreasurySummary'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     TreasurySummary: {
       items: {
         currency: string;
@@ -2972,23 +4015,45 @@ export interface components {
          */
         total: string;
       }[];
-    } | null;
+    };
+    /** @description A success: the envelope around one ProviderCurrencies */
+    ProviderCurrenciesResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['ProviderCurrencies'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     ProviderCurrencies: {
       items: {
         currency: string;
         minorUnits: number;
       }[];
-    } | null;
+    };
   };
   responses: never;
   parameters: never;
   requestBodies: never;
-  headers: never;
+  headers: {
+    /** @description The request's id: the caller's own X-Request-Id when it sent a sane one, else a new one; in every log line of the request */
+    'X-Request-Id': string;
+    /** @description true when this answer is the stored first answer to the same Idempotency-Key and body (nothing ran again) */
+    'Idempotent-Replayed': 'true';
+    /** @description Seconds to wait before trying again (at least 1) */
+    'Retry-After': number;
+    /** @description The scheme to authenticate with (RFC 6750): Bearer */
+    'WWW-Authenticate': 'Bearer';
+    /** @description attachment, with the file name to save the body under */
+    'Content-Disposition': string;
+  };
   pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  getHealthLive: {
+  getLiveness: {
     parameters: {
       query?: never;
       header?: never;
@@ -3000,22 +4065,16 @@ export interface operations {
       /** @description The process is up */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Liveness'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['LivenessResult'];
         };
       };
     };
   };
-  getHealthReady: {
+  getReadiness: {
     parameters: {
       query?: never;
       header?: never;
@@ -3027,22 +4086,17 @@ export interface operations {
       /** @description Every dependency answered */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Readiness'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['ReadinessResult'];
         };
       };
-      /** @description Postgres did not answer in time, or the process is draining before it stops (SERVICE_UNAVAILABLE); metadata names each check and its result */
+      /** @description Postgres did not answer in time, or the process is draining before it stops (SERVICE_UNAVAILABLE); metadata names each check and its result. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3051,11 +4105,11 @@ export interface operations {
       };
     };
   };
-  getInternalClients: {
+  listClients: {
     parameters: {
       query?: {
-        status?: 'active' | 'blocked' | 'closed';
-        type?: 'individual' | 'business';
+        status?: components['schemas']['ClientStatus'];
+        type?: components['schemas']['ClientType'];
         /** @description part of a name or the e-mail */
         search?: string;
         /** @description default 50, max 500 */
@@ -3072,45 +4126,38 @@ export interface operations {
       /** @description A page of clients */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Client'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['ClientPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3119,7 +4166,7 @@ export interface operations {
       };
     };
   };
-  postInternalClients: {
+  createClient: {
     parameters: {
       query?: never;
       header?: {
@@ -3138,62 +4185,70 @@ export interface operations {
       /** @description The new client */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Client'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['ClientResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3202,7 +4257,7 @@ export interface operations {
       };
     };
   };
-  getInternalClientsByClientId: {
+  getClient: {
     parameters: {
       query?: never;
       header?: never;
@@ -3216,51 +4271,48 @@ export interface operations {
       /** @description The client */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Client'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['ClientResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3269,7 +4321,7 @@ export interface operations {
       };
     };
   };
-  putInternalClientsByClientId: {
+  updateClient: {
     parameters: {
       query?: never;
       header?: {
@@ -3290,80 +4342,90 @@ export interface operations {
       /** @description The client */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Client'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['ClientResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3372,7 +4434,7 @@ export interface operations {
       };
     };
   };
-  putInternalClientsByClientIdBlock: {
+  blockClient: {
     parameters: {
       query?: never;
       header?: {
@@ -3393,80 +4455,90 @@ export interface operations {
       /** @description The client */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Client'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['ClientResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3475,7 +4547,7 @@ export interface operations {
       };
     };
   };
-  putInternalClientsByClientIdUnblock: {
+  unblockClient: {
     parameters: {
       query?: never;
       header?: {
@@ -3492,80 +4564,90 @@ export interface operations {
       /** @description The client */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Client'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['ClientResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3574,7 +4656,7 @@ export interface operations {
       };
     };
   };
-  getInternalClientsByClientIdStatus: {
+  getClientStatus: {
     parameters: {
       query?: never;
       header?: never;
@@ -3588,51 +4670,48 @@ export interface operations {
       /** @description The status */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['ClientStatus'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['ClientStandingResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3641,7 +4720,7 @@ export interface operations {
       };
     };
   };
-  getClient: {
+  getMyProfile: {
     parameters: {
       query?: never;
       header?: never;
@@ -3653,42 +4732,38 @@ export interface operations {
       /** @description The client */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Client'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['ClientResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3697,7 +4772,7 @@ export interface operations {
       };
     };
   };
-  postInternalOnboardingCompleted: {
+  completeOnboarding: {
     parameters: {
       query?: never;
       header?: {
@@ -3716,87 +4791,91 @@ export interface operations {
       /** @description Onboarded before with the same fields */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Onboarded'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['OnboardedResult'];
         };
       };
       /** @description Onboarded now */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Onboarded'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['OnboardedResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3805,7 +4884,7 @@ export interface operations {
       };
     };
   };
-  putInternalAccountsByAccountIdBlock: {
+  blockAccount: {
     parameters: {
       query?: never;
       header?: {
@@ -3822,80 +4901,90 @@ export interface operations {
       /** @description The account */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Account'] & (Record<string, never> | null);
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['AccountResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3904,7 +4993,7 @@ export interface operations {
       };
     };
   };
-  putInternalAccountsByAccountIdUnblock: {
+  unblockAccount: {
     parameters: {
       query?: never;
       header?: {
@@ -3921,80 +5010,90 @@ export interface operations {
       /** @description The account */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Account'] & (Record<string, never> | null);
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['AccountResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -4003,7 +5102,7 @@ export interface operations {
       };
     };
   };
-  getAccounts: {
+  listMyAccounts: {
     parameters: {
       query?: never;
       header?: never;
@@ -4015,42 +5114,38 @@ export interface operations {
       /** @description The accounts */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Account'][] | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['AccountListResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -4059,7 +5154,7 @@ export interface operations {
       };
     };
   };
-  postAccounts: {
+  openAccount: {
     parameters: {
       query?: never;
       header?: {
@@ -4078,71 +5173,80 @@ export interface operations {
       /** @description The new account */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Account'] & (Record<string, never> | null);
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['AccountResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -4151,7 +5255,7 @@ export interface operations {
       };
     };
   };
-  getAccountsByAccountId: {
+  getMyAccount: {
     parameters: {
       query?: never;
       header?: never;
@@ -4166,51 +5270,48 @@ export interface operations {
       /** @description The account */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Account'] & (Record<string, never> | null);
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['AccountResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -4219,7 +5320,7 @@ export interface operations {
       };
     };
   };
-  deleteAccountsByAccountId: {
+  closeAccount: {
     parameters: {
       query?: never;
       header?: {
@@ -4237,80 +5338,90 @@ export interface operations {
       /** @description The closed account */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Account'] & (Record<string, never> | null);
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['AccountResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -4319,7 +5430,7 @@ export interface operations {
       };
     };
   };
-  patchAccountsByAccountId: {
+  renameAccount: {
     parameters: {
       query?: never;
       header?: {
@@ -4340,71 +5451,80 @@ export interface operations {
       /** @description The account */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Account'] & (Record<string, never> | null);
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['AccountResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -4413,7 +5533,7 @@ export interface operations {
       };
     };
   };
-  putAccountsReorderAccounts: {
+  reorderAccounts: {
     parameters: {
       query?: never;
       header?: {
@@ -4432,71 +5552,80 @@ export interface operations {
       /** @description The accounts in the new order */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Account'][] | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['AccountListResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -4505,7 +5634,7 @@ export interface operations {
       };
     };
   };
-  postAccountsSendOtp: {
+  sendAccountOtp: {
     parameters: {
       query?: never;
       header?: {
@@ -4524,80 +5653,80 @@ export interface operations {
       /** @description The code was sent */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['AccountOtp'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['AccountOtpResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many requests; see Retry-After (RATE_LIMITED) */
+      /** @description Too many requests; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -4606,7 +5735,7 @@ export interface operations {
       };
     };
   };
-  postAccountsOtpVerification: {
+  verifyAccountOtp: {
     parameters: {
       query?: never;
       header?: {
@@ -4625,80 +5754,90 @@ export interface operations {
       /** @description The token */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['AccountOtpToken'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['AccountOtpTokenResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -4707,7 +5846,7 @@ export interface operations {
       };
     };
   };
-  postV2InternalAccounts: {
+  createAccount: {
     parameters: {
       query?: never;
       header?: {
@@ -4726,80 +5865,90 @@ export interface operations {
       /** @description The new account */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Account'] & (Record<string, never> | null);
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['AccountResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -4808,7 +5957,7 @@ export interface operations {
       };
     };
   };
-  getV2LedgerInternalAccountsGetAggregatedAmounts: {
+  getAggregatedAmounts: {
     parameters: {
       query?: {
         /** @description ISO 4217 alphabetic code, upper case */
@@ -4823,51 +5972,48 @@ export interface operations {
       /** @description Sums per group */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['AggregatedAmounts'][] | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['AggregatedAmountsListResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -4876,7 +6022,7 @@ export interface operations {
       };
     };
   };
-  getV2LedgerInternalAccountsByAccountId: {
+  getLedgerAccount: {
     parameters: {
       query?: never;
       header?: never;
@@ -4890,51 +6036,48 @@ export interface operations {
       /** @description The account */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Account'] & (Record<string, never> | null);
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['AccountResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -4943,7 +6086,7 @@ export interface operations {
       };
     };
   };
-  postV2LedgerInternalAccountsSearch: {
+  searchAccounts: {
     parameters: {
       query?: never;
       header?: {
@@ -4962,74 +6105,80 @@ export interface operations {
       /** @description A page of accounts */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Account'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['AccountPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -5038,7 +6187,7 @@ export interface operations {
       };
     };
   };
-  postV2InternalAccountsRecalculate: {
+  recalculateAccounts: {
     parameters: {
       query?: never;
       header?: {
@@ -5057,62 +6206,70 @@ export interface operations {
       /** @description What differed (now fixed) */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Recalculation'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['RecalculationResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -5121,7 +6278,7 @@ export interface operations {
       };
     };
   };
-  postInternalAccountsCalculateBalances: {
+  calculateBalances: {
     parameters: {
       query?: never;
       header?: {
@@ -5140,71 +6297,80 @@ export interface operations {
       /** @description Balance per account as of asOf */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['BalanceAsOf'][] | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['BalanceAsOfListResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -5213,7 +6379,86 @@ export interface operations {
       };
     };
   };
-  getInternalTransactionsReport: {
+  getAccountStatementCsv: {
+    parameters: {
+      query: {
+        accountId: string;
+        /** @description UTC date, YYYY-MM-DD */
+        from: string;
+        /** @description UTC date, YYYY-MM-DD */
+        to: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The entries as CSV (an attachment) */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Content-Disposition': components['headers']['Content-Disposition'];
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': string;
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  getAccountStatement: {
     parameters: {
       query: {
         accountId: string;
@@ -5231,61 +6476,60 @@ export interface operations {
       /** @description The statement (JSON), or its entries as CSV */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Content-Disposition': components['headers']['Content-Disposition'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Statement'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['StatementResult'];
           'text/csv': string;
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -5294,7 +6538,7 @@ export interface operations {
       };
     };
   };
-  getInternalTransactions: {
+  listTransactions: {
     parameters: {
       query?: {
         accountId?: string;
@@ -5319,45 +6563,38 @@ export interface operations {
       /** @description A page of journal entries */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Transaction'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransactionPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -5366,7 +6603,7 @@ export interface operations {
       };
     };
   };
-  postInternalTransactionsQuery: {
+  queryTransactions: {
     parameters: {
       query?: never;
       header?: {
@@ -5385,65 +6622,70 @@ export interface operations {
       /** @description A page of journal entries */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Transaction'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransactionPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -5452,7 +6694,7 @@ export interface operations {
       };
     };
   };
-  getInternalTransactionsByTransactionId: {
+  getTransaction: {
     parameters: {
       query?: never;
       header?: never;
@@ -5466,51 +6708,48 @@ export interface operations {
       /** @description The entry */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transaction'] & (Record<string, never> | null);
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransactionResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -5519,7 +6758,7 @@ export interface operations {
       };
     };
   };
-  getInternalPayments: {
+  listPayments: {
     parameters: {
       query?: {
         status?: 'Draft' | 'Pending' | 'Posted' | 'Cancelled';
@@ -5540,45 +6779,38 @@ export interface operations {
       /** @description A page of payments */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Payment'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['PaymentPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -5587,7 +6819,7 @@ export interface operations {
       };
     };
   };
-  postInternalPayments: {
+  createPayment: {
     parameters: {
       query?: never;
       header?: {
@@ -5606,89 +6838,90 @@ export interface operations {
       /** @description Posted payment */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Payment'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['PaymentResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -5697,7 +6930,7 @@ export interface operations {
       };
     };
   };
-  postInternalPaymentsDraft: {
+  createDraftPayment: {
     parameters: {
       query?: never;
       header?: {
@@ -5716,89 +6949,90 @@ export interface operations {
       /** @description Draft payment */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Payment'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['PaymentResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -5807,7 +7041,7 @@ export interface operations {
       };
     };
   };
-  postInternalPaymentsByPaymentIdPend: {
+  pendPayment: {
     parameters: {
       query?: never;
       header?: {
@@ -5828,89 +7062,90 @@ export interface operations {
       /** @description The payment as the action left it; a lost race is 422 with the status that won */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Payment'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['PaymentResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -5919,7 +7154,7 @@ export interface operations {
       };
     };
   };
-  postInternalPaymentsByPaymentIdPost: {
+  postPayment: {
     parameters: {
       query?: never;
       header?: {
@@ -5936,89 +7171,90 @@ export interface operations {
       /** @description The payment as the action left it; a lost race is 422 with the status that won */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Payment'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['PaymentResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -6027,7 +7263,7 @@ export interface operations {
       };
     };
   };
-  postInternalPaymentsByPaymentIdCancel: {
+  cancelPayment: {
     parameters: {
       query?: never;
       header?: {
@@ -6048,89 +7284,90 @@ export interface operations {
       /** @description The payment as the action left it; a lost race is 422 with the status that won */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Payment'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['PaymentResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -6139,7 +7376,7 @@ export interface operations {
       };
     };
   };
-  getInternalPaymentsByPaymentId: {
+  getPayment: {
     parameters: {
       query?: never;
       header?: never;
@@ -6153,51 +7390,48 @@ export interface operations {
       /** @description The payment */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Payment'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['PaymentResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -6206,7 +7440,7 @@ export interface operations {
       };
     };
   };
-  getRecipients: {
+  listRecipients: {
     parameters: {
       query?: {
         /** @description ISO 4217 alphabetic code, upper case */
@@ -6226,54 +7460,48 @@ export interface operations {
       /** @description A page of recipients */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Recipient'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['RecipientPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -6282,7 +7510,7 @@ export interface operations {
       };
     };
   };
-  postRecipients: {
+  createRecipient: {
     parameters: {
       query?: never;
       header?: {
@@ -6301,71 +7529,80 @@ export interface operations {
       /** @description The new recipient */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Recipient'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['RecipientResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -6374,7 +7611,7 @@ export interface operations {
       };
     };
   };
-  getRecipientsByRecipientId: {
+  getRecipient: {
     parameters: {
       query?: never;
       header?: never;
@@ -6388,51 +7625,48 @@ export interface operations {
       /** @description The recipient */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Recipient'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['RecipientResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -6441,7 +7675,7 @@ export interface operations {
       };
     };
   };
-  putRecipientsByRecipientIdVisibility: {
+  setRecipientVisibility: {
     parameters: {
       query?: never;
       header?: {
@@ -6462,71 +7696,80 @@ export interface operations {
       /** @description The recipient */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Recipient'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['RecipientResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -6535,7 +7778,7 @@ export interface operations {
       };
     };
   };
-  getInternalRecipients: {
+  listSystemRecipients: {
     parameters: {
       query?: {
         clientId?: string;
@@ -6556,54 +7799,48 @@ export interface operations {
       /** @description A page of recipients */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['SystemRecipient'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['SystemRecipientPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code) */
+      /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -6612,7 +7849,7 @@ export interface operations {
       };
     };
   };
-  getInternalRecipientsByRecipientId: {
+  getSystemRecipient: {
     parameters: {
       query?: never;
       header?: never;
@@ -6626,51 +7863,48 @@ export interface operations {
       /** @description The recipient */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['SystemRecipient'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['SystemRecipientResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -6679,7 +7913,7 @@ export interface operations {
       };
     };
   };
-  getTransfersType: {
+  getTransferRoute: {
     parameters: {
       query: {
         recipientAccount: string;
@@ -6695,51 +7929,48 @@ export interface operations {
       /** @description Type, fee and estimated arrival */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['TransferType'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferRouteResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -6748,7 +7979,7 @@ export interface operations {
       };
     };
   };
-  postTransfersOutgoing: {
+  createOutgoingTransfer: {
     parameters: {
       query?: never;
       header?: {
@@ -6767,89 +7998,90 @@ export interface operations {
       /** @description The transfer, PendingConfirmation, with its confirmationId */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -6858,7 +8090,7 @@ export interface operations {
       };
     };
   };
-  putTransfersOutgoingByTransferIdConfirm: {
+  confirmOutgoingTransfer: {
     parameters: {
       query?: never;
       header?: {
@@ -6879,89 +8111,90 @@ export interface operations {
       /** @description The transfer */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -6970,7 +8203,7 @@ export interface operations {
       };
     };
   };
-  getTransfersOutgoingByTransferId: {
+  getOutgoingTransfer: {
     parameters: {
       query?: never;
       header?: never;
@@ -6984,51 +8217,48 @@ export interface operations {
       /** @description The transfer */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -7037,7 +8267,7 @@ export interface operations {
       };
     };
   };
-  deleteTransfersOutgoingByTransferId: {
+  cancelOutgoingTransfer: {
     parameters: {
       query?: never;
       header?: {
@@ -7054,89 +8284,90 @@ export interface operations {
       /** @description The cancelled transfer */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -7145,7 +8376,7 @@ export interface operations {
       };
     };
   };
-  getTransfersByTransferId: {
+  getTransfer: {
     parameters: {
       query?: never;
       header?: never;
@@ -7159,51 +8390,48 @@ export interface operations {
       /** @description The transfer */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -7212,7 +8440,7 @@ export interface operations {
       };
     };
   };
-  getTransfersIncomingByTransferId: {
+  getIncomingTransfer: {
     parameters: {
       query?: never;
       header?: never;
@@ -7226,51 +8454,48 @@ export interface operations {
       /** @description The transfer */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -7279,23 +8504,12 @@ export interface operations {
       };
     };
   };
-  getTransfers: {
+  listTransfers: {
     parameters: {
       query?: {
-        direction?: 'outgoing' | 'incoming' | 'fx';
-        type?: 'Internal' | 'Sepa' | 'Swift' | 'Fx';
-        status?:
-          | 'PendingConfirmation'
-          | 'Confirmed'
-          | 'Processing'
-          | 'Stuck'
-          | 'Completed'
-          | 'Failed'
-          | 'Cancelled'
-          | 'Received'
-          | 'Unrecognized'
-          | 'Returned'
-          | 'Expired';
+        direction?: components['schemas']['TransferDirection'];
+        type?: components['schemas']['TransferType'];
+        status?: components['schemas']['TransferStatus'];
         accountId?: string;
         from?: string;
         to?: string;
@@ -7313,45 +8527,38 @@ export interface operations {
       /** @description A page of transfers */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Transfer'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -7360,7 +8567,7 @@ export interface operations {
       };
     };
   };
-  postTransfersFx: {
+  createFxTransfer: {
     parameters: {
       query?: never;
       header?: {
@@ -7379,89 +8586,90 @@ export interface operations {
       /** @description The FX transfer with its locked quote and confirmationId */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -7470,7 +8678,7 @@ export interface operations {
       };
     };
   };
-  getTransfersFxByTransferId: {
+  getFxTransfer: {
     parameters: {
       query?: never;
       header?: never;
@@ -7484,51 +8692,48 @@ export interface operations {
       /** @description The FX transfer */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -7537,7 +8742,7 @@ export interface operations {
       };
     };
   };
-  deleteTransfersFxByTransferId: {
+  cancelFxTransfer: {
     parameters: {
       query?: never;
       header?: {
@@ -7554,89 +8759,90 @@ export interface operations {
       /** @description The cancelled FX transfer */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -7645,7 +8851,7 @@ export interface operations {
       };
     };
   };
-  putTransfersFxByTransferIdConfirm: {
+  confirmFxTransfer: {
     parameters: {
       query?: never;
       header?: {
@@ -7666,89 +8872,90 @@ export interface operations {
       /** @description The completed FX transfer */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -7757,7 +8964,7 @@ export interface operations {
       };
     };
   };
-  getTransfersByTransferIdDocuments: {
+  listTransferDocuments: {
     parameters: {
       query?: {
         /** @description default 50, max 500 */
@@ -7776,54 +8983,48 @@ export interface operations {
       /** @description A page of documents */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Document'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['DocumentPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -7832,7 +9033,7 @@ export interface operations {
       };
     };
   };
-  postTransfersByTransferIdDocuments: {
+  uploadTransferDocument: {
     parameters: {
       query?: never;
       header?: {
@@ -7864,98 +9065,110 @@ export interface operations {
       /** @description The stored document */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Document'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['DocumentResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Body too large (PAYLOAD_TOO_LARGE) */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not a pdf, png or jpeg by its content (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description Not a pdf, png or jpeg by its content. Codes: UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many requests; see Retry-After (RATE_LIMITED) */
+      /** @description Too many requests; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -7964,7 +9177,7 @@ export interface operations {
       };
     };
   };
-  getInternalTransfersByTransferIdDocuments: {
+  listSystemTransferDocuments: {
     parameters: {
       query?: {
         /** @description default 50, max 500 */
@@ -7983,54 +9196,48 @@ export interface operations {
       /** @description A page of documents */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Document'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['DocumentPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -8039,7 +9246,7 @@ export interface operations {
       };
     };
   };
-  getTransfersByTransferIdDocumentsByDocumentId: {
+  downloadTransferDocument: {
     parameters: {
       query?: never;
       header?: never;
@@ -8054,6 +9261,8 @@ export interface operations {
       /** @description The bytes as uploaded */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Content-Disposition': components['headers']['Content-Disposition'];
           [name: string]: unknown;
         };
         content: {
@@ -8062,38 +9271,41 @@ export interface operations {
           'image/jpeg': string;
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -8102,7 +9314,7 @@ export interface operations {
       };
     };
   };
-  getInternalTransfersByTransferIdDocumentsByDocumentId: {
+  downloadSystemTransferDocument: {
     parameters: {
       query?: never;
       header?: never;
@@ -8117,6 +9329,8 @@ export interface operations {
       /** @description The bytes as uploaded */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Content-Disposition': components['headers']['Content-Disposition'];
           [name: string]: unknown;
         };
         content: {
@@ -8125,38 +9339,41 @@ export interface operations {
           'image/jpeg': string;
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -8165,7 +9382,7 @@ export interface operations {
       };
     };
   };
-  getInternalClientsByClientIdDocuments: {
+  listClientDocuments: {
     parameters: {
       query?: {
         /** @description default 50, max 500 */
@@ -8184,54 +9401,48 @@ export interface operations {
       /** @description A page of documents */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Document'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['DocumentPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -8240,7 +9451,7 @@ export interface operations {
       };
     };
   };
-  postInternalClientsByClientIdDocuments: {
+  uploadClientDocument: {
     parameters: {
       query?: never;
       header?: {
@@ -8272,98 +9483,110 @@ export interface operations {
       /** @description The stored document */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Document'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['DocumentResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Body too large (PAYLOAD_TOO_LARGE) */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not a pdf, png or jpeg by its content (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description Not a pdf, png or jpeg by its content. Codes: UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many requests; see Retry-After (RATE_LIMITED) */
+      /** @description Too many requests; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -8372,7 +9595,7 @@ export interface operations {
       };
     };
   };
-  getInternalClientsByClientIdDocumentsByDocumentId: {
+  downloadClientDocument: {
     parameters: {
       query?: never;
       header?: never;
@@ -8387,6 +9610,8 @@ export interface operations {
       /** @description The bytes as uploaded */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Content-Disposition': components['headers']['Content-Disposition'];
           [name: string]: unknown;
         };
         content: {
@@ -8395,38 +9620,41 @@ export interface operations {
           'image/jpeg': string;
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -8435,7 +9663,7 @@ export interface operations {
       };
     };
   };
-  getConfirmationsByConfirmationId: {
+  getConfirmation: {
     parameters: {
       query?: never;
       header?: never;
@@ -8449,51 +9677,48 @@ export interface operations {
       /** @description The confirmation */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Confirmation'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['ConfirmationResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -8502,7 +9727,7 @@ export interface operations {
       };
     };
   };
-  postConfirmationsByConfirmationIdResend: {
+  resendConfirmation: {
     parameters: {
       query?: never;
       header?: {
@@ -8519,100 +9744,90 @@ export interface operations {
       /** @description When the new code expires */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              confirmationId: string;
-              /**
-               * Format: date-time
-               * @example 2026-11-25T10:00:00.000Z
-               */
-              expiresAt: string;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['CodeResentResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -8621,23 +9836,12 @@ export interface operations {
       };
     };
   };
-  getInternalTransfers: {
+  listSystemTransfers: {
     parameters: {
       query?: {
-        direction?: 'outgoing' | 'incoming' | 'fx';
-        type?: 'Internal' | 'Sepa' | 'Swift' | 'Fx';
-        status?:
-          | 'PendingConfirmation'
-          | 'Confirmed'
-          | 'Processing'
-          | 'Stuck'
-          | 'Completed'
-          | 'Failed'
-          | 'Cancelled'
-          | 'Received'
-          | 'Unrecognized'
-          | 'Returned'
-          | 'Expired';
+        direction?: components['schemas']['TransferDirection'];
+        type?: components['schemas']['TransferType'];
+        status?: components['schemas']['TransferStatus'];
         accountId?: string;
         from?: string;
         to?: string;
@@ -8656,45 +9860,38 @@ export interface operations {
       /** @description A page of transfers */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Transfer'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -8703,23 +9900,12 @@ export interface operations {
       };
     };
   };
-  getInternalTransfersOutgoing: {
+  listSystemOutgoingTransfers: {
     parameters: {
       query?: {
-        direction?: 'outgoing' | 'incoming' | 'fx';
-        type?: 'Internal' | 'Sepa' | 'Swift' | 'Fx';
-        status?:
-          | 'PendingConfirmation'
-          | 'Confirmed'
-          | 'Processing'
-          | 'Stuck'
-          | 'Completed'
-          | 'Failed'
-          | 'Cancelled'
-          | 'Received'
-          | 'Unrecognized'
-          | 'Returned'
-          | 'Expired';
+        direction?: components['schemas']['TransferDirection'];
+        type?: components['schemas']['TransferType'];
+        status?: components['schemas']['TransferStatus'];
         accountId?: string;
         from?: string;
         to?: string;
@@ -8738,45 +9924,38 @@ export interface operations {
       /** @description A page of transfers */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Transfer'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -8785,23 +9964,12 @@ export interface operations {
       };
     };
   };
-  getInternalTransfersIncoming: {
+  listSystemIncomingTransfers: {
     parameters: {
       query?: {
-        direction?: 'outgoing' | 'incoming' | 'fx';
-        type?: 'Internal' | 'Sepa' | 'Swift' | 'Fx';
-        status?:
-          | 'PendingConfirmation'
-          | 'Confirmed'
-          | 'Processing'
-          | 'Stuck'
-          | 'Completed'
-          | 'Failed'
-          | 'Cancelled'
-          | 'Received'
-          | 'Unrecognized'
-          | 'Returned'
-          | 'Expired';
+        direction?: components['schemas']['TransferDirection'];
+        type?: components['schemas']['TransferType'];
+        status?: components['schemas']['TransferStatus'];
         accountId?: string;
         from?: string;
         to?: string;
@@ -8820,45 +9988,38 @@ export interface operations {
       /** @description A page of transfers */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Transfer'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -8867,23 +10028,12 @@ export interface operations {
       };
     };
   };
-  getInternalTransfersFx: {
+  listSystemFxTransfers: {
     parameters: {
       query?: {
-        direction?: 'outgoing' | 'incoming' | 'fx';
-        type?: 'Internal' | 'Sepa' | 'Swift' | 'Fx';
-        status?:
-          | 'PendingConfirmation'
-          | 'Confirmed'
-          | 'Processing'
-          | 'Stuck'
-          | 'Completed'
-          | 'Failed'
-          | 'Cancelled'
-          | 'Received'
-          | 'Unrecognized'
-          | 'Returned'
-          | 'Expired';
+        direction?: components['schemas']['TransferDirection'];
+        type?: components['schemas']['TransferType'];
+        status?: components['schemas']['TransferStatus'];
         accountId?: string;
         from?: string;
         to?: string;
@@ -8902,45 +10052,38 @@ export interface operations {
       /** @description A page of transfers */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Transfer'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -8949,7 +10092,7 @@ export interface operations {
       };
     };
   };
-  getInternalTransfersOutgoingByTransferId: {
+  getSystemOutgoingTransfer: {
     parameters: {
       query?: never;
       header?: never;
@@ -8963,51 +10106,48 @@ export interface operations {
       /** @description The transfer */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['TransferDetails'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferDetailsResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -9016,7 +10156,7 @@ export interface operations {
       };
     };
   };
-  getInternalTransfersIncomingByTransferId: {
+  getSystemIncomingTransfer: {
     parameters: {
       query?: never;
       header?: never;
@@ -9030,51 +10170,48 @@ export interface operations {
       /** @description The transfer */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['TransferDetails'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferDetailsResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -9083,7 +10220,7 @@ export interface operations {
       };
     };
   };
-  getInternalTransfersFxByTransferId: {
+  getSystemFxTransfer: {
     parameters: {
       query?: never;
       header?: never;
@@ -9097,51 +10234,48 @@ export interface operations {
       /** @description The transfer */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['TransferDetails'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferDetailsResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -9150,7 +10284,7 @@ export interface operations {
       };
     };
   };
-  postInternalIncomingRequests: {
+  receiveIncomingTransfer: {
     parameters: {
       query?: never;
       header?: {
@@ -9169,80 +10303,80 @@ export interface operations {
       /** @description Accepted: Completed (credited) or Unrecognized (in suspense) */
       202: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -9251,7 +10385,7 @@ export interface operations {
       };
     };
   };
-  postInternalTransfersIncomingByTransferIdAssign: {
+  assignIncomingTransfer: {
     parameters: {
       query?: never;
       header?: {
@@ -9272,89 +10406,90 @@ export interface operations {
       /** @description The transfer after the intervention */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -9363,7 +10498,7 @@ export interface operations {
       };
     };
   };
-  postInternalTransfersIncomingByTransferIdReturn: {
+  returnIncomingTransfer: {
     parameters: {
       query?: never;
       header?: {
@@ -9384,89 +10519,90 @@ export interface operations {
       /** @description The transfer after the intervention */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -9475,7 +10611,7 @@ export interface operations {
       };
     };
   };
-  postInternalTransfersOutgoingByTransferIdExecute: {
+  executeOutgoingTransfer: {
     parameters: {
       query?: never;
       header?: {
@@ -9496,89 +10632,90 @@ export interface operations {
       /** @description The transfer after the intervention */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -9587,7 +10724,7 @@ export interface operations {
       };
     };
   };
-  postInternalTransfersOutgoingByTransferIdContinue: {
+  continueOutgoingTransfer: {
     parameters: {
       query?: never;
       header?: {
@@ -9608,89 +10745,90 @@ export interface operations {
       /** @description The transfer after the intervention */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['Transfer'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TransferResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict (IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS) */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -9699,7 +10837,7 @@ export interface operations {
       };
     };
   };
-  getInternalNotifications: {
+  listNotifications: {
     parameters: {
       query?: {
         clientId?: string;
@@ -9717,54 +10855,48 @@ export interface operations {
       /** @description A page of notifications, newest first */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['Notification'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['NotificationPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -9773,7 +10905,7 @@ export interface operations {
       };
     };
   };
-  getInternalHoldsStranded: {
+  listStrandedHolds: {
     parameters: {
       query?: {
         /** @description default 50, max 500 */
@@ -9788,44 +10920,38 @@ export interface operations {
       /** @description Stranded holds, oldest first */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['StrandedHold'][];
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['StrandedHoldsResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -9834,7 +10960,7 @@ export interface operations {
       };
     };
   };
-  postInternalHoldsByPendingIdRelease: {
+  releaseHold: {
     parameters: {
       query?: never;
       header?: {
@@ -9855,80 +10981,90 @@ export interface operations {
       /** @description The release */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['HoldRelease'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['HoldReleaseResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -9937,7 +11073,7 @@ export interface operations {
       };
     };
   };
-  getInternalDailyAccountBalance: {
+  listDailyBalances: {
     parameters: {
       query?: {
         accountId?: string;
@@ -9959,45 +11095,38 @@ export interface operations {
       /** @description A page of daily balances */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['DailyAccountBalance'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['DailyAccountBalancePageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -10006,7 +11135,7 @@ export interface operations {
       };
     };
   };
-  postInternalDailyAccountBalance: {
+  snapshotDailyBalances: {
     parameters: {
       query?: never;
       header?: {
@@ -10025,83 +11154,80 @@ export interface operations {
       /** @description Accepted: the snapshot workflow runs */
       202: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              workflowId: string;
-              date: string;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['SnapshotStartedResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -10110,7 +11236,7 @@ export interface operations {
       };
     };
   };
-  postInternalDailyAccountBalanceRecalculate: {
+  recalculateDailyBalances: {
     parameters: {
       query?: never;
       header?: {
@@ -10129,84 +11255,80 @@ export interface operations {
       /** @description Accepted: the rebuild runs */
       202: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              workflowId: string;
-              from: string;
-              to: string;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['RecalculationStartedResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -10215,7 +11337,7 @@ export interface operations {
       };
     };
   };
-  getInternalDailyCheck: {
+  listChecks: {
     parameters: {
       query?: {
         /** @description UTC date, YYYY-MM-DD */
@@ -10237,45 +11359,38 @@ export interface operations {
       /** @description A page of check runs */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              items: components['schemas']['DailyCheck'][];
-              nextCursor: string | null;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['DailyCheckPageResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -10284,7 +11399,7 @@ export interface operations {
       };
     };
   };
-  postInternalDailyCheck: {
+  startDailyCheck: {
     parameters: {
       query?: never;
       header?: {
@@ -10303,87 +11418,80 @@ export interface operations {
       /** @description Accepted: the check workflow runs */
       202: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              checkId: string;
-              workflowId: string;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['CheckStartedResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -10392,7 +11500,7 @@ export interface operations {
       };
     };
   };
-  getInternalDailyCheckDetails: {
+  getCheckDetails: {
     parameters: {
       query: {
         checkId: string;
@@ -10406,51 +11514,48 @@ export interface operations {
       /** @description The run */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['DailyCheckDetails'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['DailyCheckDetailsResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Not found or not visible (NOT_FOUND) */
+      /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -10459,7 +11564,7 @@ export interface operations {
       };
     };
   };
-  postInternalBackgroundJobAccountBalanceCheckJob: {
+  startAccountBalanceCheck: {
     parameters: {
       query?: never;
       header?: {
@@ -10474,78 +11579,70 @@ export interface operations {
       /** @description Accepted: the check workflow runs */
       202: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: {
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              checkId: string;
-              workflowId: string;
-            } | null;
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['CheckStartedResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
-          /** @description Seconds to wait before trying again (at least 1) */
-          'Retry-After'?: number;
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description A dependency did not answer in time; retry with the same Idempotency-Key (SERVICE_UNAVAILABLE) */
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -10554,7 +11651,7 @@ export interface operations {
       };
     };
   };
-  getInternalReportsReconciliationReport: {
+  getReconciliationReport: {
     parameters: {
       query: {
         /** @description UTC date, YYYY-MM-DD; a future date is 422 */
@@ -10569,51 +11666,48 @@ export interface operations {
       /** @description The report */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['ReconciliationReport'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['ReconciliationReportResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
       422: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -10622,7 +11716,7 @@ export interface operations {
       };
     };
   };
-  getInternalTreasuryManagementSummary: {
+  getTreasurySummary: {
     parameters: {
       query?: never;
       header?: never;
@@ -10634,42 +11728,38 @@ export interface operations {
       /** @description The summary */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['TreasurySummary'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['TreasurySummaryResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -10678,7 +11768,7 @@ export interface operations {
       };
     };
   };
-  getBaasProviderAvailableCurrencies: {
+  listProviderCurrencies: {
     parameters: {
       query?: never;
       header?: never;
@@ -10690,42 +11780,38 @@ export interface operations {
       /** @description The currencies */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            isSuccess: boolean;
-            isFailed: boolean;
-            value: components['schemas']['ProviderCurrencies'];
-            reasons: components['schemas']['Error'][];
-            errors: components['schemas']['Error'][];
-            successes: unknown[];
-          };
+          'application/json': components['schemas']['ProviderCurrenciesResult'];
         };
       };
-      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
       401: {
         headers: {
-          /** @description The scheme to authenticate with (RFC 6750): Bearer */
-          'WWW-Authenticate'?: 'Bearer';
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Role not allowed (FORBIDDEN) */
+      /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {

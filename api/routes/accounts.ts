@@ -32,9 +32,9 @@ import {
 } from '../schemas';
 import { accountView } from '../views';
 
-const Kind = z.enum(['client', 'internal']);
-const Purpose = z.enum([...CLIENT_PURPOSES, ...INTERNAL_PURPOSES]);
-const Status = z.enum(['active', 'blocked', 'closed']);
+const Kind = z.enum(['client', 'internal']).openapi('AccountKind');
+const Purpose = z.enum([...CLIENT_PURPOSES, ...INTERNAL_PURPOSES]).openapi('AccountPurpose');
+const Status = z.enum(['active', 'blocked', 'closed']).openapi('AccountStatus');
 
 export const AccountSchema = z
   .object({

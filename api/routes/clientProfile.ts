@@ -18,7 +18,7 @@ import {
 } from '../schemas';
 import { accountView, clientView } from '../views';
 import { AccountSchema } from './accounts';
-import { ClientSchema, NAMES_BY_TYPE } from './clients';
+import { ClientSchema, ClientStatus, ClientType, NAMES_BY_TYPE } from './clients';
 
 /** The client profile beyond create/list/get: changes, blocks, the caller's own profile, onboarding. */
 
@@ -51,12 +51,12 @@ const UpdateClientBody = body({
 
 const ClientParam = z.object({ clientId: Uuid });
 const AccountParam = z.object({ accountId: Uuid });
-const StatusSchema = z.object({ status: z.enum(['active', 'blocked', 'closed']), reason: z.string().nullable() }).openapi('ClientStatus');
+const StatusSchema = z.object({ status: ClientStatus, reason: z.string().nullable() }).openapi('ClientStanding');
 
 const OnboardingBody = documented(
   body({
     externalId: text(200, 1),
-    type: z.enum(['individual', 'business']),
+    type: ClientType,
     firstName: Name.optional(),
     lastName: Name.optional(),
     companyName: Name.optional(),

@@ -5,8 +5,10 @@ import { jsonBody, newRouter, type RouteDeps, responses, security } from '../rou
 import { body, Country, documented, Email, enforcedBy, Name, PageQuery, Phone, pageOf, Timestamp, text, Uuid } from '../schemas';
 import { clientView } from '../views';
 
-const ClientStatus = z.enum(['active', 'blocked', 'closed']);
-const ClientType = z.enum(['individual', 'business']);
+// Named once and reused: an inline enum is named <Model><Field> by generators, which collides with
+// a component of that name.
+export const ClientStatus = z.enum(['active', 'blocked', 'closed']).openapi('ClientStatus');
+export const ClientType = z.enum(['individual', 'business']).openapi('ClientType');
 
 export const ClientSchema = z
   .object({

@@ -31,7 +31,12 @@ const resendRoute = createRoute({
   summary: 'Send a new code; the old one is void and the attempts start again',
   security,
   request: { params: ConfirmationParam },
-  responses: responses(200, z.object({ confirmationId: Uuid, expiresAt: Timestamp }), 'When the new code expires', [404, 422, 503]),
+  responses: responses(
+    200,
+    z.object({ confirmationId: Uuid, expiresAt: Timestamp }).openapi('CodeResent'),
+    'When the new code expires',
+    [404, 422, 503],
+  ),
 });
 
 /** A client's one-time codes (FrontOffice). */

@@ -28,8 +28,12 @@ const Ready = z
   .object({
     status: z.literal('ready'),
     checks: z
-      .record(z.string(), z.literal('ok'))
-      .openapi({ description: 'Each dependency readiness depends on, and its answer', example: { postgres: 'ok' } }),
+      // A string map, not a map of the literal "ok": typescript-fetch writes that as a value it never declares (tsc fails).
+      .record(z.string(), z.string())
+      .openapi({
+        description: 'Each dependency readiness depends on, and its answer (always `ok` when ready)',
+        example: { postgres: 'ok' },
+      }),
     observed: z.record(z.string(), z.string()).openapi({
       description:
         'Dependencies asked but not required for readiness, and their answer (`ok`, or why not): Temporal. Also the metric corebank_temporal_up',

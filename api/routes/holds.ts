@@ -61,7 +61,7 @@ export function holdRoutes({ useCases }: RouteDeps) {
       summary: 'Holds whose payment or transfer finished without posting or voiding them (should be empty)',
       security,
       request: { query: z.object({ limit: PageQuery.limit }) },
-      responses: responses(200, z.object({ items: z.array(StrandedHoldSchema) }), 'Stranded holds, oldest first'),
+      responses: responses(200, z.object({ items: z.array(StrandedHoldSchema) }).openapi('StrandedHolds'), 'Stranded holds, oldest first'),
     }),
     async (c) => {
       const holds = await repairs.list(c.req.valid('query').limit ?? 100);

@@ -18,8 +18,8 @@ const DateBody = body({
   date: DateIn.optional().openapi({ description: 'default: yesterday (UTC); today means as of now; a future date is 422' }),
 }).openapi('OperationDate');
 
-const Started = z.object({ workflowId: z.string(), date: z.string() });
-const CheckStarted = z.object({ checkId: Uuid, workflowId: z.string() });
+const Started = z.object({ workflowId: z.string(), date: z.string() }).openapi('SnapshotStarted');
+const CheckStarted = z.object({ checkId: Uuid, workflowId: z.string() }).openapi('CheckStarted');
 
 const snapshotRoute = createRoute({
   method: 'post',
@@ -58,7 +58,7 @@ const recalculateRoute = createRoute({
   request: jsonBody(body({ from: DateIn, to: DateIn }).openapi('RecalculateDailyBalances')),
   responses: responses(
     202,
-    z.object({ workflowId: z.string(), from: z.string(), to: z.string() }),
+    z.object({ workflowId: z.string(), from: z.string(), to: z.string() }).openapi('RecalculationStarted'),
     'Accepted: the rebuild runs',
     [422, 503],
   ),
@@ -142,7 +142,7 @@ export function ledgerOperationRoutes({ useCases }: RouteDeps) {
   });
 
   router.openapi(checkDetailsRoute, async (c) =>
-    c.json(success(checkRunView(await ledgerChecks.details(c.req.valid('query').checkId)) as never), 200),
+    c.json(success(checkRunView(await ledgerChecks.details(c.req.valid('query').checkId))) as never, 200),
   );
 
   router.openapi(balanceCheckJobRoute, async (c) => c.json(success(await ledgerChecks.startAccountBalanceCheck()), 202));

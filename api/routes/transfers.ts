@@ -58,7 +58,7 @@ const typeRoute = createRoute({
   request: { query: z.object({ recipientAccount: RecipientAccount, currency: Currency }) },
   responses: responses(
     200,
-    z.object({ type: z.enum(['Internal', 'Sepa', 'Swift']), fee: AmountOut, estimatedArrival: Timestamp }).openapi('TransferType'),
+    z.object({ type: z.enum(['Internal', 'Sepa', 'Swift']), fee: AmountOut, estimatedArrival: Timestamp }).openapi('TransferRoute'),
     'Type, fee and estimated arrival',
     [422],
   ),

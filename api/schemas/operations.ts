@@ -5,7 +5,7 @@ import type { CurrencyReconciliation } from '../../domain/reconciliation';
 import type { DailyBalance } from '../../usecases/dailyBalances';
 import type { CheckReport } from '../../usecases/ledgerChecks';
 import type { TreasuryLine } from '../../usecases/reports';
-import { AmountOut, DateIn, pattern, Timestamp, Uuid } from '../schemas';
+import { AmountOut, DateIn, FreeObject, pattern, Timestamp, Uuid } from '../schemas';
 import { base64urlOf } from './base64url';
 
 /** Schemas and views of the ledger operations: daily balances, checks, reports. */
@@ -107,7 +107,7 @@ export const CheckRunSchema = z
 export const CheckDetailsSchema = CheckRunSchema.extend({
   checks: z.array(
     CheckSummarySchema.extend({
-      rows: z.array(z.record(z.string(), z.unknown())).openapi({ description: 'the offending rows, at most 1000' }),
+      rows: z.array(FreeObject()).openapi({ description: 'the offending rows, at most 1000' }),
     }),
   ),
 }).openapi('DailyCheckDetails');

@@ -5,22 +5,27 @@ import { formatAmount } from '../../domain/money';
 import { IncomingStatus, OutgoingStatus, TransferType } from '../../domain/transfer';
 import type { TransferRow } from '../../store/transfers';
 import type { TransferDetails } from '../../usecases/transfers';
-import { AmountOut, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
+import { AmountOut, FreeObject, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
 
 /** Schemas and views shared by the front-office, system and ops transfer routes. */
 
-export const TransferStatusSchema = z.enum([...new Set([...OutgoingStatus, ...IncomingStatus, ...FxStatus])] as [string, ...string[]]);
+// Named once and reused (an inline enum is named <Model><Field> by generators, which would collide).
+export const TransferStatusSchema = z
+  .enum([...new Set([...OutgoingStatus, ...IncomingStatus, ...FxStatus])] as [string, ...string[]])
+  .openapi('TransferStatus');
+export const TransferTypeSchema = z.enum(TransferType).openapi('TransferType');
+export const TransferDirectionSchema = z.enum(['outgoing', 'incoming', 'fx']).openapi('TransferDirection');
 
 export const TransferSchema = z
   .object({
     id: Uuid,
-    direction: z.enum(['outgoing', 'incoming', 'fx']),
-    type: z.enum(TransferType),
+    direction: TransferDirectionSchema,
+    type: TransferTypeSchema,
     status: TransferStatusSchema,
     clientId: Uuid.nullable(),
     accountId: Uuid.nullable(),
     recipientId: Uuid.nullable(),
-    recipient: z.record(z.string(), z.unknown()).nullable(),
+    recipient: FreeObject().nullable(),
     sender: z
       .object({ name: z.string().nullable(), iban: z.string().nullable(), accountNumber: z.string().nullable() })
       .nullable()
@@ -62,8 +67,8 @@ export const TransferParam = z.object({ transferId: Uuid });
 
 /** Filters every transfer list takes (a client's own, or the system's). */
 export const TransferListQuery = {
-  direction: z.enum(['outgoing', 'incoming', 'fx']).optional(),
-  type: z.enum(TransferType).optional(),
+  direction: TransferDirectionSchema.optional(),
+  type: TransferTypeSchema.optional(),
   status: TransferStatusSchema.optional(),
   accountId: Uuid.optional(),
   from: TimestampIn.optional(),

@@ -22,8 +22,7 @@ const post = (id: string) => send(http().POST('/internal/Payments/{paymentId}/po
 const cancel = (id: string, body?: Schemas['CancelPayment']) =>
   send(http().POST('/internal/Payments/{paymentId}/cancel', { ...byId(id), body }));
 const act = (id: string, action: 'pend' | 'post' | 'cancel') => ({ pend, post, cancel })[action](id);
-const list = (query: operations['getInternalPayments']['parameters']['query']) =>
-  send(http().GET('/internal/Payments', { params: { query } }));
+const list = (query: operations['listPayments']['parameters']['query']) => send(http().GET('/internal/Payments', { params: { query } }));
 
 describe('payments over HTTP with the real worker', () => {
   it('creates a payment at once: 201 Posted, the money moved, one posted transaction', async () => {
