@@ -18,6 +18,8 @@ export interface ActivityDeps {
   otp: OtpPolicy;
   /** Default transfer limits (a client's own override them). */
   transferLimits: TransferLimits;
+  /** EVENT_RETENTION_DAYS: housekeeping deletes older events (default 30). */
+  eventRetentionDays?: number;
 }
 
 /** Every activity of the worker, built from its dependencies (tests inject only true edges). */

@@ -22,6 +22,7 @@ import { clientRoutes } from './routes/clients';
 import { codecRoutes } from './routes/codec';
 import { confirmationRoutes } from './routes/confirmations';
 import { documentRoutes, UPLOAD_PATHS } from './routes/documents';
+import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { holdRoutes } from './routes/holds';
 import { ledgerOperationRoutes } from './routes/ledgerOperations';
@@ -202,6 +203,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     holdRoutes,
     ledgerOperationRoutes,
     reportRoutes,
+    eventRoutes,
   ]) {
     app.route('/', router(routeDeps));
   }

@@ -1363,6 +1363,43 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/internal/Events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The event log, oldest first
+     * @description Every change, in the order of the log. The cursor is stable: no event is skipped or repeated while new ones arrive. `nextCursor` is the last event's position whenever the page has events (the log keeps growing): keep it and ask again; an empty page answers null.
+     */
+    get: operations['getInternalEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Events/{eventId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One event */
+    get: operations['getInternalEventsByEventId'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2979,6 +3016,44 @@ export interface components {
         minorUnits: number;
       }[];
     } | null;
+    Event: {
+      /**
+       * Format: uuid
+       * @description UUID v7; the webhook-id of its deliveries
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /**
+       * @description one of payment.draft, payment.pending, payment.posted, payment.cancelled, transfer.pending_confirmation, transfer.confirmed, transfer.processing, transfer.stuck, transfer.completed, transfer.failed, transfer.cancelled, transfer.expired, transfer.received, transfer.unrecognized, transfer.returned, account.opened, account.blocked, account.unblocked, account.closed, client.created, client.updated, client.blocked, client.unblocked, daily_check.failed, webhook.test
+       * @example payment.posted
+       */
+      type: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'payment' | 'transfer' | 'account' | 'client' | 'daily_check' | 'webhook_endpoint';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        /** @description 1, 2, 3... per aggregate: the order of this aggregate's events */
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      /** @description The resource right after the change (see the webhooks section) */
+      data: {
+        [key: string]: unknown;
+      };
+    };
   };
   responses: never;
   parameters: never;
@@ -10725,6 +10800,142 @@ export interface operations {
       };
       /** @description Role not allowed (FORBIDDEN) */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  getInternalEvents: {
+    parameters: {
+      query?: {
+        /** @description nextCursor of the previous page (empty or left out: from the oldest event kept) */
+        after?: string;
+        types?: string;
+        clientId?: string;
+        aggregateId?: string;
+        /** @description default 50, max 500 */
+        limit?: number;
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of events, oldest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            isSuccess: boolean;
+            isFailed: boolean;
+            value: {
+              items: components['schemas']['Event'][];
+              nextCursor: string | null;
+            } | null;
+            reasons: components['schemas']['Error'][];
+            errors: components['schemas']['Error'][];
+            successes: unknown[];
+          };
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  getInternalEventsByEventId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        eventId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The event */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            isSuccess: boolean;
+            isFailed: boolean;
+            value: components['schemas']['Event'] & (Record<string, never> | null);
+            reasons: components['schemas']['Error'][];
+            errors: components['schemas']['Error'][];
+            successes: unknown[];
+          };
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible (NOT_FOUND) */
+      404: {
         headers: {
           [name: string]: unknown;
         };

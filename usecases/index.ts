@@ -6,6 +6,7 @@ import { createConfirmationUseCases } from './confirmations';
 import { createDailyBalanceUseCases } from './dailyBalances';
 import type { UseCaseDeps } from './deps';
 import { createDocumentUseCases } from './documents';
+import { createEventUseCases } from './events';
 import { createFxTransferUseCases } from './fxTransfers';
 import { createHealthUseCases } from './health';
 import { createLedgerCheckUseCases } from './ledgerChecks';
@@ -49,6 +50,7 @@ export function createUseCases(deps: UseCaseDeps) {
     ledgerChecks: createLedgerCheckUseCases(deps),
     reports: createReportUseCases(deps),
     notifications: createNotificationUseCases(deps),
+    events: createEventUseCases(deps),
     health: createHealthUseCases(deps),
   };
 }

@@ -95,6 +95,7 @@ async function main() {
     notifier: createLocalNotifier(sql, (line) => log.info(line)),
     otp: config.otp,
     transferLimits: config.transferLimits,
+    eventRetentionDays: config.eventRetentionDays,
     workflowBundlePath,
     tracing,
     shutdownGraceMs: config.shutdown.workerGraceMs,

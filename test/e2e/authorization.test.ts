@@ -138,6 +138,8 @@ beforeAll(async () => {
     { method: 'GET', path: `/internal/Recipients/${r}`, access: 'system' },
     { method: 'GET', path: '/internal/Notifications', access: 'system' },
     { method: 'GET', path: '/internal/Holds/stranded', access: 'system' },
+    { method: 'GET', path: '/internal/Events?types=payment.*', access: 'system' },
+    { method: 'GET', path: `/internal/Events/${p}`, access: 'system' },
     { method: 'PUT', path: `/internal/Clients/${owner.clientId}`, access: 'system', body: {} },
     { method: 'PUT', path: `/internal/Clients/${p}/block`, access: 'system', body: { reason: 'matrix' } },
     { method: 'PUT', path: `/internal/Clients/${p}/unblock`, access: 'system' },
