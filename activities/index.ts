@@ -8,6 +8,7 @@ import type { Notifier } from './notifier';
 import { createPaymentActivities } from './payments';
 import type { PaymentProvider } from './provider';
 import { createTransferActivities } from './transfers';
+import { createWebhookActivities, type WebhookActivityPolicy } from './webhooks';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   transferLimits: TransferLimits;
   /** EVENT_RETENTION_DAYS: housekeeping deletes older events (default 30). */
   eventRetentionDays?: number;
+  /** Webhook delivery (config/env.ts WebhookPolicy); the local profile's when unset (tests). */
+  webhooks?: WebhookActivityPolicy;
 }
 
 /** Every activity of the worker, built from its dependencies (tests inject only true edges). */
@@ -30,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFxActivities(deps),
     ...createHousekeepingActivities(deps),
     ...createLedgerOperationActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

@@ -15,3 +15,16 @@ export const dailyCheckFailures = new Counter({
   labelNames: ['check', 'kind'],
   registers: [workerRegistry],
 });
+
+export const webhookAttempts = new Counter({
+  name: 'corebank_webhook_attempts_total',
+  help: 'Webhook delivery attempts, by outcome: delivered, retry (failed, tried again later), failed (the last one)',
+  labelNames: ['outcome'],
+  registers: [workerRegistry],
+});
+
+export const webhookFailures = new Counter({
+  name: 'corebank_webhook_failures_total',
+  help: 'Webhook deliveries that failed for good (the retry window passed)',
+  registers: [workerRegistry],
+});

@@ -38,6 +38,7 @@ import { transferRoutes } from './routes/transfers';
 import { fxTransferRoutes } from './routes/transfersFx';
 import { opsTransferRoutes } from './routes/transfersOps';
 import { systemTransferRoutes } from './routes/transfersSystem';
+import { webhookRoutes } from './routes/webhooks';
 
 export type { AppDeps };
 
@@ -57,6 +58,7 @@ export function appDepsFrom(config: Config, parts: Pick<AppDeps, 'sql' | 'tempor
     http: config.http,
     profile: config.profile,
     localNotifier: config.localNotifier,
+    webhooks: config.webhooks,
     ...(config.localNotifier ? { notifier: createLocalNotifier(parts.sql) } : {}),
   };
 }
@@ -204,6 +206,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     ledgerOperationRoutes,
     reportRoutes,
     eventRoutes,
+    webhookRoutes,
   ]) {
     app.route('/', router(routeDeps));
   }

@@ -87,6 +87,14 @@ const DAY_MS = 24 * 3600 * 1000;
 /** The local profile's webhook secret key (published, like LOCAL_JWT_SECRET): refused elsewhere. */
 export const LOCAL_WEBHOOK_SECRET_KEYS = 'local:Y29yZWJhbmstbG9jYWwtd2ViaG9vay1rZXktMzJiISE=';
 
+/** The local profile's webhook policy (tests and tools that build the app without loadConfig). */
+export function localWebhookPolicy(): WebhookPolicy {
+  const secretKeys = payloadKeysFrom(LOCAL_WEBHOOK_SECRET_KEYS, (message) => {
+    throw new ConfigError(message);
+  }) as PayloadKeys;
+  return { secretKeys, allowPrivateUrls: true, ...DEFAULT_WEBHOOK_RETRY };
+}
+
 export const DEFAULT_WEBHOOK_RETRY = { retryInitialMs: 10_000, retryMaxIntervalMs: 3600 * 1000, retryWindowMs: 3 * DAY_MS };
 
 /**

@@ -1,3 +1,4 @@
+import { localWebhookPolicy } from '../config/env';
 import { createAccountUseCases } from './accounts';
 import { createCallerChecks } from './callers';
 import { createClientAccountUseCases } from './clientAccounts';
@@ -19,6 +20,7 @@ import { createStatementUseCases } from './statements';
 import { createStrandedHoldRepairs } from './strandedHolds';
 import { createTransactionUseCases } from './transactions';
 import { createTransferUseCases } from './transfers';
+import { createWebhookUseCases } from './webhooks';
 
 export type { UseCaseDeps };
 
@@ -51,6 +53,7 @@ export function createUseCases(deps: UseCaseDeps) {
     reports: createReportUseCases(deps),
     notifications: createNotificationUseCases(deps),
     events: createEventUseCases(deps),
+    webhooks: createWebhookUseCases({ ...deps, webhooks: deps.webhooks ?? localWebhookPolicy() }),
     health: createHealthUseCases(deps),
   };
 }

@@ -96,6 +96,7 @@ async function main() {
     otp: config.otp,
     transferLimits: config.transferLimits,
     eventRetentionDays: config.eventRetentionDays,
+    webhooks: config.webhooks,
     workflowBundlePath,
     tracing,
     shutdownGraceMs: config.shutdown.workerGraceMs,
