@@ -1400,6 +1400,111 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/internal/WebhookEndpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The endpoints, newest first (never their secrets) */
+    get: operations['getInternalWebhookEndpoints'];
+    put?: never;
+    /** Register an endpoint: 201 with its signing secret, shown this once */
+    post: operations['postInternalWebhookEndpoints'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/WebhookEndpoints/{endpointId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One endpoint (never its secret) */
+    get: operations['getInternalWebhookEndpointsByEndpointId'];
+    put?: never;
+    post?: never;
+    /** Remove: nothing more is sent, deliveries in flight stop */
+    delete: operations['deleteInternalWebhookEndpointsByEndpointId'];
+    options?: never;
+    head?: never;
+    /** Change url, eventTypes, description or status; enabled again, it sends what happens from then on */
+    patch: operations['patchInternalWebhookEndpointsByEndpointId'];
+    trace?: never;
+  };
+  '/internal/WebhookEndpoints/{endpointId}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A new secret, shown this once; the previous one keeps signing for 24 hours (both signatures are sent) */
+    post: operations['postInternalWebhookEndpointsByEndpointIdRotateSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/WebhookEndpoints/{endpointId}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a webhook.test event to this endpoint now */
+    post: operations['postInternalWebhookEndpointsByEndpointIdTest'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/WebhookEndpoints/{endpointId}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The endpoint's deliveries, newest first */
+    get: operations['getInternalWebhookEndpointsByEndpointIdDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/WebhookEndpoints/{endpointId}/redeliver': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send events again (failed ones included), with their first id and body */
+    post: operations['postInternalWebhookEndpointsByEndpointIdRedeliver'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3054,6 +3159,112 @@ export interface components {
         [key: string]: unknown;
       };
     };
+    WebhookEndpointWithSecret: components['schemas']['WebhookEndpoint'] &
+      ({
+        /**
+         * @description `whsec_` + base64 of 32 random bytes: shown this once, store it now
+         * @example whsec_...
+         */
+        secret: string;
+      } | null);
+    WebhookEndpoint: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      url: string;
+      description: string | null;
+      eventTypes: string[];
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      /** @enum {string} */
+      status: 'enabled' | 'disabled';
+      disabledReason: string | null;
+      /**
+       * Format: date-time
+       * @description after a rotation: until when the previous secret still signs
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      previousSecretValidUntil: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    CreateWebhookEndpoint: {
+      /**
+       * @description https; outside the local profile it must resolve to a public address (the local profile also takes http://127.0.0.1)
+       * @example https://hooks.example.com/corebank
+       */
+      url: string;
+      /** @description exact types or prefixes with .*; ["*"] for all */
+      eventTypes: string[];
+      description?: string | null;
+      /**
+       * Format: uuid
+       * @description only this client's events
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId?: string;
+    };
+    UpdateWebhookEndpoint: {
+      /**
+       * @description https; outside the local profile it must resolve to a public address (the local profile also takes http://127.0.0.1)
+       * @example https://hooks.example.com/corebank
+       */
+      url?: string;
+      eventTypes?: string[];
+      description?: string | null;
+      /** @enum {string} */
+      status?: 'enabled' | 'disabled';
+    } & (unknown | unknown | unknown | unknown);
+    WebhookDelivery: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      eventId: string;
+      eventType: string;
+      /** @enum {string} */
+      status: 'pending' | 'delivered' | 'failed';
+      attempts: number;
+      lastStatusCode: number | null;
+      lastError: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      nextAttemptAt: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      deliveredAt: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+    };
+    RedeliverWebhooks: {
+      eventIds?: string[];
+      /**
+       * Format: date-time
+       * @description every event the endpoint's filters take since then (at most 10,000)
+       * @example 2026-11-25T10:00:00Z
+       */
+      since?: string;
+    } & (unknown | unknown);
   };
   responses: never;
   parameters: never;
@@ -10937,6 +11148,790 @@ export interface operations {
       /** @description Not found or not visible (NOT_FOUND) */
       404: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  getInternalWebhookEndpoints: {
+    parameters: {
+      query?: {
+        clientId?: string;
+        /** @description default 50, max 500 */
+        limit?: number;
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of endpoints */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            isSuccess: boolean;
+            isFailed: boolean;
+            value: {
+              items: components['schemas']['WebhookEndpoint'][];
+              nextCursor: string | null;
+            } | null;
+            reasons: components['schemas']['Error'][];
+            errors: components['schemas']['Error'][];
+            successes: unknown[];
+          };
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  postInternalWebhookEndpoints: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateWebhookEndpoint'];
+      };
+    };
+    responses: {
+      /** @description The endpoint and its secret */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            isSuccess: boolean;
+            isFailed: boolean;
+            value: components['schemas']['WebhookEndpointWithSecret'];
+            reasons: components['schemas']['Error'][];
+            errors: components['schemas']['Error'][];
+            successes: unknown[];
+          };
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The Idempotency-Key was used for another request, or is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  getInternalWebhookEndpointsByEndpointId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoint */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            isSuccess: boolean;
+            isFailed: boolean;
+            value: components['schemas']['WebhookEndpoint'] & (Record<string, never> | null);
+            reasons: components['schemas']['Error'][];
+            errors: components['schemas']['Error'][];
+            successes: unknown[];
+          };
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  deleteInternalWebhookEndpointsByEndpointId: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            isSuccess: boolean;
+            isFailed: boolean;
+            value: {
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              /** @enum {boolean} */
+              deleted: true;
+            } | null;
+            reasons: components['schemas']['Error'][];
+            errors: components['schemas']['Error'][];
+            successes: unknown[];
+          };
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The Idempotency-Key was used for another request, or is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  patchInternalWebhookEndpointsByEndpointId: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateWebhookEndpoint'];
+      };
+    };
+    responses: {
+      /** @description The endpoint */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            isSuccess: boolean;
+            isFailed: boolean;
+            value: components['schemas']['WebhookEndpoint'] & (Record<string, never> | null);
+            reasons: components['schemas']['Error'][];
+            errors: components['schemas']['Error'][];
+            successes: unknown[];
+          };
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The Idempotency-Key was used for another request, or is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  postInternalWebhookEndpointsByEndpointIdRotateSecret: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoint and its new secret */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            isSuccess: boolean;
+            isFailed: boolean;
+            value: components['schemas']['WebhookEndpointWithSecret'];
+            reasons: components['schemas']['Error'][];
+            errors: components['schemas']['Error'][];
+            successes: unknown[];
+          };
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The Idempotency-Key was used for another request, or is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  postInternalWebhookEndpointsByEndpointIdTest: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued; its delivery shows in the deliveries */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            isSuccess: boolean;
+            isFailed: boolean;
+            value: {
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              eventId: string;
+            } | null;
+            reasons: components['schemas']['Error'][];
+            errors: components['schemas']['Error'][];
+            successes: unknown[];
+          };
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The Idempotency-Key was used for another request, or is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  getInternalWebhookEndpointsByEndpointIdDeliveries: {
+    parameters: {
+      query?: {
+        status?: 'pending' | 'delivered' | 'failed';
+        eventId?: string;
+        /** @description default 50, max 500 */
+        limit?: number;
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of deliveries */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            isSuccess: boolean;
+            isFailed: boolean;
+            value: {
+              items: components['schemas']['WebhookDelivery'][];
+              nextCursor: string | null;
+            } | null;
+            reasons: components['schemas']['Error'][];
+            errors: components['schemas']['Error'][];
+            successes: unknown[];
+          };
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  postInternalWebhookEndpointsByEndpointIdRedeliver: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RedeliverWebhooks'];
+      };
+    };
+    responses: {
+      /** @description Queued */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            isSuccess: boolean;
+            isFailed: boolean;
+            value: {
+              queued: number;
+            } | null;
+            reasons: components['schemas']['Error'][];
+            errors: components['schemas']['Error'][];
+            successes: unknown[];
+          };
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields (VALIDATION_ERROR) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token (UNAUTHENTICATED) */
+      401: {
+        headers: {
+          /** @description The scheme to authenticate with (RFC 6750): Bearer */
+          'WWW-Authenticate'?: 'Bearer';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The Idempotency-Key was used for another request, or is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again (at least 1) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
