@@ -5,7 +5,7 @@ import { success } from '../envelope';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
 import { atLeastOne, body, documented, exactlyOne, PageQuery, pageOf, pattern, Text, Timestamp, TimestampIn, Uuid } from '../schemas';
 
-const Url = pattern(/^https?:\/\/[!-~]{1,2040}$/i, 'must be an http(s) URL (printable ASCII)', 2048).openapi({
+const Url = pattern(/^https?:\/\/[!-~]{1,2040}$/, 'must be an http(s) URL (printable ASCII)', 2048).openapi({
   example: 'https://hooks.example.com/corebank',
   description: 'https; outside the local profile it must resolve to a public address (the local profile also takes http://127.0.0.1)',
 });
