@@ -11,6 +11,7 @@ import { createUseCases } from '../usecases';
 import { type AuthEnv, authenticate, tokenVerifier } from './auth';
 import { boundBodies, isUploadRequest, readJsonBody } from './bodyLimit';
 import { serveDocs } from './docs';
+import { registerEventWebhooks } from './schemas/events';
 import { success } from './envelope';
 import { errorJson, handleError } from './errors';
 import { idempotency } from './idempotency';
@@ -211,6 +212,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     app.route('/', router(routeDeps));
   }
 
+  registerEventWebhooks(app.openAPIRegistry);
   app.use('/openapi.json', publicOperationsInDocument());
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

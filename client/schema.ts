@@ -1506,9 +1506,2138 @@ export interface paths {
     trace?: never;
   };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+  'payment.draft': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * payment.draft: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'payment.draft';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'payment';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['PaymentEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'payment.pending': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * payment.pending: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'payment.pending';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'payment';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['PaymentEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'payment.posted': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * payment.posted: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'payment.posted';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'payment';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['PaymentEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'payment.cancelled': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * payment.cancelled: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'payment.cancelled';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'payment';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['PaymentEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.pending_confirmation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.pending_confirmation: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.pending_confirmation';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.confirmed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.confirmed: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.confirmed';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.processing': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.processing: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.processing';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.stuck': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.stuck: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.stuck';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.completed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.completed: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.completed';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.failed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.failed: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.failed';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.cancelled': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.cancelled: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.cancelled';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.expired': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.expired: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.expired';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.received': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.received: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.received';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.unrecognized': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.unrecognized: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.unrecognized';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.returned': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.returned: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.returned';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'account.opened': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * account.opened: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'account.opened';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'account';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['AccountEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'account.blocked': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * account.blocked: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'account.blocked';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'account';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['AccountEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'account.unblocked': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * account.unblocked: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'account.unblocked';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'account';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['AccountEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'account.closed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * account.closed: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'account.closed';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'account';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['AccountEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'client.created': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * client.created: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'client.created';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'client';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['ClientEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'client.updated': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * client.updated: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'client.updated';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'client';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['ClientEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'client.blocked': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * client.blocked: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'client.blocked';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'client';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['ClientEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'client.unblocked': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * client.unblocked: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'client.unblocked';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'client';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['ClientEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'daily_check.failed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * daily_check.failed: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'daily_check.failed';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'daily_check';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['DailyCheckEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'webhook.test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * webhook.test: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'webhook.test';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'webhook_endpoint';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['WebhookTestEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
 export interface components {
   schemas: {
+    /** @description The payment without its transactions (GET the payment for those) */
+    PaymentEventData: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      debitAccountId: string;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      creditAccountId: string;
+      /** @example 100.50 */
+      amount: string;
+      currency: string;
+      description: string | null;
+      reference: string | null;
+      /** @enum {string} */
+      status: 'Draft' | 'Pending' | 'Posted' | 'Cancelled';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      holdExpiresAt: string | null;
+      cancelReason: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    /** @description The transfer as GET /internal/Transfers/... shows it; FX fields for direction fx */
+    TransferEventData: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      direction: 'outgoing' | 'incoming' | 'fx';
+      type: string;
+      status: string;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      accountId: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      recipientId: string | null;
+      recipient: {
+        [key: string]: unknown;
+      } | null;
+      sender: {
+        [key: string]: unknown;
+      } | null;
+      /** @example 100.50 */
+      amount: string;
+      currency: string;
+      /** @example 100.50 */
+      fee: string;
+      reference: string | null;
+      providerReference: string | null;
+      failureReason: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      relatedTransferId: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+      /** @example 100.50 */
+      sellAmount?: string;
+      sellCurrency?: string;
+      /** @example 100.50 */
+      buyAmount?: string;
+      buyCurrency?: string;
+      rate?: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      targetAccountId?: string | null;
+    };
+    /** @description The account without balances (they change with every posting; GET the account) */
+    AccountEventData: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      accountNumber: string;
+      iban: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      currency: string;
+      /** @enum {string} */
+      kind: 'client' | 'internal';
+      purpose: string;
+      name: string;
+      /** @enum {string} */
+      status: 'active' | 'blocked' | 'closed';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    /** @description The client without its limits */
+    ClientEventData: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'individual' | 'business';
+      firstName: string | null;
+      lastName: string | null;
+      companyName: string | null;
+      email: string;
+      phone: string | null;
+      country: string;
+      externalId: string | null;
+      /** @enum {string} */
+      status: 'active' | 'blocked' | 'closed';
+      statusReason: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    DailyCheckEventData: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      date: string;
+      /** @enum {string} */
+      status: 'failed';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      startedAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      finishedAt: string | null;
+      failedChecks: {
+        name: string;
+        offending: number;
+      }[];
+    };
+    WebhookTestEventData: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      endpointId: string;
+      message: string;
+    };
     Liveness: {
       /** @enum {string} */
       status: 'live';

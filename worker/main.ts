@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { makeTelemetryFilterString, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { registerWebhookBacklog } from '../activities/metrics';
 import { createLocalNotifier } from '../activities/notifier';
 import { createSandboxProvider } from '../activities/provider';
 import { ConfigError, loadConfig } from '../config/env';
@@ -12,6 +13,7 @@ import { dataConverterFor } from '../observability/payloadCodec';
 import { instrumentPostgres } from '../observability/postgres';
 import { pinoTemporalLogger } from '../observability/temporal';
 import { otlpTracesEndpoint, setupTracing } from '../observability/tracing';
+import { oldestPendingAges } from '../store/webhooks';
 import { bundleHasInterceptors, createWorker } from './createWorker';
 import { serveWorkerMetrics } from './metrics';
 import { ensureSchedules, scheduleTimes } from './schedules';
@@ -55,6 +57,7 @@ async function main() {
     throw new ConfigError('no notifier is configured; set ALLOW_LOCAL_NOTIFIER=true to keep messages (OTP codes) in Postgres');
   }
   const sql = instrumentPostgres(createSql(config.databaseUrl, { max: 20 }));
+  registerWebhookBacklog(() => oldestPendingAges(sql));
   // Health and metrics from the start: live while starting, ready only once the worker polls.
   let worker: Worker | undefined;
   const http =
