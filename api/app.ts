@@ -11,7 +11,6 @@ import { createUseCases } from '../usecases';
 import { type AuthEnv, authenticate, tokenVerifier } from './auth';
 import { boundBodies, isUploadRequest, readJsonBody } from './bodyLimit';
 import { serveDocs } from './docs';
-import { registerEventWebhooks } from './schemas/events';
 import { success } from './envelope';
 import { errorJson, handleError } from './errors';
 import { idempotency } from './idempotency';
@@ -40,6 +39,7 @@ import { fxTransferRoutes } from './routes/transfersFx';
 import { opsTransferRoutes } from './routes/transfersOps';
 import { systemTransferRoutes } from './routes/transfersSystem';
 import { webhookRoutes } from './routes/webhooks';
+import { registerEventWebhooks } from './schemas/events';
 
 export type { AppDeps };
 
