@@ -18,6 +18,7 @@ import { bundleHasInterceptors, createWorker } from './createWorker';
 import { serveWorkerMetrics } from './metrics';
 import { ensureSchedules, scheduleTimes } from './schedules';
 import { ensureSearchAttributes } from './searchAttributes';
+import { ensureEndpointWorkflows } from './webhookWorkflows';
 
 /** A port nobody listens on right now, on 127.0.0.1. */
 async function freeLocalPort(): Promise<number> {
@@ -79,12 +80,14 @@ async function main() {
   const client = await Connection.connect(temporalConnectionOptions(config));
   const added = await ensureSearchAttributes(client, config.temporalNamespace);
   if (added.length > 0) log.info({ added }, 'registered search attributes');
-  const schedules = await ensureSchedules(
-    new Client({ connection: client, namespace: config.temporalNamespace, ...dataConverterFor(config.payloadKeys) }),
-    config.taskQueue,
-    scheduleTimes(),
-  );
+  const temporal = new Client({ connection: client, namespace: config.temporalNamespace, ...dataConverterFor(config.payloadKeys) });
+  const schedules = await ensureSchedules(temporal, config.taskQueue, scheduleTimes());
   if (schedules.length > 0) log.info({ schedules }, 'created schedules');
+  const endpoints = await ensureEndpointWorkflows(temporal, sql, config.taskQueue, {
+    initialMs: config.webhooks.retryInitialMs,
+    maxIntervalMs: config.webhooks.retryMaxIntervalMs,
+  });
+  if (endpoints > 0) log.info({ endpoints }, 'webhook endpoint workflows running');
   await client.close();
 
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
