@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { token } from '../support/api';
 import { openAccount } from '../support/bankFixtures';
 import { useTestApi } from '../support/suite';
 
@@ -85,6 +86,29 @@ describe('the event log', () => {
     await api().put(`/internal/Clients/${a.clientId}/unblock`);
     const events = await allEvents(`aggregateId=${a.clientId}`);
     expect(events.map((e) => e.type)).toEqual(['client.created', 'client.blocked', 'client.unblocked']);
+  });
+
+  it("records a transfer's statuses as transfer.<status> in snake case, in order", async () => {
+    const a = await openAccount(api(), 'EUR', '100.00');
+    const as = { token: await token('client', a.clientId) };
+    const recipient = { name: 'Jane Roe', iban: 'DE89370400440532013000', country: 'DE', currency: 'EUR' };
+    const created = await api().post('/Transfers/outgoing', { accountId: a.id, amount: '10', currency: 'EUR', recipient }, as);
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.value.id as string;
+    const notes = await api().get(`/internal/Notifications?clientId=${a.clientId}&limit=1`);
+    const code = /code is (\d{6})/.exec(notes.body.value.items[0]?.body ?? '')?.[1];
+    expect((await api().put(`/Transfers/outgoing/${id}/confirm`, { code }, as)).status).toBe(200);
+    await expect
+      .poll(async () => (await allEvents(`aggregateId=${id}`)).map((e) => e.type).at(-1), { timeout: 30_000, interval: 300 })
+      .toBe('transfer.completed');
+    const events = await allEvents(`aggregateId=${id}`);
+    expect(events[0]).toMatchObject({
+      type: 'transfer.pending_confirmation',
+      clientId: a.clientId,
+      data: { direction: 'outgoing', amount: '10.00' },
+    });
+    expect(events.map((e) => e.aggregate.sequence)).toEqual(events.map((_, i) => i + 1));
+    expect(new Set(events.map((e) => e.type)).size).toBe(events.length);
   });
 
   it('answers bad filters with 400 and an unknown event with 404', async () => {
