@@ -67,3 +67,25 @@ describe('webhook URLs outside the local profile', () => {
     await expect(checkEndpointUrl('http://127.0.0.1:9000/hook', true)).resolves.toBe('http://127.0.0.1:9000/hook');
   });
 });
+
+describe('the webhook sender', () => {
+  it('gives up on a receiver that does not answer in time, and refuses a private address outside the local profile', async () => {
+    const { createServer } = await import('node:http');
+    const { postWebhook } = await import('../../activities/webhookSender');
+    // Never answers.
+    const server = createServer(() => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const started = Date.now();
+    await expect(
+      postWebhook({ url: `http://127.0.0.1:${port}/`, headers: {}, body: '{}', allowPrivate: true, timeoutMs: 300 }),
+    ).rejects.toThrow(/no answer within 300 ms/);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await expect(postWebhook({ url: `http://127.0.0.1:${port}/`, headers: {}, body: '{}', allowPrivate: false })).rejects.toThrow(
+      /not a public address/,
+    );
+    await expect(postWebhook({ url: 'http://localhost:1/', headers: {}, body: '{}', allowPrivate: false })).rejects.toThrow(/non-public/);
+    server.closeAllConnections();
+    server.close();
+  });
+});
