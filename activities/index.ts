@@ -8,6 +8,7 @@ import type { Notifier } from './notifier';
 import { createPaymentActivities } from './payments';
 import type { PaymentProvider } from './provider';
 import { createTransferActivities } from './transfers';
+import { createWebhookActivities, type WebhookActivityPolicy } from './webhooks';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -18,6 +19,10 @@ export interface ActivityDeps {
   otp: OtpPolicy;
   /** Default transfer limits (a client's own override them). */
   transferLimits: TransferLimits;
+  /** EVENT_RETENTION_DAYS: housekeeping deletes older events (default 30). */
+  eventRetentionDays?: number;
+  /** Webhook delivery (config/env.ts WebhookPolicy); the local profile's when unset (tests). */
+  webhooks?: WebhookActivityPolicy;
 }
 
 /** Every activity of the worker, built from its dependencies (tests inject only true edges). */
@@ -28,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFxActivities(deps),
     ...createHousekeepingActivities(deps),
     ...createLedgerOperationActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /**
  * Metrics of the worker process, where the activities run. worker/main.ts serves them on
@@ -15,3 +15,33 @@ export const dailyCheckFailures = new Counter({
   labelNames: ['check', 'kind'],
   registers: [workerRegistry],
 });
+
+export const webhookAttempts = new Counter({
+  name: 'corebank_webhook_attempts_total',
+  help: 'Webhook delivery attempts, by outcome: delivered, retry (failed, tried again later), failed (the last one)',
+  labelNames: ['outcome'],
+  registers: [workerRegistry],
+});
+
+export const webhookFailures = new Counter({
+  name: 'corebank_webhook_failures_total',
+  help: 'Webhook deliveries that failed for good (the retry window passed)',
+  registers: [workerRegistry],
+});
+
+/**
+ * The age of each enabled endpoint's oldest undelivered (pending) event, read from Postgres when
+ * scraped: a receiver that is down shows as a growing age long before its deliveries fail.
+ */
+export function registerWebhookBacklog(read: () => Promise<{ endpointId: string; ageSeconds: number }[]>): void {
+  new Gauge({
+    name: 'corebank_webhook_oldest_pending_seconds',
+    help: 'Age of the oldest pending webhook delivery, per enabled endpoint',
+    labelNames: ['endpoint'],
+    registers: [workerRegistry],
+    async collect() {
+      this.reset();
+      for (const row of await read().catch(() => [])) this.set({ endpoint: row.endpointId }, row.ageSeconds);
+    },
+  });
+}

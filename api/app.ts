@@ -23,6 +23,7 @@ import { clientRoutes } from './routes/clients';
 import { codecRoutes } from './routes/codec';
 import { confirmationRoutes } from './routes/confirmations';
 import { documentRoutes, UPLOAD_PATHS } from './routes/documents';
+import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { holdRoutes } from './routes/holds';
 import { ledgerOperationRoutes } from './routes/ledgerOperations';
@@ -38,6 +39,8 @@ import { transferRoutes } from './routes/transfers';
 import { fxTransferRoutes } from './routes/transfersFx';
 import { opsTransferRoutes } from './routes/transfersOps';
 import { systemTransferRoutes } from './routes/transfersSystem';
+import { webhookRoutes } from './routes/webhooks';
+import { registerEventWebhooks } from './schemas/events';
 
 export type { AppDeps };
 
@@ -57,6 +60,7 @@ export function appDepsFrom(config: Config, parts: Pick<AppDeps, 'sql' | 'tempor
     http: config.http,
     profile: config.profile,
     localNotifier: config.localNotifier,
+    webhooks: config.webhooks,
     ...(config.localNotifier ? { notifier: createLocalNotifier(parts.sql) } : {}),
   };
 }
@@ -204,10 +208,13 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     holdRoutes,
     ledgerOperationRoutes,
     reportRoutes,
+    eventRoutes,
+    webhookRoutes,
   ]) {
     app.route('/', router(routeDeps));
   }
 
+  registerEventWebhooks(app.openAPIRegistry);
   app.use('/openapi.json', publicOperationsInDocument());
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', BEARER_AUTH);
   serveDocs(app, {

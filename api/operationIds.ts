@@ -111,6 +111,18 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /internal/Reports/ReconciliationReport': 'getReconciliationReport',
   'GET /internal/TreasuryManagement/summary': 'getTreasurySummary',
   'GET /BaasProvider/available-currencies': 'listProviderCurrencies',
+
+  'GET /internal/Events': 'listEvents',
+  'GET /internal/Events/{eventId}': 'getEvent',
+  'POST /internal/WebhookEndpoints': 'createWebhookEndpoint',
+  'GET /internal/WebhookEndpoints': 'listWebhookEndpoints',
+  'GET /internal/WebhookEndpoints/{endpointId}': 'getWebhookEndpoint',
+  'PATCH /internal/WebhookEndpoints/{endpointId}': 'updateWebhookEndpoint',
+  'DELETE /internal/WebhookEndpoints/{endpointId}': 'deleteWebhookEndpoint',
+  'POST /internal/WebhookEndpoints/{endpointId}/rotate-secret': 'rotateWebhookSecret',
+  'POST /internal/WebhookEndpoints/{endpointId}/test': 'sendTestWebhook',
+  'GET /internal/WebhookEndpoints/{endpointId}/deliveries': 'listWebhookDeliveries',
+  'POST /internal/WebhookEndpoints/{endpointId}/redeliver': 'redeliverWebhooks',
 };
 
 /** The operationId of an operation; throws for one the table does not name (a new route must be given one). */

@@ -1819,10 +1819,2333 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/internal/Events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The event log, oldest first
+     * @description Every change, in the order of the log. The cursor is stable: no event is skipped or repeated while new ones arrive. `nextCursor` is the last event's position whenever the page has events (the log keeps growing): keep it and ask again; an empty page answers null.
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Events/{eventId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One event
+     * @description One event
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getEvent'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/WebhookEndpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The endpoints, newest first (never their secrets)
+     * @description The endpoints, newest first (never their secrets)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listWebhookEndpoints'];
+    put?: never;
+    /**
+     * Register an endpoint: 201 with its signing secret, shown this once
+     * @description Register an endpoint: 201 with its signing secret, shown this once
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['createWebhookEndpoint'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/WebhookEndpoints/{endpointId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One endpoint (never its secret)
+     * @description One endpoint (never its secret)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getWebhookEndpoint'];
+    put?: never;
+    post?: never;
+    /**
+     * Remove: nothing more is sent, deliveries in flight stop
+     * @description Remove: nothing more is sent, deliveries in flight stop
+     *
+     *     Roles: `system`, `ops`.
+     */
+    delete: operations['deleteWebhookEndpoint'];
+    options?: never;
+    head?: never;
+    /**
+     * Change url, eventTypes, description or status; enabled again, it sends what happens from then on
+     * @description Change url, eventTypes, description or status; enabled again, it sends what happens from then on
+     *
+     *     Roles: `system`, `ops`.
+     */
+    patch: operations['updateWebhookEndpoint'];
+    trace?: never;
+  };
+  '/internal/WebhookEndpoints/{endpointId}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A new secret, shown this once; the previous one keeps signing for 24 hours (both signatures are sent)
+     * @description A new secret, shown this once; the previous one keeps signing for 24 hours (both signatures are sent)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['rotateWebhookSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/WebhookEndpoints/{endpointId}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a webhook.test event to this endpoint now
+     * @description Send a webhook.test event to this endpoint now
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['sendTestWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/WebhookEndpoints/{endpointId}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The endpoint's deliveries, newest first
+     * @description The endpoint's deliveries, newest first
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listWebhookDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/WebhookEndpoints/{endpointId}/redeliver': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send events again (failed ones included), with their first id and body
+     * @description Send events again (failed ones included), with their first id and body
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['redeliverWebhooks'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+  'payment.draft': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * payment.draft: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'payment.draft';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'payment';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['PaymentEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'payment.pending': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * payment.pending: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'payment.pending';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'payment';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['PaymentEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'payment.posted': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * payment.posted: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'payment.posted';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'payment';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['PaymentEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'payment.cancelled': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * payment.cancelled: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'payment.cancelled';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'payment';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['PaymentEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.pending_confirmation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.pending_confirmation: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.pending_confirmation';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.confirmed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.confirmed: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.confirmed';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.processing': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.processing: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.processing';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.stuck': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.stuck: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.stuck';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.completed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.completed: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.completed';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.failed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.failed: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.failed';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.cancelled': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.cancelled: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.cancelled';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.expired': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.expired: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.expired';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.received': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.received: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.received';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.unrecognized': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.unrecognized: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.unrecognized';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'transfer.returned': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * transfer.returned: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'transfer.returned';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'transfer';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['TransferEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'account.opened': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * account.opened: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'account.opened';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'account';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['AccountEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'account.blocked': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * account.blocked: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'account.blocked';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'account';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['AccountEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'account.unblocked': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * account.unblocked: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'account.unblocked';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'account';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['AccountEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'account.closed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * account.closed: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'account.closed';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'account';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['AccountEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'client.created': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * client.created: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'client.created';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'client';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['ClientEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'client.updated': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * client.updated: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'client.updated';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'client';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['ClientEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'client.blocked': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * client.blocked: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'client.blocked';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'client';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['ClientEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'client.unblocked': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * client.unblocked: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'client.unblocked';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'client';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['ClientEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'daily_check.failed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * daily_check.failed: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'daily_check.failed';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'daily_check';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['DailyCheckEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'webhook.test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * webhook.test: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /** @description The event id: the same on every attempt; drop repeats by it */
+          'webhook-id': string;
+          /** @description Unix seconds of this attempt */
+          'webhook-timestamp': string;
+          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+          'webhook-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            id: string;
+            /** @enum {string} */
+            type: 'webhook.test';
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            occurredAt: string;
+            aggregate: {
+              /** @enum {string} */
+              type: 'webhook_endpoint';
+              /**
+               * Format: uuid
+               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+               */
+              id: string;
+              sequence: number;
+            };
+            /**
+             * Format: uuid
+             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+             */
+            clientId: string | null;
+            data: components['schemas']['WebhookTestEventData'];
+          };
+        };
+      };
+      responses: {
+        /** @description Any 2xx acknowledges the delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
 export interface components {
   schemas: {
+    /** @description The payment without its transactions (GET the payment for those) */
+    PaymentEventData: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      debitAccountId: string;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      creditAccountId: string;
+      /** @example 100.50 */
+      amount: string;
+      currency: string;
+      description: string | null;
+      reference: string | null;
+      /** @enum {string} */
+      status: 'Draft' | 'Pending' | 'Posted' | 'Cancelled';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      holdExpiresAt: string | null;
+      cancelReason: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    /** @description The transfer as GET /internal/Transfers/... shows it; FX fields for direction fx */
+    TransferEventData: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      direction: 'outgoing' | 'incoming' | 'fx';
+      type: string;
+      status: string;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      accountId: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      recipientId: string | null;
+      recipient: {
+        [key: string]: unknown;
+      } | null;
+      sender: {
+        [key: string]: unknown;
+      } | null;
+      /** @example 100.50 */
+      amount: string;
+      currency: string;
+      /** @example 100.50 */
+      fee: string;
+      reference: string | null;
+      providerReference: string | null;
+      failureReason: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      relatedTransferId: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+      /** @example 100.50 */
+      sellAmount?: string;
+      sellCurrency?: string;
+      /** @example 100.50 */
+      buyAmount?: string;
+      buyCurrency?: string;
+      rate?: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      targetAccountId?: string | null;
+    };
+    /** @description The account without balances (they change with every posting; GET the account) */
+    AccountEventData: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      accountNumber: string;
+      iban: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      currency: string;
+      /** @enum {string} */
+      kind: 'client' | 'internal';
+      purpose: string;
+      name: string;
+      /** @enum {string} */
+      status: 'active' | 'blocked' | 'closed';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    /** @description The client without its limits */
+    ClientEventData: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'individual' | 'business';
+      firstName: string | null;
+      lastName: string | null;
+      companyName: string | null;
+      email: string;
+      phone: string | null;
+      country: string;
+      externalId: string | null;
+      /** @enum {string} */
+      status: 'active' | 'blocked' | 'closed';
+      statusReason: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    DailyCheckEventData: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      date: string;
+      /** @enum {string} */
+      status: 'failed';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      startedAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      finishedAt: string | null;
+      failedChecks: {
+        name: string;
+        offending: number;
+      }[];
+    };
+    WebhookTestEventData: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      endpointId: string;
+      message: string;
+    };
     /** @description A success: the envelope around one Liveness */
     LivenessResult: {
       isSuccess: boolean;
@@ -4033,6 +6356,282 @@ export interface components {
         minorUnits: number;
       }[];
     };
+    /** @description A success: the envelope around one EventPage */
+    EventPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['EventPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    EventPage: {
+      items: components['schemas']['Event'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
+    };
+    Event: {
+      /**
+       * Format: uuid
+       * @description UUID v7; the webhook-id of its deliveries
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /**
+       * @description one of payment.draft, payment.pending, payment.posted, payment.cancelled, transfer.pending_confirmation, transfer.confirmed, transfer.processing, transfer.stuck, transfer.completed, transfer.failed, transfer.cancelled, transfer.expired, transfer.received, transfer.unrecognized, transfer.returned, account.opened, account.blocked, account.unblocked, account.closed, client.created, client.updated, client.blocked, client.unblocked, daily_check.failed, webhook.test
+       * @example payment.posted
+       */
+      type: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'payment' | 'transfer' | 'account' | 'client' | 'daily_check' | 'webhook_endpoint';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        /** @description 1, 2, 3... per aggregate: the order of this aggregate's events */
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      /** @description The resource right after the change (see the webhooks section) */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    /** @description A success: the envelope around one Event */
+    EventResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Event'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    /** @description A success: the envelope around one WebhookEndpointWithSecret */
+    WebhookEndpointWithSecretResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['WebhookEndpointWithSecret'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    WebhookEndpointWithSecret: components['schemas']['WebhookEndpoint'] & {
+      /**
+       * @description `whsec_` + base64 of 32 random bytes: shown this once, store it now
+       * @example whsec_...
+       */
+      secret: string;
+    };
+    WebhookEndpoint: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      url: string;
+      description: string | null;
+      eventTypes: string[];
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      /** @enum {string} */
+      status: 'enabled' | 'disabled';
+      disabledReason: string | null;
+      /**
+       * Format: date-time
+       * @description after a rotation: until when the previous secret still signs
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      previousSecretValidUntil: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    CreateWebhookEndpoint: {
+      /**
+       * @description https; outside the local profile it must resolve to a public address (the local profile also takes http://127.0.0.1)
+       * @example https://hooks.example.com/corebank
+       */
+      url: string;
+      /** @description exact types or prefixes with .*; ["*"] for all */
+      eventTypes: string[];
+      description?: string | null;
+      /**
+       * Format: uuid
+       * @description only this client's events
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId?: string;
+    };
+    /** @description A success: the envelope around one WebhookEndpointPage */
+    WebhookEndpointPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['WebhookEndpointPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    WebhookEndpointPage: {
+      items: components['schemas']['WebhookEndpoint'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
+    };
+    /** @description A success: the envelope around one WebhookEndpoint */
+    WebhookEndpointResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['WebhookEndpoint'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    UpdateWebhookEndpoint: {
+      /**
+       * @description https; outside the local profile it must resolve to a public address (the local profile also takes http://127.0.0.1)
+       * @example https://hooks.example.com/corebank
+       */
+      url?: string;
+      eventTypes?: string[];
+      description?: string | null;
+      /** @enum {string} */
+      status?: 'enabled' | 'disabled';
+    } & (unknown | unknown | unknown | unknown);
+    /** @description A success: the envelope around one WebhookEndpointDeleted */
+    WebhookEndpointDeletedResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['WebhookEndpointDeleted'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    WebhookEndpointDeleted: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {boolean} */
+      deleted: true;
+    };
+    /** @description A success: the envelope around one WebhookTestQueued */
+    WebhookTestQueuedResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['WebhookTestQueued'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    WebhookTestQueued: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      eventId: string;
+    };
+    /** @description A success: the envelope around one WebhookDeliveryPage */
+    WebhookDeliveryPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['WebhookDeliveryPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    WebhookDeliveryPage: {
+      items: components['schemas']['WebhookDelivery'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
+    };
+    WebhookDelivery: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      eventId: string;
+      eventType: string;
+      /** @enum {string} */
+      status: 'pending' | 'delivered' | 'failed';
+      attempts: number;
+      lastStatusCode: number | null;
+      lastError: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      nextAttemptAt: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      deliveredAt: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+    };
+    /** @description A success: the envelope around one WebhookRedeliveryQueued */
+    WebhookRedeliveryQueuedResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['WebhookRedeliveryQueued'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    WebhookRedeliveryQueued: {
+      queued: number;
+    };
+    RedeliverWebhooks: {
+      eventIds?: string[];
+      /**
+       * Format: date-time
+       * @description every event the endpoint's filters take since then (at most 10,000)
+       * @example 2026-11-25T10:00:00Z
+       */
+      since?: string;
+    } & (unknown | unknown);
   };
   responses: never;
   parameters: never;
@@ -11810,6 +14409,939 @@ export interface operations {
       };
       /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  listEvents: {
+    parameters: {
+      query?: {
+        /** @description nextCursor of the previous page (empty or left out: from the oldest event kept) */
+        after?: string;
+        types?: string;
+        clientId?: string;
+        aggregateId?: string;
+        /** @description default 50, max 500 */
+        limit?: number;
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of events, oldest first */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EventPageResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  getEvent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        eventId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The event */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EventResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  listWebhookEndpoints: {
+    parameters: {
+      query?: {
+        clientId?: string;
+        /** @description default 50, max 500 */
+        limit?: number;
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of endpoints */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointPageResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  createWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateWebhookEndpoint'];
+      };
+    };
+    responses: {
+      /** @description The endpoint and its secret */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointWithSecretResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  getWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoint */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  deleteWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointDeletedResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  updateWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateWebhookEndpoint'];
+      };
+    };
+    responses: {
+      /** @description The endpoint */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  rotateWebhookSecret: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoint and its new secret */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointWithSecretResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  sendTestWebhook: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued; its delivery shows in the deliveries */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookTestQueuedResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  listWebhookDeliveries: {
+    parameters: {
+      query?: {
+        status?: 'pending' | 'delivered' | 'failed';
+        eventId?: string;
+        /** @description default 50, max 500 */
+        limit?: number;
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of deliveries */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDeliveryPageResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  redeliverWebhooks: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RedeliverWebhooks'];
+      };
+    };
+    responses: {
+      /** @description Queued */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookRedeliveryQueuedResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;

@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { type IbanPolicy, ibanFor } from '../domain/accountReference';
 import type { Role } from '../domain/caller';
 import { isCurrency } from '../domain/currency';
@@ -63,7 +64,38 @@ export interface Config {
   http: HttpLimits;
   /** What SIGTERM does: how long the API keeps serving while unready, how long the worker lets activities finish. */
   shutdown: ShutdownPolicy;
+  /** EVENT_RETENTION_DAYS: the event log keeps events this long (the hourly housekeeping deletes older ones). */
+  eventRetentionDays: number;
+  webhooks: WebhookPolicy;
 }
+
+/** Webhook endpoints and their deliveries (API.md "Events and webhooks"). */
+export interface WebhookPolicy {
+  /** WEBHOOK_SECRET_KEYS: AES-256-GCM keys the endpoints' signing secrets are stored under (the first encrypts). */
+  secretKeys: PayloadKeys;
+  /** Outside the local profile an endpoint URL must be https and resolve to a public address. */
+  allowPrivateUrls: boolean;
+  /** WEBHOOK_RETRY_INITIAL_MS, WEBHOOK_RETRY_MAX_INTERVAL_MS: the waits between attempts double from the first up to the longest. */
+  retryInitialMs: number;
+  retryMaxIntervalMs: number;
+  /** WEBHOOK_RETRY_WINDOW_MS: a delivery is retried this long, then `failed`. */
+  retryWindowMs: number;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** The local profile's webhook secret key (published, like LOCAL_JWT_SECRET): refused elsewhere. */
+export const LOCAL_WEBHOOK_SECRET_KEYS = 'local:Y29yZWJhbmstbG9jYWwtd2ViaG9vay1rZXktMzJiISE=';
+
+/** The local profile's webhook policy (tests and tools that build the app without loadConfig). */
+export function localWebhookPolicy(): WebhookPolicy {
+  const secretKeys = payloadKeysFrom(LOCAL_WEBHOOK_SECRET_KEYS, (message) => {
+    throw new ConfigError(message);
+  }) as PayloadKeys;
+  return { secretKeys, allowPrivateUrls: true, ...DEFAULT_WEBHOOK_RETRY };
+}
+
+export const DEFAULT_WEBHOOK_RETRY = { retryInitialMs: 10_000, retryMaxIntervalMs: 3600 * 1000, retryWindowMs: 3 * DAY_MS };
 
 /**
  * Bounds of the HTTP edge (API.md: every body bounded before anything reads it; slow or idle
@@ -224,6 +256,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'PAYLOAD_ENCRYPTION_KEYS must be set in the production profile (<key id>:<base64 of 32 bytes>; make a key with: openssl rand -base64 32)',
     );
   }
+  const webhookSecretKeys = webhookKeysFrom(env, local, payloadKeys);
+  const retryWindowMs = integer(env, 'WEBHOOK_RETRY_WINDOW_MS', DEFAULT_WEBHOOK_RETRY.retryWindowMs, SETTING_BOUNDS.webhookRetryWindowMs);
+  // API.md: retried for at least 3 days; shorter windows are for tests and the local profile.
+  if (!local && retryWindowMs < 3 * DAY_MS)
+    throw new ConfigError('WEBHOOK_RETRY_WINDOW_MS must be at least 3 days (259200000) in production');
   return {
     profile,
     databaseUrl: required(env, 'DATABASE_URL'),
@@ -305,7 +342,47 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiDrainMs: integer(env, 'API_SHUTDOWN_DRAIN_MS', workflowWaitMs + DRAIN_MARGIN_MS),
       workerGraceMs: integer(env, 'WORKER_SHUTDOWN_GRACE_MS', 30_000),
     },
+    eventRetentionDays: integer(env, 'EVENT_RETENTION_DAYS', 30, SETTING_BOUNDS.eventRetentionDays),
+    webhooks: {
+      secretKeys: webhookSecretKeys,
+      allowPrivateUrls: local,
+      retryInitialMs: integer(env, 'WEBHOOK_RETRY_INITIAL_MS', DEFAULT_WEBHOOK_RETRY.retryInitialMs, SETTING_BOUNDS.webhookRetryInitialMs),
+      retryMaxIntervalMs: integer(
+        env,
+        'WEBHOOK_RETRY_MAX_INTERVAL_MS',
+        DEFAULT_WEBHOOK_RETRY.retryMaxIntervalMs,
+        SETTING_BOUNDS.webhookRetryMaxIntervalMs,
+      ),
+      retryWindowMs,
+    },
   };
+}
+
+/**
+ * The keys webhook signing secrets are stored under: WEBHOOK_SECRET_KEYS when set; else, outside
+ * the local profile, keys derived (HKDF, their own purpose) from PAYLOAD_ENCRYPTION_KEYS, which
+ * production requires anyway; else the published local key. Never the payload keys themselves.
+ */
+function webhookKeysFrom(env: NodeJS.ProcessEnv, local: boolean, payloadKeys: PayloadKeys | undefined): PayloadKeys {
+  const fail = (message: string): never => {
+    throw new ConfigError(message);
+  };
+  const text = env.WEBHOOK_SECRET_KEYS;
+  if (text) {
+    if (!local && text.includes(LOCAL_WEBHOOK_SECRET_KEYS.split(':')[1] as string)) {
+      fail('the published local WEBHOOK_SECRET_KEYS key may not be used outside the local profile');
+    }
+    return payloadKeysFrom(text, fail, 'WEBHOOK_SECRET_KEYS') as PayloadKeys;
+  }
+  if (payloadKeys) {
+    const keys = new Map<string, Buffer>();
+    for (const [id, key] of payloadKeys.keys) {
+      keys.set(id, Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'corebank webhook endpoint secrets', 32)));
+    }
+    return { currentKeyId: payloadKeys.currentKeyId, keys };
+  }
+  if (!local) fail('WEBHOOK_SECRET_KEYS (or PAYLOAD_ENCRYPTION_KEYS) must be set in the production profile');
+  return payloadKeysFrom(LOCAL_WEBHOOK_SECRET_KEYS, fail, 'WEBHOOK_SECRET_KEYS') as PayloadKeys;
 }
 
 function fees(env: NodeJS.ProcessEnv): FeeSchedule {

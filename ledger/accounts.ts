@@ -1,7 +1,9 @@
 import { randomAccountNumber } from '../domain/accountNumber';
 import type { Currency } from '../domain/currency';
+import type { EventType } from '../domain/events';
 import type { PageRequest } from '../domain/paging';
-import { type Queryable, type Sql, whereAll } from './db';
+import { atomically, type Queryable, type Sql, type TransactionSql, whereAll } from './db';
+import { recordEvent } from './events';
 
 export type AccountKind = 'client' | 'internal';
 export type AccountStatus = 'active' | 'blocked' | 'closed';
@@ -83,6 +85,14 @@ export async function nextAccountNumber(sql: Queryable): Promise<string> {
 
 /** Opens an account; a client's new account goes last in its display order. */
 export async function createAccount(sql: Queryable, account: NewAccount): Promise<AccountRow> {
+  return atomically(sql, async (tx) => {
+    const row = await insertAccount(tx, account);
+    await recordAccountEvent(tx, 'account.opened', row);
+    return row;
+  });
+}
+
+async function insertAccount(sql: TransactionSql, account: NewAccount): Promise<AccountRow> {
   const [row] = await sql<[AccountRow]>`
     INSERT INTO accounts (id, account_number, client_id, currency, kind, purpose, name, overdraft_limit, iban, display_order)
     VALUES (
@@ -133,11 +143,14 @@ export async function getInternalAccount(sql: Queryable, currency: Currency, pur
  * guarded UPDATE, so a posting that lands first makes it refuse, and none lands after.
  */
 export async function closeEmptyAccount(sql: Queryable, id: string): Promise<AccountRow | undefined> {
-  const [row] = await sql<[AccountRow?]>`
-    UPDATE accounts SET status = 'closed', updated_at = now()
-    WHERE id = ${id} AND status <> 'closed' AND balance = 0 AND debits_pending = 0 AND credits_pending = 0
-    RETURNING *`;
-  return row;
+  return atomically(sql, async (tx) => {
+    const [row] = await tx<[AccountRow?]>`
+      UPDATE accounts SET status = 'closed', updated_at = now()
+      WHERE id = ${id} AND status <> 'closed' AND balance = 0 AND debits_pending = 0 AND credits_pending = 0
+      RETURNING *`;
+    if (row) await recordAccountEvent(tx, 'account.closed', row);
+    return row;
+  });
 }
 
 /** Renames a client's account. */
@@ -154,10 +167,43 @@ export async function reorderAccounts(sql: Queryable, clientId: string, accountI
     WHERE a.id = o.id AND a.client_id = ${clientId}`;
 }
 
+/** Sets the status; a new one writes account.blocked / unblocked / closed in the same transaction. */
 export async function setAccountStatus(sql: Queryable, id: string, status: AccountStatus): Promise<AccountRow | undefined> {
-  const [row] = await sql<[AccountRow?]>`
-    UPDATE accounts SET status = ${status}, updated_at = now() WHERE id = ${id} RETURNING *`;
-  return row;
+  return atomically(sql, async (tx) => {
+    const [changed] = await tx<[AccountRow?]>`
+      UPDATE accounts SET status = ${status}, updated_at = now() WHERE id = ${id} AND status <> ${status} RETURNING *`;
+    if (changed) {
+      const type = status === 'closed' ? 'account.closed' : status === 'blocked' ? 'account.blocked' : 'account.unblocked';
+      await recordAccountEvent(tx, type, changed);
+      return changed;
+    }
+    const [row] = await tx<[AccountRow?]>`UPDATE accounts SET updated_at = now() WHERE id = ${id} RETURNING *`;
+    return row;
+  });
+}
+
+/**
+ * The account as events show it: what it is and its status, not its balances (they change with
+ * every posting, which has its payment or transfer event; GET the account for them).
+ */
+export function accountEventData(a: AccountRow) {
+  return {
+    id: a.id,
+    accountNumber: a.accountNumber,
+    iban: a.iban,
+    clientId: a.clientId,
+    currency: a.currency,
+    kind: a.kind,
+    purpose: a.purpose,
+    name: a.name,
+    status: a.status,
+    createdAt: a.createdAt.toISOString(),
+    updatedAt: a.updatedAt.toISOString(),
+  };
+}
+
+function recordAccountEvent(tx: TransactionSql, type: EventType, row: AccountRow) {
+  return recordEvent(tx, { type, aggregateType: 'account', aggregateId: row.id, clientId: row.clientId, data: accountEventData(row) });
 }
 
 export interface AccountFilter {

@@ -74,3 +74,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export async function pingDatabase(sql: Queryable): Promise<void> {
   await sql`SELECT 1`;
 }
+
+/**
+ * Runs fn in a transaction: the open one when `sql` is a transaction already (postgres.js gives
+ * only transactions a `savepoint`), else a new one. For writes that must commit together, such as
+ * a change and its event (ledger/events.ts), whoever the caller is.
+ */
+export function atomically<T>(sql: Queryable, fn: (tx: TransactionSql) => Promise<T>): Promise<T> {
+  if ('savepoint' in sql) return fn(sql as TransactionSql);
+  return (sql as Sql).begin((tx) => fn(tx)) as Promise<T>;
+}

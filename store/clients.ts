@@ -1,6 +1,8 @@
+import type { EventType } from '../domain/events';
 import type { TransferLimits } from '../domain/limits';
 import type { PageRequest } from '../domain/paging';
-import { type Queryable, type Sql, whereAll } from '../ledger/db';
+import { atomically, type Queryable, type Sql, type TransactionSql, whereAll } from '../ledger/db';
+import { recordEvent } from '../ledger/events';
 
 export type ClientType = 'individual' | 'business';
 export type ClientStatus = 'active' | 'blocked' | 'closed';
@@ -30,13 +32,20 @@ export type NewClient = Pick<
 
 /** Inserts a client; with an externalId already taken, returns the existing client and `created: false`. */
 export async function insertClient(sql: Queryable, client: NewClient): Promise<{ client: ClientRow; created: boolean }> {
+  return atomically(sql, (tx) => insertClientWithEvent(tx, client));
+}
+
+async function insertClientWithEvent(sql: TransactionSql, client: NewClient): Promise<{ client: ClientRow; created: boolean }> {
   const [inserted] = await sql<[ClientRow?]>`
     INSERT INTO clients (id, type, first_name, last_name, company_name, email, phone, country, external_id)
     VALUES (${client.id}, ${client.type}, ${client.firstName}, ${client.lastName}, ${client.companyName},
             ${client.email}, ${client.phone}, ${client.country}, ${client.externalId})
     ON CONFLICT (external_id) DO NOTHING
     RETURNING *`;
-  if (inserted) return { client: inserted, created: true };
+  if (inserted) {
+    await recordClientEvent(sql, 'client.created', inserted);
+    return { client: inserted, created: true };
+  }
   const [existing] = await sql<[ClientRow]>`SELECT * FROM clients WHERE external_id = ${client.externalId}`;
   return { client: existing, created: false };
 }
@@ -71,6 +80,14 @@ export async function listClients(sql: Queryable, filter: ClientFilter, page: Pa
 export type ClientChanges = Partial<Pick<ClientRow, 'firstName' | 'lastName' | 'companyName' | 'email' | 'phone' | 'country' | 'limits'>>;
 
 export async function updateClient(sql: Queryable, id: string, changes: ClientChanges): Promise<ClientRow | undefined> {
+  return atomically(sql, async (tx) => {
+    const row = await updateClientRow(tx, id, changes);
+    if (row) await recordClientEvent(tx, 'client.updated', row);
+    return row;
+  });
+}
+
+async function updateClientRow(sql: TransactionSql, id: string, changes: ClientChanges): Promise<ClientRow | undefined> {
   const set = (field: keyof ClientChanges, column: string) =>
     changes[field] === undefined
       ? sql``
@@ -93,13 +110,41 @@ export async function updateClient(sql: Queryable, id: string, changes: ClientCh
 export async function setClientBlocked(sql: Sql, id: string, blocked: boolean, reason: string | null): Promise<ClientRow | undefined> {
   return sql.begin(async (tx) => {
     await tx`SELECT id FROM accounts WHERE client_id = ${id} ORDER BY id FOR UPDATE`;
+    const [previous] = await tx<[{ status: ClientStatus }?]>`SELECT status FROM clients WHERE id = ${id} FOR UPDATE`;
     const [row] = await tx<[ClientRow?]>`
       UPDATE clients SET status = ${blocked ? 'blocked' : 'active'}, status_reason = ${blocked ? reason : null}, updated_at = now()
       WHERE id = ${id} AND status <> 'closed'
       RETURNING *`;
     if (row) await tx`UPDATE accounts SET client_blocked = ${blocked}, updated_at = now() WHERE client_id = ${id}`;
+    // A repeated block (a new reason, say) is no new event: the status did not change.
+    if (row && previous && previous.status !== row.status) {
+      await recordClientEvent(tx, blocked ? 'client.blocked' : 'client.unblocked', row);
+    }
     return row;
   });
+}
+
+/** The client as events show it: the API's client without its limits. */
+export function clientEventData(c: ClientRow) {
+  return {
+    id: c.id,
+    type: c.type,
+    firstName: c.firstName,
+    lastName: c.lastName,
+    companyName: c.companyName,
+    email: c.email,
+    phone: c.phone,
+    country: c.country,
+    externalId: c.externalId,
+    status: c.status,
+    statusReason: c.statusReason,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}
+
+function recordClientEvent(tx: TransactionSql, type: EventType, row: ClientRow) {
+  return recordEvent(tx, { type, aggregateType: 'client', aggregateId: row.id, clientId: row.id, data: clientEventData(row) });
 }
 
 /** The client's row locked for a transfer in progress: its limits, and transfers of the same client queue here. */

@@ -1,4 +1,5 @@
-import type { Queryable } from '../ledger/db';
+import { atomically, type Queryable } from '../ledger/db';
+import { recordEvent } from '../ledger/events';
 
 /** Runs of the consistency checks (the daily check, the account balance check job) and what they found. */
 
@@ -55,7 +56,29 @@ export async function finishCheckRun(sql: Queryable, checkId: string): Promise<{
     SELECT check_id, name, sum(offending)::int AS offending FROM ledger_check_results
     WHERE check_id = ${checkId} GROUP BY check_id, name HAVING sum(offending) > 0 ORDER BY name`;
   const status: CheckRunStatus = failed.length > 0 ? 'failed' : 'passed';
-  await sql`UPDATE ledger_checks SET status = ${status}, finished_at = coalesce(finished_at, now()) WHERE id = ${checkId}`;
+  await atomically(sql, async (tx) => {
+    const [run] = await tx<[CheckRun?]>`
+      UPDATE ledger_checks SET status = ${status}, finished_at = coalesce(finished_at, now())
+      WHERE id = ${checkId} AND status <> ${status}
+      RETURNING ${RUN_COLUMNS(tx)}`;
+    // daily_check.failed, once per run (a retried finish finds the status set and records nothing).
+    if (run && status === 'failed' && run.kind === 'daily') {
+      await recordEvent(tx, {
+        type: 'daily_check.failed',
+        aggregateType: 'daily_check',
+        aggregateId: run.id,
+        clientId: null,
+        data: {
+          id: run.id,
+          date: run.date,
+          status: run.status,
+          startedAt: run.startedAt.toISOString(),
+          finishedAt: run.finishedAt?.toISOString() ?? null,
+          failedChecks: failed.map((f) => ({ name: f.name, offending: f.offending })),
+        },
+      });
+    }
+  });
   return { status, failed };
 }
 

@@ -1,6 +1,9 @@
+import { statusEventType } from '../domain/events';
+import { formatAmount } from '../domain/money';
 import type { PageRequest } from '../domain/paging';
 import type { PaymentStatus } from '../domain/payment';
-import { type Queryable, whereAll } from '../ledger/db';
+import { atomically, type Queryable, type TransactionSql, whereAll } from '../ledger/db';
+import { recordEvent } from '../ledger/events';
 
 /** The payment read model: written by activities, read by the API. */
 export interface PaymentRow {
@@ -26,13 +29,48 @@ export type NewPayment = Pick<
   holdExpiresAt: Date | null;
 };
 
-/** Inserts the payment once; a repeated insert (an activity retry) changes nothing. */
+/**
+ * Inserts the payment once, with its `payment.<status>` event in the same transaction; a repeated
+ * insert (an activity retry) changes nothing and records nothing.
+ */
 export async function insertPayment(sql: Queryable, payment: NewPayment): Promise<void> {
-  await sql`
-    INSERT INTO payments (id, debit_account_id, credit_account_id, amount, currency, description, reference, status, hold_expires_at)
-    VALUES (${payment.id}, ${payment.debitAccountId}, ${payment.creditAccountId}, ${payment.amount}, ${payment.currency},
-            ${payment.description}, ${payment.reference}, ${payment.status}, ${payment.holdExpiresAt})
-    ON CONFLICT (id) DO NOTHING`;
+  await atomically(sql, async (tx) => {
+    const [row] = await tx<[PaymentRow?]>`
+      INSERT INTO payments (id, debit_account_id, credit_account_id, amount, currency, description, reference, status, hold_expires_at)
+      VALUES (${payment.id}, ${payment.debitAccountId}, ${payment.creditAccountId}, ${payment.amount}, ${payment.currency},
+              ${payment.description}, ${payment.reference}, ${payment.status}, ${payment.holdExpiresAt})
+      ON CONFLICT (id) DO NOTHING
+      RETURNING *`;
+    if (row) await recordPaymentEvent(tx, row);
+  });
+}
+
+/** The payment as events show it: the API's payment without its transactions (GET the payment for those). */
+export function paymentEventData(p: PaymentRow) {
+  return {
+    id: p.id,
+    debitAccountId: p.debitAccountId,
+    creditAccountId: p.creditAccountId,
+    amount: formatAmount(p.amount, p.currency),
+    currency: p.currency,
+    description: p.description,
+    reference: p.reference,
+    status: p.status,
+    holdExpiresAt: p.holdExpiresAt?.toISOString() ?? null,
+    cancelReason: p.cancelReason,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+function recordPaymentEvent(tx: TransactionSql, row: PaymentRow) {
+  return recordEvent(tx, {
+    type: statusEventType('payment', row.status),
+    aggregateType: 'payment',
+    aggregateId: row.id,
+    clientId: { ofAccounts: [row.debitAccountId, row.creditAccountId] },
+    data: paymentEventData(row),
+  });
 }
 
 export interface StatusChange {
@@ -41,14 +79,26 @@ export interface StatusChange {
   cancelReason?: string | null;
 }
 
+/**
+ * Sets the status; when the status is a new one, the `payment.<status>` event is written in the
+ * same transaction. A repeat (an activity retry: the status is already set) records no event.
+ */
 export async function setPaymentStatus(sql: Queryable, id: string, change: StatusChange): Promise<void> {
-  await sql`
-    UPDATE payments SET
-      status = ${change.status},
-      hold_expires_at = ${change.holdExpiresAt === undefined ? sql`hold_expires_at` : sql`${change.holdExpiresAt}`},
-      cancel_reason = ${change.cancelReason === undefined ? sql`cancel_reason` : sql`${change.cancelReason}`},
-      updated_at = now()
-    WHERE id = ${id}`;
+  await atomically(sql, async (tx) => {
+    const update = (onlyIfNew: boolean) => tx<[PaymentRow?]>`
+      UPDATE payments SET
+        status = ${change.status},
+        hold_expires_at = ${change.holdExpiresAt === undefined ? tx`hold_expires_at` : tx`${change.holdExpiresAt}`},
+        cancel_reason = ${change.cancelReason === undefined ? tx`cancel_reason` : tx`${change.cancelReason}`},
+        updated_at = now()
+      WHERE id = ${id} ${onlyIfNew ? tx`AND status <> ${change.status}` : tx``}
+      RETURNING *`;
+    // The status test is in the UPDATE's WHERE, which a concurrent change makes Postgres re-check
+    // on the latest row: exactly one of two racing writers of one status writes the event.
+    const [changed] = await update(true);
+    if (changed) await recordPaymentEvent(tx, changed);
+    else await update(false);
+  });
 }
 
 export async function getPayment(sql: Queryable, id: string): Promise<PaymentRow | undefined> {

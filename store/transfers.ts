@@ -1,6 +1,10 @@
+import { senderView } from '../domain/accountReference';
+import { statusEventType } from '../domain/events';
+import { formatAmount } from '../domain/money';
 import type { PageRequest } from '../domain/paging';
 import type { TransferDirection, TransferStatus, TransferType } from '../domain/transfer';
-import { type Queryable, whereAll } from '../ledger/db';
+import { atomically, type Queryable, type TransactionSql, whereAll } from '../ledger/db';
+import { recordEvent } from '../ledger/events';
 
 /** The transfer read model: written by activities, read by the API. */
 export interface TransferRow {
@@ -38,8 +42,10 @@ type FxColumns = 'sellAmount' | 'sellCurrency' | 'buyAmount' | 'buyCurrency' | '
 
 export type NewTransfer = Omit<TransferRow, 'seq' | 'createdAt' | 'updatedAt' | FxColumns> & Partial<Pick<TransferRow, FxColumns>>;
 
+/** Inserts the transfer once, with its `transfer.<status>` event; a repeat changes and records nothing. */
 export async function insertTransfer(sql: Queryable, t: NewTransfer): Promise<void> {
-  await sql`
+  await atomically(sql, async (tx) => {
+    const [row] = await tx<[TransferRow?]>`
     INSERT INTO transfers (id, client_id, direction, type, status, account_id, recipient_id, recipient, sender, amount, currency, fee,
                            reference, provider_reference, confirmation_id, failure_reason, related_transfer_id,
                            sell_amount, sell_currency, buy_amount, buy_currency, rate, quote_expires_at, target_account_id)
@@ -48,7 +54,56 @@ export async function insertTransfer(sql: Queryable, t: NewTransfer): Promise<vo
             ${t.amount}, ${t.currency}, ${t.fee}, ${t.reference}, ${t.providerReference}, ${t.confirmationId}, ${t.failureReason},
             ${t.relatedTransferId}, ${t.sellAmount ?? null}, ${t.sellCurrency ?? null}, ${t.buyAmount ?? null}, ${t.buyCurrency ?? null},
             ${t.rate ?? null}, ${t.quoteExpiresAt ?? null}, ${t.targetAccountId ?? null})
-    ON CONFLICT (id) DO NOTHING`;
+    ON CONFLICT (id) DO NOTHING
+    RETURNING *`;
+    if (row) await recordTransferEvent(tx, row);
+  });
+}
+
+/** The transfer as the API shows it (api/schemas/transfers.ts transferView), FX quote included. */
+export function transferEventData(t: TransferRow) {
+  const fx =
+    t.direction === 'fx' && t.sellAmount !== null && t.buyAmount !== null && t.sellCurrency && t.buyCurrency
+      ? {
+          sellAmount: formatAmount(t.sellAmount, t.sellCurrency),
+          sellCurrency: t.sellCurrency,
+          buyAmount: formatAmount(t.buyAmount, t.buyCurrency),
+          buyCurrency: t.buyCurrency,
+          rate: t.rate,
+          targetAccountId: t.targetAccountId,
+        }
+      : {};
+  return {
+    id: t.id,
+    direction: t.direction,
+    type: t.type,
+    status: t.status,
+    clientId: t.clientId,
+    accountId: t.accountId,
+    recipientId: t.recipientId,
+    recipient: t.recipient,
+    sender: senderView(t.sender),
+    amount: formatAmount(t.amount, t.currency),
+    currency: t.currency,
+    fee: formatAmount(t.fee, t.currency),
+    reference: t.reference,
+    providerReference: t.providerReference,
+    failureReason: t.failureReason,
+    relatedTransferId: t.relatedTransferId,
+    createdAt: t.createdAt.toISOString(),
+    updatedAt: t.updatedAt.toISOString(),
+    ...fx,
+  };
+}
+
+function recordTransferEvent(tx: TransactionSql, row: TransferRow) {
+  return recordEvent(tx, {
+    type: statusEventType('transfer', row.status),
+    aggregateType: 'transfer',
+    aggregateId: row.id,
+    clientId: row.clientId,
+    data: transferEventData(row),
+  });
 }
 
 export interface TransferChange {
@@ -60,18 +115,29 @@ export interface TransferChange {
   accountId?: string | null;
 }
 
+/**
+ * Changes the transfer; when its status is a new one, the `transfer.<status>` event is written in
+ * the same transaction (a repeat with the status already set records none).
+ */
 export async function updateTransfer(sql: Queryable, id: string, change: TransferChange): Promise<void> {
-  const keep = (value: unknown, column: string) => (value === undefined ? sql(column) : sql`${value as string | null}`);
-  await sql`
-    UPDATE transfers SET
-      status = ${change.status},
-      provider_reference = ${keep(change.providerReference, 'provider_reference')},
-      failure_reason = ${keep(change.failureReason, 'failure_reason')},
-      confirmation_id = ${keep(change.confirmationId, 'confirmation_id')},
-      client_id = ${keep(change.clientId, 'client_id')},
-      account_id = ${keep(change.accountId, 'account_id')},
-      updated_at = now()
-    WHERE id = ${id}`;
+  await atomically(sql, async (tx) => {
+    const keep = (value: unknown, column: string) => (value === undefined ? tx(column) : tx`${value as string | null}`);
+    const update = (onlyIfNew: boolean) => tx<[TransferRow?]>`
+      UPDATE transfers SET
+        status = ${change.status},
+        provider_reference = ${keep(change.providerReference, 'provider_reference')},
+        failure_reason = ${keep(change.failureReason, 'failure_reason')},
+        confirmation_id = ${keep(change.confirmationId, 'confirmation_id')},
+        client_id = ${keep(change.clientId, 'client_id')},
+        account_id = ${keep(change.accountId, 'account_id')},
+        updated_at = now()
+      WHERE id = ${id} ${onlyIfNew ? tx`AND status <> ${change.status}` : tx``}
+      RETURNING *`;
+    // As setPaymentStatus: the status test in the WHERE is re-checked on the latest row under a race.
+    const [changed] = await update(true);
+    if (changed) await recordTransferEvent(tx, changed);
+    else await update(false);
+  });
 }
 
 export async function getTransfer(sql: Queryable, id: string): Promise<TransferRow | undefined> {

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Notifier } from '../activities/notifier';
-import type { DocumentPolicy, FxPolicy, TransferPolicy, WriteLimits } from '../config/env';
+import type { DocumentPolicy, FxPolicy, TransferPolicy, WebhookPolicy, WriteLimits } from '../config/env';
 import type { IbanPolicy } from '../domain/accountReference';
 import type { Sql } from '../ledger/db';
 import type { OtpPolicy } from '../store/confirmations';
@@ -29,4 +29,6 @@ export interface UseCaseDeps {
   /** Documents (DEFAULT_DOCUMENT_POLICY when unset) and where their bytes go (a directory under documents.dir when unset). */
   documents?: DocumentPolicy;
   documentStorage?: DocumentStorage;
+  /** Webhook endpoints: the key their secrets are stored under, URL rules, retry waits. */
+  webhooks?: WebhookPolicy;
 }

@@ -1,3 +1,4 @@
+import { localWebhookPolicy } from '../config/env';
 import { createAccountUseCases } from './accounts';
 import { createCallerChecks } from './callers';
 import { createClientAccountUseCases } from './clientAccounts';
@@ -6,6 +7,7 @@ import { createConfirmationUseCases } from './confirmations';
 import { createDailyBalanceUseCases } from './dailyBalances';
 import type { UseCaseDeps } from './deps';
 import { createDocumentUseCases } from './documents';
+import { createEventUseCases } from './events';
 import { createFxTransferUseCases } from './fxTransfers';
 import { createHealthUseCases } from './health';
 import { createLedgerCheckUseCases } from './ledgerChecks';
@@ -18,6 +20,7 @@ import { createStatementUseCases } from './statements';
 import { createStrandedHoldRepairs } from './strandedHolds';
 import { createTransactionUseCases } from './transactions';
 import { createTransferUseCases } from './transfers';
+import { createWebhookUseCases } from './webhooks';
 
 export type { UseCaseDeps };
 
@@ -49,6 +52,8 @@ export function createUseCases(deps: UseCaseDeps) {
     ledgerChecks: createLedgerCheckUseCases(deps),
     reports: createReportUseCases(deps),
     notifications: createNotificationUseCases(deps),
+    events: createEventUseCases(deps),
+    webhooks: createWebhookUseCases({ ...deps, webhooks: deps.webhooks ?? localWebhookPolicy() }),
     health: createHealthUseCases(deps),
   };
 }

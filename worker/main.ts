@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { makeTelemetryFilterString, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { registerWebhookBacklog } from '../activities/metrics';
 import { createLocalNotifier } from '../activities/notifier';
 import { createSandboxProvider } from '../activities/provider';
 import { ConfigError, loadConfig } from '../config/env';
@@ -12,10 +13,12 @@ import { dataConverterFor } from '../observability/payloadCodec';
 import { instrumentPostgres } from '../observability/postgres';
 import { pinoTemporalLogger } from '../observability/temporal';
 import { otlpTracesEndpoint, setupTracing } from '../observability/tracing';
+import { oldestPendingAges } from '../store/webhooks';
 import { bundleHasInterceptors, createWorker } from './createWorker';
 import { serveWorkerMetrics } from './metrics';
 import { ensureSchedules, scheduleTimes } from './schedules';
 import { ensureSearchAttributes } from './searchAttributes';
+import { ensureEndpointWorkflows } from './webhookWorkflows';
 
 /** A port nobody listens on right now, on 127.0.0.1. */
 async function freeLocalPort(): Promise<number> {
@@ -55,6 +58,7 @@ async function main() {
     throw new ConfigError('no notifier is configured; set ALLOW_LOCAL_NOTIFIER=true to keep messages (OTP codes) in Postgres');
   }
   const sql = instrumentPostgres(createSql(config.databaseUrl, { max: 20 }));
+  registerWebhookBacklog(() => oldestPendingAges(sql));
   // Health and metrics from the start: live while starting, ready only once the worker polls.
   let worker: Worker | undefined;
   const http =
@@ -76,12 +80,14 @@ async function main() {
   const client = await Connection.connect(temporalConnectionOptions(config));
   const added = await ensureSearchAttributes(client, config.temporalNamespace);
   if (added.length > 0) log.info({ added }, 'registered search attributes');
-  const schedules = await ensureSchedules(
-    new Client({ connection: client, namespace: config.temporalNamespace, ...dataConverterFor(config.payloadKeys) }),
-    config.taskQueue,
-    scheduleTimes(),
-  );
+  const temporal = new Client({ connection: client, namespace: config.temporalNamespace, ...dataConverterFor(config.payloadKeys) });
+  const schedules = await ensureSchedules(temporal, config.taskQueue, scheduleTimes());
   if (schedules.length > 0) log.info({ schedules }, 'created schedules');
+  const endpoints = await ensureEndpointWorkflows(temporal, sql, config.taskQueue, {
+    initialMs: config.webhooks.retryInitialMs,
+    maxIntervalMs: config.webhooks.retryMaxIntervalMs,
+  });
+  if (endpoints > 0) log.info({ endpoints }, 'webhook endpoint workflows running');
   await client.close();
 
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
@@ -95,6 +101,8 @@ async function main() {
     notifier: createLocalNotifier(sql, (line) => log.info(line)),
     otp: config.otp,
     transferLimits: config.transferLimits,
+    eventRetentionDays: config.eventRetentionDays,
+    webhooks: config.webhooks,
     workflowBundlePath,
     tracing,
     shutdownGraceMs: config.shutdown.workerGraceMs,

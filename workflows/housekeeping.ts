@@ -8,9 +8,9 @@ const activities = proxyActivities<Activities>({
 
 /**
  * Run by the `housekeeping` schedule (hourly; see worker/schedules.ts): deletes Idempotency-Keys
- * past their retention and old rate-limit windows. Visible, pausable and triggerable in the
+ * past their retention, old rate-limit windows and events past EVENT_RETENTION_DAYS. Visible, pausable and triggerable in the
  * Temporal UI under Schedules.
  */
-export async function housekeepingWorkflow(): Promise<{ idempotencyKeys: number; rateLimitWindows: number }> {
+export async function housekeepingWorkflow(): Promise<{ idempotencyKeys: number; rateLimitWindows: number; events?: number }> {
   return activities.purgeExpired();
 }

@@ -6,3 +6,4 @@ export { incomingTransferWorkflow } from './incomingTransfer';
 export { accountBalanceCheckWorkflow, dailyAccountBalanceWorkflow, dailyCheckWorkflow } from './ledgerOperations';
 export { outgoingTransferWorkflow } from './outgoingTransfer';
 export { paymentWorkflow } from './payment';
+export { webhookEndpointWorkflow } from './webhookEndpoint';

@@ -15,6 +15,7 @@ export const WORKFLOW_TYPES = [
   'dailyAccountBalanceWorkflow',
   'dailyCheckWorkflow',
   'accountBalanceCheckWorkflow',
+  'webhookEndpointWorkflow',
 ] as const;
 
 export interface RecordedHistory {

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils.js';
 import { updatesOverlap } from './histories';
@@ -20,7 +22,8 @@ export interface RecordedPath {
     | 'fxTransferWorkflow'
     | 'dailyAccountBalanceWorkflow'
     | 'dailyCheckWorkflow'
-    | 'accountBalanceCheckWorkflow';
+    | 'accountBalanceCheckWorkflow'
+    | 'webhookEndpointWorkflow';
   /** Names the history file: `<workflowType>-<path>.json`. */
   path: string;
   run(ctx: PathContext): Promise<string>;
@@ -628,6 +631,42 @@ export const PATHS: RecordedPath[] = [
     async run({ api }) {
       const res = await api.post('/internal/BackgroundJob/AccountBalanceCheckJob', undefined, { expect: 202 });
       return res.body.value.workflowId;
+    },
+  },
+  {
+    // Two aggregates' events (client.created, account.opened); the receiver refuses the first
+    // request, so one delivery is retried while the other aggregate's passes; then the endpoint is
+    // deleted and the workflow ends.
+    workflowType: 'webhookEndpointWorkflow',
+    path: 'refused-retried-delivered-deleted',
+    async run({ api }) {
+      let requests = 0;
+      let delivered = 0;
+      const server = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          requests += 1;
+          if (requests === 1) return res.writeHead(503).end();
+          delivered += 1;
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+        const endpoint = await api.post('/internal/WebhookEndpoints', { url, eventTypes: ['client.*', 'account.*'] }, { expect: 201 });
+        const id: string = endpoint.body.value.id;
+        await api.customer(null);
+        const deadline = Date.now() + 60_000;
+        while (delivered < 2) {
+          if (Date.now() > deadline) throw new Error(`only ${delivered} webhooks delivered`);
+          await sleep(200);
+        }
+        await api.delete(`/internal/WebhookEndpoints/${id}`, { expect: 200 });
+        return `webhook-endpoint-${id}`;
+      } finally {
+        server.close();
+      }
     },
   },
 ];

@@ -41,6 +41,9 @@ export async function createRecorderApi(deps: { sql: Sql; temporal: Client; task
     PROVIDER_RETRY_INTERVAL_MS: '100',
     PROVIDER_DECISION_ATTEMPTS: '40',
     ...WORKER_ENV,
+    // Webhook retries quickly, so the delivery path records a refused attempt and its retry in seconds.
+    WEBHOOK_RETRY_INITIAL_MS: '300',
+    WEBHOOK_RETRY_MAX_INTERVAL_MS: '1000',
     // One recorder run is many writes from few callers in a minute.
     WRITE_LIMIT_CLIENT_PER_MINUTE: '1000',
     WRITE_LIMIT_SYSTEM_PER_MINUTE: '100000',

@@ -12,6 +12,7 @@ import {
   type FxPolicy,
   LOCAL_JWT_SECRET,
   LOCAL_OTP_SECRET,
+  localWebhookPolicy,
 } from '../../config/env';
 import type { Role } from '../../domain/caller';
 import { DEFAULT_FEES } from '../../domain/transferPricing';
@@ -74,6 +75,8 @@ export function testAppDeps(
     notifier: createLocalNotifier(parts.sql),
     profile: 'local',
     localNotifier: true,
+    // Webhook retries in tests: 300 ms doubling to 2 s instead of 10 s to 1 h.
+    webhooks: { ...localWebhookPolicy(), retryInitialMs: 300, retryMaxIntervalMs: 2_000 },
     logError: (error) => {
       parts.errors.push(error);
       console.error('unexpected API error', error);

@@ -32,4 +32,33 @@ export async function expectLedgerInvariants(sql: Sql): Promise<void> {
     const b = balancesOf(a);
     expect([a.balance, a.available], a.id).toEqual([b.balance, b.available]);
   }
+  await expectEventsMatchStatuses(sql);
+}
+
+/**
+ * The outbox against the read models, in one statement (one snapshot, so a change and its event are
+ * both seen or neither): every payment's and transfer's last event is the status it is in, and no
+ * aggregate has the same status event twice in a row (a retried step writes none).
+ */
+export async function expectEventsMatchStatuses(sql: Sql): Promise<void> {
+  const mismatches = await sql`
+    WITH aggregates AS (
+      SELECT 'payment' AS kind, id, 'payment.' || lower(status) AS wanted FROM payments
+      UNION ALL
+      SELECT 'transfer', id, 'transfer.' || lower(regexp_replace(status, '([a-z])([A-Z])', '\\1_\\2', 'g')) FROM transfers
+    )
+    SELECT a.kind, a.id, a.wanted, last.type AS last
+    FROM aggregates a
+    LEFT JOIN LATERAL (
+      SELECT type FROM events e WHERE e.aggregate_type = a.kind AND e.aggregate_id = a.id ORDER BY aggregate_seq DESC LIMIT 1
+    ) last ON true
+    WHERE last.type IS DISTINCT FROM a.wanted
+    LIMIT 20`;
+  expect(mismatches, 'payments or transfers whose last event is not their status').toEqual([]);
+  const repeats = await sql`
+    SELECT a.aggregate_id, a.type FROM events a
+    JOIN events b ON b.aggregate_type = a.aggregate_type AND b.aggregate_id = a.aggregate_id AND b.aggregate_seq = a.aggregate_seq + 1
+    WHERE a.type = b.type AND a.aggregate_type IN ('payment', 'transfer') AND a.type <> 'client.updated'
+    LIMIT 20`;
+  expect(repeats, 'status events repeated in a row').toEqual([]);
 }

@@ -100,6 +100,17 @@ const STABLE: [string, string][] = [
   ['GET /internal/Reports/ReconciliationReport', 'getReconciliationReport'],
   ['GET /internal/TreasuryManagement/summary', 'getTreasurySummary'],
   ['GET /BaasProvider/available-currencies', 'listProviderCurrencies'],
+  ['GET /internal/Events', 'listEvents'],
+  ['GET /internal/Events/{eventId}', 'getEvent'],
+  ['POST /internal/WebhookEndpoints', 'createWebhookEndpoint'],
+  ['GET /internal/WebhookEndpoints', 'listWebhookEndpoints'],
+  ['GET /internal/WebhookEndpoints/{endpointId}', 'getWebhookEndpoint'],
+  ['PATCH /internal/WebhookEndpoints/{endpointId}', 'updateWebhookEndpoint'],
+  ['DELETE /internal/WebhookEndpoints/{endpointId}', 'deleteWebhookEndpoint'],
+  ['POST /internal/WebhookEndpoints/{endpointId}/rotate-secret', 'rotateWebhookSecret'],
+  ['POST /internal/WebhookEndpoints/{endpointId}/test', 'sendTestWebhook'],
+  ['GET /internal/WebhookEndpoints/{endpointId}/deliveries', 'listWebhookDeliveries'],
+  ['POST /internal/WebhookEndpoints/{endpointId}/redeliver', 'redeliverWebhooks'],
 ];
 
 describe('operationIds', () => {
@@ -121,7 +132,7 @@ describe('operationIds', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids)
       expect(id).toMatch(
-        /^(get|list|create|update|open|close|rename|reorder|send|verify|search|recalculate|calculate|query|pend|post|cancel|set|confirm|upload|download|resend|receive|assign|return|execute|continue|release|snapshot|start|block|unblock|complete)[A-Z][A-Za-z]*$/,
+        /^(get|list|create|update|open|close|rename|reorder|send|verify|search|recalculate|calculate|query|pend|post|cancel|set|confirm|upload|download|resend|receive|assign|return|execute|continue|release|snapshot|start|block|unblock|complete|delete|rotate|redeliver)[A-Z][A-Za-z]*$/,
       );
   });
 });

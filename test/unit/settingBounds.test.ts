@@ -14,6 +14,10 @@ const VARIABLES: Record<keyof typeof SETTING_BOUNDS, string> = {
   otpTtlMs: 'OTP_TTL_MS',
   otpMaxAttempts: 'OTP_MAX_ATTEMPTS',
   workflowWaitMs: 'WORKFLOW_WAIT_MS',
+  eventRetentionDays: 'EVENT_RETENTION_DAYS',
+  webhookRetryInitialMs: 'WEBHOOK_RETRY_INITIAL_MS',
+  webhookRetryMaxIntervalMs: 'WEBHOOK_RETRY_MAX_INTERVAL_MS',
+  webhookRetryWindowMs: 'WEBHOOK_RETRY_WINDOW_MS',
 };
 
 describe('settings with real bounds, refused at start', () => {
