@@ -55,4 +55,13 @@ export const TAGS: { name: string; description: string }[] = [
   { name: 'Holds (ops)', description: 'Holds left behind by a finished payment or transfer, and their release (ops token)' },
   { name: 'Ledger operations', description: 'End-of-day balances and the consistency checks of the ledger' },
   { name: 'Reports', description: 'Reconciliation with the provider, the treasury summary, supported currencies' },
+  { name: 'Events', description: 'The event log: every change, in commit order, with a stable cursor (system and ops tokens)' },
+  {
+    name: 'Webhook endpoints',
+    description: 'Where events are delivered, signed by the Standard Webhooks specification (system and ops tokens)',
+  },
+  {
+    name: 'Webhook events',
+    description: 'What corebank POSTs to an endpoint, one entry per event type (verify the webhook-signature header)',
+  },
 ];

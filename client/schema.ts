@@ -2028,64 +2028,7 @@ export interface webhooks {
      * payment.draft: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'payment.draft';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'payment';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['PaymentEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onPaymentDraft'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2105,64 +2048,7 @@ export interface webhooks {
      * payment.pending: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'payment.pending';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'payment';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['PaymentEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onPaymentPending'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2182,64 +2068,7 @@ export interface webhooks {
      * payment.posted: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'payment.posted';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'payment';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['PaymentEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onPaymentPosted'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2259,64 +2088,7 @@ export interface webhooks {
      * payment.cancelled: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'payment.cancelled';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'payment';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['PaymentEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onPaymentCancelled'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2336,64 +2108,7 @@ export interface webhooks {
      * transfer.pending_confirmation: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'transfer.pending_confirmation';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'transfer';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['TransferEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onTransferPendingConfirmation'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2413,64 +2128,7 @@ export interface webhooks {
      * transfer.confirmed: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'transfer.confirmed';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'transfer';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['TransferEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onTransferConfirmed'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2490,64 +2148,7 @@ export interface webhooks {
      * transfer.processing: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'transfer.processing';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'transfer';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['TransferEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onTransferProcessing'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2567,64 +2168,7 @@ export interface webhooks {
      * transfer.stuck: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'transfer.stuck';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'transfer';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['TransferEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onTransferStuck'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2644,64 +2188,7 @@ export interface webhooks {
      * transfer.completed: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'transfer.completed';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'transfer';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['TransferEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onTransferCompleted'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2721,64 +2208,7 @@ export interface webhooks {
      * transfer.failed: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'transfer.failed';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'transfer';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['TransferEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onTransferFailed'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2798,64 +2228,7 @@ export interface webhooks {
      * transfer.cancelled: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'transfer.cancelled';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'transfer';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['TransferEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onTransferCancelled'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2875,64 +2248,7 @@ export interface webhooks {
      * transfer.expired: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'transfer.expired';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'transfer';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['TransferEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onTransferExpired'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2952,64 +2268,7 @@ export interface webhooks {
      * transfer.received: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'transfer.received';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'transfer';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['TransferEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onTransferReceived'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3029,64 +2288,7 @@ export interface webhooks {
      * transfer.unrecognized: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'transfer.unrecognized';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'transfer';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['TransferEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onTransferUnrecognized'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3106,64 +2308,7 @@ export interface webhooks {
      * transfer.returned: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'transfer.returned';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'transfer';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['TransferEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onTransferReturned'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3183,64 +2328,7 @@ export interface webhooks {
      * account.opened: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'account.opened';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'account';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['AccountEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onAccountOpened'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3260,64 +2348,7 @@ export interface webhooks {
      * account.blocked: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'account.blocked';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'account';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['AccountEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onAccountBlocked'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3337,64 +2368,7 @@ export interface webhooks {
      * account.unblocked: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'account.unblocked';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'account';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['AccountEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onAccountUnblocked'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3414,64 +2388,7 @@ export interface webhooks {
      * account.closed: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'account.closed';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'account';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['AccountEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onAccountClosed'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3491,64 +2408,7 @@ export interface webhooks {
      * client.created: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'client.created';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'client';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['ClientEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onClientCreated'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3568,64 +2428,7 @@ export interface webhooks {
      * client.updated: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'client.updated';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'client';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['ClientEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onClientUpdated'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3645,64 +2448,7 @@ export interface webhooks {
      * client.blocked: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'client.blocked';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'client';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['ClientEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onClientBlocked'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3722,64 +2468,7 @@ export interface webhooks {
      * client.unblocked: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'client.unblocked';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'client';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['ClientEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onClientUnblocked'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3799,64 +2488,7 @@ export interface webhooks {
      * daily_check.failed: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'daily_check.failed';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'daily_check';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['DailyCheckEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onDailyCheckFailed'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3876,64 +2508,7 @@ export interface webhooks {
      * webhook.test: sent to the endpoints whose eventTypes take it
      * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description The event id: the same on every attempt; drop repeats by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt */
-          'webhook-timestamp': string;
-          /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          'application/json': {
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            id: string;
-            /** @enum {string} */
-            type: 'webhook.test';
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            occurredAt: string;
-            aggregate: {
-              /** @enum {string} */
-              type: 'webhook_endpoint';
-              /**
-               * Format: uuid
-               * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-               */
-              id: string;
-              sequence: number;
-            };
-            /**
-             * Format: uuid
-             * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-             */
-            clientId: string | null;
-            data: components['schemas']['WebhookTestEventData'];
-          };
-        };
-      };
-      responses: {
-        /** @description Any 2xx acknowledges the delivery */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    post: operations['onWebhookTest'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3943,6 +2518,36 @@ export interface webhooks {
 }
 export interface components {
   schemas: {
+    PaymentDraftEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'payment.draft';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'payment';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['PaymentEventData'];
+    };
     /** @description The payment without its transactions (GET the payment for those) */
     PaymentEventData: {
       /**
@@ -3983,6 +2588,126 @@ export interface components {
        * @example 2026-11-25T10:00:00.000Z
        */
       updatedAt: string;
+    };
+    PaymentPendingEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'payment.pending';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'payment';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['PaymentEventData'];
+    };
+    PaymentPostedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'payment.posted';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'payment';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['PaymentEventData'];
+    };
+    PaymentCancelledEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'payment.cancelled';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'payment';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['PaymentEventData'];
+    };
+    TransferPendingConfirmationEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'transfer.pending_confirmation';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'transfer';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['TransferEventData'];
     };
     /** @description The transfer as GET /internal/Transfers/... shows it; FX fields for direction fx */
     TransferEventData: {
@@ -4052,6 +2777,336 @@ export interface components {
        */
       targetAccountId?: string | null;
     };
+    TransferConfirmedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'transfer.confirmed';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'transfer';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['TransferEventData'];
+    };
+    TransferProcessingEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'transfer.processing';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'transfer';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['TransferEventData'];
+    };
+    TransferStuckEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'transfer.stuck';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'transfer';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['TransferEventData'];
+    };
+    TransferCompletedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'transfer.completed';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'transfer';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['TransferEventData'];
+    };
+    TransferFailedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'transfer.failed';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'transfer';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['TransferEventData'];
+    };
+    TransferCancelledEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'transfer.cancelled';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'transfer';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['TransferEventData'];
+    };
+    TransferExpiredEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'transfer.expired';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'transfer';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['TransferEventData'];
+    };
+    TransferReceivedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'transfer.received';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'transfer';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['TransferEventData'];
+    };
+    TransferUnrecognizedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'transfer.unrecognized';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'transfer';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['TransferEventData'];
+    };
+    TransferReturnedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'transfer.returned';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'transfer';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['TransferEventData'];
+    };
+    AccountOpenedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'account.opened';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'account';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['AccountEventData'];
+    };
     /** @description The account without balances (they change with every posting; GET the account) */
     AccountEventData: {
       /**
@@ -4084,6 +3139,126 @@ export interface components {
        */
       updatedAt: string;
     };
+    AccountBlockedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'account.blocked';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'account';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['AccountEventData'];
+    };
+    AccountUnblockedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'account.unblocked';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'account';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['AccountEventData'];
+    };
+    AccountClosedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'account.closed';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'account';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['AccountEventData'];
+    };
+    ClientCreatedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'client.created';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'client';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['ClientEventData'];
+    };
     /** @description The client without its limits */
     ClientEventData: {
       /**
@@ -4114,6 +3289,126 @@ export interface components {
        */
       updatedAt: string;
     };
+    ClientUpdatedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'client.updated';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'client';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['ClientEventData'];
+    };
+    ClientBlockedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'client.blocked';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'client';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['ClientEventData'];
+    };
+    ClientUnblockedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'client.unblocked';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'client';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['ClientEventData'];
+    };
+    DailyCheckFailedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'daily_check.failed';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'daily_check';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['DailyCheckEventData'];
+    };
     DailyCheckEventData: {
       /**
        * Format: uuid
@@ -4137,6 +3432,36 @@ export interface components {
         name: string;
         offending: number;
       }[];
+    };
+    WebhookTestEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'webhook.test';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'webhook_endpoint';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['WebhookTestEventData'];
     };
     WebhookTestEventData: {
       /**
@@ -15349,6 +14674,731 @@ export interface operations {
         content: {
           'application/json': components['schemas']['Failure'];
         };
+      };
+    };
+  };
+  onPaymentDraft: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['PaymentDraftEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onPaymentPending: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['PaymentPendingEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onPaymentPosted: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['PaymentPostedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onPaymentCancelled: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['PaymentCancelledEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onTransferPendingConfirmation: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['TransferPendingConfirmationEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onTransferConfirmed: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['TransferConfirmedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onTransferProcessing: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['TransferProcessingEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onTransferStuck: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['TransferStuckEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onTransferCompleted: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['TransferCompletedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onTransferFailed: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['TransferFailedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onTransferCancelled: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['TransferCancelledEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onTransferExpired: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['TransferExpiredEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onTransferReceived: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['TransferReceivedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onTransferUnrecognized: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['TransferUnrecognizedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onTransferReturned: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['TransferReturnedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onAccountOpened: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['AccountOpenedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onAccountBlocked: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['AccountBlockedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onAccountUnblocked: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['AccountUnblockedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onAccountClosed: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['AccountClosedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onClientCreated: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['ClientCreatedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onClientUpdated: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['ClientUpdatedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onClientBlocked: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['ClientBlockedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onClientUnblocked: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['ClientUnblockedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onDailyCheckFailed: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['DailyCheckFailedEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onWebhookTest: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['WebhookTestEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };

@@ -77,7 +77,7 @@ const deliveryView = (d: DeliveryRow) => ({
   createdAt: d.createdAt.toISOString(),
 });
 
-const tags = ['Webhooks'];
+const tags = ['Webhook endpoints'];
 const EndpointParam = z.object({ endpointId: Uuid });
 
 const createEndpointRoute = createRoute({

@@ -121,6 +121,13 @@ const SignatureHeaders = z.object({
   }),
 });
 
+/** payment.posted -> PaymentPosted, transfer.pending_confirmation -> TransferPendingConfirmation. */
+const pascal = (type: string) =>
+  type
+    .split(/[._]/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+
 /** One entry per event type in the document's `webhooks` section (OpenAPI 3.1). */
 export function registerEventWebhooks(registry: OpenAPIHono['openAPIRegistry']): void {
   for (const type of EVENT_TYPES as readonly EventType[]) {
@@ -128,7 +135,11 @@ export function registerEventWebhooks(registry: OpenAPIHono['openAPIRegistry']):
     registry.registerWebhook({
       method: 'post',
       path: type,
-      tags: ['Webhooks'],
+      // Named for generated receivers (payment.posted -> onPaymentPosted); authenticated by the
+      // webhook-signature header, not by a token of ours.
+      operationId: `on${pascal(type)}`,
+      security: [],
+      tags: ['Webhook events'],
       summary: `${type}: sent to the endpoints whose eventTypes take it`,
       description:
         'Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.',
@@ -137,14 +148,17 @@ export function registerEventWebhooks(registry: OpenAPIHono['openAPIRegistry']):
         body: {
           content: {
             'application/json': {
-              schema: z.object({
-                id: Uuid,
-                type: z.literal(type),
-                occurredAt: Timestamp,
-                aggregate: z.object({ type: z.literal(family.aggregate), id: Uuid, sequence: z.number().int() }),
-                clientId: Uuid.nullable(),
-                data: family.data,
-              }),
+              // A named component per type: generators make a model of it (an inline body is left unnamed).
+              schema: z
+                .object({
+                  id: Uuid,
+                  type: z.literal(type),
+                  occurredAt: Timestamp,
+                  aggregate: z.object({ type: z.literal(family.aggregate), id: Uuid, sequence: z.number().int() }),
+                  clientId: Uuid.nullable(),
+                  data: family.data,
+                })
+                .openapi(`${pascal(type)}Event`),
             },
           },
         },

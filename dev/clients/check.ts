@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +107,16 @@ function afterGenerate(generator: Generator, dir: string) {
   }
 }
 
+/** docs/openapi.json without its `webhooks` section (see Generator.apiOnly), written once into `work`. */
+function apiOnlyDocument(work: string): string {
+  const path = join(work, 'openapi-api-only.json');
+  if (!existsSync(path)) {
+    const { webhooks: _webhooks, ...document } = JSON.parse(readFileSync(DOCUMENT, 'utf8'));
+    writeFileSync(path, JSON.stringify(document));
+  }
+  return path;
+}
+
 async function check(generator: Generator, t: Tools, work: string): Promise<string | undefined> {
   // openapi-python-client wants to create its output directory itself.
   const dir =
@@ -115,7 +125,7 @@ async function check(generator: Generator, t: Tools, work: string): Promise<stri
       : join(work, generator.name.replace(/\W+/g, '-'));
   if (generator.name !== 'openapi-python-client') prepare(generator, dir);
   else mkdirSync(join(dir, '..'), { recursive: true });
-  const [command, ...args] = generator.generate(t, DOCUMENT, dir) as [string, ...string[]];
+  const [command, ...args] = generator.generate(t, generator.apiOnly ? apiOnlyDocument(work) : DOCUMENT, dir) as [string, ...string[]];
   const generated = run(command, args);
   const warnings = generated.output.split('\n').filter((l) => generator.isWarning(l) && !generator.tolerated.some((r) => r.test(l)));
   if (!generated.ok) return `generation failed:\n${tail(generated.output)}`;
