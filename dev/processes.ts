@@ -76,8 +76,13 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 export { once };
 
 /**
- * For tools that stop the API themselves (npm start, start:cluster, the bench, the fault suite): no
- * drain after SIGTERM unless API_SHUTDOWN_DRAIN_MS says otherwise. The drain exists for a load
- * balancer that needs time to take a replica out; nothing here has one, and Ctrl-C should be quick.
+ * For tools that stop the API and the worker themselves (npm start, start:cluster, the bench, the
+ * fault suite): no drain and no grace after SIGTERM unless API_SHUTDOWN_DRAIN_MS /
+ * WORKER_SHUTDOWN_GRACE_MS say otherwise. The drain exists for a load balancer that needs time to
+ * take a replica out, the grace for an orchestrator's rolling deploy; nothing here has either, the
+ * steps are idempotent, and Ctrl-C should be quick (a stop waits 10 s for a child, then kills it).
  */
-export const NO_DRAIN_ENV = { API_SHUTDOWN_DRAIN_MS: process.env.API_SHUTDOWN_DRAIN_MS ?? '0' };
+export const NO_DRAIN_ENV = {
+  API_SHUTDOWN_DRAIN_MS: process.env.API_SHUTDOWN_DRAIN_MS ?? '0',
+  WORKER_SHUTDOWN_GRACE_MS: process.env.WORKER_SHUTDOWN_GRACE_MS ?? '0',
+};
