@@ -48,11 +48,18 @@ export function statusEventType(aggregate: 'payment' | 'transfer', status: strin
 }
 
 /** An exact type (`payment.posted`), a prefix with `.*` (`transfer.*`), or `*` (every type). */
-const PATTERN = /^(\*|[a-z_]{1,40}\.\*|[a-z_]{1,40}\.[a-z_]{1,40})$/;
+const ONE_PATTERN = String.raw`\*|[a-z_]{1,40}\.\*|[a-z_]{1,40}\.[a-z_]{1,40}`;
+/** At most this many patterns in one filter. */
+export const MAX_EVENT_TYPE_PATTERNS = 50;
+/** One pattern (an item of a webhook endpoint's `eventTypes`). */
+export const EVENT_TYPE_PATTERN = new RegExp(`^(?:${ONE_PATTERN})$`);
+/** A comma-separated list of patterns (the log's `types` query): what parseEventTypePatterns accepts. */
+export const EVENT_TYPE_LIST_PATTERN = new RegExp(`^(?:${ONE_PATTERN})(?:,(?:${ONE_PATTERN})){0,${MAX_EVENT_TYPE_PATTERNS - 1}}$`);
+const PATTERN = EVENT_TYPE_PATTERN;
 
 /** Checks event type patterns (filters of the log and of webhook endpoints): 400 naming the field. */
 export function parseEventTypePatterns(patterns: string[], field: string): string[] {
-  if (patterns.length > 50) throw new ValidationError('at most 50 event type patterns', field);
+  if (patterns.length > MAX_EVENT_TYPE_PATTERNS) throw new ValidationError(`at most ${MAX_EVENT_TYPE_PATTERNS} event type patterns`, field);
   for (const pattern of patterns) {
     if (!PATTERN.test(pattern)) throw new ValidationError(`"${pattern}" is not an event type or a prefix with .*`, field);
   }

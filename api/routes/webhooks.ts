@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { EVENT_TYPE_PATTERN } from '../../domain/events';
 import { toPageRequest } from '../../domain/paging';
 import type { DeliveryRow, EndpointRow } from '../../store/webhooks';
 import { success } from '../envelope';
@@ -9,11 +10,7 @@ const Url = pattern(/^https?:\/\/[!-~]{1,2040}$/, 'must be an http(s) URL (print
   example: 'https://hooks.example.com/corebank',
   description: 'https; outside the local profile it must resolve to a public address (the local profile also takes http://127.0.0.1)',
 });
-const EventTypePattern = pattern(
-  /^(\*|[a-z_]{1,40}\.\*|[a-z_]{1,40}\.[a-z_]{1,40})$/,
-  'must be an event type or a prefix with .*',
-  81,
-).openapi({
+const EventTypePattern = pattern(EVENT_TYPE_PATTERN, 'must be an event type or a prefix with .*', 81).openapi({
   example: 'transfer.*',
 });
 const EndpointStatus = z.enum(['enabled', 'disabled']);
