@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,6 +18,7 @@ import { createSql, type Sql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
 import { bundleWorkflows } from '../worker/createWorker';
 import { ensureSearchAttributes } from '../worker/searchAttributes';
+import { type CpuMs, type CpuRoots, readCpu } from './cpu';
 
 const file = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -42,6 +43,8 @@ export interface BenchEnvironment {
    * Under the cluster profile this is the primary, which serves nothing.
    */
   apiMemoryAfterGc(): Promise<ApiMemory | undefined>;
+  /** CPU so far of the API, the workers, the floor's workers, Temporal, Postgres and the bench itself. */
+  readCpu(): Promise<CpuMs>;
   stop(): Promise<void>;
 }
 
@@ -188,6 +191,16 @@ export async function startBenchEnvironment(log: (line: string) => void, server:
       api.process.kill('SIGUSR2');
       return answer.finally(() => clearTimeout(timer));
     };
+    const pidsOf = (prefix: string) => started.filter((c) => c.name.startsWith(prefix)).map((c) => c.process.pid as number);
+    // The postmaster's pid is the first line of its pid file; the backends are its children.
+    const postmaster = Number((await readFile(join(dir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    const cpuRoots: CpuRoots = {
+      api: pidsOf('api'),
+      worker: pidsOf('worker-'),
+      floorWorker: pidsOf('noop-worker-'),
+      temporal: [temporal.child.process.pid as number],
+      postgres: [postmaster],
+    };
     log(`${workers} worker(s), ${workers} baseline worker(s) and the API running`);
     return {
       server,
@@ -198,6 +211,7 @@ export async function startBenchEnvironment(log: (line: string) => void, server:
       noopTaskQueue,
       apiPid,
       apiMemoryAfterGc,
+      readCpu: () => readCpu(cpuRoots),
       stop,
     };
   } catch (error) {

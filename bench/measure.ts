@@ -1,3 +1,5 @@
+import { type CpuMs, cpuBetween, cpuSum } from './cpu';
+
 /** One measured run: how many operations, how long, and each operation's latency. */
 export interface Measurement {
   operations: number;
@@ -8,6 +10,8 @@ export interface Measurement {
   errors: number;
   /** The first error's message, so a failing scenario says why. */
   firstError?: string;
+  /** CPU of each process group over the measured window (not the warm-up), when a reader was given. */
+  cpuMs?: CpuMs;
 }
 
 export interface MeasureOptions {
@@ -16,6 +20,8 @@ export interface MeasureOptions {
   itemsPerOperation?: number;
   /** Stops early after this many operations (bounded work for slow scenarios). */
   maxOperations?: number;
+  /** Reads every process group's CPU so far (bench/cpu.ts); read at the window's start and end. */
+  readCpu?: () => Promise<CpuMs>;
 }
 
 /**
@@ -34,6 +40,7 @@ export async function measure(options: MeasureOptions, operation: (loop: number,
   let firstError: string | undefined;
   let started = 0;
   const max = options.maxOperations ?? Number.POSITIVE_INFINITY;
+  const cpuAtStart = await options.readCpu?.();
   const start = performance.now();
   const end = start + options.durationMs;
   await Promise.all(
@@ -51,13 +58,16 @@ export async function measure(options: MeasureOptions, operation: (loop: number,
       }
     }),
   );
+  const elapsedMs = performance.now() - start;
+  const cpuAtEnd = cpuAtStart && (await options.readCpu?.());
   return {
     operations: latenciesMs.length,
     itemsPerOperation: options.itemsPerOperation ?? 1,
-    elapsedMs: performance.now() - start,
+    elapsedMs,
     latenciesMs,
     errors,
     firstError,
+    ...(cpuAtStart && cpuAtEnd ? { cpuMs: cpuBetween(cpuAtStart, cpuAtEnd) } : {}),
   };
 }
 
@@ -69,6 +79,8 @@ export function percentile(sorted: number[], p: number): number {
 
 export interface Summary {
   throughput: number;
+  /** CPU per item done, per process group (ms), when measured. */
+  cpuMsPerItem?: CpuMs;
   p50: number;
   p95: number;
   p99: number;
@@ -87,8 +99,11 @@ export function summarize(m: Measurement): Summary {
     operations: m.operations,
     errors: m.errors,
     ...(m.firstError ? { firstError: m.firstError } : {}),
+    ...(m.cpuMs && m.operations > 0 ? { cpuMsPerItem: perItem(m.cpuMs, m.operations * m.itemsPerOperation) } : {}),
   };
 }
+
+const perItem = (cpu: CpuMs, items: number): CpuMs => Object.fromEntries(Object.entries(cpu).map(([g, ms]) => [g, ms / items])) as CpuMs;
 
 /**
  * Measures a baseline and a candidate in alternating slices (a, b, a, b, ...), so the drift of a
@@ -117,5 +132,6 @@ function merge(parts: Measurement[]): Measurement {
     latenciesMs: parts.flatMap((m) => m.latenciesMs),
     errors: parts.reduce((s, m) => s + m.errors, 0),
     firstError: parts.find((m) => m.firstError)?.firstError,
+    ...(parts.every((m) => m.cpuMs) ? { cpuMs: cpuSum(parts.map((m) => m.cpuMs as CpuMs)) } : {}),
   };
 }

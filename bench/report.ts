@@ -10,9 +10,18 @@ export interface Row extends Summary {
   target?: string;
   met?: boolean;
   note?: string;
+  /** (API + worker) CPU per item over (bench client + no-op worker) CPU per empty workflow, same run. */
+  ownCpuRatio?: number;
 }
 
 const fmt = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? '' : n.toFixed(digits));
+
+/** A floor row's worker is the no-op worker; a scenario row's is ours. */
+function cpuCells(r: Row): string {
+  const c = r.cpuMsPerItem;
+  if (!c) return '';
+  return [c.api, c.worker + c.floorWorker, c.temporal, c.postgres, c.client].map((ms) => fmt(ms, 1)).join('/');
+}
 
 export function table(rows: Row[]): string {
   const header = [
@@ -29,6 +38,8 @@ export function table(rows: Row[]): string {
     'ratio',
     'target',
     'met',
+    'cpu ms/item api/wkr/tmp/pg/cli',
+    'own cpu',
   ];
   const body = rows.map((r) => [
     r.scenario,
@@ -44,6 +55,8 @@ export function table(rows: Row[]): string {
     r.ratio === undefined ? '' : `${fmt(r.ratio, 2)}x`,
     r.target ?? '',
     r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+    cpuCells(r),
+    r.ownCpuRatio === undefined ? '' : `${fmt(r.ownCpuRatio, 2)}x`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
