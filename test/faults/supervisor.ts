@@ -144,6 +144,19 @@ export function supervise(spec: ProcessSpec, log: (line: string) => void) {
         intended = false;
       }
     },
+    /** SIGKILL and stay down until start(): the whole stack crashes at once, and comes back in order. */
+    async killAndHold() {
+      await settled();
+      const run = current;
+      if (!run) return;
+      intended = true;
+      try {
+        run.kill('SIGKILL');
+        await run.exited;
+      } finally {
+        intended = false;
+      }
+    },
     pid: () => current?.pid,
     async stop(graceMs = 10_000) {
       stopped = true;
