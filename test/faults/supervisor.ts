@@ -130,20 +130,6 @@ export function supervise(spec: ProcessSpec, log: (line: string) => void) {
     async start() {
       current = await launch();
     },
-    /** SIGKILL and start again, as the fault injector does. */
-    async kill() {
-      await settled();
-      const run = current;
-      if (!run) return;
-      intended = true;
-      try {
-        run.kill('SIGKILL');
-        await run.exited;
-        current = await launch();
-      } finally {
-        intended = false;
-      }
-    },
     /** SIGKILL and stay down until start(): the whole stack crashes at once, and comes back in order. */
     async killAndHold() {
       await settled();
@@ -156,6 +142,11 @@ export function supervise(spec: ProcessSpec, log: (line: string) => void) {
       } finally {
         intended = false;
       }
+    },
+    /** SIGKILL and start again, as the fault injector does. */
+    async kill() {
+      await this.killAndHold();
+      current = await launch();
     },
     pid: () => current?.pid,
     async stop(graceMs = 10_000) {
