@@ -193,13 +193,21 @@ export async function startCluster(log: (line: string) => void) {
      * How a workflow ended as Temporal has it: its execution status, and for a completed one the
      * status its result names (payments and transfers return their state). One connection for all.
      */
-    async workflowOutcome(workflowId: string): Promise<{ execution: string; result?: string }> {
+    async workflowOutcome(workflowId: string): Promise<{ execution: string; result?: string; waitingFor?: string }> {
       if (!outcomeClient || outcomeAddress !== temporal.address) {
         outcomeAddress = temporal.address;
         outcomeClient = new Client({ connection: await Connection.connect({ address: temporal.address }) });
       }
       const handle = outcomeClient.workflow.getHandle(workflowId);
-      const { status } = await handle.describe();
+      const { status, raw } = await handle.describe();
+      if (status.name === 'RUNNING') {
+        // What a run that does not end waits for, for the checker's report.
+        const activities = (raw.pendingActivities ?? []).map(
+          (a) => `activity ${a.activityType?.name} attempt ${a.attempt} (${a.lastFailure?.message ?? 'no failure'})`,
+        );
+        const task = raw.pendingWorkflowTask ? [`workflow task attempt ${raw.pendingWorkflowTask.attempt}`] : [];
+        return { execution: status.name, waitingFor: [...activities, ...task].join('; ') || 'nothing pending' };
+      }
       if (status.name !== 'COMPLETED') return { execution: status.name };
       const result = (await handle.result()) as { status?: string } | undefined;
       return { execution: status.name, result: result?.status };
