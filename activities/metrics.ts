@@ -18,14 +18,15 @@ export const dailyCheckFailures = new Counter({
 
 export const webhookAttempts = new Counter({
   name: 'corebank_webhook_attempts_total',
-  help: 'Webhook delivery attempts, by outcome: delivered, retry (failed, tried again later), failed (the last one)',
-  labelNames: ['outcome'],
+  help: 'Webhook delivery attempts, per endpoint and outcome: delivered, retry (failed, tried again later), failed (the last one)',
+  labelNames: ['endpoint', 'outcome'],
   registers: [workerRegistry],
 });
 
 export const webhookFailures = new Counter({
   name: 'corebank_webhook_failures_total',
-  help: 'Webhook deliveries that failed for good (the retry window passed)',
+  help: 'Webhook deliveries that failed for good (the retry window passed), per endpoint',
+  labelNames: ['endpoint'],
   registers: [workerRegistry],
 });
 

@@ -141,10 +141,10 @@ export function createWebhookActivities({ sql, webhooks = localWebhookPolicy() }
       nextAttemptAt: new Date(now + wait),
       giveUp,
     });
-    webhookAttempts.inc({ outcome: ok ? 'delivered' : giveUp ? 'failed' : 'retry' });
+    webhookAttempts.inc({ endpoint: endpoint.id, outcome: ok ? 'delivered' : giveUp ? 'failed' : 'retry' });
     if (ok) return 'delivered';
     if (giveUp) {
-      webhookFailures.inc();
+      webhookFailures.inc({ endpoint: endpoint.id });
       await disableIfFailingThroughout(endpoint);
       return 'failed';
     }

@@ -6,6 +6,7 @@ import { type BenchServer, startBenchEnvironment } from './environment';
 import { chart, type Row, table } from './report';
 import { ledgerScenarios, openFundedAccounts } from './scenarios/ledger';
 import { readScenarios } from './scenarios/reads';
+import { webhookScenarios } from './scenarios/webhooks';
 import { workflowScenarios } from './scenarios/workflows';
 
 /**
@@ -20,8 +21,8 @@ async function main() {
     options: {
       quick: { type: 'boolean', default: false },
       servers: { type: 'string', default: 'dev,cluster' },
-      /** Some of the groups only: reads, ledger, workflows. */
-      only: { type: 'string', default: 'reads,ledger,workflows' },
+      /** Some of the groups only: reads, ledger, workflows, webhooks. */
+      only: { type: 'string', default: 'reads,ledger,workflows,webhooks' },
     },
   });
   const only = new Set((values.only ?? '').split(','));
@@ -48,6 +49,16 @@ async function main() {
       if (i === 0 && only.has('ledger')) {
         rows.push(
           ...(await ledgerScenarios(env.sql, { durationMs, concurrencies, batchSizes: [1, 10, 100, 1000], batchConcurrency: 8 }, log)),
+        );
+      }
+      if (only.has('webhooks')) {
+        rows.push(
+          ...(await webhookScenarios(
+            env,
+            accounts,
+            { durationMs: quick ? 2_000 : 15_000, concurrencies: quick ? [8] : [1, 8, 32], events: quick ? 300 : 3_000 },
+            log,
+          )),
         );
       }
       if (!only.has('workflows')) continue;

@@ -183,10 +183,10 @@ export async function setAccountStatus(sql: Queryable, id: string, status: Accou
 }
 
 /**
- * The account as events show it: what it is and its status, not its balances (they change with
- * every posting, which has its payment or transfer event; GET the account for them).
+ * The account without its balances: its events' `data` (balances change with every posting, which
+ * has its payment or transfer event), and the API's account (api/views.ts adds the balances).
  */
-export function accountEventData(a: AccountRow) {
+export function accountSummaryView(a: AccountRow) {
   return {
     id: a.id,
     accountNumber: a.accountNumber,
@@ -203,7 +203,7 @@ export function accountEventData(a: AccountRow) {
 }
 
 function recordAccountEvent(tx: TransactionSql, type: EventType, row: AccountRow) {
-  return recordEvent(tx, { type, aggregateType: 'account', aggregateId: row.id, clientId: row.clientId, data: accountEventData(row) });
+  return recordEvent(tx, { type, aggregateType: 'account', aggregateId: row.id, clientId: row.clientId, data: accountSummaryView(row) });
 }
 
 export interface AccountFilter {

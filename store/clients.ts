@@ -124,8 +124,8 @@ export async function setClientBlocked(sql: Sql, id: string, blocked: boolean, r
   });
 }
 
-/** The client as events show it: the API's client without its limits. */
-export function clientEventData(c: ClientRow) {
+/** The client without its limits: its events' `data`, and the API's client (api/views.ts adds the limits). */
+export function clientSummaryView(c: ClientRow) {
   return {
     id: c.id,
     type: c.type,
@@ -144,7 +144,7 @@ export function clientEventData(c: ClientRow) {
 }
 
 function recordClientEvent(tx: TransactionSql, type: EventType, row: ClientRow) {
-  return recordEvent(tx, { type, aggregateType: 'client', aggregateId: row.id, clientId: row.id, data: clientEventData(row) });
+  return recordEvent(tx, { type, aggregateType: 'client', aggregateId: row.id, clientId: row.id, data: clientSummaryView(row) });
 }
 
 /** The client's row locked for a transfer in progress: its limits, and transfers of the same client queue here. */

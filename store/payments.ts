@@ -45,8 +45,11 @@ export async function insertPayment(sql: Queryable, payment: NewPayment): Promis
   });
 }
 
-/** The payment as events show it: the API's payment without its transactions (GET the payment for those). */
-export function paymentEventData(p: PaymentRow) {
+/**
+ * The payment without its transactions: its events' `data`, and the API's payment (api/views.ts
+ * adds the transactions). One view, so an event and a GET never disagree on a field.
+ */
+export function paymentSummaryView(p: PaymentRow) {
   return {
     id: p.id,
     debitAccountId: p.debitAccountId,
@@ -69,7 +72,7 @@ function recordPaymentEvent(tx: TransactionSql, row: PaymentRow) {
     aggregateType: 'payment',
     aggregateId: row.id,
     clientId: { ofAccounts: [row.debitAccountId, row.creditAccountId] },
-    data: paymentEventData(row),
+    data: paymentSummaryView(row),
   });
 }
 

@@ -60,19 +60,8 @@ export async function insertTransfer(sql: Queryable, t: NewTransfer): Promise<vo
   });
 }
 
-/** The transfer as the API shows it (api/schemas/transfers.ts transferView), FX quote included. */
-export function transferEventData(t: TransferRow) {
-  const fx =
-    t.direction === 'fx' && t.sellAmount !== null && t.buyAmount !== null && t.sellCurrency && t.buyCurrency
-      ? {
-          sellAmount: formatAmount(t.sellAmount, t.sellCurrency),
-          sellCurrency: t.sellCurrency,
-          buyAmount: formatAmount(t.buyAmount, t.buyCurrency),
-          buyCurrency: t.buyCurrency,
-          rate: t.rate,
-          targetAccountId: t.targetAccountId,
-        }
-      : {};
+/** The transfer as the API shows it (every transfer route), FX quote included. */
+export function transferView(t: TransferRow) {
   return {
     id: t.id,
     direction: t.direction,
@@ -88,12 +77,42 @@ export function transferEventData(t: TransferRow) {
     fee: formatAmount(t.fee, t.currency),
     reference: t.reference,
     providerReference: t.providerReference,
+    confirmationId: t.confirmationId,
     failureReason: t.failureReason,
     relatedTransferId: t.relatedTransferId,
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
-    ...fx,
+    ...fxView(t),
   };
+}
+
+/** The quote of an FX transfer; nothing for the other directions. */
+function fxView(t: TransferRow) {
+  if (t.direction !== 'fx' || t.sellAmount === null || t.buyAmount === null || !t.sellCurrency || !t.buyCurrency) return {};
+  return {
+    sellAmount: formatAmount(t.sellAmount, t.sellCurrency),
+    sellCurrency: t.sellCurrency,
+    buyAmount: formatAmount(t.buyAmount, t.buyCurrency),
+    buyCurrency: t.buyCurrency,
+    rate: t.rate ?? undefined,
+    quoteExpiresAt: t.quoteExpiresAt?.toISOString(),
+    targetAccountId: t.targetAccountId ?? undefined,
+  };
+}
+
+/**
+ * The transfer as its events show it: the API's, without the confirmation it waits for (the
+ * bank's own bookkeeping) and the quote's expiry (the event tells what happened, not a deadline).
+ */
+export function transferEventView(t: TransferRow) {
+  const {
+    confirmationId: _confirmation,
+    quoteExpiresAt: _expiry,
+    ...data
+  } = transferView(t) as ReturnType<typeof transferView> & {
+    quoteExpiresAt?: string;
+  };
+  return data;
 }
 
 function recordTransferEvent(tx: TransactionSql, row: TransferRow) {
@@ -102,7 +121,7 @@ function recordTransferEvent(tx: TransactionSql, row: TransferRow) {
     aggregateType: 'transfer',
     aggregateId: row.id,
     clientId: row.clientId,
-    data: transferEventData(row),
+    data: transferEventView(row),
   });
 }
 

@@ -11,12 +11,14 @@ export interface WebhookEndpointInput {
   retry: RetryShape;
   /** The delivery queue's cursor (a bigint as a string); a new run starts at 0: every pending delivery. */
   afterSeq?: string;
+  /** History events after which a run continues as new; HISTORY_LIMIT unless set (tests set a small one). */
+  historyLimit?: number;
 }
 
 /** Deliveries in flight or queued in one run at most: past it the run stops taking more until some finish. */
 const MAX_QUEUED = 500;
 /** History events after which the run continues as new (Temporal's limit is 51,200 events). */
-const HISTORY_LIMIT = 5_000;
+export const HISTORY_LIMIT = 5_000;
 /** How long one poll waits for new deliveries before it returns empty. */
 const POLL_WAIT_MS = 20_000;
 
@@ -34,7 +36,12 @@ const POLL_WAIT_MS = 20_000;
  * that run takes again (still pending in the table; at least once).
  */
 export async function webhookEndpointWorkflow(input: WebhookEndpointInput): Promise<string> {
-  if (!/^[0-9a-f-]{36}$/i.test(input.endpointId ?? '') || !(input.retry?.initialMs > 0) || !(input.retry?.maxIntervalMs > 0)) {
+  if (
+    !/^[0-9a-f-]{36}$/i.test(input.endpointId ?? '') ||
+    !(input.retry?.initialMs > 0) ||
+    !(input.retry?.maxIntervalMs > 0) ||
+    (input.historyLimit !== undefined && !(input.historyLimit > 0))
+  ) {
     throw ApplicationFailure.nonRetryable('webhookEndpointWorkflow: bad input', 'VALIDATION_ERROR');
   }
   const poll = proxyActivities<Activities>({
@@ -99,7 +106,7 @@ export async function webhookEndpointWorkflow(input: WebhookEndpointInput): Prom
         void runLane(delivery.aggregateId);
       }
     }
-    if (workflowInfo().historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested) {
+    if (workflowInfo().historyLength > (input.historyLimit ?? HISTORY_LIMIT) || workflowInfo().continueAsNewSuggested) {
       await condition(() => queued === 0, '1 minute');
       const first = [...unfinished].reduce((min, seq) => (seq < min ? seq : min), after + 1n);
       await continueAsNew<typeof webhookEndpointWorkflow>({ ...input, afterSeq: (first - 1n).toString() });

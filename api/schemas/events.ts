@@ -6,8 +6,8 @@ import { AmountOut, Timestamp, Uuid } from '../schemas';
 /**
  * Each event type's payload (`data`), for the OpenAPI document's `webhooks` section: the resource
  * right after the change, as ledger/events.ts's writers put it (store/payments.ts
- * paymentEventData, store/transfers.ts transferEventData, ledger/accounts.ts accountEventData,
- * store/clients.ts clientEventData, store/ledgerChecks.ts).
+ * paymentSummaryView, store/transfers.ts transferEventView, ledger/accounts.ts accountSummaryView,
+ * store/clients.ts clientSummaryView, store/ledgerChecks.ts).
  */
 const PaymentData = z
   .object({

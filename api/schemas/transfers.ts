@@ -1,9 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { senderView } from '../../domain/accountReference';
 import { FxStatus } from '../../domain/fx';
-import { formatAmount } from '../../domain/money';
 import { IncomingStatus, OutgoingStatus, TransferType } from '../../domain/transfer';
-import type { TransferRow } from '../../store/transfers';
+import { transferView } from '../../store/transfers';
 import type { TransferDetails } from '../../usecases/transfers';
 import { AmountOut, FreeObject, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
 
@@ -76,42 +74,8 @@ export const TransferListQuery = {
   ...PageQuery,
 };
 
-export const transferView = (t: TransferRow) => ({
-  id: t.id,
-  direction: t.direction,
-  type: t.type,
-  status: t.status,
-  clientId: t.clientId,
-  accountId: t.accountId,
-  recipientId: t.recipientId,
-  recipient: t.recipient,
-  sender: senderView(t.sender),
-  amount: formatAmount(t.amount, t.currency),
-  currency: t.currency,
-  fee: formatAmount(t.fee, t.currency),
-  reference: t.reference,
-  providerReference: t.providerReference,
-  confirmationId: t.confirmationId,
-  failureReason: t.failureReason,
-  relatedTransferId: t.relatedTransferId,
-  createdAt: t.createdAt.toISOString(),
-  updatedAt: t.updatedAt.toISOString(),
-  ...fxView(t),
-});
-
-/** The quote of an FX transfer; nothing for the other directions. */
-function fxView(t: TransferRow) {
-  if (t.direction !== 'fx' || t.sellAmount === null || t.buyAmount === null || !t.sellCurrency || !t.buyCurrency) return {};
-  return {
-    sellAmount: formatAmount(t.sellAmount, t.sellCurrency),
-    sellCurrency: t.sellCurrency,
-    buyAmount: formatAmount(t.buyAmount, t.buyCurrency),
-    buyCurrency: t.buyCurrency,
-    rate: t.rate ?? undefined,
-    quoteExpiresAt: t.quoteExpiresAt?.toISOString(),
-    targetAccountId: t.targetAccountId ?? undefined,
-  };
-}
+/** The transfer's one view, shared with its events (store/transfers.ts). */
+export { transferView };
 
 export const transferDetailsView = (d: TransferDetails) => ({
   ...transferView(d.transfer),

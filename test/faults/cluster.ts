@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ const file = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 /** How long an FX quote stays locked in the cluster (FX_QUOTE_TTL_MS of the API). */
 export const FX_QUOTE_TTL_MS = 20_000;
 
-export type FaultKind = 'kill-worker' | 'kill-api' | 'restart-temporal' | 'restart-postgres';
+export type FaultKind = 'kill-worker' | 'kill-api' | 'restart-temporal' | 'restart-postgres' | 'kill-stack';
 
 /**
  * Which Temporal the suite kills and restarts: the dev server (SQLite file; the default), or with
@@ -49,12 +50,16 @@ export async function startCluster(log: (line: string) => void) {
   const undo = async () => {
     for (const stop of started.reverse()) await stop().catch(() => {});
   };
-  const startTemporal = (): Promise<{ address: string; stop(): Promise<void> }> =>
+  const startTemporal = (): Promise<{
+    address: string;
+    stop(): Promise<void>;
+    child?: { kill(signal?: NodeJS.Signals): void; exited: Promise<unknown> };
+  }> =>
     server
       ? startTemporalSqlServer({ ...server, postgresUrl: pg.url, dir: join(dir, 'temporal'), onLine: (line) => log(`temporal ${line}`) })
       : startTemporalDevServer({ cliPath: cliPath as string, port: ports.temporal, dbFile: join(dir, 'temporal.db') });
   let pg: RunningPostgres;
-  let temporal: { address: string; stop(): Promise<void> };
+  let temporal: Awaited<ReturnType<typeof startTemporal>>;
   let sql: Sql;
   let worker: Supervised;
   let api: Supervised;
@@ -83,6 +88,9 @@ export async function startCluster(log: (line: string) => void) {
       // Short quotes: exchanges left alone expire during the run (and a confirm slowed by a fault may find its quote expired).
       FX_QUOTE_TTL_MS: String(FX_QUOTE_TTL_MS),
       FAULT_REPLY_LOSS: String(replyLoss()),
+      // Webhook retries within a second or two: the receiver fails at random, the run is short.
+      WEBHOOK_RETRY_INITIAL_MS: '200',
+      WEBHOOK_RETRY_MAX_INTERVAL_MS: '2000',
     };
     // Reply loss is on by default (FAULT_REPLY_LOSS=0 runs the real worker): the worker loses that
     // share of activity replies on purpose (chaosWorker.ts), the crash between a write and its reply.
@@ -122,7 +130,38 @@ export async function startCluster(log: (line: string) => void) {
         pg = await startEmbeddedPostgres({ dataDir: pgDir, port: ports.pg, persistent: true });
         return;
       }
+      case 'kill-stack':
+        await killStack();
+        return;
     }
+  }
+
+  /**
+   * A power cut: API, worker, Temporal and PostgreSQL (postmaster and every backend) SIGKILLed
+   * together, then brought back in order (PostgreSQL recovers from its WAL, Temporal from its
+   * file, the worker starts its endpoint workflows again).
+   */
+  async function killStack(): Promise<void> {
+    const pidFile = join(pgDir, 'postmaster.pid');
+    const postmaster = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
+    const backends = postmaster ? childPids(postmaster) : [];
+    const down = temporal;
+    // The dev server is one process, killed; the server on PostgreSQL is several of its own: stopped.
+    if (down.child) down.child.kill('SIGKILL');
+    const temporalDown = down.child ? down.child.exited : down.stop();
+    await Promise.all([
+      api.killAndHold(),
+      worker.killAndHold(),
+      temporalDown,
+      (async () => {
+        for (const pid of [postmaster, ...backends]) if (pid) killQuietly(pid);
+        await waitFor('postgres backends to end', async () => [postmaster, ...backends].every((pid) => !pid || !alive(pid)), 30_000, 100);
+      })(),
+    ]);
+    pg = await startEmbeddedPostgres({ dataDir: pgDir, port: ports.pg, persistent: true });
+    temporal = await startTemporal();
+    await worker.start();
+    await api.start();
   }
 
   return {
@@ -154,13 +193,21 @@ export async function startCluster(log: (line: string) => void) {
      * How a workflow ended as Temporal has it: its execution status, and for a completed one the
      * status its result names (payments and transfers return their state). One connection for all.
      */
-    async workflowOutcome(workflowId: string): Promise<{ execution: string; result?: string }> {
+    async workflowOutcome(workflowId: string): Promise<{ execution: string; result?: string; waitingFor?: string }> {
       if (!outcomeClient || outcomeAddress !== temporal.address) {
         outcomeAddress = temporal.address;
         outcomeClient = new Client({ connection: await Connection.connect({ address: temporal.address }) });
       }
       const handle = outcomeClient.workflow.getHandle(workflowId);
-      const { status } = await handle.describe();
+      const { status, raw } = await handle.describe();
+      if (status.name === 'RUNNING') {
+        // What a run that does not end waits for, for the checker's report.
+        const activities = (raw.pendingActivities ?? []).map(
+          (a) => `activity ${a.activityType?.name} attempt ${a.attempt} (${a.lastFailure?.message ?? 'no failure'})`,
+        );
+        const task = raw.pendingWorkflowTask ? [`workflow task attempt ${raw.pendingWorkflowTask.attempt}`] : [];
+        return { execution: status.name, waitingFor: [...activities, ...task].join('; ') || 'nothing pending' };
+      }
       if (status.name !== 'COMPLETED') return { execution: status.name };
       const result = (await handle.result()) as { status?: string } | undefined;
       return { execution: status.name, result: result?.status };
@@ -180,6 +227,35 @@ export async function startCluster(log: (line: string) => void) {
 }
 
 export type Cluster = Awaited<ReturnType<typeof startCluster>>;
+
+/** The direct children of a process (a postmaster's backends). */
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there are none
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The share of activity replies the worker loses: FAULT_REPLY_LOSS, 0.1 unless set. */
 export function replyLoss(): number {

@@ -403,7 +403,7 @@ export async function checkEdges(sql: Sql, ctx: EdgeContext, history: RequestRec
 }
 
 /** How a workflow ended as Temporal has it (cluster.ts workflowOutcome). */
-export type WorkflowOutcome = (workflowId: string) => Promise<{ execution: string; result?: string }>;
+export type WorkflowOutcome = (workflowId: string) => Promise<{ execution: string; result?: string; waitingFor?: string }>;
 
 /**
  * The read model equals the workflow's state: every payment and every outgoing and FX transfer of
@@ -438,7 +438,7 @@ export async function checkWorkflowsAgree(
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         for (let row = queue.shift(); row; row = queue.shift()) {
-          let seen: { execution: string; result?: string };
+          let seen: Awaited<ReturnType<WorkflowOutcome>>;
           try {
             seen = await outcome(row.workflowId);
           } catch (error) {
@@ -453,7 +453,8 @@ export async function checkWorkflowsAgree(
           compared += 1;
           if (seen.execution !== 'COMPLETED' || seen.result !== row.status) {
             violations.push(
-              `${row.workflowId}: the read model says ${row.status}, the workflow ${seen.execution} ${seen.result ?? ''}`.trim(),
+              `${row.workflowId}: the read model says ${row.status}, the workflow ${seen.execution} ${seen.result ?? ''}`.trim() +
+                (seen.waitingFor ? `, waiting for: ${seen.waitingFor}` : ''),
             );
           }
         }

@@ -22,6 +22,7 @@ import { checkFx, type FxCustomer, finishFx, fxScenario, type LeftToExpire, open
 import { checkReturns, returnScenario } from './returns';
 import type { UnexpectedExit } from './supervisor';
 import { checkTransfers, customerToken, finishTransfers, type TransferCustomer, transferScenario } from './transfers';
+import { checkWebhooks, registerReceiver, startWebhookReceiver } from './webhooks';
 import { createClient, describeExchange, errorCode, isDefinitive, type RequestRecord } from './workload';
 
 /**
@@ -32,13 +33,15 @@ import { createClient, describeExchange, errorCode, isDefinitive, type RequestRe
  * restarted, one fault at a time; the worker also loses a share of activity replies
  * (FAULT_REPLY_LOSS, 0.1 by default). The back office blocks and unblocks clients and accounts
  * with payments and transfers in flight, and payees close their accounts while Internal transfers
- * to them are in flight (edges.ts). Then a checker compares the ledger with every answer the
- * clients saw, and the read model with every workflow's end.
+ * to them are in flight (edges.ts). Once a round the whole stack is SIGKILLed at once. A webhook
+ * receiver registered for every event fails and times out at random (webhooks.ts). Then a checker
+ * compares the ledger with every answer the clients saw, the read model with every workflow's
+ * end, and the receiver's requests with the event log (delivered, in order, one body per id).
  */
 const MIN_OPERATIONS = Number(process.env.FAULT_OPERATIONS ?? 2_000);
 const ROUNDS = Number(process.env.FAULT_ROUNDS ?? 3);
 const CLIENTS = 8;
-const FAULT_KINDS: FaultKind[] = ['kill-worker', 'kill-api', 'restart-temporal', 'restart-postgres'];
+const FAULT_KINDS: FaultKind[] = ['kill-worker', 'kill-api', 'restart-temporal', 'restart-postgres', 'kill-stack'];
 const SUB = 'fault-suite';
 /** Operations of the run's setup and end phase, not of the workload under faults. */
 const outsideWorkload = (op: string) => op === 'setup' || op.startsWith('end-');
@@ -47,6 +50,7 @@ async function main() {
   const started = Date.now();
   const log = (line: string) => console.log(`[faults +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
   log(`reply loss ${replyLoss()}`);
+  const receiver = await startWebhookReceiver();
   const cluster = await startCluster(log);
   // Interrupted: stop the processes of the cluster too, and remove its data.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -73,8 +77,11 @@ async function main() {
   let endPhase = '';
   let payeeAccounts: Record<string, number> = {};
   let agreement = '';
+  let webhooks = '';
 
   try {
+    // First of all the webhook endpoint, so that every event of the run is sent to it.
+    const endpointId = await registerReceiver(send, receiver);
     // Setup, before any fault: accounts with money, and one transfer customer per workload client.
     const openAccount = async (i: number, funding: string) => {
       const client = await send('setup', 'POST', '/internal/Clients', {
@@ -242,6 +249,7 @@ async function main() {
     payeeAccounts = await checkEdges(cluster.sql, edgeCtx, history, violations);
     const agreed = await checkWorkflowsAgree(cluster.sql, cluster.workflowOutcome, violations);
     agreement = `${agreed.compared} workflows compared with the read model (${agreed.stillRunning} still running at the first look)${agreed.noWorkflow > 0 ? `, ${agreed.noWorkflow} rows without a workflow` : ''}`;
+    webhooks = await checkWebhooks(cluster.sql, receiver, endpointId, history, violations, log);
     const report = await checkInvariants(cluster.sql);
     if (!report.ok) violations.push(`ledger invariants: ${formatInvariantReport(report)}`);
     // Also the holds of a payment or transfer that still looks live but whose workflow has ended.
@@ -256,6 +264,7 @@ async function main() {
   } finally {
     exits.push(...cluster.unexpectedExits());
     await cluster.stop().catch(() => {});
+    await receiver.stop().catch(() => {});
   }
 
   // A request nobody answered for 40 attempts (about two minutes, faults healed meanwhile): a
@@ -295,6 +304,7 @@ async function main() {
       `  unknown incoming   ${formatCounts(returnFinals)} (Completed: assigned by ops, Returned: sent back by ops)`,
       `  payee accounts     ${formatCounts(payeeAccounts)} (account status, then its Internal transfers)`,
       `  workflows          ${agreement}`,
+      `  webhooks           ${webhooks}`,
       `  exited by itself   ${exits.length === 0 ? 'none' : exits.map((e) => `${e.name} pid ${e.pid} (code ${e.code}, signal ${e.signal})`).join(', ')}`,
       `  violations         ${violations.length}`,
       ...violations.slice(0, 30).map((v) => `    - ${v}`),

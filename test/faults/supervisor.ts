@@ -130,8 +130,8 @@ export function supervise(spec: ProcessSpec, log: (line: string) => void) {
     async start() {
       current = await launch();
     },
-    /** SIGKILL and start again, as the fault injector does. */
-    async kill() {
+    /** SIGKILL and stay down until start(): the whole stack crashes at once, and comes back in order. */
+    async killAndHold() {
       await settled();
       const run = current;
       if (!run) return;
@@ -139,10 +139,14 @@ export function supervise(spec: ProcessSpec, log: (line: string) => void) {
       try {
         run.kill('SIGKILL');
         await run.exited;
-        current = await launch();
       } finally {
         intended = false;
       }
+    },
+    /** SIGKILL and start again, as the fault injector does. */
+    async kill() {
+      await this.killAndHold();
+      current = await launch();
     },
     pid: () => current?.pid,
     async stop(graceMs = 10_000) {
