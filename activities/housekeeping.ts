@@ -5,7 +5,7 @@ import { deleteRateLimitWindows } from '../store/rateLimits';
 import { withBusinessFailures } from './failures';
 
 export interface HousekeepingPolicy {
-  /** API.md keeps Idempotency-Keys at least 24 hours. */
+  /** docs/api.md keeps Idempotency-Keys at least 24 hours. */
   idempotencyRetentionMs: number;
   /** Rate-limit windows are a minute long; older ones only take space. */
   rateLimitRetentionMs: number;

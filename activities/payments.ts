@@ -109,7 +109,7 @@ export function createPaymentActivities({ sql }: { sql: Sql }) {
       sql,
       { kind: 'post_pending', id: entryIdFor(input.entryKey), pendingId: entryIdFor(input.pendingEntryKey) },
       {
-        // API.md: posting is refused while the client or the debit account is blocked, and changes
+        // docs/api.md: posting is refused while the client or the debit account is blocked, and changes
         // nothing (the hold stays). Checked under the row lock the post took (ledger/holds.ts).
         inTransaction: async (tx, [posted]) => {
           if (posted) await requireDebitable(tx, posted.debitAccountId);

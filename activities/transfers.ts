@@ -125,7 +125,7 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
 
   /**
    * Checks a confirmation code. With `debitAccountId` (a first confirmation, which lets money
-   * leave) the client and the account must be free to pay first: API.md refuses confirming work
+   * leave) the client and the account must be free to pay first: docs/api.md refuses confirming work
    * created before a block with CLIENT_BLOCKED / ACCOUNT_NOT_ACTIVE, and such a refusal uses up no
    * attempt of the code.
    */

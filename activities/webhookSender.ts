@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { isPublicAddress } from '../domain/publicAddress';
 
-/** API.md: a 2xx answer within 10 s is a delivery. */
+/** docs/webhooks.md: a 2xx answer within 10 s is a delivery. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 /** Of the receiver's answer, only this much is read (its status is what counts). */
 const MAX_RESPONSE_BYTES = 64 * 1024;

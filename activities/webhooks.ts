@@ -151,7 +151,7 @@ export function createWebhookActivities({ sql, webhooks = localWebhookPolicy() }
     throw ApplicationFailure.retryable(`delivery of ${event.id} to ${endpoint.id} failed: ${error}`, 'WebhookAttemptFailed');
   }
 
-  /** API.md: an endpoint whose deliveries all failed for the whole retry window is disabled, with the reason. */
+  /** docs/webhooks.md: an endpoint whose deliveries all failed for the whole retry window is disabled, with the reason. */
   async function disableIfFailingThroughout(endpoint: EndpointRow): Promise<void> {
     const since = new Date(Date.now() - webhooks.retryWindowMs);
     await sql`

@@ -12,10 +12,10 @@ export type AuthEnv = { Variables: { caller: Caller } };
 /** Paths anyone may call: none of them reads the caller. */
 const PUBLIC_PATHS = new Set(['/health', '/health/live', '/health/ready', '/openapi.json', '/docs']);
 
-/** Operational routes outside the API.md families, for system and ops tokens only. */
+/** Operational routes outside the route families of docs/api.md, for system and ops tokens only. */
 const OPERATOR_PATHS = new Set(['/metrics', '/codec/decode', '/codec/encode']);
 
-/** Routes API.md opens to client tokens and system/ops tokens alike. */
+/** Routes docs/api.md opens to client tokens and system/ops tokens alike. */
 const SHARED_PATHS = new Set(['/BaasProvider/available-currencies']);
 
 /** System routes live under /internal, /v2/internal and /v2/ledger/internal; the rest are FrontOffice. */
@@ -61,7 +61,7 @@ export function tokenVerifier(policy: TokenPolicy): (token: string) => Promise<C
 }
 
 /**
- * Authenticates the bearer JWT and applies API.md's role rule by path: FrontOffice routes need
+ * Authenticates the bearer JWT and applies the role rule by path of docs/api.md: FrontOffice routes need
  * `client` (whose sub must be an existing client), system routes `system` or `ops`. Manual
  * interventions narrow it further with requireRole('ops').
  */

@@ -3,7 +3,7 @@ import { DomainError, ErrorCode } from '../domain/errors';
 import type { AuthEnv } from './auth';
 
 /**
- * The one body limit of the API (API.md: every body is bounded before anything reads it,
+ * The one body limit of the API (docs/api.md: every body is bounded before anything reads it,
  * authentication included). It runs first and reads nothing itself:
  * - a declared Content-Length above the route class's bound is 413 at once;
  * - any other body is replaced by a counting stream that fails with 413 the moment the bound is

@@ -99,7 +99,7 @@ const roleWords = (roles: string[]) => roles.map((r) => `\`${r}\``).join(', ');
 
 /**
  * What the generated document cannot say by itself, added in one place: an operationId for every
- * operation (api/operationIds.ts), the roles each one needs (x-roles, API.md's rule by path;
+ * operation (api/operationIds.ts), the roles each one needs (x-roles, the rule by path of docs/api.md;
  * ops-only interventions carry an "(ops)" tag) also in words in its description, the
  * Idempotency-Key header, its 409, the 429 and 503 on every write, the 422 of every operation that
  * takes a currency, the error codes each status can carry (from api/errors.ts's one table), and

@@ -18,7 +18,7 @@ export interface IdempotencyOptions {
 const POLL_MS = 50;
 
 /**
- * Idempotency-Key handling of API.md for POST/PUT/PATCH/DELETE: the first answer (status and
+ * Idempotency-Key handling of docs/api.md for POST/PUT/PATCH/DELETE: the first answer (status and
  * body) is stored per caller and key and replayed with `Idempotent-Replayed: true`; the same key
  * with another request is 409 IDEMPOTENCY_KEY_REUSED. A 5xx or a 400 is not stored.
  */

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { HttpLimits } from '../config/env';
 
 /**
- * Timeouts of the HTTP server itself (API.md: slow or idle connections are closed). A client that
+ * Timeouts of the HTTP server itself (docs/api.md: slow or idle connections are closed). A client that
  * sends its headers a byte at a time (slow-loris) or trickles its body holds a socket and memory;
  * Node closes it after headersTimeout / requestTimeout, and an idle kept-alive connection after
  * keepAliveTimeout. The check runs every SERVER_OPTIONS.connectionsCheckingInterval, so a timeout fires up to that much late.

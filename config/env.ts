@@ -69,7 +69,7 @@ export interface Config {
   webhooks: WebhookPolicy;
 }
 
-/** Webhook endpoints and their deliveries (API.md "Events and webhooks"). */
+/** Webhook endpoints and their deliveries (docs/webhooks.md). */
 export interface WebhookPolicy {
   /** WEBHOOK_SECRET_KEYS: AES-256-GCM keys the endpoints' signing secrets are stored under (the first encrypts). */
   secretKeys: PayloadKeys;
@@ -98,7 +98,7 @@ export function localWebhookPolicy(): WebhookPolicy {
 export const DEFAULT_WEBHOOK_RETRY = { retryInitialMs: 10_000, retryMaxIntervalMs: 3600 * 1000, retryWindowMs: 3 * DAY_MS };
 
 /**
- * Bounds of the HTTP edge (API.md: every body bounded before anything reads it; slow or idle
+ * Bounds of the HTTP edge (docs/api.md: every body bounded before anything reads it; slow or idle
  * connections closed). Uploads are bounded by DOCUMENT_MAX_BYTES.
  */
 export interface HttpLimits {
@@ -258,7 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const webhookSecretKeys = webhookKeysFrom(env, local, payloadKeys);
   const retryWindowMs = integer(env, 'WEBHOOK_RETRY_WINDOW_MS', DEFAULT_WEBHOOK_RETRY.retryWindowMs, SETTING_BOUNDS.webhookRetryWindowMs);
-  // API.md: retried for at least 3 days; shorter windows are for tests and the local profile.
+  // docs/webhooks.md: retried for at least 3 days; shorter windows are for tests and the local profile.
   if (!local && retryWindowMs < 3 * DAY_MS)
     throw new ConfigError('WEBHOOK_RETRY_WINDOW_MS must be at least 3 days (259200000) in production');
   return {

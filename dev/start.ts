@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
@@ -9,7 +9,8 @@ import { findOrBuildTemporalCli } from './temporalCli';
 import { isTemporalLineWorthShowing, startTemporalDevServer } from './temporalServer';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DATA_DIR = join(ROOT, '.data');
+/** COREBANK_DATA_DIR: another data directory (a second stack beside the first, the Ctrl-C test). */
+const DATA_DIR = process.env.COREBANK_DATA_DIR ? resolve(process.env.COREBANK_DATA_DIR) : join(ROOT, '.data');
 
 const PORTS = {
   api: Number(process.env.API_PORT ?? 3000),
@@ -74,6 +75,9 @@ async function main() {
         port: PORTS.temporal,
         uiPort: PORTS.temporalUi,
         dbFile: join(DATA_DIR, 'temporal.sqlite'),
+        // Stopped by us after the worker: a Ctrl-C reaching it first would leave the worker
+        // without a server to finish its shutdown with (it then waits out the SDK's 10 s).
+        ownProcessGroup: true,
         // Its warnings and errors only: not its banner, info lines or dial noise at start and stop.
         onLine: (line) => {
           if (isTemporalLineWorthShowing(line)) console.log(`[temporal] ${line}`);
@@ -98,6 +102,8 @@ async function main() {
         args: ['--import', 'tsx', join(ROOT, file)],
         env,
         onLine: childLineWriter(name),
+        // Ctrl-C reaches only this process, which stops the API, then the worker, in that order.
+        ownProcessGroup: true,
       });
       void child.exited.then((code) => {
         if (!stack.isStopping()) {

@@ -11,6 +11,8 @@ export interface TemporalDevServerOptions {
   dbFile: string;
   namespace?: string;
   onLine?: (line: string) => void;
+  /** See ChildOptions.ownProcessGroup. */
+  ownProcessGroup?: boolean;
 }
 
 export interface TemporalDevServer {
@@ -48,7 +50,13 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   ];
   if (options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
-  const child = startChild({ name: 'temporal', command: options.cliPath, args, onLine: options.onLine ?? (() => {}) });
+  const child = startChild({
+    name: 'temporal',
+    command: options.cliPath,
+    args,
+    onLine: options.onLine ?? (() => {}),
+    ownProcessGroup: options.ownProcessGroup,
+  });
   let exited = false;
   void child.exited.then(() => {
     exited = true;

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 
 /**
- * Account numbers (API.md): 12 digits, the last a Luhn check digit, the other 11 drawn at random
+ * Account numbers (docs/api.md): 12 digits, the last a Luhn check digit, the other 11 drawn at random
  * (the first never 0) from a cryptographic source. Numbers issued before were 11 digits from a
  * sequence plus the same check digit: they have the same shape and stay valid as they are. Random
  * numbers cannot be enumerated: knowing one account number says nothing about any other.

@@ -1,5 +1,5 @@
 /**
- * Stable machine codes of API.md. Every failure the service reports carries one of these;
+ * Stable machine codes of docs/api.md. Every failure the service reports carries one of these;
  * api/errors.ts maps each to its HTTP status in one table the compiler checks for totality.
  */
 export const ErrorCode = {

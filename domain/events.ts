@@ -1,7 +1,7 @@
 import { ValidationError } from './errors';
 
 /**
- * Event types (API.md "Events and webhooks"). A type is `<aggregate>.<what happened>`; payment and
+ * Event types (docs/webhooks.md). A type is `<aggregate>.<what happened>`; payment and
  * transfer types are the status the aggregate entered, in snake case.
  */
 export const EVENT_TYPES = [

@@ -1,5 +1,5 @@
 /**
- * Names of stored documents (API.md): the name a client gave, made safe to show and to send back in
+ * Names of stored documents (docs/api.md): the name a client gave, made safe to show and to send back in
  * Content-Disposition, with the extension of the type the bytes were found to be. A file that
  * starts like a PDF but is called `invoice.html` is stored and served as `invoice.pdf`, so no
  * browser or desktop opens it as HTML.

@@ -1,4 +1,4 @@
-/** The named consistency checks (API.md, DailyCheck). Pure names: the workflows import them. */
+/** The named consistency checks (docs/operations.md, "The checks"). Pure names: the workflows import them. */
 
 /** Checks run once each by the daily check. */
 export const SINGLE_CHECKS = [

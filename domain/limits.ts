@@ -22,7 +22,7 @@ export function limitsFor(currency: string, client: TransferLimits, defaults: Tr
 }
 
 /**
- * API.md: a transfer above `perTransfer`, or one that would take the client's outgoing total of
+ * docs/api.md: a transfer above `perTransfer`, or one that would take the client's outgoing total of
  * the UTC day in that currency past `daily`, is 422 LIMIT_EXCEEDED with `limit` and `used`.
  */
 export function checkTransferLimits(

@@ -46,7 +46,7 @@ export function parseAmount(input: unknown, currency: Currency, options: ParseAm
 
   if (!isPlainDecimal(text)) throw new ValidationError(`amount "${text}" is not a plain positive decimal number`, field);
   const digits = minorUnits(currency);
-  // API.md: at most the currency's digits, so "1.500" is refused for EUR even though it is exact.
+  // docs/api.md: at most the currency's digits, so "1.500" is refused for EUR even though it is exact.
   if ((text.split('.')[1] ?? '').length > digits) {
     throw new ValidationError(`${currency} amounts have at most ${digits} decimal places`, field);
   }

@@ -2,7 +2,7 @@ import { DomainError, ErrorCode } from './errors';
 
 /**
  * The one policy of step-up codes, for transfer confirmations (and FX) and for account operations
- * alike (API.md): how long a code lives, how many wrong tries one code allows, how often a new code
+ * alike (docs/api.md): how long a code lives, how many wrong tries one code allows, how often a new code
  * may be sent, and how many wrong codes a client may enter a UTC day across all its codes. The
  * stores and use cases ask this module; none of them counts on its own terms.
  */

@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 
 /**
- * Addresses a webhook may not be sent to outside the local profile (API.md: no loopback, private
+ * Addresses a webhook may not be sent to outside the local profile (docs/webhooks.md: no loopback, private
  * or link-local targets), so an endpoint URL cannot reach into the bank's own network (SSRF).
  */
 const BLOCKED = new BlockList();

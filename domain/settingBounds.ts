@@ -21,7 +21,7 @@ export const SETTING_BOUNDS = {
   otpMaxAttempts: { min: 1, max: 100 },
   workflowWaitMs: { min: 100, max: 10 * 60 * 1000 },
   eventRetentionDays: { min: 1, max: 3650 },
-  /** API.md: the first webhook retry comes within 30 s. */
+  /** docs/webhooks.md: the first webhook retry comes within 30 s. */
   webhookRetryInitialMs: { min: 100, max: 30_000 },
   webhookRetryMaxIntervalMs: { min: 1_000, max: 24 * HOUR_MS },
   /** How long a delivery is retried before it is `failed`; the production profile needs 3 days or more. */

@@ -1,5 +1,5 @@
 /**
- * C0 controls, DEL and C1 controls: never part of a name, reference or note (API.md: 400). The
+ * C0 controls, DEL and C1 controls: never part of a name, reference or note (docs/api.md: 400). The
  * one definition for the API's schemas and the workflows' input checks.
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.

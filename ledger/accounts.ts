@@ -43,7 +43,7 @@ export interface Balances {
 }
 
 /**
- * The balance formulas of DESIGN.md for counters in memory (an account as of a past moment, say);
+ * The balance formulas of docs/architecture.md for counters in memory (an account as of a past moment, say);
  * the same formulas are the accounts table's generated `balance` and `available` columns.
  */
 export function balancesOf(

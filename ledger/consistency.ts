@@ -136,7 +136,7 @@ export interface InvariantReport {
   ok: boolean;
 }
 
-/** The ledger invariants of DESIGN.md, checked against the whole database. */
+/** The ledger invariants of docs/architecture.md, checked against the whole database. */
 export async function checkInvariants(sql: Sql): Promise<InvariantReport> {
   const [unbalancedCurrencies, counterMismatches, overdrawnAccounts, badResolutions, currencyMismatches] = await Promise.all([
     sql<InvariantReport['unbalancedCurrencies']>`

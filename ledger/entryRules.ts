@@ -66,7 +66,7 @@ export function movementProblem(parties: MovementParties, accountById: Map<strin
 }
 
 /**
- * API.md: a blocked client's accounts and a blocked account refuse debits; a closed account
+ * docs/api.md: a blocked client's accounts and a blocked account refuse debits; a closed account
  * refuses debits and credits. The write paths check the same in SQL (journal.ts DEBITABLE/CREDITABLE).
  */
 export function debitProblem(account: Pick<AccountFacts, 'id' | 'status' | 'clientBlocked'>): DomainError | undefined {

@@ -134,7 +134,7 @@ export async function deleteEventsBefore(sql: Queryable, before: Date, limit = 1
 }
 
 /**
- * The event as the API and webhooks show it (API.md): `{ id, type, occurredAt, aggregate, clientId,
+ * The event as the API and webhooks show it (docs/webhooks.md): `{ id, type, occurredAt, aggregate, clientId,
  * data }`. The same stored row always gives the same JSON, so a retried delivery has the same body.
  */
 export function eventView(e: EventRow) {

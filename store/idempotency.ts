@@ -1,6 +1,6 @@
 import type { Queryable, Sql } from '../ledger/db';
 
-/** API.md keeps keys at least 24 hours; older ones may be taken again. */
+/** docs/api.md keeps keys at least 24 hours; older ones may be taken again. */
 export const KEY_RETENTION = '24 hours';
 
 export interface StoredResponse {
@@ -60,7 +60,7 @@ export async function releaseKey(sql: Sql, caller: string, key: string): Promise
 }
 
 /**
- * Keys older than `before` whose request has finished: API.md keeps keys at least 24 hours, and
+ * Keys older than `before` whose request has finished: docs/api.md keeps keys at least 24 hours, and
  * nothing needs them after. A key whose request still runs (a lease) is left to it.
  */
 export async function deleteIdempotencyKeys(sql: Queryable, before: Date): Promise<number> {

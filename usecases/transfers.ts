@@ -254,7 +254,7 @@ export function createTransferUseCases(deps: UseCaseDeps) {
 
   async function confirm(caller: Caller, transferId: string, code: string): Promise<TransferRow> {
     const transfer = await visible(caller, transferId, 'outgoing');
-    // Before the code: a missing document uses up no attempt (API.md, Documents).
+    // Before the code: a missing document uses up no attempt (docs/api.md, Documents).
     if (transfer.status === 'PendingConfirmation') await requireDocumentFor(transfer);
     return (await act(transfer, { action: 'confirm', code })).transfer;
   }

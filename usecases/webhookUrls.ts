@@ -4,7 +4,7 @@ import { ValidationError } from '../domain/errors';
 import { isPublicAddress } from '../domain/publicAddress';
 
 /**
- * API.md: outside the local profile an endpoint URL is `https` and must not resolve to loopback,
+ * docs/webhooks.md: outside the local profile an endpoint URL is `https` and must not resolve to loopback,
  * private or link-local addresses (SSRF); the local profile also accepts plain http (a receiver
  * on 127.0.0.1). The worker checks the address again when it connects (activities/webhookSender.ts).
  */

@@ -24,7 +24,7 @@ import type { UseCaseDeps } from './deps';
 import { checkEndpointUrl } from './webhookUrls';
 import { toDomainError, withinWait } from './workflowCalls';
 
-/** How long a rotated-out secret keeps signing (API.md: 24 hours, both sign meanwhile). */
+/** How long a rotated-out secret keeps signing (docs/webhooks.md: 24 hours, both sign meanwhile). */
 export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
 /** Events one redeliver `since` queues at most. */
 const REDELIVER_SINCE_LIMIT = 10_000;
@@ -46,7 +46,7 @@ export interface EndpointChangeRequest {
 export type Redelivery = { eventIds: string[] } | { since: Date };
 
 /**
- * Webhook endpoints (API.md "Events and webhooks"). Each enabled endpoint has one delivery
+ * Webhook endpoints (docs/webhooks.md). Each enabled endpoint has one delivery
  * workflow (workflows/webhookEndpoint.ts); these use cases write the endpoint and make sure its
  * workflow runs. The secret is returned only by create and rotate-secret.
  */

@@ -26,7 +26,7 @@ async function sdkMetrics(url: string): Promise<string> {
 
 /**
  * The worker's HTTP port (WORKER_METRICS_PORT): /health/live and /health/ready for the orchestrator,
- * and the worker's Prometheus metrics at GET /metrics on a port of its own (API.md: metrics
+ * and the worker's Prometheus metrics at GET /metrics on a port of its own (docs/api.md: metrics
  * are served on a separate port or behind a token): the activities' registry
  * (daily_check_failures_total, process metrics) and the Temporal SDK runtime's (worker task slots,
  * poll and schedule-to-start latencies, workflow and activity outcomes). Bound to localhost unless

@@ -28,7 +28,7 @@ export const background = proxyActivities<Activities>({
  * Steps that must happen once money is held and the outcome decided: releasing or settling holds
  * in a workflow's own flow (a timer fired, the provider decided) and the status written with it.
  * They retry without a bound (1 s doubling to 10 min): a workflow that gave up here would end with
- * the client's money held (API.md: "No money is ever held by a finished or broken workflow").
+ * the client's money held (docs/api.md: "No money is ever held by a finished or broken workflow").
  * While one retries, the Temporal UI shows it pending with its attempt count and last failure, and
  * the worker's metrics count the failed attempts. Only the step's answer (a business failure, or
  * poison) ends it, which each workflow turns into a final status or `Stuck`.

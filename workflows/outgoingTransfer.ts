@@ -144,7 +144,7 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
             // Confirming lets the money leave: refused while the client or account is blocked.
             await checkCode(record.accountId);
           } catch (error) {
-            // API.md: a code locked for good cancels its transfer and releases the hold.
+            // docs/api.md: a code locked for good cancels its transfer and releases the hold.
             if (lockedForGood(error) && patched(LOCKED_CODE_CANCELS))
               await release('Cancelled', 'the code was locked after too many wrong attempts');
             throw error;

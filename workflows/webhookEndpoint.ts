@@ -7,7 +7,7 @@ export const webhookEndpointWorkflowId = (endpointId: string) => `webhook-endpoi
 
 export interface WebhookEndpointInput {
   endpointId: string;
-  /** The waits between attempts: doubling from initialMs up to maxIntervalMs (API.md: the first within 30 s). */
+  /** The waits between attempts: doubling from initialMs up to maxIntervalMs (docs/webhooks.md: the first within 30 s). */
   retry: RetryShape;
   /** The delivery queue's cursor (a bigint as a string); a new run starts at 0: every pending delivery. */
   afterSeq?: string;

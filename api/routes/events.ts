@@ -58,7 +58,7 @@ const getEventRoute = createRoute({
   responses: responses(200, EventSchema, 'The event', [404]),
 });
 
-/** The event log (API.md "Events and webhooks"); system and ops tokens (the /internal rule). */
+/** The event log (docs/webhooks.md); system and ops tokens (the /internal rule). */
 export function eventRoutes({ useCases }: RouteDeps) {
   const router = newRouter();
   router.openapi(listEventsRoute, async (c) => {

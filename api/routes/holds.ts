@@ -47,7 +47,7 @@ const releaseView = (r: HoldRelease) => ({ ...r, createdAt: r.createdAt.toISOStr
 
 /**
  * Holds stranded on a finished payment or transfer: nothing would ever release them. Ops list
- * and release them (an audited void entry). Not in API.md; documented in the OpenAPI document.
+ * and release them (an audited void entry). Documented in the OpenAPI document and docs/api.md.
  */
 export function holdRoutes({ useCases }: RouteDeps) {
   const router = newRouter();

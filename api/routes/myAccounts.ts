@@ -33,7 +33,7 @@ const listRoute = createRoute({
 const findRoute = createRoute({
   method: 'get',
   // One name for the segment of /Accounts/{...} on every method (OpenAPI: equivalent paths are one
-  // path); here it also takes an account number or an IBAN (API.md's {idOrAccountNumber}).
+  // path); here it also takes an account number or an IBAN (docs/api.md: an id, an account number or an IBAN).
   path: '/Accounts/{accountId}',
   tags: ['Accounts (client)'],
   summary: 'One account: a UUID is an id; anything else an account number or an IBAN',

@@ -208,7 +208,7 @@ const redeliverRoute = createRoute({
   responses: responses(202, z.object({ queued: z.number().int() }).openapi('WebhookRedeliveryQueued'), 'Queued', [404]),
 });
 
-/** Webhook endpoints (API.md "Events and webhooks"); system and ops tokens (the /internal rule). */
+/** Webhook endpoints (docs/webhooks.md); system and ops tokens (the /internal rule). */
 export function webhookRoutes({ useCases }: RouteDeps) {
   const router = newRouter();
   const webhooks = useCases.webhooks;

@@ -1,4 +1,4 @@
--- The balance formulas of DESIGN.md, written once: every query, guard and check reads these
+-- The balance formulas of docs/architecture.md, written once: every query, guard and check reads these
 -- columns instead of repeating the arithmetic (ledger/accounts.ts balancesOf is the same formula
 -- for counters computed from the journal, and a test ties the two together).
 ALTER TABLE accounts

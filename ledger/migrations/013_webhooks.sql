@@ -1,4 +1,4 @@
--- Webhook endpoints and their deliveries (issue #23; API.md "Events and webhooks").
+-- Webhook endpoints and their deliveries (issue #23; docs/webhooks.md).
 CREATE TABLE webhook_endpoints (
   id                          uuid PRIMARY KEY,
   seq                         bigserial NOT NULL UNIQUE,

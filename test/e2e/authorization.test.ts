@@ -7,7 +7,7 @@ import { openAccount } from '../support/bankFixtures';
 import { useTestApi } from '../support/suite';
 
 /**
- * The authorization matrix of API.md: every route called with no token, an expired token, a token
+ * The authorization matrix of docs/api.md: every route called with no token, an expired token, a token
  * signed with the wrong key, a client token of another client, a system token and an ops token.
  */
 type Access = 'public' | 'front' | 'system' | 'ops' | 'shared';
@@ -181,11 +181,11 @@ beforeAll(async () => {
   ];
 });
 
-/** What API.md prescribes for a caller on a route; 'allowed' is anything but 401/403 (and never 5xx). */
+/** What docs/api.md prescribes for a caller on a route; 'allowed' is anything but 401/403 (and never 5xx). */
 function expected(route: Route, caller: string): number | 'allowed' {
   if (route.access === 'public') return 'allowed';
   if (caller === 'none' || caller === 'expired' || caller === 'wrongKey') return 401;
-  // Client, system and ops tokens alike (API.md: BaasProvider currencies).
+  // Client, system and ops tokens alike (docs/api.md: BaasProvider currencies).
   if (route.access === 'shared') return 'allowed';
   if (route.access === 'front') {
     if (caller !== 'otherClient') return 403;

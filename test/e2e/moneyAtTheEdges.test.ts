@@ -4,8 +4,8 @@ import { balances, lastCode, openAccount } from '../support/bankFixtures';
 import { useTestApi } from '../support/suite';
 
 /**
- * Work created before the world changed underneath it (API.md: blocks under ClientProfile, closed
- * accounts under Accounts, "No money is ever held by a finished or broken workflow"): a block
+ * Work created before the world changed underneath it (docs/api.md: blocks and closed
+ * accounts, "No money is ever held by a finished or broken workflow"): a block
  * stops every step that lets money leave, a recipient that closed makes the transfer fail with
  * its holds released, and nothing is ever left held by a finished transfer or payment.
  */

@@ -130,6 +130,10 @@ describe('/metrics', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
 
+    // Our transfer stays Stuck until we execute it, so the oldest Stuck one is at least as old as
+    // ours was before the scrape; and none is older than the oldest transfer after it.
+    const [ownAge] = await api().sql<{ seconds: number }[]>`
+      SELECT extract(epoch FROM now() - updated_at)::float8 AS seconds FROM transfers WHERE id = ${id}`;
     // Other suites may make or settle Stuck transfers meanwhile: the gauge must equal Postgres.
     let text = '';
     let expected = -1;
@@ -144,7 +148,12 @@ describe('/metrics', () => {
     expect(expected).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'corebank_transfers_stuck')).toBe(expected);
     expect(sample(text, 'corebank_transfers{direction="outgoing",status="Stuck"}')).toBe(expected);
-    expect(sample(text, 'corebank_transfers_stuck_oldest_seconds')).toBeGreaterThanOrEqual(0);
+    const [oldestTransfer] = await api().sql<{ seconds: number }[]>`
+      SELECT extract(epoch FROM now() - min(created_at))::float8 AS seconds FROM transfers`;
+    const oldestStuck = sample(text, 'corebank_transfers_stuck_oldest_seconds');
+    expect(ownAge?.seconds).toBeGreaterThan(0);
+    expect(oldestStuck).toBeGreaterThanOrEqual(ownAge?.seconds ?? Number.POSITIVE_INFINITY);
+    expect(oldestStuck).toBeLessThanOrEqual(oldestTransfer?.seconds ?? 0);
     expect(text).toMatch(/^# TYPE corebank_transfers_stuck gauge$/m);
     expect(text).toMatch(/^corebank_daily_check_failures\{kind="daily"\} \d+$/m);
 

@@ -87,7 +87,7 @@ describe('stranded holds: found and released by ops, audited', () => {
       ((await api().get('/internal/Holds/stranded?limit=500')).body.value.items as { pendingId: string }[]).map((h) => h.pendingId);
     expect(await listed()).not.toContain(hold?.id);
 
-    // A run that ended holding money (what API.md forbids; here by hand): the read model still says Pending.
+    // A run that ended holding money (what docs/api.md forbids; here by hand): the read model still says Pending.
     await api().temporal.workflow.getHandle(`payment-${id}`).terminate('test: a run that ended holding money');
     expect((await api().get(`/internal/Payments/${id}`)).body.value.status).toBe('Pending');
     const items = (await api().get('/internal/Holds/stranded?limit=500')).body.value.items as { pendingId: string; ownerStatus: string }[];

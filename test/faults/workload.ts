@@ -39,7 +39,7 @@ export const errorCode = (exchange: Exchange | undefined): string | undefined =>
  * Whether an answer ends the request. A lost answer, a 5xx and a 409 IDEMPOTENCY_KEY_IN_PROGRESS
  * (the first attempt still holds the key) are retried with the same key. Every other answer is
  * final, 409 CONCURRENT_MODIFICATION too: it is stored under the key like any answer below 500,
- * so a retry with the same key is only ever its replay (API.md: a repeat returns the first
+ * so a retry with the same key is only ever its replay (docs/api.md: a repeat returns the first
  * response); trying again means a new request with a new key.
  */
 export const isDefinitive = (exchange: Exchange) =>

@@ -143,7 +143,7 @@ describe('posted entries', () => {
     expect(await codeOf(post(eur.id, newId()))).toBe(ErrorCode.NOT_FOUND);
     const blocked = await fundedAccount(sql, 'EUR', 1_000n);
     await setAccountStatus(sql, blocked.id, 'blocked');
-    // API.md: a blocked account refuses debits and still takes credits; a closed one refuses both.
+    // docs/api.md: a blocked account refuses debits and still takes credits; a closed one refuses both.
     expect(await codeOf(post(blocked.id, eur.id))).toBe(ErrorCode.ACCOUNT_NOT_ACTIVE);
     expect((await post(eur.id, blocked.id)).kind).toBe('posted');
     await setAccountStatus(sql, blocked.id, 'closed');

@@ -17,7 +17,7 @@ import { FAILURES, type Injection, Injector, type Kind, type Site, siteName, WOR
 import { type Answer, MATRIX_WINDOW_MS, newKey, PATHS, type Parties, type Path, sleep, type WorkflowType } from './paths';
 
 /**
- * The failure matrix (API.md: "No money is ever held by a finished or broken workflow"): for each
+ * The failure matrix (docs/api.md: "No money is ever held by a finished or broken workflow"): for each
  * workflow that holds money, each activity call site on each of its paths, and each way a step can
  * fail for good or the world can change just before it, a run is made to meet it; then the
  * invariant is checked: the run is not failed; it ends in a final status with none of its money

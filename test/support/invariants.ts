@@ -6,7 +6,7 @@ import type { Sql } from '../../ledger/db';
 const json = (value: unknown) => formatInvariantReport(value as never);
 
 /**
- * The ledger invariants of DESIGN.md against the whole database: per currency the balances sum
+ * The ledger invariants of docs/architecture.md against the whole database: per currency the balances sum
  * to zero, every account's counters equal its journal, no client account below zero available,
  * every pending entry resolved at most once. Call it in afterAll of every suite that moves money.
  */
