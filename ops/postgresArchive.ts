@@ -246,7 +246,8 @@ export function recoveryFlags(backupDir: string, target: Date): string[] {
     '-c',
     `restore_command=cp '${wal}/%f' '%p'`,
     '-c',
-    `recovery_target_time=${target.toISOString()}`,
+    // PostgreSQL's own form: the ISO form with T and Z is refused by this setting.
+    `recovery_target_time=${target.toISOString().replace('T', ' ').replace('Z', '+00')}`,
     '-c',
     'recovery_target_action=promote',
   ];

@@ -62,6 +62,8 @@ export interface ReconcileOptions {
   documentsDir?: string;
   /** Only report (no updates sent). */
   dryRun?: boolean;
+  /** Only these workflows (ids): one record an operator asks about, or a test's own. Default: every one. */
+  only?: string[];
   /** How long workflows get to agree after the repairs (default 30 s). */
   settleMs?: number;
   log?: (line: string) => void;
@@ -228,7 +230,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const { sql, temporal } = options;
   const log = options.log ?? (() => {});
   const startedAt = new Date().toISOString();
-  const all = await subjects(sql, temporal);
+  const only = options.only ? new Set(options.only) : undefined;
+  const all = (await subjects(sql, temporal)).filter((s) => !only || only.has(s.workflowId));
   log(`comparing ${all.length} open payments and transfers with their workflows`);
   const repaired: Finding[] = [];
   const caughtUp: Finding[] = [];
