@@ -92,8 +92,11 @@ const EMPTY_DIRS = new Set([
   'pg_subtrans',
 ]);
 
-/** Copies a live data directory file by file; a file removed while we copy is fine (the WAL replays it). */
-async function copyDataDir(from: string, to: string, top = true): Promise<number> {
+/**
+ * Copies a data directory file by file; a file removed while we copy is fine (the WAL replays it).
+ * `live`: the running server's, without what a base backup leaves out; else a base backup's, whole.
+ */
+async function copyDataDir(from: string, to: string, live: boolean, top = true): Promise<number> {
   await mkdir(to, { recursive: true, mode: 0o700 });
   let bytes = 0;
   let entries: string[];
@@ -104,16 +107,16 @@ async function copyDataDir(from: string, to: string, top = true): Promise<number
     throw error;
   }
   for (const name of entries) {
-    if (top && SKIP_FILES.has(name)) continue;
-    if (name.startsWith('pgsql_tmp')) continue;
+    if (live && top && SKIP_FILES.has(name)) continue;
+    if (live && name.startsWith('pgsql_tmp')) continue;
     const source = join(from, name);
     const target = join(to, name);
     try {
       const stat = await lstat(source);
       if (stat.isSymbolicLink()) await symlink(await readlink(source), target);
       else if (stat.isDirectory()) {
-        if (top && EMPTY_DIRS.has(name)) await mkdir(target, { mode: 0o700 });
-        else bytes += await copyDataDir(source, target, false);
+        if (live && top && EMPTY_DIRS.has(name)) await mkdir(target, { mode: 0o700 });
+        else bytes += await copyDataDir(source, target, live, false);
       } else {
         await copyFile(source, target);
         bytes += stat.size;
@@ -146,7 +149,7 @@ export async function takeBaseBackup(url: string, dataDir: string, backupDir: st
     let bytes: number;
     try {
       // A data directory may be a link to where the server's user can reach it (dev/postgres.ts).
-      bytes = await copyDataDir(await realpath(dataDir), join(partial, 'data'));
+      bytes = await copyDataDir(await realpath(dataDir), join(partial, 'data'), true);
     } catch (error) {
       await sql`SELECT pg_backup_stop(false)`.catch(() => {});
       throw error;
@@ -216,7 +219,7 @@ export async function baseBackupFor(backupDir: string, target: Date): Promise<Ba
  * recovery (recoveryFlags). The server's user owns the copy.
  */
 export async function prepareRestore(backup: BaseBackup, dataDir: string): Promise<void> {
-  await copyDataDir(join(backup.dir, 'data'), dataDir);
+  await copyDataDir(join(backup.dir, 'data'), dataDir, false);
   await mkdir(join(dataDir, 'pg_wal', 'archive_status'), { recursive: true, mode: 0o700 });
   await writeFile(join(dataDir, 'recovery.signal'), '');
   const owner = postgresOwner();
