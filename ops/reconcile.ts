@@ -130,12 +130,14 @@ function judge(subject: Subject, seen: Seen): Verdict {
     // A workflow whose first step has not written yet is fine; one that says it wrote is ahead.
     return seen.status === null ? { is: 'agree' } : { is: 'ahead', note: 'the workflow recorded a step the ledger does not have' };
   }
-  if (seen.status === ledger) return { is: 'agree' };
   if (seen.run === 'ended') {
-    return isFinal(subject.kind, ledger)
-      ? { is: 'ops', note: `the run ended (${seen.execution}) with status ${seen.status}, the ledger says ${ledger}` }
-      : { is: 'ahead', note: `the run ended (${seen.execution}) while the ledger still has it ${ledger}` };
+    // An ended run repeats nothing: a record it left open stays open for good.
+    if (!isFinal(subject.kind, ledger))
+      return { is: 'ahead', note: `the run ended (${seen.execution}) while the ledger still has it ${ledger}` };
+    if (seen.status === ledger) return { is: 'agree' };
+    return { is: 'ops', note: `the run ended (${seen.execution}) with status ${seen.status}, the ledger says ${ledger}` };
   }
+  if (seen.status === ledger) return { is: 'agree' };
   if (seen.status === null) return { is: 'behind', redrive: [], note: 'the workflow has not recorded its first step yet; it repeats it' };
   return subject.kind === 'payment' ? judgePayment(subject, seen.status as PaymentStatus) : judgeTransfer(subject, seen.status);
 }
