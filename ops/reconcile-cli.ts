@@ -11,7 +11,7 @@ import { formatReport, reconcile } from './reconcile';
  * `npm run reconcile` (after a restore, with the workers running): compares the ledger, its read
  * models and Temporal, re-drives the workflows that are behind the ledger, and prints what needs
  * ops. The API's variables (DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_TLS_*, PAYLOAD_ENCRYPTION_KEYS,
- * DOCUMENTS_DIR); DATABASE_URL defaults to start:cluster's ledger. `--dry-run` only reports,
+ * DOCUMENTS_DIR); DATABASE_URL and TEMPORAL_ADDRESS default to start:cluster's (PG_PORT, TEMPORAL_PORT). `--dry-run` only reports,
  * `--json` prints the report as JSON. Exit codes: 0 all agree, 1 failed, 2 a usage mistake,
  * 3 something needs ops (so a runbook or job can stop on it).
  */
@@ -26,7 +26,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const profile = clusterProfile();
-  const config = loadConfig({ ...process.env, DATABASE_URL: process.env.DATABASE_URL || profile.ledgerUrl });
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: process.env.DATABASE_URL || profile.ledgerUrl,
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS || `127.0.0.1:${process.env.TEMPORAL_PORT ?? 7233}`,
+  });
   const sql = createSql(config.databaseUrl, { max: 2 });
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.temporalNamespace, ...dataConverterFor(config.payloadKeys) });
