@@ -197,16 +197,16 @@ export async function listBaseBackups(backupDir: string): Promise<BaseBackup[]> 
   return backups.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
 }
 
-/** The newest base backup that can restore to `target` (finished at or before it). */
-export async function baseBackupFor(backupDir: string, target: Date): Promise<BaseBackup> {
+/** The newest base backup that can restore to `target` (finished at or before it; `latest`: the newest). */
+export async function baseBackupFor(backupDir: string, target: Date | 'latest'): Promise<BaseBackup> {
   const backups = await listBaseBackups(backupDir);
-  const usable = backups.filter((b) => Date.parse(b.finishedAt) <= target.getTime());
+  const usable = target === 'latest' ? backups : backups.filter((b) => Date.parse(b.finishedAt) <= target.getTime());
   const chosen = usable.at(-1);
   if (!chosen) {
     const first = backups[0];
     throw new Error(
       first
-        ? `no base backup finished at or before ${target.toISOString()}: the earliest point to restore to is ${first.finishedAt}`
+        ? `no base backup finished at or before ${target === 'latest' ? 'now' : target.toISOString()}: the earliest point to restore to is ${first.finishedAt}`
         : `no base backup in ${baseDir(backupDir)}: run \`npm run backup\` first`,
     );
   }
@@ -239,15 +239,16 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
 
 /**
  * The flags of the one start that replays the archive: WAL from `<backupDir>/wal`, stop at the
- * first commit after `target`, then end recovery and accept writes (a new timeline, so the WAL
+ * first commit after `target` (`latest`: replay all of the archive), then end recovery and accept writes (a new timeline, so the WAL
  * archived after `target` by the old timeline is never replayed again). Given only for that start,
  * so later starts are plain.
  */
-export function recoveryFlags(backupDir: string, target: Date): string[] {
+export function recoveryFlags(backupDir: string, target: Date | 'latest'): string[] {
   const wal = quotable(walDir(backupDir));
+  const restore = ['-c', `restore_command=cp '${wal}/%f' '%p'`];
+  if (target === 'latest') return restore;
   return [
-    '-c',
-    `restore_command=cp '${wal}/%f' '%p'`,
+    ...restore,
     '-c',
     // PostgreSQL's own form: the ISO form with T and Z is refused by this setting.
     `recovery_target_time=${target.toISOString().replace('T', ' ').replace('Z', '+00')}`,

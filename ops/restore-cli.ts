@@ -5,7 +5,8 @@ import { restoreTo } from './restore';
 
 /**
  * `npm run restore -- --to <time>` (the cluster profile, stopped): its PostgreSQL (the ledger and
- * Temporal together) restored to <time> (ISO 8601, e.g. 2026-12-08T00:10:00Z), the documents
+ * Temporal together) restored to <time> (ISO 8601, e.g. 2026-12-08T00:10:00Z; `latest`: all the
+ * archive has, after losing the data directory), the documents
  * missing from the store put back. Then `npm run start:cluster` and `npm run reconcile`.
  * Exit codes: 0 done, 1 failed, 2 a usage mistake.
  */
@@ -17,9 +18,9 @@ async function main(): Promise<number> {
     console.error(`restore: ${(error as Error).message}`);
     to = undefined;
   }
-  const target = to === undefined ? undefined : new Date(to);
-  if (!target || Number.isNaN(target.getTime()) || !/\d{4}-\d\d-\d\dT\d\d:\d\d/.test(to ?? '')) {
-    console.error('usage: npm run restore -- --to <ISO 8601 time, e.g. 2026-12-08T00:10:00Z>');
+  const target = to === 'latest' ? 'latest' : to === undefined ? undefined : new Date(to);
+  if (!target || (target !== 'latest' && (Number.isNaN(target.getTime()) || !/\d{4}-\d\d-\d\dT\d\d:\d\d/.test(to ?? '')))) {
+    console.error('usage: npm run restore -- --to <ISO 8601 time, e.g. 2026-12-08T00:10:00Z | latest>');
     return 2;
   }
   const profile = clusterProfile();

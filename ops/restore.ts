@@ -10,7 +10,8 @@ export interface RestoreOptions {
   /** The server's data directory; it is moved aside (never deleted) and replaced. */
   dataDir: string;
   port: number;
-  target: Date;
+  /** A time, or `latest`: everything the archive has (the data directory lost, nothing to undo). */
+  target: Date | 'latest';
   documentsDir: string;
   archiveTimeoutS?: number;
   log?: (line: string) => void;
@@ -35,7 +36,9 @@ export interface RestoreResult {
 export async function restoreTo(options: RestoreOptions): Promise<RestoreResult> {
   const log = options.log ?? (() => {});
   const base = await baseBackupFor(options.backupDir, options.target);
-  log(`base backup ${base.id} (finished ${base.finishedAt}), replaying the WAL archive to ${options.target.toISOString()}`);
+  log(
+    `base backup ${base.id} (finished ${base.finishedAt}), replaying the WAL archive to ${options.target === 'latest' ? 'its end' : options.target.toISOString()}`,
+  );
   let movedAside: string | null = null;
   let dataDir = options.dataDir;
   if (existsSync(dataDir)) {
