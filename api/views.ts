@@ -1,3 +1,4 @@
+import { createdByOf } from '../domain/caller';
 import { formatAmount } from '../domain/money';
 import { type AccountRow, balancesOf } from '../ledger/accounts';
 import type { JournalEntry } from '../ledger/types';
@@ -58,6 +59,8 @@ export function paymentView(p: PaymentRow, transactions: JournalEntry[]) {
     status: p.status,
     holdExpiresAt: p.holdExpiresAt?.toISOString() ?? null,
     cancelReason: p.cancelReason,
+    createdBy: createdByOf(p),
+    note: p.note,
     transactions: transactions.map(transactionView),
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),

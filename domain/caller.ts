@@ -9,3 +9,7 @@ export interface Caller {
 
 /** How an ops intervention is attributed in audit rows: `ops:<sub>`. */
 export const actorOf = (caller: Caller) => `${caller.role}:${caller.sub}`;
+
+/** `{ role, sub }` of the token that started a payment or transfer; null for rows from before it was recorded. */
+export const createdByOf = (row: { createdByRole: Role | null; createdBySub: string | null }): Caller | null =>
+  row.createdByRole && row.createdBySub ? { role: row.createdByRole, sub: row.createdBySub } : null;
