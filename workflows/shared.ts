@@ -74,6 +74,8 @@ export interface OutgoingTransferRecord {
   /** Internal transfers: the ledger account that receives the money, and its client. */
   recipientAccountId: string | null;
   recipientClientId: string | null;
+  /** The token that started it (unset in runs started before it was recorded). */
+  createdBy?: Caller;
 }
 
 export interface AuditInput {
@@ -108,6 +110,8 @@ export interface IncomingTransferInput {
   receiverAccountNumber: string | null;
   receiverIban: string | null;
   reference: string | null;
+  /** The system token that reported it (unset in runs started before it was recorded). */
+  createdBy?: Caller;
 }
 
 export interface TransferState {
@@ -136,6 +140,8 @@ export interface FxTransferRecord {
   /** ISO timestamp: an unconfirmed quote ends Expired at this time (a workflow timer). */
   quoteExpiresAt: string;
   confirmationId: string;
+  /** The token that started it (unset in runs started before it was recorded). */
+  createdBy?: Caller;
 }
 
 export interface FxTransferInput {

@@ -1,11 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { senderView } from '../../domain/accountReference';
+import { createdByOf } from '../../domain/caller';
 import { FxStatus } from '../../domain/fx';
 import { formatAmount } from '../../domain/money';
 import { IncomingStatus, OutgoingStatus, TransferType } from '../../domain/transfer';
 import type { TransferRow } from '../../store/transfers';
 import type { TransferDetails } from '../../usecases/transfers';
-import { AmountOut, FreeObject, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
+import { ActorSchema, AmountOut, FreeObject, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
 
 /** Schemas and views shared by the front-office, system and ops transfer routes. */
 
@@ -41,6 +42,9 @@ export const TransferSchema = z
     confirmationId: Uuid.nullable(),
     failureReason: z.string().nullable(),
     relatedTransferId: Uuid.nullable(),
+    createdBy: ActorSchema.nullable().openapi({
+      description: 'The token that started it (null for transfers from before it was recorded)',
+    }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     // FX transfers only: the locked quote (amount and currency are its sell side).
@@ -94,6 +98,7 @@ export const transferView = (t: TransferRow) => ({
   confirmationId: t.confirmationId,
   failureReason: t.failureReason,
   relatedTransferId: t.relatedTransferId,
+  createdBy: createdByOf(t),
   createdAt: t.createdAt.toISOString(),
   updatedAt: t.updatedAt.toISOString(),
   ...fxView(t),
