@@ -8,10 +8,10 @@ import { success } from '../envelope';
 import { IDEMPOTENCY_HEADER } from '../idempotency';
 import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
 import {
-  ActorSchema,
   AmountIn,
   AmountOut,
   body,
+  CreatedBySchema,
   Currency,
   IdempotencyHeader,
   PageQuery,
@@ -52,7 +52,7 @@ export const PaymentSchema = z
     status: z.enum(PaymentStatus),
     holdExpiresAt: Timestamp.nullable(),
     cancelReason: z.string().nullable(),
-    createdBy: ActorSchema.nullable().openapi({ description: 'The token that started it (null for payments from before it was recorded)' }),
+    createdBy: CreatedBySchema('The token that started it (null for payments from before it was recorded)'),
     note: z.string().nullable().openapi({ description: 'Why an ops user moved the money' }),
     transactions: z.array(TransactionSchema),
     createdAt: Timestamp,

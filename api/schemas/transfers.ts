@@ -6,7 +6,7 @@ import { formatAmount } from '../../domain/money';
 import { IncomingStatus, OutgoingStatus, TransferType } from '../../domain/transfer';
 import type { TransferRow } from '../../store/transfers';
 import type { TransferDetails } from '../../usecases/transfers';
-import { ActorSchema, AmountOut, FreeObject, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
+import { AmountOut, CreatedBySchema, FreeObject, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
 
 /** Schemas and views shared by the front-office, system and ops transfer routes. */
 
@@ -42,9 +42,7 @@ export const TransferSchema = z
     confirmationId: Uuid.nullable(),
     failureReason: z.string().nullable(),
     relatedTransferId: Uuid.nullable(),
-    createdBy: ActorSchema.nullable().openapi({
-      description: 'The token that started it (null for transfers from before it was recorded)',
-    }),
+    createdBy: CreatedBySchema('The token that started it (null for transfers from before it was recorded)'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     // FX transfers only: the locked quote (amount and currency are its sell side).
