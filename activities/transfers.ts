@@ -241,7 +241,8 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
             confirmationId: null,
             failureReason: null,
             relatedTransferId: record.transferId,
-            createdBy: record.createdBy ?? null,
+            // The payee's copy: the payer's token names the payer's client, which the payee must never see.
+            createdBy: null,
           });
           await tx`UPDATE transfers SET related_transfer_id = ${incomingId} WHERE id = ${record.transferId}`;
         }
