@@ -75,6 +75,7 @@ export function createFxActivities({
             confirmationId: record.confirmationId,
             failureReason: null,
             relatedTransferId: null,
+            createdBy: record.createdBy ?? null,
             sellAmount: sellMinor,
             sellCurrency: record.sellCurrency,
             buyAmount: BigInt(record.buyAmountMinor),

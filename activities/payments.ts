@@ -1,7 +1,9 @@
+import type { Caller } from '../domain/caller';
 import { derivedId } from '../domain/ids';
-import type { Sql } from '../ledger/db';
+import type { Sql, TransactionSql } from '../ledger/db';
 import { releaseHoldsOf, requireDebitable } from '../ledger/holds';
 import { recordEntry } from '../ledger/journal';
+import { recordAudit } from '../store/audit';
 import { insertPayment, setPaymentStatus } from '../store/payments';
 import { withBusinessFailures } from './failures';
 
@@ -25,6 +27,9 @@ export interface PaymentRecord {
 export interface CreatePaymentInput extends PaymentRecord {
   /** Set for a payment created at once: the posted entry moves the money with the record. */
   postEntryKey: string | null;
+  /** Who started it (unset for runs from before it was recorded). */
+  createdBy?: Caller;
+  note?: string | null;
 }
 
 export interface HoldInput {
@@ -32,12 +37,14 @@ export interface HoldInput {
   entryKey: string;
   record: PaymentRecord;
   holdExpiresAt: string;
+  actor?: Caller;
 }
 
 export interface SettleInput {
   paymentId: string;
   entryKey: string;
   pendingEntryKey: string;
+  actor?: Caller;
 }
 
 export interface ReleaseInput {
@@ -46,6 +53,33 @@ export interface ReleaseInput {
   entryKey: string | null;
   pendingEntryKey: string | null;
   reason: string | null;
+  /** Who cancelled (unset: the hold expired, or a run from before it was recorded). */
+  actor?: Caller;
+  auditKey?: string;
+}
+
+/**
+ * A status change a system or ops caller asked for, audited in the transaction of the change; the
+ * key (the step's) keeps a repeated activity from recording it twice.
+ */
+function auditStep(
+  tx: TransactionSql,
+  actor: Caller | undefined,
+  key: string,
+  paymentId: string,
+  change: { from: string; to: string; note?: string | null },
+) {
+  if (!actor) return Promise.resolve();
+  return recordAudit(tx, {
+    actor,
+    key,
+    action: `payment.${change.to.toLowerCase()}`,
+    resourceType: 'payment',
+    resourceId: paymentId,
+    note: change.note ?? null,
+    before: { status: change.from },
+    after: { status: change.to },
+  });
 }
 
 export function createPaymentActivities({ sql }: { sql: Sql }) {
@@ -61,7 +95,10 @@ export function createPaymentActivities({ sql }: { sql: Sql }) {
       description: input.description,
       reference: input.reference,
       holdExpiresAt: null,
+      createdBy: input.createdBy ?? null,
+      note: input.note ?? null,
     };
+    // The audit record goes with the insert (store/payments.ts): a repeat inserts and records nothing.
     if (input.postEntryKey === null) {
       await insertPayment(sql, { ...payment, status: 'Draft' });
       return;
@@ -98,7 +135,10 @@ export function createPaymentActivities({ sql }: { sql: Sql }) {
         description: record.description,
       },
       {
-        inTransaction: (tx) => setPaymentStatus(tx, input.paymentId, { status: 'Pending', holdExpiresAt: new Date(input.holdExpiresAt) }),
+        inTransaction: async (tx) => {
+          await setPaymentStatus(tx, input.paymentId, { status: 'Pending', holdExpiresAt: new Date(input.holdExpiresAt) });
+          await auditStep(tx, input.actor, input.entryKey, input.paymentId, { from: 'Draft', to: 'Pending' });
+        },
       },
     );
   }
@@ -114,6 +154,7 @@ export function createPaymentActivities({ sql }: { sql: Sql }) {
         inTransaction: async (tx, [posted]) => {
           if (posted) await requireDebitable(tx, posted.debitAccountId);
           await setPaymentStatus(tx, input.paymentId, { status: 'Posted' });
+          await auditStep(tx, input.actor, input.entryKey, input.paymentId, { from: 'Pending', to: 'Posted' });
         },
       },
     );
@@ -133,7 +174,16 @@ export function createPaymentActivities({ sql }: { sql: Sql }) {
       { paymentId: input.paymentId },
       {
         knownVoidIds,
-        inTransaction: (tx) => setPaymentStatus(tx, input.paymentId, { status: 'Cancelled', cancelReason: input.reason }),
+        inTransaction: async (tx) => {
+          const [before] = await tx<[{ status: string }?]>`SELECT status FROM payments WHERE id = ${input.paymentId}`;
+          await setPaymentStatus(tx, input.paymentId, { status: 'Cancelled', cancelReason: input.reason });
+          if (before && before.status !== 'Cancelled')
+            await auditStep(tx, input.actor, input.auditKey ?? `payment-${input.paymentId}/cancel`, input.paymentId, {
+              from: before.status,
+              to: 'Cancelled',
+              note: input.reason,
+            });
+        },
       },
     );
   }

@@ -1,3 +1,4 @@
+import { callerOf } from '../domain/caller';
 import { DomainError, ErrorCode } from '../domain/errors';
 import { checkTransferLimits, limitsFor, type TransferLimits } from '../domain/limits';
 import { formatAmount } from '../domain/money';
@@ -7,6 +8,7 @@ import type { Sql, TransactionSql } from '../ledger/db';
 import { releaseHoldsOf, requireDebitable } from '../ledger/holds';
 import { recordEntries } from '../ledger/journal';
 import type { EntryRequest } from '../ledger/types';
+import { recordAudit } from '../store/audit';
 import { lockClientLimits } from '../store/clients';
 import { issueCode, type OtpPolicy, verifyCode } from '../store/confirmations';
 import { addAudit, insertTransfer, outgoingToday, updateTransfer } from '../store/transfers';
@@ -42,9 +44,25 @@ async function internalAccountId(sql: Sql, currency: string, purpose: 'settlemen
   return account.id;
 }
 
+/**
+ * An ops intervention on a transfer: the transfer's own audit trail (shown with its details) and the
+ * audit log, both in the transaction of the change and both keyed by the step, so a repeat records once.
+ */
+async function auditOps(tx: TransactionSql, transferId: string, a: AuditInput): Promise<void> {
+  await addAudit(tx, transferId, a.stepKey, { action: a.action, actor: a.actor, note: a.note });
+  await recordAudit(tx, {
+    actor: callerOf(a.actor),
+    key: a.stepKey,
+    action: `transfer.${a.action}`,
+    resourceType: 'transfer',
+    resourceId: transferId,
+    note: a.note,
+  });
+}
+
 export function createTransferActivities({ sql, provider, notifier, otp, transferLimits }: TransferActivityDeps) {
   const audit = (tx: TransactionSql, transferId: string, a: AuditInput | undefined) =>
-    a ? addAudit(tx, transferId, a.stepKey, { action: a.action, actor: a.actor, note: a.note }) : Promise.resolve();
+    a ? auditOps(tx, transferId, a) : Promise.resolve();
 
   /** Holds amount and fee on the client's account and records the transfer, in one transaction. */
   async function openOutgoingTransfer(input: { record: OutgoingTransferRecord; workflowId: string }): Promise<void> {
@@ -94,6 +112,7 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
           confirmationId: record.confirmationId,
           failureReason: null,
           relatedTransferId: null,
+          createdBy: record.createdBy ?? null,
         });
       },
     });
@@ -222,6 +241,8 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
             confirmationId: null,
             failureReason: null,
             relatedTransferId: record.transferId,
+            // The payee's copy: the payer's token names the payer's client, which the payee must never see.
+            createdBy: null,
           });
           await tx`UPDATE transfers SET related_transfer_id = ${incomingId} WHERE id = ${record.transferId}`;
         }
@@ -293,8 +314,8 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
         },
       ],
       {
-        inTransaction: (tx) =>
-          insertTransfer(tx, {
+        inTransaction: async (tx) => {
+          await insertTransfer(tx, {
             id: t.transferId,
             clientId: receiver?.clientId ?? null,
             direction: 'incoming',
@@ -312,7 +333,24 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
             confirmationId: null,
             failureReason: null,
             relatedTransferId: null,
-          }),
+            createdBy: t.createdBy ?? null,
+          });
+          // Money a system reported moves here: audited with the booking (a repeat books and records nothing).
+          if (t.createdBy)
+            await recordAudit(tx, {
+              actor: t.createdBy,
+              key: input.entryKey,
+              action: `transfer.${status.toLowerCase()}`,
+              resourceType: 'transfer',
+              resourceId: t.transferId,
+              after: {
+                status,
+                amount: formatAmount(BigInt(t.amountMinor), t.currency),
+                currency: t.currency,
+                providerReference: t.providerReference,
+              },
+            });
+        },
       },
     );
     // A repeat finds the first booking: the status stored then is the answer.

@@ -18,6 +18,7 @@ import { metricsMiddleware, metricsRoute, temporalUp } from './metrics';
 import { BEARER_AUTH } from './openapiInfo';
 import type { AppDeps } from './router';
 import { accountRoutes } from './routes/accounts';
+import { auditRoutes } from './routes/audit';
 import { clientProfileRoutes } from './routes/clientProfile';
 import { clientRoutes } from './routes/clients';
 import { codecRoutes } from './routes/codec';
@@ -206,6 +207,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     opsTransferRoutes,
     notificationRoutes,
     holdRoutes,
+    auditRoutes,
     ledgerOperationRoutes,
     reportRoutes,
     eventRoutes,

@@ -53,6 +53,10 @@ export const TAGS: { name: string; description: string }[] = [
   { name: 'Confirmations', description: 'One-time codes: their status, and sending a new one' },
   { name: 'Notifications', description: 'Messages the local notifier sent (development and tests only)' },
   { name: 'Holds (ops)', description: 'Holds left behind by a finished payment or transfer, and their release (ops token)' },
+  {
+    name: 'Audit',
+    description: 'Who did what: every action a system or ops token took that moved money or changed a status, a limit or a block',
+  },
   { name: 'Ledger operations', description: 'End-of-day balances and the consistency checks of the ledger' },
   { name: 'Reports', description: 'Reconciliation with the provider, the treasury summary, supported currencies' },
   { name: 'Events', description: 'The event log: every change, in commit order, with a stable cursor (system and ops tokens)' },

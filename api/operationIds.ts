@@ -99,6 +99,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /internal/Notifications': 'listNotifications',
   'GET /internal/Holds/stranded': 'listStrandedHolds',
   'POST /internal/Holds/{pendingId}/release': 'releaseHold',
+  'GET /internal/AuditLog': 'listAuditLog',
 
   'POST /internal/DailyAccountBalance': 'snapshotDailyBalances',
   'GET /internal/DailyAccountBalance': 'listDailyBalances',

@@ -247,6 +247,17 @@ export const AmountOut = z.string().openapi({ example: '100.50' });
 
 export const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-25T10:00:00.000Z' });
 
+const actorFields = () => z.object({ role: z.enum(['client', 'system', 'ops']), sub: z.string() });
+
+/** Who did something: the role and subject of the token. */
+export const ActorSchema = actorFields().openapi('Actor');
+
+/**
+ * Who started a payment or transfer, or null for one from before it was recorded: inline, since a
+ * nullable reference to Actor would make Actor itself nullable in the document.
+ */
+export const CreatedBySchema = (description: string) => actorFields().nullable().openapi({ description });
+
 // ---------------------------------------------------------------------------------------------
 // Dates and times: years 1970 to 9999 as written (year 0 and its like are valid ISO but no
 // Postgres date). A timestamp's year stops at 9998, so its instant in UTC stays below year 10000

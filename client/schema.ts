@@ -134,8 +134,8 @@ export interface paths {
     };
     get?: never;
     /**
-     * Unblock (idempotent)
-     * @description Unblock (idempotent)
+     * Unblock (idempotent); the block stays in the status history
+     * @description Unblock (idempotent); the block stays in the status history
      *
      *     Roles: `system`, `ops`.
      */
@@ -155,8 +155,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The client status and the reason of a block
-     * @description The client status and the reason of a block
+     * The client status, the reason of its latest change, and the history of blocks and unblocks
+     * @description The client status, the reason of its latest change, and the history of blocks and unblocks
      *
      *     Roles: `system`, `ops`.
      */
@@ -526,7 +526,7 @@ export interface paths {
     };
     /**
      * Account statement as CSV: the entries of the statement, streamed with no size limit
-     * @description The columns: `date,id,type,description,debit,credit,balance`, one line per entry, oldest first; amounts as decimal strings.
+     * @description The columns: `date,id,type,description,counterparty,counterpartyAccount,reference,debit,credit,balance`, one line per entry, oldest first; amounts as decimal strings.
      *
      *     Roles: `system`, `ops`.
      */
@@ -548,7 +548,7 @@ export interface paths {
     };
     /**
      * Account statement: posted money over UTC days (inclusive), oldest first, with a running balance
-     * @description With `Accept: text/csv` the entries stream as CSV (`date,id,type,description,debit,credit,balance`) with no size limit; as JSON a statement holds at most 10000 entries (more is a 400 asking for CSV or a shorter period).
+     * @description With `Accept: text/csv` the entries stream as CSV (`date,id,type,description,counterparty,counterpartyAccount,reference,debit,credit,balance`) with no size limit; as JSON a statement holds at most 10000 entries (more is a 400 asking for CSV or a shorter period).
      *
      *     Roles: `system`, `ops`.
      */
@@ -1631,6 +1631,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/internal/AuditLog': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The audit log, newest first: who did what to which resource, with the note and the change
+     * @description Written in the same database transaction as each action it records: a refused or rolled back action leaves no entry. Append-only. `from` is inclusive, `to` exclusive.
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listAuditLog'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/internal/DailyAccountBalance': {
     parameters: {
       query?: never;
@@ -2578,6 +2600,13 @@ export interface components {
        */
       holdExpiresAt: string | null;
       cancelReason: string | null;
+      /** @description The token that started it (null for payments from before it was recorded) */
+      createdBy: {
+        /** @enum {string} */
+        role: 'client' | 'system' | 'ops';
+        sub: string;
+      } | null;
+      note: string | null;
       /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
@@ -3953,6 +3982,10 @@ export interface components {
     BlockClient: {
       reason: string;
     };
+    UnblockClient: {
+      /** @description Why, kept in the status history and the audit log */
+      reason?: string;
+    };
     /** @description A success: the envelope around one ClientStanding */
     ClientStandingResult: {
       isSuccess: boolean;
@@ -3967,6 +4000,22 @@ export interface components {
     ClientStanding: {
       status: components['schemas']['ClientStatus'];
       reason: string | null;
+      /** @description Every block and unblock, oldest first, with its reason and who did it */
+      history: {
+        status: components['schemas']['ClientStatus'];
+        reason: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-11-25T10:00:00.000Z
+         */
+        at: string;
+        actor: components['schemas']['Actor'];
+      }[];
+    };
+    Actor: {
+      /** @enum {string} */
+      role: 'client' | 'system' | 'ops';
+      sub: string;
     };
     /** @description A success: the envelope around one Onboarded */
     OnboardedResult: {
@@ -4247,6 +4296,10 @@ export interface components {
       successes: {
         [key: string]: unknown;
       }[];
+    };
+    BlockAccount: {
+      /** @description Why, for the audit log */
+      reason?: string;
     };
     OpenAccount: {
       currency: components['schemas']['Currency'];
@@ -4544,6 +4597,16 @@ export interface components {
       totalDebits: string;
       /** @example 100.50 */
       totalCredits: string;
+      /**
+       * @description Funds held (pending debits) as of the end of the period, or now if it has not ended
+       * @example 100.50
+       */
+      held: string;
+      /**
+       * @description balance - held + overdraft limit, as of the same moment
+       * @example -100.50
+       */
+      available: string;
       entries: {
         /**
          * Format: uuid
@@ -4557,7 +4620,12 @@ export interface components {
         createdAt: string;
         /** @enum {string} */
         type: 'posted' | 'post_pending';
-        description: string | null;
+        /** @description What happened, in words: the transfer and its party, a fee and what for, an exchange and its rate, a reversal or return and what it reverses */
+        description: string;
+        counterparty: components['schemas']['StatementCounterparty'];
+        reference: string | null;
+        /** @description Exchange lines: units of the buy currency per one unit of the sell currency */
+        rate: string | null;
         /** @example 100.50 */
         debit: string;
         /** @example 100.50 */
@@ -4569,6 +4637,7 @@ export interface components {
         balance: string;
         /**
          * Format: uuid
+         * @description The ledger account on the other side of the entry (may be an internal one)
          * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
          */
         counterpartyAccountId: string;
@@ -4584,6 +4653,13 @@ export interface components {
         transferId: string | null;
       }[];
     };
+    /** @description The other party as the holder knows it; null for the bank's own side (a fee, money the bank books) */
+    StatementCounterparty: {
+      name: string | null;
+      iban?: string;
+      /** @description When the party has no IBAN */
+      accountNumber?: string;
+    } | null;
     /** @description A success: the envelope around one TransactionPage */
     TransactionPageResult: {
       isSuccess: boolean;
@@ -4730,6 +4806,14 @@ export interface components {
        */
       holdExpiresAt: string | null;
       cancelReason: string | null;
+      /** @description The token that started it (null for payments from before it was recorded) */
+      createdBy: {
+        /** @enum {string} */
+        role: 'client' | 'system' | 'ops';
+        sub: string;
+      } | null;
+      /** @description Why an ops user moved the money */
+      note: string | null;
       transactions: components['schemas']['Transaction'][];
       /**
        * Format: date-time
@@ -4761,6 +4845,8 @@ export interface components {
       currency: components['schemas']['Currency'];
       description?: string;
       reference?: string;
+      /** @description Why the money moves: required with an ops token (400 VALIDATION_ERROR without), stored, shown and audited */
+      note?: string;
     };
     CreateDraftPayment: {
       /**
@@ -4781,6 +4867,8 @@ export interface components {
       currency: components['schemas']['Currency'];
       description?: string;
       reference?: string;
+      /** @description Why the money moves: required with an ops token (400 VALIDATION_ERROR without), stored, shown and audited */
+      note?: string;
       /**
        * Format: date-time
        * @description When a hold taken by pend expires (default: 7 days after pend)
@@ -4999,6 +5087,12 @@ export interface components {
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       relatedTransferId: string | null;
+      /** @description The token that started it (null for transfers from before it was recorded) */
+      createdBy: {
+        /** @enum {string} */
+        role: 'client' | 'system' | 'ops';
+        sub: string;
+      } | null;
       /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
@@ -5401,6 +5495,52 @@ export interface components {
     ReleaseHold: {
       /** @description Why the hold is released */
       note: string;
+    };
+    /** @description A success: the envelope around one AuditEntryPage */
+    AuditEntryPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['AuditEntryPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    AuditEntryPage: {
+      items: components['schemas']['AuditEntry'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
+    };
+    AuditEntry: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      at: string;
+      actor: components['schemas']['Actor'];
+      /**
+       * @description A dotted verb
+       * @example client.blocked
+       */
+      action: string;
+      /** @example client */
+      resourceType: string;
+      resourceId: string;
+      note: string | null;
+      /** @description The fields the action changed, as they were */
+      before: {
+        [key: string]: unknown;
+      } | null;
+      /** @description The same fields as the action left them */
+      after: {
+        [key: string]: unknown;
+      } | null;
     };
     /** @description A success: the envelope around one SnapshotStarted */
     SnapshotStartedResult: {
@@ -6483,7 +6623,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['UnblockClient'];
+      };
+    };
     responses: {
       /** @description The client */
       200: {
@@ -6820,7 +6964,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['BlockAccount'];
+      };
+    };
     responses: {
       /** @description The account */
       200: {
@@ -6929,7 +7077,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['BlockAccount'];
+      };
+    };
     responses: {
       /** @description The account */
       200: {
@@ -12987,6 +13139,69 @@ export interface operations {
       };
       /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
       503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  listAuditLog: {
+    parameters: {
+      query?: {
+        resourceType?: string;
+        resourceId?: string;
+        /** @description The actor's sub (the token's subject) */
+        actor?: string;
+        from?: string;
+        to?: string;
+        /** @description default 50, max 500 */
+        limit?: number;
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of audit entries */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuditEntryPageResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;

@@ -9,3 +9,16 @@ export interface Caller {
 
 /** How an ops intervention is attributed in audit rows: `ops:<sub>`. */
 export const actorOf = (caller: Caller) => `${caller.role}:${caller.sub}`;
+
+/** The caller an `actorOf` string names (the sub may hold ':' itself); an unknown role reads as system. */
+export function callerOf(actor: string): Caller {
+  const at = actor.indexOf(':');
+  const role = actor.slice(0, Math.max(at, 0));
+  return at > 0 && (ROLES as readonly string[]).includes(role)
+    ? { role: role as Role, sub: actor.slice(at + 1) }
+    : { role: 'system', sub: actor };
+}
+
+/** `{ role, sub }` of the token that started a payment or transfer; null for rows from before it was recorded. */
+export const createdByOf = (row: { createdByRole: Role | null; createdBySub: string | null }): Caller | null =>
+  row.createdByRole && row.createdBySub ? { role: row.createdByRole, sub: row.createdBySub } : null;

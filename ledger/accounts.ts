@@ -167,14 +167,23 @@ export async function reorderAccounts(sql: Queryable, clientId: string, accountI
     WHERE a.id = o.id AND a.client_id = ${clientId}`;
 }
 
-/** Sets the status; a new one writes account.blocked / unblocked / closed in the same transaction. */
-export async function setAccountStatus(sql: Queryable, id: string, status: AccountStatus): Promise<AccountRow | undefined> {
+/**
+ * Sets the status; a new one writes account.blocked / unblocked / closed in the same transaction,
+ * and runs `onChange` there too (the caller's audit record).
+ */
+export async function setAccountStatus(
+  sql: Queryable,
+  id: string,
+  status: AccountStatus,
+  onChange?: (tx: TransactionSql, changed: AccountRow) => Promise<void>,
+): Promise<AccountRow | undefined> {
   return atomically(sql, async (tx) => {
     const [changed] = await tx<[AccountRow?]>`
       UPDATE accounts SET status = ${status}, updated_at = now() WHERE id = ${id} AND status <> ${status} RETURNING *`;
     if (changed) {
       const type = status === 'closed' ? 'account.closed' : status === 'blocked' ? 'account.blocked' : 'account.unblocked';
       await recordAccountEvent(tx, type, changed);
+      await onChange?.(tx, changed);
       return changed;
     }
     const [row] = await tx<[AccountRow?]>`UPDATE accounts SET updated_at = now() WHERE id = ${id} RETURNING *`;

@@ -146,10 +146,12 @@ function judgePayment(subject: Subject, wf: PaymentStatus): Verdict {
   const ledger = subject.row?.status as PaymentStatus;
   if (PAYMENT_ORDER[wf] >= PAYMENT_ORDER[ledger]) return { is: 'ahead', note: `the workflow is ${wf}, the ledger ${ledger}` };
   const handle = (t: Client) => t.workflow.getHandle(subject.workflowId);
+  // Re-sent steps are the reconciler's in the audit log: the first caller's request was lost with the restore.
+  const actor = { role: 'system' as const, sub: RECONCILER };
   const pend = (t: Client) =>
-    handle(t).executeUpdate(pendUpdate, { args: [{ holdExpiresAt: subject.row?.holdExpiresAt?.toISOString() ?? null }] });
-  const post = (t: Client) => handle(t).executeUpdate(postUpdate);
-  const cancel = (t: Client) => handle(t).executeUpdate(cancelUpdate, { args: [{ reason: subject.row?.cancelReason ?? null }] });
+    handle(t).executeUpdate(pendUpdate, { args: [{ holdExpiresAt: subject.row?.holdExpiresAt?.toISOString() ?? null, actor }] });
+  const post = (t: Client) => handle(t).executeUpdate(postUpdate, { args: [{ actor }] });
+  const cancel = (t: Client) => handle(t).executeUpdate(cancelUpdate, { args: [{ reason: subject.row?.cancelReason ?? null, actor }] });
   if (ledger === 'Pending') return { is: 'behind', redrive: [pend], note: 're-sent pend' };
   if (ledger === 'Posted')
     return { is: 'behind', redrive: wf === 'Draft' ? [pend, post] : [post], note: `re-sent ${wf === 'Draft' ? 'pend, post' : 'post'}` };

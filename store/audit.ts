@@ -1,5 +1,5 @@
 import type { Caller } from '../domain/caller';
-import { newId } from '../domain/ids';
+import { derivedId, newId } from '../domain/ids';
 import type { PageRequest } from '../domain/paging';
 import { type Queryable, type TransactionSql, whereAll } from '../ledger/db';
 
@@ -19,6 +19,11 @@ export interface AuditEntry {
   /** The fields the action changed, as they were and as they became (JSON-safe values). */
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
+  /**
+   * Names the action once (a workflow step's key): an activity that runs its transaction again after
+   * a lost reply records nothing twice. Without it every call is a new record.
+   */
+  key?: string;
 }
 
 export interface AuditRow {
@@ -42,9 +47,10 @@ export async function recordAudit(tx: TransactionSql, entry: AuditEntry): Promis
   if (!isAudited(entry.actor)) return;
   await tx`
     INSERT INTO audit_log (id, actor_role, actor_sub, action, resource_type, resource_id, note, before, after)
-    VALUES (${newId()}, ${entry.actor.role}, ${entry.actor.sub}, ${entry.action}, ${entry.resourceType},
+    VALUES (${entry.key === undefined ? newId() : derivedId('audit', entry.key)}, ${entry.actor.role}, ${entry.actor.sub}, ${entry.action}, ${entry.resourceType},
             ${entry.resourceId}, ${entry.note ?? null}, ${entry.before ? tx.json(entry.before as never) : null},
-            ${entry.after ? tx.json(entry.after as never) : null})`;
+            ${entry.after ? tx.json(entry.after as never) : null})
+    ON CONFLICT (id) DO NOTHING`;
 }
 
 export interface AuditFilter {

@@ -1,8 +1,10 @@
+import type { Caller } from '../domain/caller';
 import type { EventType } from '../domain/events';
 import type { TransferLimits } from '../domain/limits';
 import type { PageRequest } from '../domain/paging';
 import { atomically, type Queryable, type Sql, type TransactionSql, whereAll } from '../ledger/db';
 import { recordEvent } from '../ledger/events';
+import { recordAudit } from './audit';
 
 export type ClientType = 'individual' | 'business';
 export type ClientStatus = 'active' | 'blocked' | 'closed';
@@ -79,10 +81,23 @@ export async function listClients(sql: Queryable, filter: ClientFilter, page: Pa
 /** Profile fields a client's profile may change (type and externalId never do). */
 export type ClientChanges = Partial<Pick<ClientRow, 'firstName' | 'lastName' | 'companyName' | 'email' | 'phone' | 'country' | 'limits'>>;
 
-export async function updateClient(sql: Queryable, id: string, changes: ClientChanges): Promise<ClientRow | undefined> {
-  return atomically(sql, async (tx) => {
+export async function updateClient(sql: Sql, id: string, changes: ClientChanges, actor: Caller): Promise<ClientRow | undefined> {
+  return sql.begin(async (tx) => {
+    const [before] = await tx<[{ limits: TransferLimits }?]>`SELECT limits FROM clients WHERE id = ${id} FOR UPDATE`;
     const row = await updateClientRow(tx, id, changes);
-    if (row) await recordClientEvent(tx, 'client.updated', row);
+    if (!row) return row;
+    await recordClientEvent(tx, 'client.updated', row);
+    // Limits are a control the back office sets: a change is audited with what they were.
+    if (changes.limits !== undefined && JSON.stringify(before?.limits ?? {}) !== JSON.stringify(row.limits)) {
+      await recordAudit(tx, {
+        actor,
+        action: 'client.limits_changed',
+        resourceType: 'client',
+        resourceId: id,
+        before: { limits: before?.limits ?? {} },
+        after: { limits: row.limits },
+      });
+    }
     return row;
   });
 }
@@ -106,22 +121,62 @@ async function updateClientRow(sql: TransactionSql, id: string, changes: ClientC
  * Blocks or unblocks a client. Its accounts' client_blocked flag changes in the same transaction,
  * under the accounts' row locks that every debit takes too: a debit either committed before the
  * block, or sees it and is refused. Accounts are locked first, in id order, like every ledger write.
+ * Each change of status or reason joins the client's status history and the audit log in the same
+ * transaction; the row keeps the reason of its latest change (an unblock's, if it gave one).
  */
-export async function setClientBlocked(sql: Sql, id: string, blocked: boolean, reason: string | null): Promise<ClientRow | undefined> {
+export async function setClientBlocked(
+  sql: Sql,
+  id: string,
+  blocked: boolean,
+  reason: string | null,
+  actor: Caller,
+): Promise<ClientRow | undefined> {
   return sql.begin(async (tx) => {
     await tx`SELECT id FROM accounts WHERE client_id = ${id} ORDER BY id FOR UPDATE`;
-    const [previous] = await tx<[{ status: ClientStatus }?]>`SELECT status FROM clients WHERE id = ${id} FOR UPDATE`;
+    const [previous] = await tx<[{ status: ClientStatus; statusReason: string | null }?]>`
+      SELECT status, status_reason FROM clients WHERE id = ${id} FOR UPDATE`;
+    const status: ClientStatus = blocked ? 'blocked' : 'active';
+    // A repeat without a reason (an unblock) keeps the row as it is: idempotent.
+    const nextReason = reason ?? (previous?.status === status ? previous.statusReason : null);
     const [row] = await tx<[ClientRow?]>`
-      UPDATE clients SET status = ${blocked ? 'blocked' : 'active'}, status_reason = ${blocked ? reason : null}, updated_at = now()
+      UPDATE clients SET status = ${status}, status_reason = ${nextReason}, updated_at = now()
       WHERE id = ${id} AND status <> 'closed'
       RETURNING *`;
-    if (row) await tx`UPDATE accounts SET client_blocked = ${blocked}, updated_at = now() WHERE client_id = ${id}`;
+    if (!row || !previous) return row;
+    await tx`UPDATE accounts SET client_blocked = ${blocked}, updated_at = now() WHERE client_id = ${id}`;
+    const statusChanged = previous.status !== row.status;
     // A repeated block (a new reason, say) is no new event: the status did not change.
-    if (row && previous && previous.status !== row.status) {
-      await recordClientEvent(tx, blocked ? 'client.blocked' : 'client.unblocked', row);
+    if (statusChanged) await recordClientEvent(tx, blocked ? 'client.blocked' : 'client.unblocked', row);
+    if (statusChanged || previous.statusReason !== row.statusReason) {
+      await tx`
+        INSERT INTO client_status_history (client_id, status, reason, actor_role, actor_sub)
+        VALUES (${id}, ${row.status}, ${row.statusReason}, ${actor.role}, ${actor.sub})`;
+      await recordAudit(tx, {
+        actor,
+        action: blocked ? 'client.blocked' : 'client.unblocked',
+        resourceType: 'client',
+        resourceId: id,
+        note: row.statusReason,
+        before: { status: previous.status, reason: previous.statusReason },
+        after: { status: row.status, reason: row.statusReason },
+      });
     }
     return row;
   });
+}
+
+export interface StatusChangeRow {
+  status: ClientStatus;
+  reason: string | null;
+  at: Date;
+  actorRole: Caller['role'];
+  actorSub: string;
+}
+
+/** Every block and unblock of the client, oldest first. */
+export async function statusHistoryOf(sql: Queryable, clientId: string): Promise<StatusChangeRow[]> {
+  return sql<StatusChangeRow[]>`
+    SELECT status, reason, at, actor_role, actor_sub FROM client_status_history WHERE client_id = ${clientId} ORDER BY id`;
 }
 
 /** The client without its limits: its events' `data`, and the API's client (api/views.ts adds the limits). */

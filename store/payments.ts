@@ -1,9 +1,11 @@
+import { type Caller, createdByOf } from '../domain/caller';
 import { statusEventType } from '../domain/events';
 import { formatAmount } from '../domain/money';
 import type { PageRequest } from '../domain/paging';
 import type { PaymentStatus } from '../domain/payment';
 import { atomically, type Queryable, type TransactionSql, whereAll } from '../ledger/db';
 import { recordEvent } from '../ledger/events';
+import { recordAudit } from './audit';
 
 /** The payment read model: written by activities, read by the API. */
 export interface PaymentRow {
@@ -18,6 +20,11 @@ export interface PaymentRow {
   status: PaymentStatus;
   holdExpiresAt: Date | null;
   cancelReason: string | null;
+  /** The token that started it; null for payments from before it was recorded. */
+  createdByRole: Caller['role'] | null;
+  createdBySub: string | null;
+  /** Why an ops user moved the money by hand. */
+  note: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -27,21 +34,37 @@ export type NewPayment = Pick<
   'id' | 'debitAccountId' | 'creditAccountId' | 'amount' | 'currency' | 'description' | 'reference' | 'status'
 > & {
   holdExpiresAt: Date | null;
+  createdBy?: Caller | null;
+  note?: string | null;
 };
 
 /**
- * Inserts the payment once, with its `payment.<status>` event in the same transaction; a repeated
- * insert (an activity retry) changes nothing and records nothing.
+ * Inserts the payment once, with its `payment.<status>` event and (for a system or ops caller) its
+ * audit record in the same transaction; a repeated insert (an activity retry) changes nothing and
+ * records nothing.
  */
 export async function insertPayment(sql: Queryable, payment: NewPayment): Promise<void> {
   await atomically(sql, async (tx) => {
     const [row] = await tx<[PaymentRow?]>`
-      INSERT INTO payments (id, debit_account_id, credit_account_id, amount, currency, description, reference, status, hold_expires_at)
+      INSERT INTO payments (id, debit_account_id, credit_account_id, amount, currency, description, reference, status, hold_expires_at,
+                            created_by_role, created_by_sub, note)
       VALUES (${payment.id}, ${payment.debitAccountId}, ${payment.creditAccountId}, ${payment.amount}, ${payment.currency},
-              ${payment.description}, ${payment.reference}, ${payment.status}, ${payment.holdExpiresAt})
+              ${payment.description}, ${payment.reference}, ${payment.status}, ${payment.holdExpiresAt},
+              ${payment.createdBy?.role ?? null}, ${payment.createdBy?.sub ?? null}, ${payment.note ?? null})
       ON CONFLICT (id) DO NOTHING
       RETURNING *`;
-    if (row) await recordPaymentEvent(tx, row);
+    if (!row) return;
+    await recordPaymentEvent(tx, row);
+    if (payment.createdBy) {
+      await recordAudit(tx, {
+        actor: payment.createdBy,
+        action: 'payment.created',
+        resourceType: 'payment',
+        resourceId: row.id,
+        note: row.note,
+        after: paymentSummaryView(row),
+      });
+    }
   });
 }
 
@@ -61,6 +84,8 @@ export function paymentSummaryView(p: PaymentRow) {
     status: p.status,
     holdExpiresAt: p.holdExpiresAt?.toISOString() ?? null,
     cancelReason: p.cancelReason,
+    createdBy: createdByOf(p),
+    note: p.note,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };

@@ -1,4 +1,5 @@
 import { senderView } from '../domain/accountReference';
+import { type Caller, createdByOf } from '../domain/caller';
 import { statusEventType } from '../domain/events';
 import { formatAmount } from '../domain/money';
 import type { PageRequest } from '../domain/paging';
@@ -26,6 +27,9 @@ export interface TransferRow {
   confirmationId: string | null;
   failureReason: string | null;
   relatedTransferId: string | null;
+  /** The token that started it; null for transfers from before it was recorded. */
+  createdByRole: Caller['role'] | null;
+  createdBySub: string | null;
   createdAt: Date;
   updatedAt: Date;
   /** FX only (null otherwise): the locked quote; `amount`/`currency` are the sell side. */
@@ -40,7 +44,8 @@ export interface TransferRow {
 
 type FxColumns = 'sellAmount' | 'sellCurrency' | 'buyAmount' | 'buyCurrency' | 'rate' | 'quoteExpiresAt' | 'targetAccountId';
 
-export type NewTransfer = Omit<TransferRow, 'seq' | 'createdAt' | 'updatedAt' | FxColumns> & Partial<Pick<TransferRow, FxColumns>>;
+export type NewTransfer = Omit<TransferRow, 'seq' | 'createdAt' | 'updatedAt' | 'createdByRole' | 'createdBySub' | FxColumns> &
+  Partial<Pick<TransferRow, FxColumns>> & { createdBy?: Caller | null };
 
 /** Inserts the transfer once, with its `transfer.<status>` event; a repeat changes and records nothing. */
 export async function insertTransfer(sql: Queryable, t: NewTransfer): Promise<void> {
@@ -48,12 +53,14 @@ export async function insertTransfer(sql: Queryable, t: NewTransfer): Promise<vo
     const [row] = await tx<[TransferRow?]>`
     INSERT INTO transfers (id, client_id, direction, type, status, account_id, recipient_id, recipient, sender, amount, currency, fee,
                            reference, provider_reference, confirmation_id, failure_reason, related_transfer_id,
-                           sell_amount, sell_currency, buy_amount, buy_currency, rate, quote_expires_at, target_account_id)
+                           sell_amount, sell_currency, buy_amount, buy_currency, rate, quote_expires_at, target_account_id,
+                           created_by_role, created_by_sub)
     VALUES (${t.id}, ${t.clientId}, ${t.direction}, ${t.type}, ${t.status}, ${t.accountId}, ${t.recipientId},
             ${t.recipient === null ? null : sql.json(t.recipient as never)}, ${t.sender === null ? null : sql.json(t.sender as never)},
             ${t.amount}, ${t.currency}, ${t.fee}, ${t.reference}, ${t.providerReference}, ${t.confirmationId}, ${t.failureReason},
             ${t.relatedTransferId}, ${t.sellAmount ?? null}, ${t.sellCurrency ?? null}, ${t.buyAmount ?? null}, ${t.buyCurrency ?? null},
-            ${t.rate ?? null}, ${t.quoteExpiresAt ?? null}, ${t.targetAccountId ?? null})
+            ${t.rate ?? null}, ${t.quoteExpiresAt ?? null}, ${t.targetAccountId ?? null},
+            ${t.createdBy?.role ?? null}, ${t.createdBy?.sub ?? null})
     ON CONFLICT (id) DO NOTHING
     RETURNING *`;
     if (row) await recordTransferEvent(tx, row);
@@ -80,6 +87,7 @@ export function transferView(t: TransferRow) {
     confirmationId: t.confirmationId,
     failureReason: t.failureReason,
     relatedTransferId: t.relatedTransferId,
+    createdBy: createdByOf(t),
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
     ...fxView(t),

@@ -1,4 +1,5 @@
 import { ibanFor } from '../domain/accountReference';
+import type { Caller } from '../domain/caller';
 import { type Currency, requireLedgerCurrency } from '../domain/currency';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { newId } from '../domain/ids';
@@ -25,6 +26,7 @@ import {
 import { type CounterMismatch, recalculateCounters } from '../ledger/consistency';
 import { PgCode, pgErrorCode } from '../ledger/db';
 import { countersAt } from '../ledger/snapshots';
+import { recordAudit } from '../store/audit';
 import { getClient } from '../store/clients';
 import type { UseCaseDeps } from './deps';
 
@@ -131,7 +133,7 @@ export function createAccountUseCases({ sql, iban }: Pick<UseCaseDeps, 'sql' | '
   }
 
   /** Blocks (no debits; credits still land) or unblocks an account; a closed one stays closed. */
-  async function setBlocked(accountId: string, blocked: boolean): Promise<AccountRow> {
+  async function setBlocked(actor: Caller, accountId: string, blocked: boolean, note: string | null = null): Promise<AccountRow> {
     const account = await get(accountId);
     if (account.status === 'closed') {
       throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `account ${accountId} is closed`, {
@@ -139,7 +141,17 @@ export function createAccountUseCases({ sql, iban }: Pick<UseCaseDeps, 'sql' | '
         action: blocked ? 'block' : 'unblock',
       });
     }
-    return (await setAccountStatus(sql, accountId, blocked ? 'blocked' : 'active')) as AccountRow;
+    return (await setAccountStatus(sql, accountId, blocked ? 'blocked' : 'active', (tx, changed) =>
+      recordAudit(tx, {
+        actor,
+        action: blocked ? 'account.blocked' : 'account.unblocked',
+        resourceType: 'account',
+        resourceId: accountId,
+        note,
+        before: { status: account.status },
+        after: { status: changed.status },
+      }),
+    )) as AccountRow;
   }
 
   return { create, get, search, aggregate, recalculate, balancesAsOf, setBlocked };

@@ -1,4 +1,5 @@
 import { ibanFor } from '../domain/accountReference';
+import type { Caller } from '../domain/caller';
 import { requireLedgerCurrency } from '../domain/currency';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { newId } from '../domain/ids';
@@ -14,7 +15,9 @@ import {
   insertClient,
   listClients,
   type NewClient,
+  type StatusChangeRow,
   setClientBlocked,
+  statusHistoryOf,
   updateClient,
 } from '../store/clients';
 import type { UseCaseDeps } from './deps';
@@ -55,16 +58,16 @@ export function createClientUseCases({ sql, iban }: Pick<UseCaseDeps, 'sql' | 'i
   }
 
   /** Changes profile fields and limits; fields left out stay as they are. */
-  async function update(clientId: string, changes: ClientChanges): Promise<ClientRow> {
+  async function update(actor: Caller, clientId: string, changes: ClientChanges): Promise<ClientRow> {
     if (changes.limits) checkLimits(changes.limits);
-    const client = await updateClient(sql, clientId, changes);
+    const client = await updateClient(sql, clientId, changes, actor);
     if (!client) throw new NotFoundError('client', clientId);
     return client;
   }
 
   /** Blocks (no money leaves the client's accounts from now on) or unblocks; both idempotent. */
-  async function setBlocked(clientId: string, blocked: boolean, reason: string | null): Promise<ClientRow> {
-    const client = await setClientBlocked(sql, clientId, blocked, reason);
+  async function setBlocked(actor: Caller, clientId: string, blocked: boolean, reason: string | null): Promise<ClientRow> {
+    const client = await setClientBlocked(sql, clientId, blocked, reason, actor);
     if (client) return client;
     const existing = await get(clientId);
     throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `client ${clientId} is ${existing.status}`, {
@@ -116,7 +119,13 @@ export function createClientUseCases({ sql, iban }: Pick<UseCaseDeps, 'sql' | 'i
     });
   }
 
-  return { create, get, list, update, setBlocked, onboard };
+  /** The status with every block and unblock before it, oldest first. */
+  async function status(clientId: string): Promise<{ client: ClientRow; history: StatusChangeRow[] }> {
+    const client = await get(clientId);
+    return { client, history: await statusHistoryOf(sql, clientId) };
+  }
+
+  return { create, get, list, update, setBlocked, status, onboard };
 }
 
 /** Limits name ledger currencies and hold plain decimals within each currency's precision. */

@@ -90,6 +90,7 @@ export function createFxTransferUseCases(
       rate,
       quoteExpiresAt: new Date(now.getTime() + policy.quoteTtlMs).toISOString(),
       confirmationId: derivedId('confirmation', transferId),
+      createdBy: { role: 'client', sub: clientId },
     };
     const start = new WithStartWorkflowOperation<typeof fxTransferWorkflow>('fxTransferWorkflow', {
       workflowId: transferWorkflowId(transferId),

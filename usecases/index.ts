@@ -1,5 +1,6 @@
 import { localWebhookPolicy } from '../config/env';
 import { createAccountUseCases } from './accounts';
+import { createAuditUseCases } from './audit';
 import { createCallerChecks } from './callers';
 import { createClientAccountUseCases } from './clientAccounts';
 import { createClientUseCases } from './clients';
@@ -40,6 +41,7 @@ export function createUseCases(deps: UseCaseDeps) {
     documents,
     confirmations: createConfirmationUseCases(deps, transfers),
     strandedHolds: createStrandedHoldRepairs(deps.sql, deps.temporal),
+    audit: createAuditUseCases(deps),
     callers: createCallerChecks(deps.sql),
     rateLimits: createRateLimiter(deps.sql, deps.writeLimits),
     clients: createClientUseCases(deps),

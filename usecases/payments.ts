@@ -1,7 +1,7 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { Caller } from '../domain/caller';
 import { requireLedgerCurrency } from '../domain/currency';
-import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
+import { DomainError, ErrorCode, NotFoundError, ValidationError } from '../domain/errors';
 import { derivedId, newId, paymentWorkflowId } from '../domain/ids';
 import { type Page, type PageRequest, toPage } from '../domain/paging';
 import { isTerminal, type PaymentAction, planTransition } from '../domain/payment';
@@ -31,6 +31,8 @@ export interface NewPaymentRequest {
   holdExpiresAt: Date | null;
   /** With an Idempotency-Key the payment id is derived from it, so a retried create finds the same workflow. */
   idempotencyKey: string | undefined;
+  /** Why the money moves; an ops user moving money by hand must say. */
+  note: string | null;
 }
 
 /**
@@ -46,6 +48,8 @@ export function createPaymentUseCases({ sql, temporal, taskQueue, workflowWaitMs
 
   async function create(caller: Caller, mode: 'immediate' | 'draft', request: NewPaymentRequest): Promise<PaymentWithEntries> {
     requireLedgerCurrency(request.currency);
+    // Money moved by a person, not a system, must say why: the note is the audit's and the statement's.
+    if (caller.role === 'ops' && !request.note?.trim()) throw new ValidationError('an ops payment needs a note saying why', 'note');
     // A draft moves no money yet, so the ledger's rules are checked before it exists.
     await checkMovement(sql, request);
     const paymentId = request.idempotencyKey ? derivedId('payment', caller.role, caller.sub, request.idempotencyKey) : newId();
@@ -63,6 +67,8 @@ export function createPaymentUseCases({ sql, temporal, taskQueue, workflowWaitMs
           reference: request.reference,
           mode,
           holdExpiresAt: request.holdExpiresAt?.toISOString() ?? null,
+          createdBy: { role: caller.role, sub: caller.sub },
+          note: request.note,
         },
       ],
       workflowIdConflictPolicy: 'USE_EXISTING',
@@ -81,7 +87,12 @@ export function createPaymentUseCases({ sql, temporal, taskQueue, workflowWaitMs
    * Applies pend, post or cancel. The state machine is checked here first, so a payment whose
    * workflow has finished still answers (repeat: 200 unchanged; anything else: 422).
    */
-  async function act(paymentId: string, action: PaymentAction, request: PendRequest & CancelRequest = {}): Promise<PaymentWithEntries> {
+  async function act(
+    actor: Caller,
+    paymentId: string,
+    action: PaymentAction,
+    request: PendRequest & CancelRequest = {},
+  ): Promise<PaymentWithEntries> {
     const payment = await getPayment(sql, paymentId);
     if (!payment) throw new NotFoundError('payment', paymentId);
     // The read model answers a repeat only once the payment is final: a Pending row can be written by
@@ -89,9 +100,9 @@ export function createPaymentUseCases({ sql, temporal, taskQueue, workflowWaitMs
     if (planTransition(payment.status, action) === 'unchanged' && isTerminal(payment.status)) return withEntries(payment);
     const handle = temporal.workflow.getHandle(paymentWorkflowId(paymentId));
     const sent = await sendUpdate(temporal, workflowWaitMs, () => {
-      if (action === 'pend') return handle.executeUpdate(pendUpdate, { args: [{ holdExpiresAt: request.holdExpiresAt ?? null }] });
-      if (action === 'post') return handle.executeUpdate(postUpdate);
-      return handle.executeUpdate(cancelUpdate, { args: [{ reason: request.reason ?? null }] });
+      if (action === 'pend') return handle.executeUpdate(pendUpdate, { args: [{ holdExpiresAt: request.holdExpiresAt ?? null, actor }] });
+      if (action === 'post') return handle.executeUpdate(postUpdate, { args: [{ actor }] });
+      return handle.executeUpdate(cancelUpdate, { args: [{ reason: request.reason ?? null, actor }] });
     });
     if (sent.finished) {
       // The workflow finished between our read and the update (a hold expired, say): decide again.

@@ -1,10 +1,14 @@
 import { dayStart } from '../domain/calendar';
 import type { Currency } from '../domain/currency';
 import { NotFoundError, ValidationError } from '../domain/errors';
-import { getAccount } from '../ledger/accounts';
+import { balancesOf, getAccount } from '../ledger/accounts';
+import type { Queryable } from '../ledger/db';
+import { countersAt } from '../ledger/snapshots';
 import { type StatementPeriod, statementEntries, statementTotals, streamStatementEntries } from '../ledger/statement';
 import type { JournalEntry } from '../ledger/types';
+import { lineContext } from '../store/statementContext';
 import type { UseCaseDeps } from './deps';
+import { idsOfLines, type LineStory, lineStory } from './statementLines';
 
 /** The most entries a JSON statement holds; a longer period is asked for as CSV (streamed, no limit). */
 export const MAX_JSON_STATEMENT_ENTRIES = 10_000;
@@ -16,6 +20,8 @@ export interface StatementLine {
   /** Running balance after this entry. */
   balance: bigint;
   counterpartyAccountId: string;
+  /** What happened, with whom, the reference and an exchange's rate, as the holder reads it. */
+  story: LineStory;
 }
 
 export interface StatementHeader {
@@ -27,6 +33,9 @@ export interface StatementHeader {
   closingBalance: bigint;
   totalDebits: bigint;
   totalCredits: bigint;
+  /** Holds open and the available balance as of the statement's end (now, for a period that has not ended). */
+  held: bigint;
+  available: bigint;
 }
 
 export interface Statement extends StatementHeader {
@@ -34,7 +43,7 @@ export interface Statement extends StatementHeader {
 }
 
 /** Each entry with its side of the account and the running balance. */
-function lineOf(accountId: string, running: { balance: bigint }, entry: JournalEntry): StatementLine {
+function lineOf(accountId: string, running: { balance: bigint }, entry: JournalEntry, story: LineStory): StatementLine {
   const isDebit = entry.debitAccountId === accountId;
   running.balance += isDebit ? -entry.amount : entry.amount;
   return {
@@ -43,8 +52,20 @@ function lineOf(accountId: string, running: { balance: bigint }, entry: JournalE
     credit: isDebit ? 0n : entry.amount,
     balance: running.balance,
     counterpartyAccountId: isDebit ? entry.creditAccountId : entry.debitAccountId,
+    story,
   };
 }
+
+/** A batch of entries as lines, with what each needs looked up in one go. */
+async function linesOf(sql: Queryable, accountId: string, running: { balance: bigint }, entries: JournalEntry[]): Promise<StatementLine[]> {
+  const ctx = await lineContext(sql, idsOfLines(accountId, entries));
+  return entries.map((e) => lineOf(accountId, running, e, lineStory(accountId, e, ctx)));
+}
+
+/** Lines of a stream are looked up this many at a time. */
+const STREAM_BATCH = 500;
+
+const ZERO_COUNTERS = { debitsPending: 0n, debitsPosted: 0n, creditsPending: 0n, creditsPosted: 0n };
 
 /** Account statements: posted money of an account over UTC days, as JSON or streamed. */
 export function createStatementUseCases({ sql }: Pick<UseCaseDeps, 'sql'>) {
@@ -59,7 +80,10 @@ export function createStatementUseCases({ sql }: Pick<UseCaseDeps, 'sql'>) {
     const account = await getAccount(sql, accountId);
     if (!account) throw new NotFoundError('account', accountId);
     const period = { accountId, from: start, to: end };
-    const totals = await statementTotals(sql, period);
+    // The holds at the end: the counters as of the last instant of the period (or now, if that is later).
+    const asOf = new Date(Math.min(end.getTime() - 1, Date.now()));
+    const [totals, [counters]] = await Promise.all([statementTotals(sql, period), countersAt(sql, [accountId], asOf)]);
+    const atEnd = balancesOf({ ...(counters ?? ZERO_COUNTERS), overdraftLimit: account.overdraftLimit });
     return {
       period,
       count: totals.count,
@@ -72,6 +96,8 @@ export function createStatementUseCases({ sql }: Pick<UseCaseDeps, 'sql'>) {
         closingBalance: totals.openingBalance + totals.totalCredits - totals.totalDebits,
         totalDebits: totals.totalDebits,
         totalCredits: totals.totalCredits,
+        held: atEnd.held,
+        available: atEnd.available,
       },
     };
   }
@@ -86,7 +112,7 @@ export function createStatementUseCases({ sql }: Pick<UseCaseDeps, 'sql'>) {
       );
     }
     const running = { balance: h.openingBalance };
-    const entries = (await statementEntries(sql, period, MAX_JSON_STATEMENT_ENTRIES)).map((e) => lineOf(accountId, running, e));
+    const entries = await linesOf(sql, accountId, running, await statementEntries(sql, period, MAX_JSON_STATEMENT_ENTRIES));
     return { ...h, entries };
   }
 
@@ -99,7 +125,14 @@ export function createStatementUseCases({ sql }: Pick<UseCaseDeps, 'sql'>) {
     const { header: h, period } = await header(accountId, from, to);
     async function* lines() {
       const running = { balance: h.openingBalance };
-      for await (const entry of streamStatementEntries(sql, period)) yield lineOf(accountId, running, entry);
+      let batch: JournalEntry[] = [];
+      for await (const entry of streamStatementEntries(sql, period)) {
+        batch.push(entry);
+        if (batch.length < STREAM_BATCH) continue;
+        yield* await linesOf(sql, accountId, running, batch);
+        batch = [];
+      }
+      if (batch.length > 0) yield* await linesOf(sql, accountId, running, batch);
     }
     return { header: h, lines: lines() };
   }

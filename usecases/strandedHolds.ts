@@ -1,8 +1,10 @@
 import type { Client } from '@temporalio/client';
+import { callerOf } from '../domain/caller';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { derivedId } from '../domain/ids';
 import type { Sql } from '../ledger/db';
 import { getEntry, recordEntries } from '../ledger/journal';
+import { recordAudit } from '../store/audit';
 import {
   findStrandedHoldsEverywhere,
   getHoldRelease,
@@ -53,7 +55,20 @@ export function createStrandedHoldRepairs(sql: Sql, temporal: Client) {
           description: `stranded hold released by ${actor}`,
         },
       ],
-      { inTransaction: (tx) => insertHoldRelease(tx, audit) },
+      {
+        inTransaction: async (tx) => {
+          await insertHoldRelease(tx, audit);
+          await recordAudit(tx, {
+            actor: callerOf(actor),
+            key: voidId,
+            action: 'hold.released',
+            resourceType: hold.paymentId ? 'payment' : 'transfer',
+            resourceId: hold.paymentId ?? hold.transferId ?? pendingId,
+            note,
+            after: { pendingId, voidId },
+          });
+        },
+      },
     );
     const release = await getHoldRelease(sql, pendingId);
     if (!release) throw new Error(`the release of ${pendingId} was not recorded`);

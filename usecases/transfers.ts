@@ -151,6 +151,7 @@ export function createTransferUseCases(deps: UseCaseDeps) {
       confirmationId: derivedId('confirmation', transferId),
       recipientAccountId: target?.id ?? null,
       recipientClientId: target?.clientId ?? null,
+      createdBy: { role: caller.role, sub: caller.sub },
     };
     const start = new WithStartWorkflowOperation<typeof outgoingTransferWorkflow>('outgoingTransferWorkflow', {
       workflowId: transferWorkflowId(transferId),
@@ -166,7 +167,7 @@ export function createTransferUseCases(deps: UseCaseDeps) {
   }
 
   /** Books money the provider reports, once per providerReference (the same reference with another amount is 409). */
-  async function receiveIncoming(request: IncomingRequest): Promise<TransferRow> {
+  async function receiveIncoming(caller: Caller, request: IncomingRequest): Promise<TransferRow> {
     requireLedgerCurrency(request.currency);
     const transferId = derivedId('incoming', request.providerReference);
     const existing = await getTransfer(sql, transferId);
@@ -189,6 +190,7 @@ export function createTransferUseCases(deps: UseCaseDeps) {
       receiverAccountNumber: request.receiverAccountNumber,
       receiverIban: request.receiverIban,
       reference: request.reference,
+      createdBy: { role: caller.role, sub: caller.sub },
     };
     const start = new WithStartWorkflowOperation<typeof incomingTransferWorkflow>('incomingTransferWorkflow', {
       workflowId: transferWorkflowId(transferId),

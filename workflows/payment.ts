@@ -15,7 +15,7 @@ import { businessCause, inputRefusal, REJECTS_INVALID_INPUT, UnexpectedStepFailu
 import { paymentInputProblem } from './inputChecks';
 import { cancelUpdate, createdUpdate, paymentStateQuery, pendUpdate, postUpdate } from './paymentMessages';
 import { AccountIdKey, PaymentStatusKey } from './searchAttributes';
-import type { CancelRequest, PaymentInput, PaymentState, PendRequest } from './shared';
+import type { CancelRequest, PaymentInput, PaymentState, PendRequest, PostRequest } from './shared';
 import { oneAtATime, validatorFor } from './turns';
 
 /** The outcome of the workflow: the final status, or Rejected when an immediate payment was refused. */
@@ -68,9 +68,16 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
 
   const validate = (action: PaymentAction) => validatorFor(() => status, planTransition, action);
 
-  const releaseHold = (reason: string | null, activities: Pick<Activities, 'releasePayment'>) => {
+  const releaseHold = (reason: string | null, activities: Pick<Activities, 'releasePayment'>, actor?: PostRequest['actor']) => {
     const entryKey = pendingEntryKey === null ? null : `${workflowId}/void`;
-    return activities.releasePayment({ paymentId: input.paymentId, entryKey, pendingEntryKey, reason });
+    return activities.releasePayment({
+      paymentId: input.paymentId,
+      entryKey,
+      pendingEntryKey,
+      reason,
+      actor,
+      auditKey: `${workflowId}/cancel`,
+    });
   };
 
   setHandler(createdUpdate, async () => {
@@ -89,7 +96,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
         const entryKey = `${workflowId}/hold/${refusedHolds + 1}`;
         const expiresAt = request.holdExpiresAt ?? holdExpiresAt ?? new Date(Date.now() + DEFAULT_HOLD_MS).toISOString();
         try {
-          await ledger.holdPayment({ paymentId: input.paymentId, entryKey, record, holdExpiresAt: expiresAt });
+          await ledger.holdPayment({ paymentId: input.paymentId, entryKey, record, holdExpiresAt: expiresAt, actor: request.actor });
         } catch (error) {
           if (businessCause(error)) refusedHolds += 1;
           throw error;
@@ -103,12 +110,13 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
 
   setHandler(
     postUpdate,
-    () =>
+    (request?: PostRequest) =>
       transition('post', async () => {
         await ledger.settlePayment({
           paymentId: input.paymentId,
           entryKey: `${workflowId}/post`,
           pendingEntryKey: pendingEntryKey as string,
+          actor: request?.actor,
         });
         setStatus('Posted');
       }),
@@ -119,7 +127,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     cancelUpdate,
     (request: CancelRequest) =>
       transition('cancel', async () => {
-        await releaseHold(request.reason ?? null, ledger);
+        await releaseHold(request.reason ?? null, ledger, request.actor);
         setStatus('Cancelled');
       }),
     { validator: validate('cancel') },
@@ -143,6 +151,8 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     await create({
       ...record,
       postEntryKey: input.mode === 'immediate' ? `${workflowId}/post` : null,
+      createdBy: input.createdBy,
+      note: input.note ?? null,
     });
   } catch (error) {
     const cause = businessCause(error);

@@ -1,3 +1,4 @@
+import type { Caller } from '../domain/caller';
 import type { PaymentStatus } from '../domain/payment';
 import type { TransferStatus, TransferType } from '../domain/transfer';
 
@@ -22,17 +23,28 @@ export interface PaymentInput {
   mode: 'immediate' | 'draft';
   /** ISO timestamp; when unset a hold expires DEFAULT_HOLD_MS after it was taken. */
   holdExpiresAt: string | null;
+  /** The token that started it (unset in runs started before it was recorded). */
+  createdBy?: Caller;
+  /** Why an ops user moved the money by hand (required for ops payments). */
+  note?: string | null;
 }
 
 export interface PaymentState {
   status: PaymentStatus;
 }
 
-export interface PendRequest {
+/** Who asks for a status change: a system or ops caller's change is audited with the change. */
+export interface ActorRequest {
+  actor?: Caller;
+}
+
+export interface PendRequest extends ActorRequest {
   holdExpiresAt?: string | null;
 }
 
-export interface CancelRequest {
+export type PostRequest = ActorRequest;
+
+export interface CancelRequest extends ActorRequest {
   reason?: string | null;
 }
 
@@ -62,6 +74,8 @@ export interface OutgoingTransferRecord {
   /** Internal transfers: the ledger account that receives the money, and its client. */
   recipientAccountId: string | null;
   recipientClientId: string | null;
+  /** The token that started it (unset in runs started before it was recorded). */
+  createdBy?: Caller;
 }
 
 export interface AuditInput {
@@ -96,6 +110,8 @@ export interface IncomingTransferInput {
   receiverAccountNumber: string | null;
   receiverIban: string | null;
   reference: string | null;
+  /** The system token that reported it (unset in runs started before it was recorded). */
+  createdBy?: Caller;
 }
 
 export interface TransferState {
@@ -124,6 +140,8 @@ export interface FxTransferRecord {
   /** ISO timestamp: an unconfirmed quote ends Expired at this time (a workflow timer). */
   quoteExpiresAt: string;
   confirmationId: string;
+  /** The token that started it (unset in runs started before it was recorded). */
+  createdBy?: Caller;
 }
 
 export interface FxTransferInput {

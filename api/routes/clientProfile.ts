@@ -1,8 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AuthEnv } from '../auth';
 import { success } from '../envelope';
 import { businessRules } from '../errors';
-import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
+import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
 import {
+  ActorSchema,
   body,
   Country,
   CURRENCY_CODES,
@@ -13,6 +16,8 @@ import {
   NonNegativeAmountIn,
   Phone,
   RequiredText,
+  Text,
+  Timestamp,
   text,
   Uuid,
 } from '../schemas';
@@ -51,7 +56,20 @@ const UpdateClientBody = body({
 
 const ClientParam = z.object({ clientId: Uuid });
 const AccountParam = z.object({ accountId: Uuid });
-const StatusSchema = z.object({ status: ClientStatus, reason: z.string().nullable() }).openapi('ClientStanding');
+const StatusSchema = z
+  .object({
+    status: ClientStatus,
+    reason: z.string().nullable(),
+    history: z
+      .array(z.object({ status: ClientStatus, reason: z.string().nullable(), at: Timestamp, actor: ActorSchema }))
+      .openapi({ description: 'Every block and unblock, oldest first, with its reason and who did it' }),
+  })
+  .openapi('ClientStanding');
+
+const UnblockBody = body({ reason: Text.optional().openapi({ description: 'Why, kept in the status history and the audit log' }) }).openapi(
+  'UnblockClient',
+);
+const AccountBlockBody = body({ reason: Text.optional().openapi({ description: 'Why, for the audit log' }) }).openapi('BlockAccount');
 
 const OnboardingBody = documented(
   body({
@@ -98,9 +116,9 @@ const unblockClientRoute = createRoute({
   method: 'put',
   path: '/internal/Clients/{clientId}/unblock',
   tags: ['Clients'],
-  summary: 'Unblock (idempotent)',
+  summary: 'Unblock (idempotent); the block stays in the status history',
   security,
-  request: { params: ClientParam },
+  request: { params: ClientParam, ...jsonBody(UnblockBody, false) },
   responses: responses(200, ClientSchema, 'The client', [404, 422]),
 });
 
@@ -108,7 +126,7 @@ const statusRoute = createRoute({
   method: 'get',
   path: '/internal/Clients/{clientId}/status',
   tags: ['Clients'],
-  summary: 'The client status and the reason of a block',
+  summary: 'The client status, the reason of its latest change, and the history of blocks and unblocks',
   security,
   request: { params: ClientParam },
   responses: responses(200, StatusSchema, 'The status', [404]),
@@ -143,7 +161,7 @@ const accountBlockRoute = (action: 'block' | 'unblock') =>
     tags: ['Accounts'],
     summary: action === 'block' ? 'Block one account: no debits, credits still land' : 'Unblock one account',
     security,
-    request: { params: AccountParam },
+    request: { params: AccountParam, ...jsonBody(AccountBlockBody, false) },
     responses: responses(200, AccountSchema, 'The account', [404, 422]),
   });
 const blockAccountRoute = accountBlockRoute('block');
@@ -154,20 +172,33 @@ export function clientProfileRoutes({ useCases }: RouteDeps) {
   const clients = useCases.clients;
 
   router.openapi(updateRoute, async (c) => {
-    const client = await businessRules(() => clients.update(c.req.valid('param').clientId, c.req.valid('json')));
+    const client = await businessRules(() => clients.update(c.get('caller'), c.req.valid('param').clientId, c.req.valid('json')));
     return c.json(success(clientView(client)), 200);
   });
   router.openapi(blockClientRoute, async (c) => {
-    const client = await clients.setBlocked(c.req.valid('param').clientId, true, c.req.valid('json').reason);
+    const client = await clients.setBlocked(c.get('caller'), c.req.valid('param').clientId, true, c.req.valid('json').reason);
     return c.json(success(clientView(client)), 200);
   });
   router.openapi(unblockClientRoute, async (c) => {
-    const client = await clients.setBlocked(c.req.valid('param').clientId, false, null);
+    const { reason } = await optionalBody(c, UnblockBody);
+    const client = await clients.setBlocked(c.get('caller'), c.req.valid('param').clientId, false, reason ?? null);
     return c.json(success(clientView(client)), 200);
   });
   router.openapi(statusRoute, async (c) => {
-    const client = await clients.get(c.req.valid('param').clientId);
-    return c.json(success({ status: client.status, reason: client.statusReason }), 200);
+    const { client, history } = await clients.status(c.req.valid('param').clientId);
+    return c.json(
+      success({
+        status: client.status,
+        reason: client.statusReason,
+        history: history.map((h) => ({
+          status: h.status,
+          reason: h.reason,
+          at: h.at.toISOString(),
+          actor: { role: h.actorRole, sub: h.actorSub },
+        })),
+      }),
+      200,
+    );
   });
   router.openapi(ownProfileRoute, async (c) => c.json(success(clientView(await clients.get(c.get('caller').sub))), 200));
   router.openapi(onboardingRoute, async (c) => {
@@ -186,11 +217,11 @@ export function clientProfileRoutes({ useCases }: RouteDeps) {
     const value = { client: clientView(client), accounts: accounts.map(accountView) };
     return created ? c.json(success(value), 201) : c.json(success(value), 200);
   });
-  router.openapi(blockAccountRoute, async (c) =>
-    c.json(success(accountView(await useCases.accounts.setBlocked(c.req.valid('param').accountId, true))), 200),
-  );
-  router.openapi(unblockAccountRoute, async (c) =>
-    c.json(success(accountView(await useCases.accounts.setBlocked(c.req.valid('param').accountId, false))), 200),
-  );
+  const setAccountBlocked = async (c: Context<AuthEnv>, accountId: string, blocked: boolean) => {
+    const { reason } = await optionalBody(c, AccountBlockBody);
+    return accountView(await useCases.accounts.setBlocked(c.get('caller'), accountId, blocked, reason ?? null));
+  };
+  router.openapi(blockAccountRoute, async (c) => c.json(success(await setAccountBlocked(c, c.req.valid('param').accountId, true)), 200));
+  router.openapi(unblockAccountRoute, async (c) => c.json(success(await setAccountBlocked(c, c.req.valid('param').accountId, false)), 200));
   return router;
 }

@@ -11,6 +11,7 @@ import {
   AmountIn,
   AmountOut,
   body,
+  CreatedBySchema,
   Currency,
   IdempotencyHeader,
   PageQuery,
@@ -51,6 +52,8 @@ export const PaymentSchema = z
     status: z.enum(PaymentStatus),
     holdExpiresAt: Timestamp.nullable(),
     cancelReason: z.string().nullable(),
+    createdBy: CreatedBySchema('The token that started it (null for payments from before it was recorded)'),
+    note: z.string().nullable().openapi({ description: 'Why an ops user moved the money' }),
     transactions: z.array(TransactionSchema),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -64,6 +67,9 @@ const paymentFields = {
   currency: Currency,
   description: Text.optional(),
   reference: Text.optional(),
+  note: Text.optional().openapi({
+    description: 'Why the money moves: required with an ops token (400 VALIDATION_ERROR without), stored, shown and audited',
+  }),
 };
 
 const CreatePaymentBody = body(paymentFields).openapi('CreatePayment');
@@ -172,6 +178,7 @@ export function paymentRoutes({ useCases }: RouteDeps) {
       reference: body.reference ?? null,
       holdExpiresAt: body.holdExpiresAt ? new Date(body.holdExpiresAt) : null,
       idempotencyKey: c.req.header(IDEMPOTENCY_HEADER),
+      note: body.note ?? null,
     });
 
   router.openapi(createImmediateRoute, async (c) => c.json(success(view(await create(c, c.req.valid('json'), 'immediate'))), 201));
@@ -180,14 +187,19 @@ export function paymentRoutes({ useCases }: RouteDeps) {
   router.openapi(pendRoute, async (c) => {
     const body = await optionalBody(c, PendBody);
     const holdExpiresAt = body.holdExpiresAt ? new Date(body.holdExpiresAt).toISOString() : null;
-    return c.json(success(view(await payments.act(c.req.valid('param').paymentId, 'pend', { holdExpiresAt }))), 200);
+    return c.json(success(view(await payments.act(c.get('caller'), c.req.valid('param').paymentId, 'pend', { holdExpiresAt }))), 200);
   });
 
-  router.openapi(postRoute, async (c) => c.json(success(view(await payments.act(c.req.valid('param').paymentId, 'post'))), 200));
+  router.openapi(postRoute, async (c) =>
+    c.json(success(view(await payments.act(c.get('caller'), c.req.valid('param').paymentId, 'post'))), 200),
+  );
 
   router.openapi(cancelRoute, async (c) => {
     const body = await optionalBody(c, CancelBody);
-    return c.json(success(view(await payments.act(c.req.valid('param').paymentId, 'cancel', { reason: body.reason ?? null }))), 200);
+    return c.json(
+      success(view(await payments.act(c.get('caller'), c.req.valid('param').paymentId, 'cancel', { reason: body.reason ?? null }))),
+      200,
+    );
   });
 
   router.openapi(getRoute, async (c) => c.json(success(view(await payments.get(c.req.valid('param').paymentId))), 200));

@@ -7,6 +7,14 @@ import { failures, newRouter, type RouteDeps, responses, security } from '../rou
 import { AmountOut, Timestamp, Uuid } from '../schemas';
 import { DateIn, SignedAmountOut } from '../schemas/operations';
 
+const CounterpartySchema = z
+  .object({
+    name: z.string().nullable(),
+    iban: z.string().optional(),
+    accountNumber: z.string().optional().openapi({ description: 'When the party has no IBAN' }),
+  })
+  .openapi('StatementCounterparty');
+
 const StatementSchema = z
   .object({
     accountId: Uuid,
@@ -17,16 +25,26 @@ const StatementSchema = z
     closingBalance: SignedAmountOut,
     totalDebits: AmountOut,
     totalCredits: AmountOut,
+    held: AmountOut.openapi({ description: 'Funds held (pending debits) as of the end of the period, or now if it has not ended' }),
+    available: SignedAmountOut.openapi({ description: 'balance - held + overdraft limit, as of the same moment' }),
     entries: z.array(
       z.object({
         id: Uuid,
         createdAt: Timestamp,
         type: z.enum(['posted', 'post_pending']),
-        description: z.string().nullable(),
+        description: z.string().openapi({
+          description:
+            'What happened, in words: the transfer and its party, a fee and what for, an exchange and its rate, a reversal or return and what it reverses',
+        }),
+        counterparty: CounterpartySchema.nullable().openapi({
+          description: "The other party as the holder knows it; null for the bank's own side (a fee, money the bank books)",
+        }),
+        reference: z.string().nullable(),
+        rate: z.string().nullable().openapi({ description: 'Exchange lines: units of the buy currency per one unit of the sell currency' }),
         debit: AmountOut,
         credit: AmountOut,
         balance: SignedAmountOut.openapi({ description: 'running balance after the entry' }),
-        counterpartyAccountId: Uuid,
+        counterpartyAccountId: Uuid.openapi({ description: 'The ledger account on the other side of the entry (may be an internal one)' }),
         paymentId: Uuid.nullable(),
         transferId: Uuid.nullable(),
       }),
@@ -34,7 +52,7 @@ const StatementSchema = z
   })
   .openapi('Statement');
 
-const CSV_HEADER = 'date,id,type,description,debit,credit,balance';
+const CSV_HEADER = 'date,id,type,description,counterparty,counterpartyAccount,reference,debit,credit,balance';
 
 /** The same 200 response, also as text/csv. */
 function withCsv<R extends { 200: { description: string; content: object } }>(r: R) {
@@ -80,7 +98,10 @@ function lineView(h: StatementHeader, l: StatementLine) {
     id: l.entry.id,
     createdAt: l.entry.createdAt.toISOString(),
     type: l.entry.kind as 'posted' | 'post_pending',
-    description: l.entry.description,
+    description: l.story.description,
+    counterparty: l.story.counterparty,
+    reference: l.story.reference,
+    rate: l.story.rate,
     debit: m(l.debit),
     credit: m(l.credit),
     balance: m(l.balance),
@@ -99,7 +120,19 @@ function csvField(value: string): string {
 function csvLine(h: StatementHeader, l: StatementLine): string {
   const m = money(h);
   const e = l.entry;
-  return `${[e.createdAt.toISOString(), e.id, e.kind, csvField(e.description ?? ''), m(l.debit), m(l.credit), m(l.balance)].join(',')}\r\n`;
+  const party = l.story.counterparty;
+  return `${[
+    e.createdAt.toISOString(),
+    e.id,
+    e.kind,
+    csvField(l.story.description),
+    csvField(party?.name ?? ''),
+    csvField(party?.iban ?? party?.accountNumber ?? ''),
+    csvField(l.story.reference ?? ''),
+    m(l.debit),
+    m(l.credit),
+    m(l.balance),
+  ].join(',')}\r\n`;
 }
 
 /** Streams the lines as CSV; a client that goes away stops the cursor. */
@@ -166,6 +199,8 @@ export function statementRoutes({ useCases }: RouteDeps) {
         closingBalance: m(s.closingBalance),
         totalDebits: m(s.totalDebits),
         totalCredits: m(s.totalCredits),
+        held: m(s.held),
+        available: m(s.available),
         entries: s.entries.map((l) => lineView(s, l)),
       }),
       200,

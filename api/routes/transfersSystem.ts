@@ -107,7 +107,7 @@ export function systemTransferRoutes({ useCases }: RouteDeps) {
 
   router.openapi(incomingRoute, async (c) => {
     const body = c.req.valid('json');
-    const transfer = await transfers.receiveIncoming({
+    const transfer = await transfers.receiveIncoming(c.get('caller'), {
       providerReference: body.providerReference,
       amountMinor: await toMinor(body.amount, body.currency),
       currency: body.currency,

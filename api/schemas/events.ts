@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import { EVENT_TYPES, type EventType } from '../../domain/events';
-import { AmountOut, Timestamp, Uuid } from '../schemas';
+import { AmountOut, CreatedBySchema, Timestamp, Uuid } from '../schemas';
 
 /**
  * Each event type's payload (`data`), for the OpenAPI document's `webhooks` section: the resource
@@ -21,6 +21,8 @@ const PaymentData = z
     status: z.enum(['Draft', 'Pending', 'Posted', 'Cancelled']),
     holdExpiresAt: Timestamp.nullable(),
     cancelReason: z.string().nullable(),
+    createdBy: CreatedBySchema('The token that started it (null for payments from before it was recorded)'),
+    note: z.string().nullable(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })

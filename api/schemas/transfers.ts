@@ -3,7 +3,7 @@ import { FxStatus } from '../../domain/fx';
 import { IncomingStatus, OutgoingStatus, TransferType } from '../../domain/transfer';
 import { transferView } from '../../store/transfers';
 import type { TransferDetails } from '../../usecases/transfers';
-import { AmountOut, FreeObject, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
+import { AmountOut, CreatedBySchema, FreeObject, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
 
 /** Schemas and views shared by the front-office, system and ops transfer routes. */
 
@@ -39,6 +39,7 @@ export const TransferSchema = z
     confirmationId: Uuid.nullable(),
     failureReason: z.string().nullable(),
     relatedTransferId: Uuid.nullable(),
+    createdBy: CreatedBySchema('The token that started it (null for transfers from before it was recorded)'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     // FX transfers only: the locked quote (amount and currency are its sell side).

@@ -167,6 +167,7 @@ beforeAll(async () => {
     { method: 'POST', path: '/Accounts/otp-verification', access: 'front', body: {} },
     { method: 'GET', path: `/internal/Transactions/report?accountId=${owner.id}&from=2020-01-01&to=2020-01-02`, access: 'system' },
     { method: 'GET', path: `/internal/Transactions/report.csv?accountId=${owner.id}&from=2020-01-01&to=2020-01-02`, access: 'system' },
+    { method: 'GET', path: '/internal/AuditLog?resourceType=client', access: 'system' },
     { method: 'POST', path: '/internal/DailyAccountBalance', access: 'system', body: { date: '2020-01-01' } },
     { method: 'GET', path: '/internal/DailyAccountBalance', access: 'system' },
     { method: 'POST', path: '/internal/DailyAccountBalance/recalculate', access: 'system', body: { from: '2020-01-02', to: '2020-01-01' } },

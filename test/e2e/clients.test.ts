@@ -38,7 +38,12 @@ describe('the client profile', () => {
       const blocked = await api().put(`/internal/Clients/${a.clientId}/block`, { reason: 'KYC review' });
       expect(blocked.body.value).toMatchObject({ status: 'blocked', blockReason: 'KYC review' });
     }
-    expect((await api().get(`/internal/Clients/${a.clientId}/status`)).body.value).toEqual({ status: 'blocked', reason: 'KYC review' });
+    // The repeated block changed nothing: one change in the history.
+    expect((await api().get(`/internal/Clients/${a.clientId}/status`)).body.value).toEqual({
+      status: 'blocked',
+      reason: 'KYC review',
+      history: [{ status: 'blocked', reason: 'KYC review', at: expect.any(String), actor: { role: 'system', sub: 'test-system' } }],
+    });
     const pay = await api().post('/internal/Payments', { debitAccountId: a.id, creditAccountId: b.id, amount: '1', currency: 'EUR' });
     expect(pay.status).toBe(422);
     expect(pay.body.errors[0].metadata.code).toBe('CLIENT_BLOCKED');
@@ -59,6 +64,11 @@ describe('the client profile', () => {
     });
     expect(credit.status, credit.text).toBe(201);
     for (let i = 0; i < 2; i++) expect((await api().put(`/internal/Clients/${a.clientId}/unblock`)).body.value.status).toBe('active');
+    const history = (await api().get(`/internal/Clients/${a.clientId}/status`)).body.value.history;
+    expect(history.map((h: { status: string; reason: string | null }) => [h.status, h.reason])).toEqual([
+      ['blocked', 'KYC review'],
+      ['active', null],
+    ]);
     expect(
       (await api().post('/internal/Payments', { debitAccountId: a.id, creditAccountId: b.id, amount: '1', currency: 'EUR' })).status,
     ).toBe(201);

@@ -94,8 +94,8 @@ describe('account statement', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('date,id,type,description,debit,credit,balance');
-    expect(lines.slice(1).map((l) => l.split(',').slice(4))).toEqual([
+    expect(lines[0]).toBe('date,id,type,description,counterparty,counterpartyAccount,reference,debit,credit,balance');
+    expect(lines.slice(1).map((l) => l.split(',').slice(-3))).toEqual([
       ['0.00', '100.00', '100.00'],
       ['30.25', '0.00', '69.75'],
     ]);

@@ -9,6 +9,7 @@ import { DEFAULT_TRANSFER_LIMITS } from '../../domain/limits';
 import { balancesOf } from '../../ledger/accounts';
 import { createSql, type Sql } from '../../ledger/db';
 import { entriesOfPayment } from '../../ledger/journal';
+import { listAudit } from '../../store/audit';
 import { getPayment } from '../../store/payments';
 import { testEnv } from '../support/env';
 import { fundedAccount, reload } from '../support/fixtures';
@@ -164,5 +165,84 @@ describe('money-moving activities are idempotent', () => {
     const failure = await activities.createPayment({ ...record, postEntryKey: `payment-${record.paymentId}/post` }).catch((e) => e);
     expect(failure).toMatchObject({ type: 'INSUFFICIENT_FUNDS', nonRetryable: true });
     expect(await getPayment(sql, record.paymentId)).toBeUndefined();
+  });
+});
+
+describe('audited steps are idempotent too', () => {
+  it('an ops payment created, held, posted five times each: one entry per step and one audit record per step', async () => {
+    const { debit, credit, record } = await paymentRecord(700n);
+    const actor = { role: 'ops' as const, sub: `mallory-${newId()}` };
+    const workflowId = `payment-${record.paymentId}`;
+    await runRepeatedly(() => activities.createPayment({ ...record, postEntryKey: null, createdBy: actor, note: 'by hand' }));
+    await runRepeatedly(() =>
+      activities.holdPayment({
+        paymentId: record.paymentId,
+        entryKey: `${workflowId}/hold/1`,
+        record,
+        holdExpiresAt: new Date(Date.now() + 60_000).toISOString(),
+        actor,
+      }),
+    );
+    await runRepeatedly(() =>
+      activities.settlePayment({
+        paymentId: record.paymentId,
+        entryKey: `${workflowId}/post`,
+        pendingEntryKey: `${workflowId}/hold/1`,
+        actor,
+      }),
+    );
+    expect((await entriesOfPayment(sql, record.paymentId)).map((e) => e.kind)).toEqual(['pending', 'post_pending']);
+    expect(await getPayment(sql, record.paymentId)).toMatchObject({
+      status: 'Posted',
+      createdByRole: 'ops',
+      createdBySub: actor.sub,
+      note: 'by hand',
+    });
+    expect(balancesOf(await reload(sql, debit)).balance).toBe(10_000n - 700n);
+    expect(balancesOf(await reload(sql, credit)).balance).toBe(700n);
+    const audit = await listAudit(sql, { resourceId: record.paymentId }, { limit: 10 });
+    expect(audit.map((a) => [a.action, a.actorSub])).toEqual([
+      ['payment.posted', actor.sub],
+      ['payment.pending', actor.sub],
+      ['payment.created', actor.sub],
+    ]);
+  });
+
+  it('an incoming request booked, then assigned by ops, each five times: one booking, one assignment, one audit record each', async () => {
+    const transferId = newId();
+    const account = await fundedAccount(sql, 'EUR', 0n);
+    const system = { role: 'system' as const, sub: `provider-${newId()}` };
+    const transfer = {
+      transferId,
+      providerReference: `PR-${transferId}`,
+      amountMinor: '1234',
+      currency: 'EUR',
+      senderName: 'ACME',
+      senderIban: null,
+      receiverAccountNumber: '000000000000',
+      receiverIban: null,
+      reference: null,
+      createdBy: system,
+    };
+    await runRepeatedly(async () => {
+      await activities.receiveIncoming({ transfer, entryKey: `transfer-${transferId}/receive` });
+    });
+    const audit = { stepKey: `transfer-${transferId}/assign`, action: 'assign', actor: 'ops:mallory', note: 'found the owner' };
+    await runRepeatedly(() =>
+      activities.assignIncoming({
+        transferId,
+        accountId: account.id,
+        amountMinor: '1234',
+        currency: 'EUR',
+        entryKey: `transfer-${transferId}/assign`,
+        audit,
+      }),
+    );
+    expect(balancesOf(await reload(sql, account)).balance).toBe(1234n);
+    const rows = await listAudit(sql, { resourceId: transferId }, { limit: 10 });
+    expect(rows.map((r) => [r.action, r.actorRole, r.actorSub])).toEqual([
+      ['transfer.assign', 'ops', 'mallory'],
+      ['transfer.unrecognized', 'system', system.sub],
+    ]);
   });
 });

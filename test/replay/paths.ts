@@ -184,6 +184,25 @@ export const PATHS: RecordedPath[] = [
     },
   },
   {
+    // Issue #26: the input carries createdBy and the ops note, each update its actor for the audit log.
+    workflowType: 'paymentWorkflow',
+    path: 'ops-draft-pend-post-audited',
+    async run({ api }) {
+      const a = await api.customer('30.00');
+      const b = await api.customer(null);
+      const ops = { token: api.tokens.ops };
+      const res = await api.post(
+        '/internal/Payments/draft',
+        { debitAccountId: a.id, creditAccountId: b.id, amount: '7.25', currency: 'EUR', note: 'manual correction' },
+        { expect: 201, ...ops },
+      );
+      const id: string = res.body.value.id;
+      await api.post(`/internal/Payments/${id}/pend`, {}, { expect: 200, ...ops });
+      await api.post(`/internal/Payments/${id}/post`, undefined, { expect: 200, ...ops });
+      return paymentWorkflowId(id);
+    },
+  },
+  {
     workflowType: 'paymentWorkflow',
     path: 'draft-pend-cancel',
     async run({ api }) {

@@ -90,6 +90,7 @@ const STABLE: [string, string][] = [
   ['GET /internal/Notifications', 'listNotifications'],
   ['GET /internal/Holds/stranded', 'listStrandedHolds'],
   ['POST /internal/Holds/{pendingId}/release', 'releaseHold'],
+  ['GET /internal/AuditLog', 'listAuditLog'],
   ['POST /internal/DailyAccountBalance', 'snapshotDailyBalances'],
   ['GET /internal/DailyAccountBalance', 'listDailyBalances'],
   ['POST /internal/DailyAccountBalance/recalculate', 'recalculateDailyBalances'],
