@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -140,12 +142,65 @@ function businessMetrics(sql: Sql) {
   return { registry: business, refresh };
 }
 
-/** GET /metrics: the process's metrics and the business metrics, read from Postgres now. */
-export function metricsRoute(sql: Sql): MiddlewareHandler {
+/**
+ * The process's metrics and the business metrics. The business queries scan whole tables, so with
+ * `maxAgeMs` a scrape reuses numbers at most that old (one refresh at a time, whoever scrapes:
+ * several Prometheus servers, the token route and the internal listener), instead of scanning per
+ * scrape; 0 reads them at every scrape.
+ */
+export function metricsSource(sql: Sql, { maxAgeMs = 0 }: { maxAgeMs?: number } = {}) {
   const business = businessMetrics(sql);
   const merged = Registry.merge([registry, business.registry]);
-  return async (c) => {
-    await business.refresh();
-    return c.text(await merged.metrics(), 200, { 'content-type': merged.contentType });
+  let refreshedAt = Number.NEGATIVE_INFINITY;
+  let refreshing: Promise<void> | undefined;
+  const fresh = async () => {
+    if (Date.now() - refreshedAt < maxAgeMs) return;
+    refreshing ??= business.refresh().finally(() => {
+      refreshedAt = Date.now();
+      refreshing = undefined;
+    });
+    await refreshing;
   };
+  return {
+    contentType: merged.contentType,
+    async text(): Promise<string> {
+      await fresh();
+      return merged.metrics();
+    },
+  };
+}
+
+export type MetricsSource = ReturnType<typeof metricsSource>;
+
+/** GET /metrics on the API's port (system or ops token). */
+export function metricsRoute(source: MetricsSource): MiddlewareHandler {
+  return async (c) => c.text(await source.text(), 200, { 'content-type': source.contentType });
+}
+
+/**
+ * The internal metrics listener (METRICS_PORT, METRICS_HOST): GET /metrics without a token, for a
+ * Prometheus on the internal network; a token lives at most JWT_MAX_TTL_SECONDS, a scrape config
+ * for good. Keep the port off the public network (compose: not published; Kubernetes: a
+ * NetworkPolicy).
+ */
+export async function serveInternalMetrics(
+  source: MetricsSource,
+  { port, host }: { port: number; host: string },
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    source.text().then(
+      (body) => res.writeHead(200, { 'content-type': source.contentType }).end(body),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return { url: `http://${host}:${bound}/metrics`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
