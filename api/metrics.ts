@@ -48,11 +48,15 @@ const SCRAPE_STATEMENT_TIMEOUT = '5s';
  */
 function businessMetrics(sql: Sql) {
   const business = new Registry();
+  // Its own registry: when the queries fail it is all that is exported of the business metrics (a
+  // label-less gauge that was reset would still say 0, e.g. "corebank_transfers_stuck 0").
+  const health = new Registry();
   const up = new Gauge({
     name: 'corebank_business_metrics_up',
-    help: '1 when the business metrics below were read from Postgres at this scrape, 0 when the queries failed',
-    registers: [business],
+    help: '1 when the business metrics were read from Postgres (at this scrape, or within BUSINESS_METRICS_MAX_AGE_MS), 0 when the queries failed and they are left out',
+    registers: [health],
   });
+  let ok = false;
   const payments = new Gauge({
     name: 'corebank_payments',
     help: 'Payments by status (read model in Postgres, at scrape time)',
@@ -86,6 +90,12 @@ function businessMetrics(sql: Sql) {
     labelNames: ['kind'],
     registers: [business],
   });
+  const lastCheckFinished = new Gauge({
+    name: 'corebank_daily_check_last_finished_timestamp_seconds',
+    help: 'When the latest consistency check run of this kind finished (Unix seconds); alert when the daily one is older than a day',
+    labelNames: ['kind'],
+    registers: [business],
+  });
   const lastCheckFailed = new Gauge({
     name: 'corebank_daily_check_last_run_failed',
     help: '1 when the latest finished consistency check run of this kind failed, else 0',
@@ -104,9 +114,10 @@ function businessMetrics(sql: Sql) {
           tx<{ count: bigint; oldestSeconds: number | null }[]>`
             SELECT count(*) AS count, extract(epoch FROM now() - min(updated_at))::float8 AS oldest_seconds
             FROM transfers WHERE status = 'Stuck'`,
-          tx<{ kind: string; failed: bigint; lastFailed: boolean | null }[]>`
+          tx<{ kind: string; failed: bigint; lastFailed: boolean | null; lastFinished: number | null }[]>`
             SELECT kind,
                    count(*) FILTER (WHERE status = 'failed') AS failed,
+                   extract(epoch FROM max(finished_at))::float8 AS last_finished,
                    (array_agg(status = 'failed' ORDER BY seq DESC) FILTER (WHERE status <> 'running'))[1] AS last_failed
             FROM ledger_checks GROUP BY kind`,
           countStrandedHolds(tx),
@@ -123,23 +134,28 @@ function businessMetrics(sql: Sql) {
       stranded.set(strandedCount);
       checkFailures.reset();
       lastCheckFailed.reset();
+      lastCheckFinished.reset();
       for (const kind of ['daily', 'account_balance']) {
         checkFailures.set({ kind }, 0);
         lastCheckFailed.set({ kind }, 0);
       }
       for (const row of checkRows) {
         checkFailures.set({ kind: row.kind }, Number(row.failed));
+        if (row.lastFinished !== null) lastCheckFinished.set({ kind: row.kind }, row.lastFinished);
         lastCheckFailed.set({ kind: row.kind }, row.lastFailed ? 1 : 0);
       }
       up.set(1);
+      ok = true;
     } catch {
+      ok = false;
       // Stale numbers would look like real ones: drop them and say so.
-      for (const gauge of [payments, transfers, stuck, stuckOldest, stranded, checkFailures, lastCheckFailed]) gauge.reset();
+      for (const gauge of [payments, transfers, stuck, stuckOldest, stranded, checkFailures, lastCheckFailed, lastCheckFinished])
+        gauge.reset();
       up.set(0);
     }
   }
 
-  return { registry: business, refresh };
+  return { registry: business, health, refresh, isUp: () => ok };
 }
 
 /**
@@ -150,7 +166,8 @@ function businessMetrics(sql: Sql) {
  */
 export function metricsSource(sql: Sql, { maxAgeMs = 0 }: { maxAgeMs?: number } = {}) {
   const business = businessMetrics(sql);
-  const merged = Registry.merge([registry, business.registry]);
+  const merged = Registry.merge([registry, business.health, business.registry]);
+  const withoutBusiness = Registry.merge([registry, business.health]);
   let refreshedAt = Number.NEGATIVE_INFINITY;
   let refreshing: Promise<void> | undefined;
   const fresh = async () => {
@@ -165,7 +182,7 @@ export function metricsSource(sql: Sql, { maxAgeMs = 0 }: { maxAgeMs?: number } 
     contentType: merged.contentType,
     async text(): Promise<string> {
       await fresh();
-      return merged.metrics();
+      return (business.isUp() ? merged : withoutBusiness).metrics();
     },
   };
 }

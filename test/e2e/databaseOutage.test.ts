@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricsSource, serveInternalMetrics } from '../../api/metrics';
 import { DEFAULT_DATABASE_POLICY } from '../../config/env';
 import { createSql } from '../../ledger/db';
 import { ensureLoginRole, urlForRole } from '../../ledger/roles';
@@ -169,10 +170,20 @@ describe('a database that cannot serve now is a 503 with Retry-After', () => {
     await owner.unsafe(`ALTER ROLE ${role} CONNECTION LIMIT 0`);
     await owner.end();
     const full = await createTestApi({ databaseUrl: urlForRole(testEnv().databaseUrl, role, 'no-connections') });
+    const internal = await serveInternalMetrics(metricsSource(full.sql), { port: 0, host: '127.0.0.1' });
     try {
       const res = await timed(() => full.get('/health'));
       expect(res).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE', reason: 'database_busy', retryAfter: '2' });
+      // The internal listener needs no token; without the database it says so and exports no
+      // business numbers (a stale or zero "corebank_transfers_stuck" would look like a real one).
+      const scrape = await fetch(internal.url);
+      expect(scrape.status).toBe(200);
+      const text = await scrape.text();
+      expect(text).toMatch(/^corebank_business_metrics_up 0$/m);
+      expect(text).not.toMatch(/^corebank_transfers_stuck /m);
+      expect(text).not.toMatch(/^corebank_payments\{/m);
     } finally {
+      await internal.close();
       await full.close();
     }
   });
