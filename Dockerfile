@@ -16,6 +16,8 @@ ENV NODE_ENV=production COREBANK_PROFILE=production WORKFLOW_BUNDLE_PATH=/app/di
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# Where compose's documents volume is mounted: a new named volume takes this directory's owner.
+RUN mkdir -p /var/lib/corebank/documents && chown 1000:1000 /var/lib/corebank/documents
 # Numeric (the image's `node` user): Kubernetes' runAsNonRoot can only verify a numeric user.
 USER 1000:1000
 EXPOSE 3000

@@ -105,6 +105,7 @@ export function createFxActivities({
       clientId: record.clientId,
       channel: 'sms',
       subject: 'Confirm your exchange',
+      expiresAt,
       body: `Your code is ${code}. It confirms the exchange of ${sell} ${record.sellCurrency} for ${buy} ${record.buyCurrency} at ${record.rate}; the quote holds until ${record.quoteExpiresAt}.`,
     });
     return { expiresAt: expiresAt.toISOString() };

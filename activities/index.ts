@@ -2,7 +2,7 @@ import type { TransferLimits } from '../domain/limits';
 import type { Sql } from '../ledger/db';
 import type { OtpPolicy } from '../store/confirmations';
 import { createFxActivities } from './fx';
-import { createHousekeepingActivities } from './housekeeping';
+import { createHousekeepingActivities, type RetentionDays } from './housekeeping';
 import { createLedgerOperationActivities } from './ledgerOperations';
 import type { Notifier } from './notifier';
 import { createPaymentActivities } from './payments';
@@ -21,6 +21,8 @@ export interface ActivityDeps {
   transferLimits: TransferLimits;
   /** EVENT_RETENTION_DAYS: housekeeping deletes older events (default 30). */
   eventRetentionDays?: number;
+  /** NOTIFICATION_RETENTION_DAYS, SNAPSHOT_RETENTION_DAYS: what else housekeeping deletes (defaults when unset). */
+  retention?: RetentionDays;
   /** Webhook delivery (config/env.ts WebhookPolicy); the local profile's when unset (tests). */
   webhooks?: WebhookActivityPolicy;
 }

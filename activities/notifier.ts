@@ -1,7 +1,10 @@
 import type { Sql } from '../ledger/db';
 import { insertNotification, type NotificationRow } from '../store/notifications';
 
-export type Notification = Pick<NotificationRow, 'clientId' | 'channel' | 'subject' | 'body'>;
+export type Notification = Pick<NotificationRow, 'clientId' | 'channel' | 'subject' | 'body'> & {
+  /** When the one-time code the message carries expires: the message is deleted after it (retention). */
+  expiresAt?: Date;
+};
 
 /** The SMS/e-mail edge. The local one keeps messages in Postgres; production plugs a gateway in. */
 export interface Notifier {

@@ -137,6 +137,7 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
       clientId: record.clientId,
       channel: 'sms',
       subject: 'Confirm your transfer',
+      expiresAt,
       body: `Your code is ${code}. It confirms the transfer of ${amount} ${record.currency} to ${record.recipient.name} and expires at ${expiresAt.toISOString()}.`,
     });
     return { expiresAt: expiresAt.toISOString() };

@@ -3,18 +3,19 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { createLocalNotifier } from '../activities/notifier';
-import { type Config, DEFAULT_DOCUMENT_POLICY, DEFAULT_HTTP_LIMITS } from '../config/env';
+import { type Config, DEFAULT_DOCUMENT_POLICY, DEFAULT_HTTP_LIMITS, DRAIN_MARGIN_MS } from '../config/env';
 import type { Logger } from '../config/log';
 import { ErrorCode } from '../domain/errors';
 import { requestIdMiddleware, requestLogMiddleware, tracingMiddleware } from '../observability/http';
 import { createUseCases } from '../usecases';
 import { type AuthEnv, authenticate, tokenVerifier } from './auth';
 import { boundBodies, isUploadRequest, readJsonBody } from './bodyLimit';
+import { requestDeadline } from './deadline';
 import { describeRoles, serveDocs } from './docs';
 import { success } from './envelope';
 import { errorJson, handleError } from './errors';
 import { idempotency } from './idempotency';
-import { metricsMiddleware, metricsRoute, temporalUp } from './metrics';
+import { type MetricsSource, metricsMiddleware, metricsRoute, metricsSource, temporalUp } from './metrics';
 import { BEARER_AUTH } from './openapiInfo';
 import type { AppDeps } from './router';
 import { accountRoutes } from './routes/accounts';
@@ -78,6 +79,10 @@ export interface AppOptions {
   log?: Logger;
   /** How long /health/ready waits for Postgres and for Temporal. */
   readinessTimeoutMs?: number;
+  /** The metrics /metrics serves (api/main.ts shares them with the internal listener); else read at every scrape. */
+  metrics?: MetricsSource;
+  /** API_REQUEST_DEADLINE_MS: every request is answered within this (503 past it); default WORKFLOW_WAIT_MS + 5 s. */
+  requestDeadlineMs?: number;
   /** True once api/main.ts got SIGTERM: /health/ready answers 503 while requests still get served. */
   isDraining?: () => boolean;
   /** The payload codec (encryption) behind /codec/decode and /codec/encode, and the browser origins (the Web UI) allowed to call them. */
@@ -139,6 +144,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     // reused by the client just as the server closes it, which the client sees as a reset.
     if (options.isDraining?.()) c.header('Connection', 'close');
   });
+  // Before anything that may ask the database (authentication looks up a client token's client).
+  app.use('*', requestDeadline(options.requestDeadlineMs ?? deps.workflowWaitMs + DRAIN_MARGIN_MS));
   // The one body limit, before anything reads a body: authentication reads none, and the JSON
   // body is read (within the bound) only once the caller is known.
   const http = deps.http ?? DEFAULT_HTTP_LIMITS;
@@ -185,7 +192,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     }),
   );
   // Runtime details are not public: system and ops tokens only (see OPERATOR_PATHS in auth.ts).
-  app.get('/metrics', metricsRoute(deps.sql));
+  app.get('/metrics', metricsRoute(options.metrics ?? metricsSource(deps.sql)));
   if (options.codec) app.route('/', codecRoutes(options.codec.codec));
 
   const routeDeps = { ...deps, useCases };

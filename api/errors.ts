@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import { DomainError, ErrorCode, type ErrorMetadata } from '../domain/errors';
-import { isDatabaseUnavailable } from '../ledger/db';
+import { type DatabaseTrouble, databaseTrouble } from '../ledger/db';
 import { envelopeError, failure } from './envelope';
 
 /**
@@ -97,6 +97,16 @@ export async function businessRules<T>(work: () => T | Promise<T>): Promise<T> {
   }
 }
 
+/** What a client is told to wait (Retry-After) before it retries after a 503 of passing database trouble or a deadline. */
+export const RETRY_AFTER_SECONDS = 2;
+
+/** A 503's message by kind of database trouble (metadata.reason is `database_<kind>`). */
+const DATABASE_TROUBLE: Record<DatabaseTrouble, string> = {
+  unavailable: 'the database is not available',
+  busy: 'the database has no connection to spare',
+  timeout: 'the database did not finish in time',
+};
+
 /** Logger the app's onError reports unexpected errors to (the details never reach the client). */
 export type ErrorLogger = (error: unknown, context: { method: string; path: string }) => void;
 
@@ -111,8 +121,12 @@ export function handleError(error: unknown, c: Context, logUnexpected: ErrorLogg
     if (error.status === 401) return errorJson(c, ErrorCode.UNAUTHENTICATED, error.message || 'unauthenticated');
     if (error.status < 500) return errorJson(c, ErrorCode.VALIDATION_ERROR, error.message || 'malformed request', { field: 'body' });
   }
-  if (isDatabaseUnavailable(error)) {
-    return errorJson(c, ErrorCode.SERVICE_UNAVAILABLE, 'the database is not available; retry with the same Idempotency-Key');
+  const trouble = databaseTrouble(error);
+  if (trouble) {
+    return errorJson(c, ErrorCode.SERVICE_UNAVAILABLE, `${DATABASE_TROUBLE[trouble]}; retry with the same Idempotency-Key`, {
+      reason: `database_${trouble}`,
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+    });
   }
   logUnexpected(error, { method: c.req.method, path: c.req.path });
   return errorJson(c, ErrorCode.INTERNAL_ERROR, 'an unexpected error occurred');

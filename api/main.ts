@@ -5,13 +5,14 @@ import { DRAIN_MARGIN_MS, loadConfig } from '../config/env';
 import { createLogger } from '../config/log';
 import { temporalConnectionOptions } from '../config/temporalTls';
 import { createSql } from '../ledger/db';
-import { migrate } from '../ledger/migrate';
+import { prepareRuntimeDatabase, runtimeSqlOptions } from '../ledger/startup';
 import { requestLogMixin } from '../observability/http';
 import { dataConverterFor, EncryptionCodec } from '../observability/payloadCodec';
 import { instrumentPostgres } from '../observability/postgres';
 import { temporalClientInterceptors } from '../observability/temporal';
 import { otlpTracesEndpoint, setupTracing } from '../observability/tracing';
 import { appDepsFrom, createApp } from './app';
+import { metricsSource, serveInternalMetrics } from './metrics';
 import { applyServerLimits, SERVER_OPTIONS } from './serverLimits';
 import { gracefulStop } from './shutdown';
 
@@ -21,8 +22,15 @@ async function main() {
   // Before anything that makes spans: the provider, the context manager and the propagator.
   const tracing = setupTracing({ serviceName: 'corebank-api' });
   const log = createLogger('api', config.logLevel, { format: config.observability.logFormat, mixin: requestLogMixin });
-  const sql = instrumentPostgres(createSql(config.databaseUrl, { max: 20 }));
-  await migrate(sql, (line) => log.info(line));
+  const sql = instrumentPostgres(createSql(config.databaseUrl, runtimeSqlOptions(config.database)));
+  await prepareRuntimeDatabase(sql, {
+    databaseUrl: config.databaseUrl,
+    migrationDatabaseUrl: config.migrationDatabaseUrl,
+    policy: config.database,
+    migrateOnStart: config.migrateOnStart,
+    refuseOversizedPools: config.profile === 'production',
+    log: { info: (line) => log.info(line), warn: (line) => log.warn(line) },
+  });
   const connection = await Connection.connect(temporalConnectionOptions(config));
   // Traces and request ids travel into the workflows in the headers these interceptors add.
   const temporal = new Client({
@@ -32,6 +40,9 @@ async function main() {
     ...dataConverterFor(config.payloadKeys),
   });
 
+  const metrics = metricsSource(sql, { maxAgeMs: config.businessMetricsMaxAgeMs });
+  const internalMetrics = config.internalMetrics ? await serveInternalMetrics(metrics, config.internalMetrics) : undefined;
+  if (internalMetrics) log.info({ url: internalMetrics.url }, 'internal metrics listener (no token)');
   // Set once the server exists; until then nothing can be draining.
   let shutdown: ReturnType<typeof gracefulStop> | undefined;
   const app = createApp(
@@ -39,6 +50,8 @@ async function main() {
     {
       log,
       readinessTimeoutMs: config.observability.readinessTimeoutMs,
+      requestDeadlineMs: config.apiRequestDeadlineMs,
+      metrics,
       isDraining: () => shutdown?.isDraining() ?? false,
       ...(config.payloadKeys ? { codec: { codec: new EncryptionCodec(config.payloadKeys), corsOrigins: config.codecCorsOrigins } } : {}),
     },
@@ -56,7 +69,8 @@ async function main() {
     drainMs: config.shutdown.apiDrainMs,
     inFlightMs: config.workflowWaitMs + DRAIN_MARGIN_MS,
     log,
-    closeDependencies: () => Promise.allSettled([connection.close(), sql.end({ timeout: 5 }), tracing.shutdown()]),
+    closeDependencies: () =>
+      Promise.allSettled([connection.close(), sql.end({ timeout: 5 }), tracing.shutdown(), internalMetrics?.close()]),
   });
   shutdown = graceful;
   const stop = (reason: string) => void graceful.stop(reason);

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -46,11 +48,15 @@ const SCRAPE_STATEMENT_TIMEOUT = '5s';
  */
 function businessMetrics(sql: Sql) {
   const business = new Registry();
+  // Its own registry: when the queries fail it is all that is exported of the business metrics (a
+  // label-less gauge that was reset would still say 0, e.g. "corebank_transfers_stuck 0").
+  const health = new Registry();
   const up = new Gauge({
     name: 'corebank_business_metrics_up',
-    help: '1 when the business metrics below were read from Postgres at this scrape, 0 when the queries failed',
-    registers: [business],
+    help: '1 when the business metrics were read from Postgres (at this scrape, or within BUSINESS_METRICS_MAX_AGE_MS), 0 when the queries failed and they are left out',
+    registers: [health],
   });
+  let ok = false;
   const payments = new Gauge({
     name: 'corebank_payments',
     help: 'Payments by status (read model in Postgres, at scrape time)',
@@ -84,6 +90,12 @@ function businessMetrics(sql: Sql) {
     labelNames: ['kind'],
     registers: [business],
   });
+  const lastCheckFinished = new Gauge({
+    name: 'corebank_daily_check_last_finished_timestamp_seconds',
+    help: 'When the latest consistency check run of this kind finished (Unix seconds); alert when the daily one is older than a day',
+    labelNames: ['kind'],
+    registers: [business],
+  });
   const lastCheckFailed = new Gauge({
     name: 'corebank_daily_check_last_run_failed',
     help: '1 when the latest finished consistency check run of this kind failed, else 0',
@@ -102,9 +114,10 @@ function businessMetrics(sql: Sql) {
           tx<{ count: bigint; oldestSeconds: number | null }[]>`
             SELECT count(*) AS count, extract(epoch FROM now() - min(updated_at))::float8 AS oldest_seconds
             FROM transfers WHERE status = 'Stuck'`,
-          tx<{ kind: string; failed: bigint; lastFailed: boolean | null }[]>`
+          tx<{ kind: string; failed: bigint; lastFailed: boolean | null; lastFinished: number | null }[]>`
             SELECT kind,
                    count(*) FILTER (WHERE status = 'failed') AS failed,
+                   extract(epoch FROM max(finished_at))::float8 AS last_finished,
                    (array_agg(status = 'failed' ORDER BY seq DESC) FILTER (WHERE status <> 'running'))[1] AS last_failed
             FROM ledger_checks GROUP BY kind`,
           countStrandedHolds(tx),
@@ -121,31 +134,90 @@ function businessMetrics(sql: Sql) {
       stranded.set(strandedCount);
       checkFailures.reset();
       lastCheckFailed.reset();
+      lastCheckFinished.reset();
       for (const kind of ['daily', 'account_balance']) {
         checkFailures.set({ kind }, 0);
         lastCheckFailed.set({ kind }, 0);
       }
       for (const row of checkRows) {
         checkFailures.set({ kind: row.kind }, Number(row.failed));
+        if (row.lastFinished !== null) lastCheckFinished.set({ kind: row.kind }, row.lastFinished);
         lastCheckFailed.set({ kind: row.kind }, row.lastFailed ? 1 : 0);
       }
       up.set(1);
+      ok = true;
     } catch {
+      ok = false;
       // Stale numbers would look like real ones: drop them and say so.
-      for (const gauge of [payments, transfers, stuck, stuckOldest, stranded, checkFailures, lastCheckFailed]) gauge.reset();
+      for (const gauge of [payments, transfers, stuck, stuckOldest, stranded, checkFailures, lastCheckFailed, lastCheckFinished])
+        gauge.reset();
       up.set(0);
     }
   }
 
-  return { registry: business, refresh };
+  return { registry: business, health, refresh, isUp: () => ok };
 }
 
-/** GET /metrics: the process's metrics and the business metrics, read from Postgres now. */
-export function metricsRoute(sql: Sql): MiddlewareHandler {
+/**
+ * The process's metrics and the business metrics. The business queries scan whole tables, so with
+ * `maxAgeMs` a scrape reuses numbers at most that old (one refresh at a time, whoever scrapes:
+ * several Prometheus servers, the token route and the internal listener), instead of scanning per
+ * scrape; 0 reads them at every scrape.
+ */
+export function metricsSource(sql: Sql, { maxAgeMs = 0 }: { maxAgeMs?: number } = {}) {
   const business = businessMetrics(sql);
-  const merged = Registry.merge([registry, business.registry]);
-  return async (c) => {
-    await business.refresh();
-    return c.text(await merged.metrics(), 200, { 'content-type': merged.contentType });
+  const merged = Registry.merge([registry, business.health, business.registry]);
+  const withoutBusiness = Registry.merge([registry, business.health]);
+  let refreshedAt = Number.NEGATIVE_INFINITY;
+  let refreshing: Promise<void> | undefined;
+  const fresh = async () => {
+    if (Date.now() - refreshedAt < maxAgeMs) return;
+    refreshing ??= business.refresh().finally(() => {
+      refreshedAt = Date.now();
+      refreshing = undefined;
+    });
+    await refreshing;
   };
+  return {
+    contentType: merged.contentType,
+    async text(): Promise<string> {
+      await fresh();
+      return (business.isUp() ? merged : withoutBusiness).metrics();
+    },
+  };
+}
+
+export type MetricsSource = ReturnType<typeof metricsSource>;
+
+/** GET /metrics on the API's port (system or ops token). */
+export function metricsRoute(source: MetricsSource): MiddlewareHandler {
+  return async (c) => c.text(await source.text(), 200, { 'content-type': source.contentType });
+}
+
+/**
+ * The internal metrics listener (METRICS_PORT, METRICS_HOST): GET /metrics without a token, for a
+ * Prometheus on the internal network; a token lives at most JWT_MAX_TTL_SECONDS, a scrape config
+ * for good. Keep the port off the public network (compose: not published; Kubernetes: a
+ * NetworkPolicy).
+ */
+export async function serveInternalMetrics(
+  source: MetricsSource,
+  { port, host }: { port: number; host: string },
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    source.text().then(
+      (body) => res.writeHead(200, { 'content-type': source.contentType }).end(body),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return { url: `http://${host}:${bound}/metrics`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

@@ -1,4 +1,3 @@
-import { createdByOf } from '../domain/caller';
 import { formatAmount } from '../domain/money';
 import { type AccountRow, accountSummaryView, balancesOf } from '../ledger/accounts';
 import type { JournalEntry } from '../ledger/types';

@@ -7,6 +7,7 @@ import { isPlainDecimal } from '../domain/money';
 import { DEFAULT_OTP_LIMITS, type OtpPolicy } from '../domain/otpPolicy';
 import { type Bounds, SETTING_BOUNDS, withinBounds } from '../domain/settingBounds';
 import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
+import type { SessionLimits } from '../ledger/db';
 import { type PayloadKeys, payloadKeysFrom } from './payloadKeys';
 import { isLoopbackAddress, type TemporalTls, temporalTlsFrom } from './temporalTls';
 
@@ -18,6 +19,8 @@ export interface Config {
   /** `local` allows the built-in development JWT secret and the local notifier. */
   profile: 'local' | 'production';
   databaseUrl: string;
+  /** MIGRATION_DATABASE_URL: the migration owner's connection, when DATABASE_URL is the runtime role's. */
+  migrationDatabaseUrl: string | undefined;
   temporalAddress: string;
   /** TLS (and mTLS) towards Temporal: TEMPORAL_TLS_CA, _CERT, _KEY, _SERVER_NAME, TEMPORAL_TLS (config/temporalTls.ts). */
   temporalTls: TemporalTls | undefined;
@@ -67,7 +70,53 @@ export interface Config {
   /** EVENT_RETENTION_DAYS: the event log keeps events this long (the hourly housekeeping deletes older ones). */
   eventRetentionDays: number;
   webhooks: WebhookPolicy;
+  /** The runtime's database pool and session limits, and the pool-sizing rule checked at start. */
+  database: DatabasePolicy;
+  /** API_REQUEST_DEADLINE_MS: a request still unanswered after this is answered 503 (a hung database, say). */
+  apiRequestDeadlineMs: number;
+  /** What the hourly housekeeping deletes besides events: notifications and daily balance snapshots. */
+  retention: RetentionPolicy;
+  /** BUSINESS_METRICS_MAX_AGE_MS: a scrape reuses business metrics read at most this long ago (no table scan per scrape). */
+  businessMetricsMaxAgeMs: number;
+  /** METRICS_PORT / METRICS_HOST: the API's internal metrics listener (no token), when a port is set. */
+  internalMetrics: { port: number; host: string } | undefined;
+  /**
+   * MIGRATE_ON_START: the API and the worker apply migrations themselves at start (the local
+   * profile's default); otherwise `npm run migrate` is its own step and they refuse to start on a
+   * schema that is behind.
+   */
+  migrateOnStart: boolean;
 }
+
+/** The runtime's connections to the ledger's Postgres (ledger/db.ts, ledger/poolSizing.ts). */
+export interface DatabasePolicy {
+  session: SessionLimits;
+  maxLifetimeSeconds: number;
+  /** DB_POOL_MAX: connections in this process's pool. */
+  poolMax: number;
+  /** DB_POOL_PROCESSES: API and worker processes that connect to the same server with a pool of DB_POOL_MAX each. */
+  poolProcesses: number;
+  /** DB_RESERVED_CONNECTIONS: kept free for migrations, ops and monitoring. */
+  reservedConnections: number;
+}
+
+export const DEFAULT_DATABASE_POLICY: DatabasePolicy = {
+  session: { statementTimeoutMs: 30_000, lockTimeoutMs: 10_000, idleInTransactionTimeoutMs: 60_000 },
+  maxLifetimeSeconds: 1800,
+  poolMax: 20,
+  poolProcesses: 1,
+  reservedConnections: 10,
+};
+
+/** Days a kind of row is kept; older ones are deleted by the hourly housekeeping. */
+export interface RetentionPolicy {
+  /** NOTIFICATION_RETENTION_DAYS: sent messages; a message carrying a one-time code goes as soon as its code expired. */
+  notificationDays: number;
+  /** SNAPSHOT_RETENTION_DAYS: daily balance snapshots (statements of older days are recalculated from the journal). */
+  snapshotDays: number;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = { notificationDays: 90, snapshotDays: 400 };
 
 /** Webhook endpoints and their deliveries (docs/webhooks.md). */
 export interface WebhookPolicy {
@@ -264,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     profile,
     databaseUrl: required(env, 'DATABASE_URL'),
+    migrationDatabaseUrl: env.MIGRATION_DATABASE_URL || undefined,
     temporalAddress,
     temporalTls,
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
@@ -355,6 +405,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
       retryWindowMs,
     },
+    database: {
+      session: {
+        statementTimeoutMs: integer(
+          env,
+          'DB_STATEMENT_TIMEOUT_MS',
+          DEFAULT_DATABASE_POLICY.session.statementTimeoutMs,
+          SETTING_BOUNDS.dbStatementTimeoutMs,
+        ),
+        lockTimeoutMs: integer(env, 'DB_LOCK_TIMEOUT_MS', DEFAULT_DATABASE_POLICY.session.lockTimeoutMs, SETTING_BOUNDS.dbLockTimeoutMs),
+        idleInTransactionTimeoutMs: integer(
+          env,
+          'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+          DEFAULT_DATABASE_POLICY.session.idleInTransactionTimeoutMs,
+          SETTING_BOUNDS.dbIdleInTransactionTimeoutMs,
+        ),
+      },
+      maxLifetimeSeconds: integer(
+        env,
+        'DB_MAX_LIFETIME_SECONDS',
+        DEFAULT_DATABASE_POLICY.maxLifetimeSeconds,
+        SETTING_BOUNDS.dbMaxLifetimeSeconds,
+      ),
+      poolMax: integer(env, 'DB_POOL_MAX', DEFAULT_DATABASE_POLICY.poolMax, SETTING_BOUNDS.dbPoolMax),
+      poolProcesses: integer(env, 'DB_POOL_PROCESSES', DEFAULT_DATABASE_POLICY.poolProcesses, SETTING_BOUNDS.dbPoolProcesses),
+      reservedConnections: integer(
+        env,
+        'DB_RESERVED_CONNECTIONS',
+        DEFAULT_DATABASE_POLICY.reservedConnections,
+        SETTING_BOUNDS.dbReservedConnections,
+      ),
+    },
+    apiRequestDeadlineMs: integer(env, 'API_REQUEST_DEADLINE_MS', workflowWaitMs + DRAIN_MARGIN_MS, SETTING_BOUNDS.apiRequestDeadlineMs),
+    retention: {
+      notificationDays: integer(
+        env,
+        'NOTIFICATION_RETENTION_DAYS',
+        DEFAULT_RETENTION.notificationDays,
+        SETTING_BOUNDS.notificationRetentionDays,
+      ),
+      snapshotDays: integer(env, 'SNAPSHOT_RETENTION_DAYS', DEFAULT_RETENTION.snapshotDays, SETTING_BOUNDS.snapshotRetentionDays),
+    },
+    businessMetricsMaxAgeMs: integer(env, 'BUSINESS_METRICS_MAX_AGE_MS', 15_000, SETTING_BOUNDS.businessMetricsMaxAgeMs),
+    internalMetrics: env.METRICS_PORT ? { port: integer(env, 'METRICS_PORT', 0), host: env.METRICS_HOST || '127.0.0.1' } : undefined,
+    migrateOnStart: flag(env, 'MIGRATE_ON_START', local),
   };
 }
 

@@ -1,21 +1,30 @@
 import { createSql } from '../ledger/db';
-import { migrate } from '../ledger/migrate';
+import { DEFAULT_MIGRATE_OPTIONS, migrate } from '../ledger/migrate';
+import { runtimeRoleOf } from '../ledger/roles';
 
 /**
- * `npm run migrate`: applies the migrations in ledger/migrations that the database at
- * DATABASE_URL does not have yet, each in its own transaction, and prints each one applied.
- * Running it again applies nothing. Exit codes: 0 done, 1 a migration or the connection failed,
- * 2 DATABASE_URL is not set.
+ * `npm run migrate`, the production migration step (the compose `migrate` job, the Kubernetes
+ * Job): applies the migrations in ledger/migrations that the database does not have yet, each in
+ * its own transaction with a lock_timeout and retries, and prints each one applied. It connects
+ * as MIGRATION_DATABASE_URL (the tables' owner) or else DATABASE_URL; when both are set with two
+ * users, DATABASE_URL's user is the runtime role and gets its grants on every table afterwards.
+ * Running it again applies nothing (and grants again). Exit codes: 0 done, 1 a migration or the
+ * connection failed, 2 no URL is set or a setting is wrong.
  */
 async function main(): Promise<number> {
-  const databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) {
+  const runtimeUrl = process.env.DATABASE_URL;
+  const ownerUrl = process.env.MIGRATION_DATABASE_URL || runtimeUrl;
+  if (!ownerUrl) {
     console.error('migrate: DATABASE_URL is not set (e.g. DATABASE_URL=postgres://user:pass@host:5432/corebank npm run migrate)');
     return 2;
   }
-  const sql = createSql(databaseUrl, { max: 1 });
+  const lockTimeoutMs = positive('MIGRATION_LOCK_TIMEOUT_MS', DEFAULT_MIGRATE_OPTIONS.lockTimeoutMs);
+  const attempts = positive('MIGRATION_ATTEMPTS', DEFAULT_MIGRATE_OPTIONS.attempts);
+  if (lockTimeoutMs === undefined || attempts === undefined) return 2;
+  const runtimeRole = runtimeUrl && process.env.MIGRATION_DATABASE_URL ? runtimeRoleOf(ownerUrl, runtimeUrl) : undefined;
+  const sql = createSql(ownerUrl, { max: 1 });
   try {
-    const applied = await migrate(sql, (line) => console.log(line));
+    const applied = await migrate(sql, (line) => console.log(line), { lockTimeoutMs, attempts, ...(runtimeRole ? { runtimeRole } : {}) });
     console.log(applied.length === 0 ? 'migrate: the database is up to date' : `migrate: applied ${applied.length} migration(s)`);
     return 0;
   } catch (error) {
@@ -24,6 +33,15 @@ async function main(): Promise<number> {
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+function positive(name: string, fallback: number): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (Number.isInteger(value) && value > 0) return value;
+  console.error(`migrate: ${name} must be a positive integer, got "${text}"`);
+  return undefined;
 }
 
 main().then(

@@ -26,6 +26,22 @@ export const SETTING_BOUNDS = {
   webhookRetryMaxIntervalMs: { min: 1_000, max: 24 * HOUR_MS },
   /** How long a delivery is retried before it is `failed`; the production profile needs 3 days or more. */
   webhookRetryWindowMs: { min: 1_000, max: 30 * 24 * HOUR_MS },
+  /** Runtime database sessions (ledger/db.ts): long enough for the daily check's scans, short enough to free a replica. */
+  dbStatementTimeoutMs: { min: 100, max: HOUR_MS },
+  dbLockTimeoutMs: { min: 10, max: 10 * 60 * 1000 },
+  dbIdleInTransactionTimeoutMs: { min: 1_000, max: HOUR_MS },
+  dbMaxLifetimeSeconds: { min: 60, max: 24 * 3600 },
+  /** Connections in one process's pool, and the processes that share the server with their pools. */
+  dbPoolMax: { min: 1, max: 500 },
+  dbPoolProcesses: { min: 1, max: 1_000 },
+  dbReservedConnections: { min: 0, max: 1_000 },
+  /** The longest an API request may take before it is answered 503 whatever it waits on. */
+  apiRequestDeadlineMs: { min: 1_000, max: 11 * 60 * 1000 },
+  /** How old business metrics a scrape may reuse (0: read at every scrape). */
+  businessMetricsMaxAgeMs: { min: 0, max: 10 * 60 * 1000 },
+  /** Retention (the hourly housekeeping schedule): notifications and daily balance snapshots. */
+  notificationRetentionDays: { min: 1, max: 3650 },
+  snapshotRetentionDays: { min: 1, max: 36_500 },
 } as const satisfies Record<string, Bounds>;
 
 export const withinBounds = (value: unknown, bounds: Bounds): boolean =>

@@ -10,6 +10,21 @@ export type Queryable = Sql | TransactionSql;
 export interface SqlOptions {
   /** Connections in the pool. */
   max?: number;
+  /** Server-side limits of every session of the pool (the runtime's; migrations set their own). */
+  session?: SessionLimits;
+  /** A connection is closed and replaced after this many seconds (postgres.js max_lifetime). */
+  maxLifetimeSeconds?: number;
+}
+
+/**
+ * What a runtime session may hold, enforced by the server: a statement running longer is cancelled
+ * (57014), a lock not granted in time fails the statement (55P03) instead of queueing writes
+ * behind it, and a transaction left open without a statement is ended with its session.
+ */
+export interface SessionLimits {
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
 }
 
 /**
@@ -17,6 +32,7 @@ export interface SqlOptions {
  * JS number) and column names are camelCased.
  */
 export function createSql(databaseUrl: string, options: SqlOptions = {}): Sql {
+  const session = options.session;
   return postgres(databaseUrl, {
     max: options.max ?? 10,
     types: { bigint: postgres.BigInt },
@@ -24,6 +40,19 @@ export function createSql(databaseUrl: string, options: SqlOptions = {}): Sql {
     onnotice: () => {},
     connect_timeout: 10,
     idle_timeout: 30,
+    // Connections are renewed now and then: after a failover or a restart behind a proxy, a pool of
+    // old sockets does not live on for good (postgres.js's default is 30 to 60 minutes).
+    ...(options.maxLifetimeSeconds ? { max_lifetime: options.maxLifetimeSeconds } : {}),
+    // Sent in the startup message, so every connection (and every reconnect) has them at once.
+    ...(session
+      ? {
+          connection: {
+            statement_timeout: session.statementTimeoutMs,
+            lock_timeout: session.lockTimeoutMs,
+            idle_in_transaction_session_timeout: session.idleInTransactionTimeoutMs,
+          },
+        }
+      : {}),
   });
 }
 
@@ -60,14 +89,28 @@ const CONNECTION_ERRORS = new Set([
   'ECONNRESET',
 ]);
 
+/** Why the database could not serve a request now; each is answered 503 with Retry-After. */
+export type DatabaseTrouble = 'unavailable' | 'busy' | 'timeout';
+
 /**
- * True when the database is unreachable or restarting (connection errors, SQLSTATE classes 08
- * and 57): the request may succeed if retried, so the API answers 503, not 500.
+ * What kind of passing trouble an error is, or undefined for any other error: connection errors
+ * and SQLSTATE class 08 (unreachable), 57P01-57P03 (shutting down or starting) are `unavailable`;
+ * 53300 too many clients and the rest of class 53 (out of resources) `busy`; 57014 (a statement
+ * cancelled by statement_timeout) and 55P03 (lock_timeout) `timeout`. The request may succeed if
+ * retried, so the API answers 503, never 500.
  */
-export function isDatabaseUnavailable(error: unknown): boolean {
+export function databaseTrouble(error: unknown): DatabaseTrouble | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return CONNECTION_ERRORS.has(code) || code.startsWith('08') || code.startsWith('57');
+  if (typeof code !== 'string') return undefined;
+  if (code === '57014' || code === '55P03') return 'timeout';
+  if (code.startsWith('53')) return 'busy';
+  if (CONNECTION_ERRORS.has(code) || code.startsWith('08') || code.startsWith('57')) return 'unavailable';
+  return undefined;
+}
+
+/** True when the error is passing trouble of the database (databaseTrouble). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return databaseTrouble(error) !== undefined;
 }
 
 /** A round trip to the database: throws when it does not answer. */

@@ -190,3 +190,20 @@ export async function brokenSnapshotChain(sql: Queryable, date: string, limit: n
     ORDER BY d.account_id
     LIMIT ${limit}`;
 }
+
+/**
+ * Deletes end-of-day snapshots of days before `beforeDate` (YYYY-MM-DD), at most `limit`, but never
+ * an account's latest one: balances as of a moment start from the latest usable snapshot
+ * (countersAtQuery), so a dormant account keeps its base. Reports of those days can no longer be
+ * listed; recalculating a day makes its snapshot again from the journal.
+ */
+export async function deleteSnapshotsBefore(sql: Queryable, beforeDate: string, limit: number): Promise<number> {
+  const deleted = await sql`
+    DELETE FROM daily_account_balances d
+    WHERE (d.account_id, d.date) IN (
+      SELECT o.account_id, o.date FROM daily_account_balances o
+      WHERE o.date < ${beforeDate}::date
+        AND EXISTS (SELECT 1 FROM daily_account_balances n WHERE n.account_id = o.account_id AND n.date > o.date)
+      LIMIT ${limit})`;
+  return deleted.count;
+}

@@ -97,6 +97,7 @@ export function createClientAccountUseCases(
       clientId: caller.sub,
       channel: 'sms',
       subject: `Confirm: ${request.operation} account`,
+      expiresAt,
       body: `Your code is ${code}. It confirms: ${request.operation} account ${account.accountNumber}. It expires at ${expiresAt.toISOString()}.`,
     });
     return { otpId, expiresAt };

@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/log';
 import { temporalConnectionOptions } from '../config/temporalTls';
 import { createSql } from '../ledger/db';
-import { migrate } from '../ledger/migrate';
+import { prepareRuntimeDatabase, runtimeSqlOptions } from '../ledger/startup';
 import { dataConverterFor } from '../observability/payloadCodec';
 import { instrumentPostgres } from '../observability/postgres';
 import { pinoTemporalLogger } from '../observability/temporal';
@@ -57,7 +57,7 @@ async function main() {
   if (!config.localNotifier) {
     throw new ConfigError('no notifier is configured; set ALLOW_LOCAL_NOTIFIER=true to keep messages (OTP codes) in Postgres');
   }
-  const sql = instrumentPostgres(createSql(config.databaseUrl, { max: 20 }));
+  const sql = instrumentPostgres(createSql(config.databaseUrl, runtimeSqlOptions(config.database)));
   registerWebhookBacklog(() => oldestPendingAges(sql));
   // Health and metrics from the start: live while starting, ready only once the worker polls.
   let worker: Worker | undefined;
@@ -75,7 +75,14 @@ async function main() {
           },
         });
   if (http) log.info({ url: http.url, health: http.url.replace(/\/metrics$/, '/health/ready') }, 'worker metrics and health');
-  await migrate(sql, (line) => log.info(line));
+  await prepareRuntimeDatabase(sql, {
+    databaseUrl: config.databaseUrl,
+    migrationDatabaseUrl: config.migrationDatabaseUrl,
+    policy: config.database,
+    migrateOnStart: config.migrateOnStart,
+    refuseOversizedPools: config.profile === 'production',
+    log: { info: (line) => log.info(line), warn: (line) => log.warn(line) },
+  });
 
   const client = await Connection.connect(temporalConnectionOptions(config));
   const added = await ensureSearchAttributes(client, config.temporalNamespace);
@@ -102,6 +109,7 @@ async function main() {
     otp: config.otp,
     transferLimits: config.transferLimits,
     eventRetentionDays: config.eventRetentionDays,
+    retention: config.retention,
     webhooks: config.webhooks,
     workflowBundlePath,
     tracing,

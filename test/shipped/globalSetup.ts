@@ -13,9 +13,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * The stack the built processes run against: `npm run build` (what the image's build stage runs),
- * an embedded PostgreSQL and a Temporal dev server on free ports. Nothing else: no migration and
- * no worker, because the built processes must do their own start-up (dist/worker.js migrates and
- * registers the search attributes, as in compose).
+ * an embedded PostgreSQL and a Temporal dev server on free ports, and the migration step as
+ * compose's `migrate` job runs it (`node dist/migrate.js`: the production profile's processes only
+ * check the schema version). No worker: the built processes do the rest of their start-up
+ * (dist/worker.js registers the search attributes, as in compose).
  */
 export default async function setup(project: TestProject) {
   const started = Date.now();
@@ -40,6 +41,8 @@ export default async function setup(project: TestProject) {
     const temporal = await startTemporalDevServer({ cliPath, port: await freePort(), dbFile: join(dir, 'temporal.db') });
     stops.push(() => temporal.stop());
     log(`postgres at ${pg.url}, temporal at ${temporal.address}`);
+    const migrate = spawnSync('node', ['dist/migrate.js'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, DATABASE_URL: pg.url } });
+    if (migrate.status !== 0) throw new Error(`node dist/migrate.js failed (exit ${migrate.status})`);
     project.provide('databaseUrl', pg.url);
     project.provide('temporalAddress', temporal.address);
     return stopAll;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createLocalNotifier } from '../../activities/notifier';
-import { type AppDeps, createApp } from '../../api/app';
+import { type AppDeps, type AppOptions, createApp } from '../../api/app';
 import { issueToken } from '../../api/auth';
 import {
   DEFAULT_DOCUMENT_POLICY,
@@ -16,7 +16,7 @@ import {
 } from '../../config/env';
 import type { Role } from '../../domain/caller';
 import { DEFAULT_FEES } from '../../domain/transferPricing';
-import { createSql, type Sql } from '../../ledger/db';
+import { createSql, type Sql, type SqlOptions } from '../../ledger/db';
 import { testEnv } from './env';
 
 export interface ApiResponse<T = any> {
@@ -46,6 +46,11 @@ export interface TestApiOptions {
   /** FX quotes and documents (the app's defaults when unset; documents then go to a temp directory). */
   fx?: FxPolicy;
   documents?: Partial<DocumentPolicy>;
+  /** Another way to the run's database (a proxy, a role) and the pool's options. */
+  databaseUrl?: string;
+  sqlOptions?: SqlOptions;
+  /** The edge's options (readiness timeout, request deadline). */
+  appOptions?: AppOptions;
 }
 
 /**
@@ -86,7 +91,7 @@ export function testAppDeps(
 
 export async function createTestApi(options: TestApiOptions = {}) {
   const env = testEnv();
-  const sql: Sql = createSql(env.databaseUrl, { max: 10 });
+  const sql: Sql = createSql(options.databaseUrl ?? env.databaseUrl, { max: 10, ...options.sqlOptions });
   const connection = await Connection.connect({ address: env.temporalAddress });
   const temporal = new Client({ connection });
   const errors: unknown[] = [];
@@ -101,6 +106,7 @@ export async function createTestApi(options: TestApiOptions = {}) {
       fx: options.fx,
       documents: options.documents,
     }),
+    options.appOptions,
   );
   const tokens = {
     system: await token('system', 'test-system'),

@@ -12,6 +12,7 @@ import { startTemporalSqlServerOnFreePorts } from '../../dev/temporalSqlServer';
 import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
 import { createSql } from '../../ledger/db';
 import { migrate } from '../../ledger/migrate';
+import { ensureLoginRole, urlForRole } from '../../ledger/roles';
 import { findStrandedHolds } from '../../store/strandedHolds';
 import { bundleWorkflows } from '../../worker/createWorker';
 import { ensureSearchAttributes } from '../../worker/searchAttributes';
@@ -35,6 +36,9 @@ function keepVitestExitCode() {
  * server on the run's PostgreSQL with as many workers as the production shape runs, as
  * `npm run start:cluster` does (.ci/run runs the payment and transfer suites that way too).
  */
+/** The runtime role of the run's Postgres (a throwaway database: a fixed password is fine). */
+const TEST_RUNTIME_ROLE = { name: 'corebank_runtime', password: 'corebank-runtime-test' };
+
 const TEMPORAL_PROFILE = process.env.TEST_TEMPORAL === 'server' ? 'server' : 'dev';
 
 /**
@@ -70,7 +74,11 @@ export default async function setup(project: TestProject) {
 
     const sql = createSql(pg.url, { max: 4 });
     stops.push(() => sql.end());
-    await migrate(sql);
+    // Two roles, as production has: the embedded superuser owns the tables (migrations), the
+    // workers connect as a runtime role that may not change the journal or the tables' shape.
+    await ensureLoginRole(sql, TEST_RUNTIME_ROLE.name, TEST_RUNTIME_ROLE.password);
+    await migrate(sql, () => {}, { runtimeRole: TEST_RUNTIME_ROLE.name });
+    const runtimeDatabaseUrl = urlForRole(pg.url, TEST_RUNTIME_ROLE.name, TEST_RUNTIME_ROLE.password);
     const connection = await Connection.connect({ address: temporal.address });
     await ensureSearchAttributes(connection, 'default');
     await connection.close();
@@ -83,12 +91,18 @@ export default async function setup(project: TestProject) {
     const taskQueue = 'corebank-test';
     const workerCount = TEMPORAL_PROFILE === 'server' ? CLUSTER_SHAPE.workers : 1;
     for (let i = 0; i < workerCount; i += 1) {
-      const worker = await startWorkerProcess({ databaseUrl: pg.url, temporalAddress: temporal.address, taskQueue, workflowBundlePath });
+      const worker = await startWorkerProcess({
+        databaseUrl: runtimeDatabaseUrl,
+        temporalAddress: temporal.address,
+        taskQueue,
+        workflowBundlePath,
+      });
       stops.push(() => worker.stop());
     }
     log(`${workerCount} worker(s) running`);
 
     project.provide('databaseUrl', pg.url);
+    project.provide('runtimeDatabaseUrl', runtimeDatabaseUrl);
     project.provide('temporalAddress', temporal.address);
     project.provide('taskQueue', taskQueue);
     project.provide('workflowBundlePath', workflowBundlePath);

@@ -41,7 +41,7 @@ export function useOwnWorkers(count: number, env: NodeJS.ProcessEnv = {}) {
   const taskQueue = `own-${randomUUID()}`;
   const workers: (Child | undefined)[] = Array.from({ length: count });
   const start = async (index: number) => {
-    workers[index] = await startWorkerProcess({ ...testEnv(), taskQueue, env });
+    workers[index] = await startWorkerProcess({ ...testEnv(), databaseUrl: testEnv().runtimeDatabaseUrl, taskQueue, env });
   };
   beforeAll(async () => {
     for (let i = 0; i < count; i += 1) await start(i);

@@ -28,6 +28,8 @@ export function startWorkerProcess(options: WorkerProcessOptions): Promise<Child
       WORKFLOW_BUNDLE_PATH: options.workflowBundlePath,
       // Info, since readiness is read from the 'worker running' line; only errors are printed.
       LOG_LEVEL: 'info',
+      // The run's setup migrated (as the owner); the worker checks the schema version like production.
+      MIGRATE_ON_START: 'false',
       // The sandbox provider decides quickly in tests; OTP codes live long enough for slow runs.
       SANDBOX_DECISION_MS: '200',
       OTP_TTL_MS: process.env.OTP_TTL_MS ?? '60000',

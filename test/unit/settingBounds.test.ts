@@ -18,6 +18,17 @@ const VARIABLES: Record<keyof typeof SETTING_BOUNDS, string> = {
   webhookRetryInitialMs: 'WEBHOOK_RETRY_INITIAL_MS',
   webhookRetryMaxIntervalMs: 'WEBHOOK_RETRY_MAX_INTERVAL_MS',
   webhookRetryWindowMs: 'WEBHOOK_RETRY_WINDOW_MS',
+  dbStatementTimeoutMs: 'DB_STATEMENT_TIMEOUT_MS',
+  dbLockTimeoutMs: 'DB_LOCK_TIMEOUT_MS',
+  dbIdleInTransactionTimeoutMs: 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+  dbMaxLifetimeSeconds: 'DB_MAX_LIFETIME_SECONDS',
+  dbPoolMax: 'DB_POOL_MAX',
+  dbPoolProcesses: 'DB_POOL_PROCESSES',
+  dbReservedConnections: 'DB_RESERVED_CONNECTIONS',
+  apiRequestDeadlineMs: 'API_REQUEST_DEADLINE_MS',
+  businessMetricsMaxAgeMs: 'BUSINESS_METRICS_MAX_AGE_MS',
+  notificationRetentionDays: 'NOTIFICATION_RETENTION_DAYS',
+  snapshotRetentionDays: 'SNAPSHOT_RETENTION_DAYS',
 };
 
 describe('settings with real bounds, refused at start', () => {
