@@ -153,10 +153,16 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.use('*', authenticate(tokenVerifier(deps.auth), useCases.callers.clientExists));
   app.use('*', readJsonBody(UPLOAD_PATHS));
   app.use('*', async (c, next) => {
-    // Writes count against the caller's limit before anything else runs for them.
+    // Writes count against the caller's limit before anything else runs for them; one answered 4xx
+    // (other than this limit's own 429) changed nothing and is counted apart (usecases/rateLimits.ts).
     const caller = c.get('caller');
-    if (caller && c.req.method !== 'GET') await useCases.rateLimits.countWrite(caller);
-    return next();
+    if (!caller || c.req.method === 'GET') return next();
+    const counted = await useCases.rateLimits.countWrite(caller);
+    await next();
+    if (c.res.status >= 400 && c.res.status < 500) {
+      // Best effort: the answer stands whatever happens here; not moved, it simply stays a write.
+      await useCases.rateLimits.changedNothing(counted).catch(() => {});
+    }
   });
   app.use('*', unlessUpload(idempotency(deps.sql, { leaseMs: deps.workflowWaitMs * 2, waitMs: deps.workflowWaitMs })));
 

@@ -114,7 +114,11 @@ export function describeOperations(doc: Doc) {
       const failure = op.responses?.['400']?.content;
       if (op.responses && failure) {
         if (write) {
-          op.responses['429'] ??= { description: 'Too many writes; see Retry-After', content: failure };
+          op.responses['429'] ??= {
+            description:
+              "Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After",
+            content: failure,
+          };
           op.responses['409'] ??= {
             description: 'The Idempotency-Key was used for another request, or is still running',
             content: failure,

@@ -6158,7 +6158,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6335,7 +6335,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6448,7 +6448,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6557,7 +6557,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6785,7 +6785,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6894,7 +6894,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7003,7 +7003,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7156,7 +7156,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7331,7 +7331,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7434,7 +7434,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7535,7 +7535,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7747,7 +7747,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7858,7 +7858,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8088,7 +8088,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8179,7 +8179,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8280,7 +8280,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8595,7 +8595,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8831,7 +8831,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8942,7 +8942,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9055,7 +9055,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9164,7 +9164,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9277,7 +9277,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9512,7 +9512,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9679,7 +9679,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9991,7 +9991,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10104,7 +10104,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10277,7 +10277,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10579,7 +10579,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10752,7 +10752,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10865,7 +10865,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11737,7 +11737,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12286,7 +12286,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12399,7 +12399,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12512,7 +12512,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12625,7 +12625,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12738,7 +12738,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12974,7 +12974,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13137,7 +13137,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13238,7 +13238,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13401,7 +13401,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13552,7 +13552,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14016,7 +14016,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14179,7 +14179,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14282,7 +14282,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14381,7 +14381,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14480,7 +14480,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14654,7 +14654,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
