@@ -8,9 +8,10 @@ import type { Logger } from '../config/log';
 import { ErrorCode } from '../domain/errors';
 import { requestIdMiddleware, requestLogMiddleware, tracingMiddleware } from '../observability/http';
 import { createUseCases } from '../usecases';
+import { checkAnsweredCodes } from './answeredCodes';
 import { type AuthEnv, authenticate, tokenVerifier } from './auth';
 import { boundBodies, isUploadRequest, readJsonBody } from './bodyLimit';
-import { describeRoles, serveDocs } from './docs';
+import { describeRoles, documentedErrorCodes, openApiDocument, serveDocs } from './docs';
 import { success } from './envelope';
 import { errorJson, handleError } from './errors';
 import { idempotency } from './idempotency';
@@ -108,6 +109,15 @@ function publicOperationsInDocument(): MiddlewareHandler {
   };
 }
 
+const DOCUMENT_INFO = {
+  title: 'corebank',
+  version: '0.1.0',
+  description:
+    'Core banking REST API (FinLego surface): a double-entry ledger with payments and transfers as durable Temporal workflows. ' +
+    'Every body is a FluentResults envelope; amounts are decimal strings; writes accept Idempotency-Key; each operation names the roles it needs (in its description and in x-roles); ' +
+    'a failure carries a stable code (ErrorCode) in errors[0].metadata.code.',
+};
+
 /** The whole HTTP API. Tests call app.request(...) on it without opening a port. */
 export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const app = new OpenAPIHono<AuthEnv>();
@@ -117,6 +127,13 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
 
   // Request id first (every later line and span has it), then the request's span, then its log line.
   app.use('*', requestIdMiddleware());
+  app.use(
+    '*',
+    checkAnsweredCodes(
+      () => documentedErrorCodes(openApiDocument(app, DOCUMENT_INFO)),
+      (e, context) => deps.logError(e, context),
+    ),
+  );
   // Before authentication: the browser's preflight carries no token.
   if (options.codec?.corsOrigins.length) {
     app.use(
@@ -223,13 +240,6 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   registerEventWebhooks(app.openAPIRegistry);
   app.use('/openapi.json', publicOperationsInDocument());
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', BEARER_AUTH);
-  serveDocs(app, {
-    title: 'corebank',
-    version: '0.1.0',
-    description:
-      'Core banking REST API (FinLego surface): a double-entry ledger with payments and transfers as durable Temporal workflows. ' +
-      'Every body is a FluentResults envelope; amounts are decimal strings; writes accept Idempotency-Key; each operation names the roles it needs (in its description and in x-roles); ' +
-      'a failure carries a stable code (ErrorCode) in errors[0].metadata.code.',
-  });
+  serveDocs(app, DOCUMENT_INFO);
   return app;
 }
