@@ -4948,13 +4948,165 @@ export interface components {
         [key: string]: unknown;
       }[];
     };
-    Transfer: {
+    Transfer: components['schemas']['OutgoingTransfer'] | components['schemas']['IncomingTransfer'] | components['schemas']['FxTransfer'];
+    OutgoingTransfer: {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      direction: 'outgoing';
       /**
        * Format: uuid
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       id: string;
-      direction: components['schemas']['TransferDirection'];
+      type: components['schemas']['TransferType'];
+      status: components['schemas']['TransferStatus'];
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      accountId: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      recipientId: string | null;
+      recipient: {
+        [key: string]: unknown;
+      } | null;
+      /** @description Incoming transfers: who sent the money, by name and masked IBAN or account number (country, check digits and the last four characters); never the payer's ids */
+      sender: {
+        name: string | null;
+        iban: string | null;
+        accountNumber: string | null;
+      } | null;
+      /** @example 100.50 */
+      amount: string;
+      currency: string;
+      /** @example 100.50 */
+      fee: string;
+      reference: string | null;
+      providerReference: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      confirmationId: string | null;
+      failureReason: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      relatedTransferId: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    /** @enum {string} */
+    TransferType: 'Internal' | 'Sepa' | 'Swift' | 'Fx';
+    /** @enum {string} */
+    TransferStatus:
+      | 'PendingConfirmation'
+      | 'Confirmed'
+      | 'Processing'
+      | 'Stuck'
+      | 'Completed'
+      | 'Failed'
+      | 'Cancelled'
+      | 'Received'
+      | 'Unrecognized'
+      | 'Returned'
+      | 'Expired';
+    IncomingTransfer: {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      direction: 'incoming';
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      type: components['schemas']['TransferType'];
+      status: components['schemas']['TransferStatus'];
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      accountId: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      recipientId: string | null;
+      recipient: {
+        [key: string]: unknown;
+      } | null;
+      /** @description Incoming transfers: who sent the money, by name and masked IBAN or account number (country, check digits and the last four characters); never the payer's ids */
+      sender: {
+        name: string | null;
+        iban: string | null;
+        accountNumber: string | null;
+      } | null;
+      /** @example 100.50 */
+      amount: string;
+      currency: string;
+      /** @example 100.50 */
+      fee: string;
+      reference: string | null;
+      providerReference: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      confirmationId: string | null;
+      failureReason: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      relatedTransferId: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    FxTransfer: {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      direction: 'fx';
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
       type: components['schemas']['TransferType'];
       status: components['schemas']['TransferStatus'];
       /**
@@ -5031,23 +5183,6 @@ export interface components {
        */
       targetAccountId?: string;
     };
-    /** @enum {string} */
-    TransferDirection: 'outgoing' | 'incoming' | 'fx';
-    /** @enum {string} */
-    TransferType: 'Internal' | 'Sepa' | 'Swift' | 'Fx';
-    /** @enum {string} */
-    TransferStatus:
-      | 'PendingConfirmation'
-      | 'Confirmed'
-      | 'Processing'
-      | 'Stuck'
-      | 'Completed'
-      | 'Failed'
-      | 'Cancelled'
-      | 'Received'
-      | 'Unrecognized'
-      | 'Returned'
-      | 'Expired';
     CreateOutgoingTransfer: {
       /**
        * Format: uuid
@@ -5088,6 +5223,8 @@ export interface components {
       /** @description The cursor of the next page; null on the last page */
       nextCursor: string | null;
     };
+    /** @enum {string} */
+    TransferDirection: 'outgoing' | 'incoming' | 'fx';
     CreateFxTransfer: {
       /**
        * Format: uuid
@@ -5222,7 +5359,11 @@ export interface components {
         [key: string]: unknown;
       }[];
     };
-    TransferDetails: components['schemas']['Transfer'] & {
+    TransferDetails:
+      | components['schemas']['OutgoingTransferDetails']
+      | components['schemas']['IncomingTransferDetails']
+      | components['schemas']['FxTransferDetails'];
+    OutgoingTransferDetails: components['schemas']['OutgoingTransfer'] & {
       workflowId: string;
       audit: {
         action: string;
@@ -5238,6 +5379,58 @@ export interface components {
         status: string;
         historyLength: number;
       } | null;
+    } & {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      direction: 'outgoing';
+    };
+    IncomingTransferDetails: components['schemas']['IncomingTransfer'] & {
+      workflowId: string;
+      audit: {
+        action: string;
+        actor: string;
+        note: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-11-25T10:00:00.000Z
+         */
+        createdAt: string;
+      }[];
+      history: {
+        status: string;
+        historyLength: number;
+      } | null;
+    } & {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      direction: 'incoming';
+    };
+    FxTransferDetails: components['schemas']['FxTransfer'] & {
+      workflowId: string;
+      audit: {
+        action: string;
+        actor: string;
+        note: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-11-25T10:00:00.000Z
+         */
+        createdAt: string;
+      }[];
+      history: {
+        status: string;
+        historyLength: number;
+      } | null;
+    } & {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      direction: 'fx';
     };
     IncomingRequest: {
       providerReference: string;
