@@ -56,6 +56,7 @@ export const OPERATION_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = 
   uploadTransferDocument: [E.INVALID_STATE_TRANSITION],
   assignIncomingTransfer: [E.INVALID_STATE_TRANSITION],
   returnIncomingTransfer: [E.INVALID_STATE_TRANSITION],
+  releaseHold: [E.INVALID_STATE_TRANSITION],
   continueOutgoingTransfer: [E.INVALID_STATE_TRANSITION],
   executeOutgoingTransfer: [E.INVALID_STATE_TRANSITION],
 };

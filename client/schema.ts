@@ -13557,7 +13557,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INVALID_STATE_TRANSITION */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
