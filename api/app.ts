@@ -8,10 +8,11 @@ import type { Logger } from '../config/log';
 import { ErrorCode } from '../domain/errors';
 import { requestIdMiddleware, requestLogMiddleware, tracingMiddleware } from '../observability/http';
 import { createUseCases } from '../usecases';
+import { checkAnsweredCodes } from './answeredCodes';
 import { type AuthEnv, authenticate, tokenVerifier } from './auth';
 import { boundBodies, isUploadRequest, readJsonBody } from './bodyLimit';
 import { requestDeadline } from './deadline';
-import { describeRoles, serveDocs } from './docs';
+import { describeRoles, documentedErrorCodes, openApiDocument, serveDocs } from './docs';
 import { success } from './envelope';
 import { errorJson, handleError } from './errors';
 import { idempotency } from './idempotency';
@@ -114,6 +115,15 @@ function publicOperationsInDocument(): MiddlewareHandler {
   };
 }
 
+const DOCUMENT_INFO = {
+  title: 'corebank',
+  version: '0.1.0',
+  description:
+    'Core banking REST API (FinLego surface): a double-entry ledger with payments and transfers as durable Temporal workflows. ' +
+    'Every body is a FluentResults envelope; amounts are decimal strings; writes accept Idempotency-Key; each operation names the roles it needs (in its description and in x-roles); ' +
+    'a failure carries a stable code (ErrorCode) in errors[0].metadata.code.',
+};
+
 /** The whole HTTP API. Tests call app.request(...) on it without opening a port. */
 export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const app = new OpenAPIHono<AuthEnv>();
@@ -123,6 +133,13 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
 
   // Request id first (every later line and span has it), then the request's span, then its log line.
   app.use('*', requestIdMiddleware());
+  app.use(
+    '*',
+    checkAnsweredCodes(
+      () => documentedErrorCodes(openApiDocument(app, DOCUMENT_INFO)),
+      (e, context) => deps.logError(e, context),
+    ),
+  );
   // Before authentication: the browser's preflight carries no token.
   if (options.codec?.corsOrigins.length) {
     app.use(
@@ -161,10 +178,16 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.use('*', authenticate(tokenVerifier(deps.auth), useCases.callers.clientExists));
   app.use('*', readJsonBody(UPLOAD_PATHS));
   app.use('*', async (c, next) => {
-    // Writes count against the caller's limit before anything else runs for them.
+    // Writes count against the caller's limit before anything else runs for them; one answered 4xx
+    // (other than this limit's own 429) changed nothing and is counted apart (usecases/rateLimits.ts).
     const caller = c.get('caller');
-    if (caller && c.req.method !== 'GET') await useCases.rateLimits.countWrite(caller);
-    return next();
+    if (!caller || c.req.method === 'GET') return next();
+    const counted = await useCases.rateLimits.countWrite(caller);
+    await next();
+    if (c.res.status >= 400 && c.res.status < 500) {
+      // Best effort: the answer stands whatever happens here; not moved, it simply stays a write.
+      await useCases.rateLimits.changedNothing(counted).catch(() => {});
+    }
   });
   app.use('*', unlessUpload(idempotency(deps.sql, { leaseMs: deps.workflowWaitMs * 2, waitMs: deps.workflowWaitMs })));
 
@@ -226,13 +249,6 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   registerEventWebhooks(app.openAPIRegistry);
   app.use('/openapi.json', publicOperationsInDocument());
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', BEARER_AUTH);
-  serveDocs(app, {
-    title: 'corebank',
-    version: '0.1.0',
-    description:
-      'Core banking REST API (FinLego surface): a double-entry ledger with payments and transfers as durable Temporal workflows. ' +
-      'Every body is a FluentResults envelope; amounts are decimal strings; writes accept Idempotency-Key; each operation names the roles it needs (in its description and in x-roles); ' +
-      'a failure carries a stable code (ErrorCode) in errors[0].metadata.code.',
-  });
+  serveDocs(app, DOCUMENT_INFO);
   return app;
 }

@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { isSystemPath } from './auth';
-import { codesOfStatus } from './errors';
 import { SERVERS, TAGS } from './openapiInfo';
+import { documentedCodes, statusesOfOwnCodes } from './operationErrors';
 import { operationIdOf } from './operationIds';
 
 /** The interactive reference, served from the swagger-ui-dist package: it works with no internet. */
@@ -95,6 +95,12 @@ function headersOf(status: string, write: boolean, binary: boolean): HeaderName[
 const isBinaryResponse = (content: Record<string, unknown> | undefined) =>
   Object.keys(content ?? {}).some((type) => type !== 'application/json');
 
+/** Descriptions of the statuses an operation's own codes may add (api/router.ts describes those its routes declare). */
+const OWN_CODE_STATUSES: Record<number, string> = {
+  409: 'Conflict with the current state (see metadata.code)',
+  422: 'Business rule violated (see metadata.code)',
+};
+
 const roleWords = (roles: string[]) => roles.map((r) => `\`${r}\``).join(', ');
 
 /**
@@ -112,23 +118,35 @@ export function describeOperations(doc: Doc) {
       // Statuses every write, or every currency, can meet, from the same rules that produce them:
       // the write rate limit (429), a dependency that did not answer (503), the ledger's currencies (422).
       const failure = op.responses?.['400']?.content;
+      const operationId = operationIdOf(method, path);
+      const kind = { write, takesCurrency: takesCurrency(doc, op) };
       if (op.responses && failure) {
+        // A status one of the operation's own codes needs (api/operationErrors.ts), if its route did not declare it.
+        for (const status of statusesOfOwnCodes(operationId)) {
+          op.responses[String(status)] ??= { description: OWN_CODE_STATUSES[status] ?? 'See metadata.code', content: failure };
+        }
         if (write) {
-          op.responses['429'] ??= { description: 'Too many writes; see Retry-After', content: failure };
+          op.responses['429'] ??= {
+            description:
+              "Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After",
+            content: failure,
+          };
           op.responses['409'] ??= {
             description: 'The Idempotency-Key was used for another request, or is still running',
             content: failure,
           };
+          // Every body is bounded (api/bodyLimit.ts), whatever the route.
+          op.responses['413'] ??= { description: 'Body too large', content: failure };
           op.responses['503'] ??= {
             description: 'A dependency did not answer in time; retry with the same Idempotency-Key',
             content: failure,
           };
         }
-        if (takesCurrency(doc, op)) op.responses['422'] ??= { description: 'Business rule violated (see metadata.code)', content: failure };
+        if (kind.takesCurrency) op.responses['422'] ??= { description: 'Business rule violated (see metadata.code)', content: failure };
       }
       const binary = Object.values(op.responses ?? {}).some((r) => isBinaryResponse(r.content as Record<string, unknown>));
       for (const [status, response] of Object.entries(op.responses ?? {})) {
-        const codes = Number(status) >= 400 ? codesOfStatus(Number(status)) : [];
+        const codes = Number(status) >= 400 ? documentedCodes(operationId, Number(status), kind) : [];
         if (codes.length > 0 && !response.description.includes('Codes:')) {
           response.description = `${response.description.replace(/\.$/, '')}. Codes: ${codes.join(', ')}`;
           (response as Record<string, unknown>)['x-error-codes'] = codes;
@@ -137,7 +155,7 @@ export function describeOperations(doc: Doc) {
         const headers = Object.fromEntries(headersOf(status, write, isBinary || (binary && status === '200')).map((h) => [h, ref(h)]));
         (response as { headers?: Record<string, unknown> }).headers = { ...headers, ...(response as { headers?: object }).headers };
       }
-      op.operationId = operationIdOf(method, path);
+      op.operationId = operationId;
       const opsOnly = write && (op.tags ?? []).some((t) => t.includes('(ops)'));
       const roles = opsOnly ? ['ops'] : isSystemPath(path) ? ['system', 'ops'] : ['client'];
       op['x-roles'] = roles;
@@ -179,8 +197,30 @@ export function describeDocument(doc: Doc & Record<string, unknown>) {
   return doc;
 }
 
+type Info = { title: string; version: string; description: string };
+
+/** The document as /openapi.json serves it (before the public routes' roles, api/app.ts). */
+export function openApiDocument(app: OpenAPIHono<any>, info: Info): Doc & Record<string, unknown> {
+  return describeDocument(describeOperations(app.getOpenAPI31Document({ openapi: '3.1.0', info, servers: SERVERS }) as never) as never);
+}
+
+/** The codes the document lists for each operation (`METHOD /path/{param}`) and error status (x-error-codes). */
+export function documentedErrorCodes(doc: Doc): Map<string, Map<number, Set<string>>> {
+  const byOperation = new Map<string, Map<number, Set<string>>>();
+  for (const [path, operations] of Object.entries(doc.paths ?? {})) {
+    for (const [method, op] of Object.entries(operations)) {
+      const byStatus = new Map<number, Set<string>>();
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        byStatus.set(Number(status), new Set(((response as Record<string, unknown>)['x-error-codes'] as string[] | undefined) ?? []));
+      }
+      byOperation.set(`${method.toUpperCase()} ${path}`, byStatus);
+    }
+  }
+  return byOperation;
+}
+
 /** /docs (the page), /docs/assets/* (its files) and /openapi.json, none of which needs a token. */
-export function serveDocs(app: OpenAPIHono<any>, info: { title: string; version: string; description: string }) {
+export function serveDocs(app: OpenAPIHono<any>, info: Info) {
   const dir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   const assets = new Map(Object.entries(ASSETS).map(([file, type]) => [file, { type, body: readFileSync(join(dir, file)) }]));
   app.get('/docs', (c) => c.html(PAGE));
@@ -189,7 +229,5 @@ export function serveDocs(app: OpenAPIHono<any>, info: { title: string; version:
     if (!asset) return c.notFound();
     return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' });
   });
-  app.get('/openapi.json', (c) =>
-    c.json(describeDocument(describeOperations(app.getOpenAPI31Document({ openapi: '3.1.0', info, servers: SERVERS }) as never) as never)),
-  );
+  app.get('/openapi.json', (c) => c.json(openApiDocument(app, info)));
 }

@@ -46,16 +46,6 @@ const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
 
 export const statusOf = (code: ErrorCode): ContentfulStatusCode => HTTP_STATUS[code];
 
-/**
- * The codes an answer of `status` can carry, from the same table: what the OpenAPI document lists
- * under each error status. A 422 also carries VALIDATION_ERROR (a rule beyond a field's own syntax:
- * businessRules below).
- */
-export function codesOfStatus(status: number): ErrorCode[] {
-  const codes = (Object.keys(HTTP_STATUS) as ErrorCode[]).filter((code) => HTTP_STATUS[code] === status);
-  return status === 422 ? [ErrorCode.VALIDATION_ERROR, ...codes] : codes;
-}
-
 /** Every zod issue as one VALIDATION_ERROR with its JSON path in `field`. */
 export function validationFailure(error: ZodError) {
   return failure(
@@ -65,6 +55,10 @@ export function validationFailure(error: ZodError) {
   );
 }
 
+/** The code of each error answer, by request: what the app checks against the document (api/docs.ts). */
+const ANSWERED_CODES = new WeakMap<Request, ErrorCode>();
+export const answeredCode = (c: Context): ErrorCode | undefined => ANSWERED_CODES.get(c.req.raw);
+
 export function errorJson(
   c: Context,
   code: ErrorCode,
@@ -72,6 +66,7 @@ export function errorJson(
   metadata: ErrorMetadata = {},
   status: ContentfulStatusCode = statusOf(code),
 ) {
+  ANSWERED_CODES.set(c.req.raw, code);
   if (typeof metadata.retryAfterSeconds === 'number') c.header('Retry-After', String(metadata.retryAfterSeconds));
   // RFC 6750: a 401 names the scheme the client should authenticate with.
   if (code === ErrorCode.UNAUTHENTICATED) c.header('WWW-Authenticate', 'Bearer');

@@ -123,7 +123,12 @@ function describe(t: Transfer, more: [string, string][] = []): string {
   return fields([
     ['type', t.type],
     ['amount', `${t.amount} ${t.currency} (fee ${t.fee})`],
-    ['fx', t.sellAmount && t.buyAmount ? `${t.sellAmount} ${t.sellCurrency} -> ${t.buyAmount} ${t.buyCurrency} at ${t.rate}` : null],
+    [
+      'fx',
+      t.direction === 'fx' && t.sellAmount && t.buyAmount
+        ? `${t.sellAmount} ${t.sellCurrency} -> ${t.buyAmount} ${t.buyCurrency} at ${t.rate}`
+        : null,
+    ],
     ['client', t.clientId],
     ['account', t.accountId],
     ['recipient', party(t.recipient)],

@@ -5036,13 +5036,177 @@ export interface components {
         [key: string]: unknown;
       }[];
     };
-    Transfer: {
+    Transfer: components['schemas']['OutgoingTransfer'] | components['schemas']['IncomingTransfer'] | components['schemas']['FxTransfer'];
+    OutgoingTransfer: {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      direction: 'outgoing';
       /**
        * Format: uuid
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       id: string;
-      direction: components['schemas']['TransferDirection'];
+      type: components['schemas']['TransferType'];
+      status: components['schemas']['TransferStatus'];
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      accountId: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      recipientId: string | null;
+      recipient: {
+        [key: string]: unknown;
+      } | null;
+      /** @description Incoming transfers: who sent the money, by name and masked IBAN or account number (country, check digits and the last four characters); never the payer's ids */
+      sender: {
+        name: string | null;
+        iban: string | null;
+        accountNumber: string | null;
+      } | null;
+      /** @example 100.50 */
+      amount: string;
+      currency: string;
+      /** @example 100.50 */
+      fee: string;
+      reference: string | null;
+      providerReference: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      confirmationId: string | null;
+      failureReason: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      relatedTransferId: string | null;
+      /** @description The token that started it (null for transfers from before it was recorded) */
+      createdBy: {
+        /** @enum {string} */
+        role: 'client' | 'system' | 'ops';
+        sub: string;
+      } | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    /** @enum {string} */
+    TransferType: 'Internal' | 'Sepa' | 'Swift' | 'Fx';
+    /** @enum {string} */
+    TransferStatus:
+      | 'PendingConfirmation'
+      | 'Confirmed'
+      | 'Processing'
+      | 'Stuck'
+      | 'Completed'
+      | 'Failed'
+      | 'Cancelled'
+      | 'Received'
+      | 'Unrecognized'
+      | 'Returned'
+      | 'Expired';
+    IncomingTransfer: {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      direction: 'incoming';
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      type: components['schemas']['TransferType'];
+      status: components['schemas']['TransferStatus'];
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      accountId: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      recipientId: string | null;
+      recipient: {
+        [key: string]: unknown;
+      } | null;
+      /** @description Incoming transfers: who sent the money, by name and masked IBAN or account number (country, check digits and the last four characters); never the payer's ids */
+      sender: {
+        name: string | null;
+        iban: string | null;
+        accountNumber: string | null;
+      } | null;
+      /** @example 100.50 */
+      amount: string;
+      currency: string;
+      /** @example 100.50 */
+      fee: string;
+      reference: string | null;
+      providerReference: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      confirmationId: string | null;
+      failureReason: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      relatedTransferId: string | null;
+      /** @description The token that started it (null for transfers from before it was recorded) */
+      createdBy: {
+        /** @enum {string} */
+        role: 'client' | 'system' | 'ops';
+        sub: string;
+      } | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    FxTransfer: {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      direction: 'fx';
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
       type: components['schemas']['TransferType'];
       status: components['schemas']['TransferStatus'];
       /**
@@ -5125,23 +5289,6 @@ export interface components {
        */
       targetAccountId?: string;
     };
-    /** @enum {string} */
-    TransferDirection: 'outgoing' | 'incoming' | 'fx';
-    /** @enum {string} */
-    TransferType: 'Internal' | 'Sepa' | 'Swift' | 'Fx';
-    /** @enum {string} */
-    TransferStatus:
-      | 'PendingConfirmation'
-      | 'Confirmed'
-      | 'Processing'
-      | 'Stuck'
-      | 'Completed'
-      | 'Failed'
-      | 'Cancelled'
-      | 'Received'
-      | 'Unrecognized'
-      | 'Returned'
-      | 'Expired';
     CreateOutgoingTransfer: {
       /**
        * Format: uuid
@@ -5182,6 +5329,8 @@ export interface components {
       /** @description The cursor of the next page; null on the last page */
       nextCursor: string | null;
     };
+    /** @enum {string} */
+    TransferDirection: 'outgoing' | 'incoming' | 'fx';
     CreateFxTransfer: {
       /**
        * Format: uuid
@@ -5316,7 +5465,11 @@ export interface components {
         [key: string]: unknown;
       }[];
     };
-    TransferDetails: components['schemas']['Transfer'] & {
+    TransferDetails:
+      | components['schemas']['OutgoingTransferDetails']
+      | components['schemas']['IncomingTransferDetails']
+      | components['schemas']['FxTransferDetails'];
+    OutgoingTransferDetails: components['schemas']['OutgoingTransfer'] & {
       workflowId: string;
       audit: {
         action: string;
@@ -5332,6 +5485,58 @@ export interface components {
         status: string;
         historyLength: number;
       } | null;
+    } & {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      direction: 'outgoing';
+    };
+    IncomingTransferDetails: components['schemas']['IncomingTransfer'] & {
+      workflowId: string;
+      audit: {
+        action: string;
+        actor: string;
+        note: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-11-25T10:00:00.000Z
+         */
+        createdAt: string;
+      }[];
+      history: {
+        status: string;
+        historyLength: number;
+      } | null;
+    } & {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      direction: 'incoming';
+    };
+    FxTransferDetails: components['schemas']['FxTransfer'] & {
+      workflowId: string;
+      audit: {
+        action: string;
+        actor: string;
+        note: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-11-25T10:00:00.000Z
+         */
+        createdAt: string;
+      }[];
+      history: {
+        status: string;
+        historyLength: number;
+      } | null;
+    } & {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      direction: 'fx';
     };
     IncomingRequest: {
       providerReference: string;
@@ -6288,7 +6493,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, ALREADY_EXISTS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6298,7 +6503,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6455,7 +6670,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6465,7 +6680,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6475,7 +6700,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6568,7 +6793,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6578,7 +6803,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6588,7 +6823,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6681,7 +6916,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6691,7 +6926,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6701,7 +6946,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6909,7 +7154,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, EXISTS_WITH_DIFFERENT_FIELDS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6919,7 +7164,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6929,7 +7184,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7022,7 +7277,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7032,7 +7287,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7042,7 +7307,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7135,7 +7400,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7145,7 +7410,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7155,7 +7430,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7288,7 +7563,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7298,7 +7573,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7308,7 +7593,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7463,7 +7748,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7473,7 +7758,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, ACCOUNT_NOT_EMPTY, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, INVALID_STATE_TRANSITION */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7483,7 +7778,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7576,7 +7871,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7586,7 +7881,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7667,7 +7972,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7677,7 +7982,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7687,7 +8002,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7778,8 +8093,18 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -7879,7 +8204,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7889,7 +8214,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7899,7 +8234,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -7990,7 +8325,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, ALREADY_EXISTS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8000,7 +8335,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED, CLIENT_BLOCKED */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8010,7 +8355,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8086,7 +8431,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8160,6 +8505,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   searchAccounts: {
@@ -8220,7 +8575,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8230,7 +8585,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8240,7 +8605,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8321,7 +8686,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8331,7 +8696,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8422,7 +8797,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8432,7 +8807,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8522,7 +8907,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8602,7 +8987,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8737,7 +9122,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8747,7 +9132,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8824,6 +9219,16 @@ export interface operations {
       };
       /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR */
+      422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -8963,7 +9368,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8973,7 +9378,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, INSUFFICIENT_FUNDS, SAME_ACCOUNT */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -8983,7 +9398,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9074,7 +9489,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9084,7 +9499,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, SAME_ACCOUNT */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9094,7 +9519,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9187,7 +9612,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9197,7 +9622,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9207,7 +9642,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9296,7 +9731,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9306,7 +9741,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, INVALID_STATE_TRANSITION */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9316,7 +9761,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9409,7 +9854,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9419,7 +9864,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, ACCOUNT_NOT_ACTIVE, INVALID_STATE_TRANSITION */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9429,7 +9884,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9574,7 +10029,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9644,7 +10099,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9654,7 +10109,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9664,7 +10129,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9821,7 +10286,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9831,7 +10296,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -9913,7 +10388,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10043,7 +10518,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10123,7 +10598,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10133,7 +10608,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, INSUFFICIENT_FUNDS, LIMIT_EXCEEDED */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10143,7 +10628,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10236,7 +10721,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10246,7 +10731,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, DOCUMENT_REQUIRED, INVALID_STATE_TRANSITION, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10256,7 +10751,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10409,7 +10904,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10419,7 +10914,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, ACCOUNT_NOT_ACTIVE, INVALID_STATE_TRANSITION */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10429,7 +10934,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10711,7 +11216,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10721,7 +11226,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, INSUFFICIENT_FUNDS, SAME_ACCOUNT */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10731,7 +11246,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10884,7 +11399,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10894,7 +11409,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, ACCOUNT_NOT_ACTIVE, INVALID_STATE_TRANSITION */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10904,7 +11429,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -10997,7 +11522,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11007,7 +11532,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, DOCUMENT_REQUIRED, INVALID_STATE_TRANSITION, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11017,7 +11552,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11190,7 +11725,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11220,7 +11755,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INVALID_STATE_TRANSITION */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11608,7 +12143,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11638,7 +12173,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11869,7 +12404,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11879,7 +12414,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INVALID_STATE_TRANSITION */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -11889,7 +12434,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12418,7 +12963,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12428,7 +12973,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12438,7 +12993,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12531,7 +13086,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12541,7 +13096,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INVALID_STATE_TRANSITION */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12551,7 +13116,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12644,7 +13209,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12654,7 +13219,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INVALID_STATE_TRANSITION */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12664,7 +13239,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12757,7 +13332,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12767,7 +13342,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INVALID_STATE_TRANSITION */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12777,7 +13362,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12870,7 +13455,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12880,7 +13465,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INVALID_STATE_TRANSITION */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -12890,7 +13485,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13106,7 +13701,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13116,7 +13711,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INVALID_STATE_TRANSITION */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13126,7 +13731,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13332,7 +13937,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13342,7 +13947,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13352,7 +13967,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13433,7 +14048,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13443,7 +14058,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13453,7 +14078,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13596,7 +14221,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13606,7 +14231,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13616,7 +14251,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13757,7 +14392,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13767,7 +14402,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -13843,7 +14488,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14211,7 +14856,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14221,7 +14866,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14231,7 +14886,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14384,7 +15039,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14394,7 +15049,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14487,7 +15152,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14497,7 +15162,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14586,7 +15261,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14596,7 +15271,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14685,7 +15370,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14695,7 +15380,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14859,7 +15554,7 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      /** @description The Idempotency-Key was used for another request, or is still running. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -14869,7 +15564,17 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
-      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
       429: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { goInstall } from '../goInstall';
-import { cacheRoot, findPipBinary, installPipBinary, type PipBinary } from '../pipBinary';
+import { cacheRoot } from '../pipBinary';
 import { GENERATORS, type Generator, type Tools } from './generators';
+import { pythonClientGenerator } from './pythonClient';
 
 /**
  * `npm run check:clients [-- --quick]`: generates clients from docs/openapi.json with the usual
@@ -21,7 +22,6 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DOCUMENT = join(ROOT, 'docs/openapi.json');
 const OPENAPI_GENERATOR_VERSION = '7.23.0'; // also in openapitools.json
 const OAPI_CODEGEN_VERSION = 'v2.9.0';
-const PYTHON_CLIENT: PipBinary = { pkg: 'openapi-python-client', version: '0.29.1', executable: 'openapi-python-client' };
 
 const log = (line: string) => console.log(line);
 
@@ -31,7 +31,7 @@ function run(command: string, args: string[], cwd = ROOT) {
 }
 
 async function tools(full: boolean): Promise<Tools> {
-  const python = findPipBinary(PYTHON_CLIENT) ?? (await installOrThrow(PYTHON_CLIENT));
+  const python = await pythonClientGenerator(log);
   const venvPython = join(python, '..', 'python');
   // The runtime of openapi-generator's python client (httpx, attrs, dateutil, pydantic come with openapi-python-client).
   if (full && !run(venvPython, ['-c', 'import urllib3, dateutil']).ok) {
@@ -59,12 +59,6 @@ async function tools(full: boolean): Promise<Tools> {
       throw new Error(`openapi-generator ${OPENAPI_GENERATOR_VERSION} could not be downloaded:\n${got.output}`);
   }
   return { openapiGeneratorJar: jar, openapiPythonClient: python, python: venvPython, oapiCodegen, tsc: bin('typescript', 'tsc') };
-}
-
-async function installOrThrow(spec: PipBinary): Promise<string> {
-  const got = await installPipBinary(spec, log);
-  if ('error' in got) throw new Error(got.error);
-  return got.path;
 }
 
 /** A package's executable script, run with node. */

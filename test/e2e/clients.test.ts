@@ -84,7 +84,7 @@ describe('the client profile', () => {
     const [{ committedBy }] = await api().sql<[{ committedBy: Date }]>`SELECT clock_timestamp() AS committed_by`;
     const late = await Promise.all(Array.from({ length: 50 }, pay));
     const answers = [...(await Promise.all(early)), ...late];
-    expect(answers.every((r) => [201, 422].includes(r.status))).toBe(true);
+    expect(answers.filter((r) => ![201, 422].includes(r.status)).map((r) => r.text)).toEqual([]);
     expect(late.map((r) => r.status)).toEqual(Array(50).fill(422));
     const debits = await api().sql<{ createdAt: Date }[]>`SELECT created_at FROM journal_entries WHERE debit_account_id = ${a.id}`;
     expect(debits.length).toBe(answers.filter((r) => r.status === 201).length);

@@ -283,7 +283,8 @@ describe('writes per caller are limited, across API processes', () => {
     try {
       const statuses: number[] = [];
       let refused: Awaited<ReturnType<typeof other.post>> | undefined;
-      for (let i = 0; i < 125 && !refused; i++) {
+      // Up to twice the limit: a run that crosses into the next clock minute starts a new count.
+      for (let i = 0; i < 245 && !refused; i++) {
         const via = i % 2 === 0 ? api() : other;
         const res = await via.post('/Recipients', { name: `R${i}`, iban: 'DE89370400440532013000', country: 'DE', currency: 'EUR' }, as);
         statuses.push(res.status);
@@ -309,6 +310,45 @@ describe('writes per caller are limited, across API processes', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('writes that changed nothing are counted apart from writes', () => {
+  const recipient = { name: 'R', iban: 'DE89370400440532013000', country: 'DE', currency: 'EUR' };
+  /** A write that changes nothing: confirming a transfer that does not exist (404). */
+  const missing = (as: { token: string }) => api().put(`/Transfers/outgoing/${randomUUID()}/confirm`, { code: '123456' }, as);
+
+  it("a client's 120 honest 404s within a minute leave all its writes; its writes leave all its refused attempts", async () => {
+    const client = await openAccount(api(), 'EUR');
+    const as = { token: await token('client', client.clientId) };
+    const statuses: number[] = [];
+    for (let i = 0; i < 120; i++) statuses.push((await missing(as)).status);
+    expect(new Set(statuses)).toEqual(new Set([404]));
+    // Counted as the other class, they used up none of the 120 writes.
+    for (let i = 0; i < 120; i++) statuses.push((await api().post('/Recipients', { ...recipient, name: `R${i}` }, as)).status);
+    expect(statuses.slice(120).filter((s) => s === 201)).toHaveLength(120);
+    const rows = await api().sql<{ scope: string; count: number }[]>`
+      SELECT scope, sum(count)::int AS count FROM rate_limit_windows WHERE scope LIKE ${`%:client:${client.clientId}`} GROUP BY scope`;
+    expect(Object.fromEntries(rows.map((r) => [r.scope.split(':')[0], r.count]))).toEqual({ write: 120, refused: 120 });
+  });
+
+  it('refused attempts have a limit of their own: past it the client is 429 until the minute ends', async () => {
+    const client = await openAccount(api(), 'EUR');
+    const as = { token: await token('client', client.clientId) };
+    let limited: Awaited<ReturnType<typeof missing>> | undefined;
+    let refused = 0;
+    // 120 a minute; a run that crosses into the next clock minute may take up to twice that.
+    for (let i = 0; i < 245 && !limited; i++) {
+      const res = await missing(as);
+      if (res.status === 429) limited = res;
+      else refused += 1;
+    }
+    expect(refused).toBeGreaterThanOrEqual(120);
+    expect(limited?.body.errors[0]).toMatchObject({ metadata: { code: 'RATE_LIMITED' }, message: expect.stringMatching(/refused/) });
+    const retryAfter = Number(limited?.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    // Within the same minute a write is refused as well (checked only when the minute is not ending).
+    if (retryAfter >= 3) expect((await api().post('/Recipients', recipient, as)).status).toBe(429);
   });
 });
 
