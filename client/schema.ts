@@ -6214,8 +6214,8 @@ export interface components {
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       id: string;
-      /** @enum {boolean} */
-      deleted: true;
+      /** @description Always true */
+      deleted: boolean;
     };
     /** @description A success: the envelope around one WebhookTestQueued */
     WebhookTestQueuedResult: {

@@ -145,7 +145,12 @@ const deleteEndpointRoute = createRoute({
   summary: 'Remove: nothing more is sent, deliveries in flight stop',
   security,
   request: { params: EndpointParam },
-  responses: responses(200, z.object({ id: Uuid, deleted: z.literal(true) }).openapi('WebhookEndpointDeleted'), 'Removed', [404]),
+  responses: responses(
+    200, // A plain boolean (always true), not a one-value enum: the Java generator turns `enum: [true]` into a String.
+    z.object({ id: Uuid, deleted: z.boolean().openapi({ description: 'Always true' }) }).openapi('WebhookEndpointDeleted'),
+    'Removed',
+    [404],
+  ),
 });
 
 const rotateRoute = createRoute({
@@ -235,7 +240,7 @@ export function webhookRoutes({ useCases }: RouteDeps) {
   router.openapi(deleteEndpointRoute, async (c) => {
     const { endpointId } = c.req.valid('param');
     await webhooks.remove(endpointId);
-    return c.json(success({ id: endpointId, deleted: true as const }), 200);
+    return c.json(success({ id: endpointId, deleted: true }), 200);
   });
   router.openapi(rotateRoute, async (c) => {
     const { endpoint, secret } = await webhooks.rotateSecret(c.req.valid('param').endpointId);
