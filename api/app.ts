@@ -18,6 +18,7 @@ import { metricsMiddleware, metricsRoute, temporalUp } from './metrics';
 import { BEARER_AUTH } from './openapiInfo';
 import type { AppDeps } from './router';
 import { accountRoutes } from './routes/accounts';
+import { backOfficeRoutes } from './routes/backOffice';
 import { clientProfileRoutes } from './routes/clientProfile';
 import { clientRoutes } from './routes/clients';
 import { codecRoutes } from './routes/codec';
@@ -61,6 +62,7 @@ export function appDepsFrom(config: Config, parts: Pick<AppDeps, 'sql' | 'tempor
     profile: config.profile,
     localNotifier: config.localNotifier,
     webhooks: config.webhooks,
+    backOffice: config.backOffice,
     ...(config.localNotifier ? { notifier: createLocalNotifier(parts.sql) } : {}),
   };
 }
@@ -196,6 +198,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     statementRoutes, // before transactionRoutes: /Transactions/report is not a /Transactions/{transactionId}
     transactionRoutes,
     paymentRoutes,
+    backOfficeRoutes,
     recipientRoutes,
     systemRecipientRoutes,
     transferRoutes,

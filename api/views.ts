@@ -42,6 +42,7 @@ export function transactionView(e: JournalEntry) {
     paymentId: e.paymentId,
     transferId: e.transferId,
     description: e.description,
+    reversalOf: e.reversalOf ?? null,
     createdAt: e.createdAt.toISOString(),
   };
 }
@@ -58,6 +59,7 @@ export function paymentView(p: PaymentRow, transactions: JournalEntry[]) {
     status: p.status,
     holdExpiresAt: p.holdExpiresAt?.toISOString() ?? null,
     cancelReason: p.cancelReason,
+    reversedAmount: formatAmount(p.reversedAmount ?? 0n, p.currency),
     transactions: transactions.map(transactionView),
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),

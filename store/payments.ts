@@ -1,3 +1,4 @@
+import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { statusEventType } from '../domain/events';
 import { formatAmount } from '../domain/money';
 import type { PageRequest } from '../domain/paging';
@@ -18,6 +19,8 @@ export interface PaymentRow {
   status: PaymentStatus;
   holdExpiresAt: Date | null;
   cancelReason: string | null;
+  /** How much of a Posted payment was booked back so far (0 until a reversal). */
+  reversedAmount: bigint;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -58,6 +61,7 @@ export function paymentEventData(p: PaymentRow) {
     status: p.status,
     holdExpiresAt: p.holdExpiresAt?.toISOString() ?? null,
     cancelReason: p.cancelReason,
+    reversedAmount: formatAmount(p.reversedAmount ?? 0n, p.currency),
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };
@@ -99,6 +103,44 @@ export async function setPaymentStatus(sql: Queryable, id: string, change: Statu
     if (changed) await recordPaymentEvent(tx, changed);
     else await update(false);
   });
+}
+
+/**
+ * Adds a reversal to a Posted payment, in the transaction of the reversal's entry: never past the
+ * amount (the guard is in the UPDATE, which Postgres re-checks on the latest row when two reversals
+ * race), Reversed once all of it is back, with its `payment.reversed` event. Throws the business
+ * error when the payment is no longer Posted or the amount is more than what is left.
+ */
+export async function addReversal(tx: TransactionSql, id: string, amount: bigint): Promise<{ before: PaymentRow; after: PaymentRow }> {
+  const [before] = await tx<[PaymentRow?]>`SELECT * FROM payments WHERE id = ${id} FOR UPDATE`;
+  if (!before) throw new NotFoundError('payment', id);
+  if (before.status !== 'Posted') {
+    throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `cannot reverse a payment that is ${before.status}`, {
+      from: before.status,
+      action: 'reverse',
+    });
+  }
+  const left = before.amount - before.reversedAmount;
+  if (amount > left) {
+    throw new DomainError(ErrorCode.VALIDATION_ERROR, `only ${formatAmount(left, before.currency)} of the payment is left to reverse`, {
+      field: 'amount',
+    });
+  }
+  const [after] = await tx<[PaymentRow]>`
+    UPDATE payments SET
+      reversed_amount = reversed_amount + ${amount}::bigint,
+      status = CASE WHEN reversed_amount + ${amount}::bigint = amount THEN 'Reversed' ELSE status END,
+      updated_at = now()
+    WHERE id = ${id}
+    RETURNING *`;
+  await recordEvent(tx, {
+    type: 'payment.reversed',
+    aggregateType: 'payment',
+    aggregateId: id,
+    clientId: { ofAccounts: [after.debitAccountId, after.creditAccountId] },
+    data: paymentEventData(after),
+  });
+  return { before, after };
 }
 
 export async function getPayment(sql: Queryable, id: string): Promise<PaymentRow | undefined> {

@@ -1,8 +1,9 @@
 import { senderView } from '../domain/accountReference';
+import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { statusEventType } from '../domain/events';
 import { formatAmount } from '../domain/money';
 import type { PageRequest } from '../domain/paging';
-import type { TransferDirection, TransferStatus, TransferType } from '../domain/transfer';
+import { planTransferAction, type TransferDirection, type TransferStatus, type TransferType } from '../domain/transfer';
 import { atomically, type Queryable, type TransactionSql, whereAll } from '../ledger/db';
 import { recordEvent } from '../ledger/events';
 
@@ -26,6 +27,10 @@ export interface TransferRow {
   confirmationId: string | null;
   failureReason: string | null;
   relatedTransferId: string | null;
+  /** A Completed outgoing transfer sent back by the beneficiary's bank: why, how much, the provider's reference of the return. */
+  returnReason?: string | null;
+  returnedAmount?: bigint | null;
+  returnProviderReference?: string | null;
   createdAt: Date;
   updatedAt: Date;
   /** FX only (null otherwise): the locked quote; `amount`/`currency` are the sell side. */
@@ -90,10 +95,45 @@ export function transferEventData(t: TransferRow) {
     providerReference: t.providerReference,
     failureReason: t.failureReason,
     relatedTransferId: t.relatedTransferId,
+    ...returned(t),
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
     ...fx,
   };
+}
+
+/** The return fields, on outgoing transfers only (the API's transfer and its events alike). */
+export function returned(t: TransferRow) {
+  if (t.direction !== 'outgoing') return {};
+  return {
+    returnReason: t.returnReason ?? null,
+    returnedAmount: t.returnedAmount == null ? null : formatAmount(t.returnedAmount, t.currency),
+  };
+}
+
+/**
+ * Marks a Completed outgoing transfer Returned, in the transaction of the return's entries, with
+ * its `transfer.returned` event. Throws the business error when it is not Completed any more (a
+ * return under another provider reference came first) or the amount is above the transfer's.
+ */
+export async function markReturned(
+  tx: TransactionSql,
+  id: string,
+  change: { amount: bigint; reason: string; providerReference: string },
+): Promise<{ before: TransferRow; after: TransferRow }> {
+  const [before] = await tx<[TransferRow?]>`SELECT * FROM transfers WHERE id = ${id} AND direction = 'outgoing' FOR UPDATE`;
+  if (!before) throw new NotFoundError('transfer', id);
+  planTransferAction(before.status, 'returned');
+  if (change.amount > before.amount) {
+    throw new DomainError(ErrorCode.VALIDATION_ERROR, 'the returned amount is above the transfer amount', { field: 'amount' });
+  }
+  const [after] = await tx<[TransferRow]>`
+    UPDATE transfers SET status = 'Returned', return_reason = ${change.reason}, returned_amount = ${change.amount},
+      return_provider_reference = ${change.providerReference}, updated_at = now()
+    WHERE id = ${id}
+    RETURNING *`;
+  await recordTransferEvent(tx, after);
+  return { before, after };
 }
 
 function recordTransferEvent(tx: TransactionSql, row: TransferRow) {

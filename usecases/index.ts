@@ -1,5 +1,6 @@
 import { localWebhookPolicy } from '../config/env';
 import { createAccountUseCases } from './accounts';
+import { createBackOfficeUseCases } from './backOffice';
 import { createCallerChecks } from './callers';
 import { createClientAccountUseCases } from './clientAccounts';
 import { createClientUseCases } from './clients';
@@ -33,8 +34,10 @@ export function createUseCases(deps: UseCaseDeps) {
   const transfers = createTransferUseCases(deps);
   const documents = createDocumentUseCases(deps, transfers);
   const accounts = createAccountUseCases(deps);
+  const payments = createPaymentUseCases(deps);
   return {
-    payments: createPaymentUseCases(deps),
+    payments,
+    backOffice: createBackOfficeUseCases(deps, payments),
     transfers,
     fxTransfers: createFxTransferUseCases(deps, transfers, documents),
     documents,

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import { EVENT_TYPES, type EventType } from '../../domain/events';
+import { PaymentStatus } from '../../domain/payment';
 import { AmountOut, Timestamp, Uuid } from '../schemas';
 
 /**
@@ -18,9 +19,10 @@ const PaymentData = z
     currency: z.string(),
     description: z.string().nullable(),
     reference: z.string().nullable(),
-    status: z.enum(['Draft', 'Pending', 'Posted', 'Cancelled']),
+    status: z.enum(PaymentStatus),
     holdExpiresAt: Timestamp.nullable(),
     cancelReason: z.string().nullable(),
+    reversedAmount: AmountOut.openapi({ description: 'payment.reversed: how much is reversed in all, after this reversal' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
@@ -44,6 +46,8 @@ const TransferData = z
     providerReference: z.string().nullable(),
     failureReason: z.string().nullable(),
     relatedTransferId: Uuid.nullable(),
+    returnReason: z.string().nullable().optional().openapi({ description: 'Outgoing only: why the beneficiary bank sent it back' }),
+    returnedAmount: AmountOut.nullable().optional().openapi({ description: 'Outgoing only: the amount that came back' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     sellAmount: AmountOut.optional(),

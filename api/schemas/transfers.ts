@@ -3,7 +3,7 @@ import { senderView } from '../../domain/accountReference';
 import { FxStatus } from '../../domain/fx';
 import { formatAmount } from '../../domain/money';
 import { IncomingStatus, OutgoingStatus, TransferType } from '../../domain/transfer';
-import type { TransferRow } from '../../store/transfers';
+import { returned, type TransferRow } from '../../store/transfers';
 import type { TransferDetails } from '../../usecases/transfers';
 import { AmountOut, FreeObject, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
 
@@ -41,6 +41,9 @@ export const TransferSchema = z
     confirmationId: Uuid.nullable(),
     failureReason: z.string().nullable(),
     relatedTransferId: Uuid.nullable(),
+    // Outgoing transfers only: a Completed transfer the beneficiary's bank sent back (Returned).
+    returnReason: z.string().nullable().optional().openapi({ description: 'Outgoing: why it came back (null until Returned)' }),
+    returnedAmount: AmountOut.nullable().optional().openapi({ description: 'Outgoing: the amount that came back (null until Returned)' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     // FX transfers only: the locked quote (amount and currency are its sell side).
@@ -94,6 +97,7 @@ export const transferView = (t: TransferRow) => ({
   confirmationId: t.confirmationId,
   failureReason: t.failureReason,
   relatedTransferId: t.relatedTransferId,
+  ...returned(t),
   createdAt: t.createdAt.toISOString(),
   updatedAt: t.updatedAt.toISOString(),
   ...fxView(t),

@@ -6,6 +6,8 @@ import { createLocalNotifier } from '../../activities/notifier';
 import { type AppDeps, createApp } from '../../api/app';
 import { issueToken } from '../../api/auth';
 import {
+  type BackOfficePolicy,
+  DEFAULT_BACK_OFFICE_POLICY,
   DEFAULT_DOCUMENT_POLICY,
   DEFAULT_FX_POLICY,
   type DocumentPolicy,
@@ -46,6 +48,8 @@ export interface TestApiOptions {
   /** FX quotes and documents (the app's defaults when unset; documents then go to a temp directory). */
   fx?: FxPolicy;
   documents?: Partial<DocumentPolicy>;
+  /** Four-eyes thresholds and expiry, the returned-transfer fee policy (the defaults when unset). */
+  backOffice?: Partial<BackOfficePolicy>;
 }
 
 /**
@@ -77,6 +81,7 @@ export function testAppDeps(
     localNotifier: true,
     // Webhook retries in tests: 300 ms doubling to 2 s instead of 10 s to 1 h.
     webhooks: { ...localWebhookPolicy(), retryInitialMs: 300, retryMaxIntervalMs: 2_000 },
+    backOffice: { ...DEFAULT_BACK_OFFICE_POLICY, ...parts.backOffice },
     logError: (error) => {
       parts.errors.push(error);
       console.error('unexpected API error', error);
@@ -100,6 +105,7 @@ export async function createTestApi(options: TestApiOptions = {}) {
       confirmationWindowMs: options.confirmationWindowMs,
       fx: options.fx,
       documents: options.documents,
+      backOffice: options.backOffice,
     }),
   );
   const tokens = {

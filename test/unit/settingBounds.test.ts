@@ -18,6 +18,7 @@ const VARIABLES: Record<keyof typeof SETTING_BOUNDS, string> = {
   webhookRetryInitialMs: 'WEBHOOK_RETRY_INITIAL_MS',
   webhookRetryMaxIntervalMs: 'WEBHOOK_RETRY_MAX_INTERVAL_MS',
   webhookRetryWindowMs: 'WEBHOOK_RETRY_WINDOW_MS',
+  approvalTtlMs: 'APPROVAL_TTL_MS',
 };
 
 describe('settings with real bounds, refused at start', () => {
@@ -30,4 +31,18 @@ describe('settings with real bounds, refused at start', () => {
       expect(() => loadConfig({ ...base, [variable]: String(bounds.max + 1) })).toThrow(ConfigError);
     });
   }
+});
+
+describe('APPROVAL_THRESHOLDS', () => {
+  it('per currency in major units over the default of 1000, within 0 to 10^15', () => {
+    expect(loadConfig(base).backOffice.approvalThresholds).toEqual({ '*': '1000' });
+    expect(loadConfig({ ...base, APPROVAL_THRESHOLDS: '{"JPY":"150000"}' }).backOffice.approvalThresholds).toEqual({
+      '*': '1000',
+      JPY: '150000',
+    });
+    expect(() => loadConfig({ ...base, APPROVAL_THRESHOLDS: '{"EUR":"0"}' })).not.toThrow();
+    for (const bad of ['{"EUR":"-1"}', '{"EUR":"1e3"}', '{"EUR":1000}', '{"EUR":"1000000000000001"}', '{"XXQ":"5"}', '[1]', 'nope']) {
+      expect(() => loadConfig({ ...base, APPROVAL_THRESHOLDS: bad }), bad).toThrow(ConfigError);
+    }
+  });
 });
