@@ -644,7 +644,7 @@ export interface paths {
     put?: never;
     /**
      * Create a payment with a single transaction: the money moves at once
-     * @description Create a payment with a single transaction: the money moves at once
+     * @description With an ops token, a payment that debits a client account at or above the approval threshold of its currency (APPROVAL_THRESHOLDS) answers 202 with an approval and moves nothing until another ops user approves it.
      *
      *     Roles: `system`, `ops`.
      */
@@ -759,6 +759,138 @@ export interface paths {
     get: operations['getPayment'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Payments/{paymentId}/reverse': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Reverse a Posted payment, whole or in part: a new entry from its credit account back to its debit account (ops)
+     * @description At or above the approval threshold of its currency (APPROVAL_THRESHOLDS), answers 202 with an approval and changes nothing until another ops user approves. More than what is left: 422 VALIDATION_ERROR; not Posted: 422 INVALID_STATE_TRANSITION.
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['reversePayment'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Approvals/{approvalId}/approve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Approve: the action runs, exactly once (ops other than the requester; a repeat answers the same)
+     * @description Approve: the action runs, exactly once (ops other than the requester; a repeat answers the same)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['approveApproval'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Approvals/{approvalId}/reject': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Reject: nothing runs (ops other than the requester)
+     * @description Reject: nothing runs (ops other than the requester)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['rejectApproval'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Approvals/{approvalId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One approval, with the result of its action once approved
+     * @description One approval, with the result of its action once approved
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getApproval'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Approvals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Approvals, newest first
+     * @description Approvals, newest first
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listApprovals'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Transfers/outgoing/{transferId}/returned': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The provider reports that the beneficiary's bank sent a Completed transfer back (system); idempotent on providerReference
+     * @description The amount comes back from settlement to the client's account in an entry linked to the transfer; the transfer is Returned with returnReason and returnedAmount. The fee stays with the bank unless RETURN_REFUNDS_FEE=true. Not Completed, or an amount above the transfer's: 422.
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['reportReturnedTransfer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2095,6 +2227,26 @@ export interface webhooks {
     patch?: never;
     trace?: never;
   };
+  'payment.reversed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * payment.reversed: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: operations['onPaymentReversed'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   'transfer.pending_confirmation': {
     parameters: {
       query?: never;
@@ -2571,13 +2723,18 @@ export interface components {
       description: string | null;
       reference: string | null;
       /** @enum {string} */
-      status: 'Draft' | 'Pending' | 'Posted' | 'Cancelled';
+      status: 'Draft' | 'Pending' | 'Posted' | 'Cancelled' | 'Reversed';
       /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
        */
       holdExpiresAt: string | null;
       cancelReason: string | null;
+      /**
+       * @description payment.reversed: how much is reversed in all, after this reversal
+       * @example 100.50
+       */
+      reversedAmount: string;
       /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
@@ -2679,6 +2836,36 @@ export interface components {
       clientId: string | null;
       data: components['schemas']['PaymentEventData'];
     };
+    PaymentReversedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'payment.reversed';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'payment';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['PaymentEventData'];
+    };
     TransferPendingConfirmationEvent: {
       /**
        * Format: uuid
@@ -2754,6 +2941,13 @@ export interface components {
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       relatedTransferId: string | null;
+      /** @description Outgoing only: why the beneficiary bank sent it back */
+      returnReason?: string | null;
+      /**
+       * @description Outgoing only: the amount that came back
+       * @example 100.50
+       */
+      returnedAmount?: string | null;
       /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
@@ -4638,6 +4832,12 @@ export interface components {
       transferId: string | null;
       description: string | null;
       /**
+       * Format: uuid
+       * @description The entry this one reverses (a payment reversal), else null
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      reversalOf: string | null;
+      /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
        */
@@ -4723,13 +4923,18 @@ export interface components {
       description: string | null;
       reference: string | null;
       /** @enum {string} */
-      status: 'Draft' | 'Pending' | 'Posted' | 'Cancelled';
+      status: 'Draft' | 'Pending' | 'Posted' | 'Cancelled' | 'Reversed';
       /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
        */
       holdExpiresAt: string | null;
       cancelReason: string | null;
+      /**
+       * @description How much of a Posted payment was reversed; Reversed once all of it
+       * @example 100.50
+       */
+      reversedAmount: string;
       transactions: components['schemas']['Transaction'][];
       /**
        * Format: date-time
@@ -4741,6 +4946,73 @@ export interface components {
        * @example 2026-11-25T10:00:00.000Z
        */
       updatedAt: string;
+    };
+    /** @description A success: the envelope around one Approval */
+    ApprovalResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Approval'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    Approval: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      approvalId: string;
+      /** @enum {string} */
+      status: 'pending' | 'approved' | 'rejected' | 'expired';
+      /** @enum {string} */
+      action: 'payment.create' | 'payment.reverse';
+      requestedBy: components['schemas']['Actor'];
+      /** @description What runs once approved (amounts as decimal strings) */
+      request: {
+        [key: string]: unknown;
+      };
+      decidedBy: components['schemas']['Actor'] & (Record<string, never> | null);
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      decidedAt: string | null;
+      rejectReason: string | null;
+      /** @description Once approved and run: the payment created or reversed, or why the action was refused */
+      result: {
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        paymentId: string;
+        payment: components['schemas']['Payment'] & (Record<string, never> | null);
+        error: {
+          code: string;
+          message: string;
+        } | null;
+      } | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      expiresAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    Actor: {
+      /** @enum {string} */
+      role: 'client' | 'system' | 'ops';
+      sub: string;
     };
     CreatePayment: {
       /**
@@ -4813,6 +5085,164 @@ export interface components {
       items: components['schemas']['Payment'][];
       /** @description The cursor of the next page; null on the last page */
       nextCursor: string | null;
+    };
+    ReversePayment: {
+      /** @description Why, shown on the statement line of the reversal */
+      reason: string;
+      /** @description For the audit */
+      note?: string;
+      /**
+       * @description Default: what is left unreversed
+       * @example 100.50
+       */
+      amount?: string;
+    };
+    RejectApproval: {
+      reason: string;
+    };
+    /** @description A success: the envelope around one ApprovalPage */
+    ApprovalPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['ApprovalPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    ApprovalPage: {
+      items: components['schemas']['Approval'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
+    };
+    /** @description A success: the envelope around one Transfer */
+    TransferResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Transfer'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    Transfer: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      direction: components['schemas']['TransferDirection'];
+      type: components['schemas']['TransferType'];
+      status: components['schemas']['TransferStatus'];
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      accountId: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      recipientId: string | null;
+      recipient: {
+        [key: string]: unknown;
+      } | null;
+      /** @description Incoming transfers: who sent the money, by name and masked IBAN or account number (country, check digits and the last four characters); never the payer's ids */
+      sender: {
+        name: string | null;
+        iban: string | null;
+        accountNumber: string | null;
+      } | null;
+      /** @example 100.50 */
+      amount: string;
+      currency: string;
+      /** @example 100.50 */
+      fee: string;
+      reference: string | null;
+      providerReference: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      confirmationId: string | null;
+      failureReason: string | null;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      relatedTransferId: string | null;
+      /** @description Outgoing: why it came back (null until Returned) */
+      returnReason?: string | null;
+      /**
+       * @description Outgoing: the amount that came back (null until Returned)
+       * @example 100.50
+       */
+      returnedAmount?: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+      /** @example 100.50 */
+      sellAmount?: string;
+      sellCurrency?: string;
+      /** @example 100.50 */
+      buyAmount?: string;
+      buyCurrency?: string;
+      /**
+       * @description Units of the buy currency per one unit of the sell currency
+       * @example 1.079575
+       */
+      rate?: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      quoteExpiresAt?: string;
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      targetAccountId?: string;
+    };
+    /** @enum {string} */
+    TransferDirection: 'outgoing' | 'incoming' | 'fx';
+    /** @enum {string} */
+    TransferType: 'Internal' | 'Sepa' | 'Swift' | 'Fx';
+    /** @enum {string} */
+    TransferStatus:
+      | 'PendingConfirmation'
+      | 'Confirmed'
+      | 'Processing'
+      | 'Stuck'
+      | 'Completed'
+      | 'Failed'
+      | 'Cancelled'
+      | 'Returned'
+      | 'Received'
+      | 'Unrecognized'
+      | 'Expired';
+    ReturnedTransfer: {
+      /** @description The provider's reference of the return: a repeat with it answers the same */
+      providerReference: string;
+      /**
+       * @description Decimal string greater than zero, up to 10^15, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
+       * @example 100.50
+       */
+      amount: string;
+      reason: string;
     };
     /** @description A success: the envelope around one Recipient */
     RecipientResult: {
@@ -4937,117 +5367,6 @@ export interface components {
        */
       estimatedArrival: string;
     };
-    /** @description A success: the envelope around one Transfer */
-    TransferResult: {
-      isSuccess: boolean;
-      isFailed: boolean;
-      value: components['schemas']['Transfer'];
-      reasons: components['schemas']['ResultError'][];
-      errors: components['schemas']['ResultError'][];
-      successes: {
-        [key: string]: unknown;
-      }[];
-    };
-    Transfer: {
-      /**
-       * Format: uuid
-       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-       */
-      id: string;
-      direction: components['schemas']['TransferDirection'];
-      type: components['schemas']['TransferType'];
-      status: components['schemas']['TransferStatus'];
-      /**
-       * Format: uuid
-       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-       */
-      clientId: string | null;
-      /**
-       * Format: uuid
-       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-       */
-      accountId: string | null;
-      /**
-       * Format: uuid
-       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-       */
-      recipientId: string | null;
-      recipient: {
-        [key: string]: unknown;
-      } | null;
-      /** @description Incoming transfers: who sent the money, by name and masked IBAN or account number (country, check digits and the last four characters); never the payer's ids */
-      sender: {
-        name: string | null;
-        iban: string | null;
-        accountNumber: string | null;
-      } | null;
-      /** @example 100.50 */
-      amount: string;
-      currency: string;
-      /** @example 100.50 */
-      fee: string;
-      reference: string | null;
-      providerReference: string | null;
-      /**
-       * Format: uuid
-       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-       */
-      confirmationId: string | null;
-      failureReason: string | null;
-      /**
-       * Format: uuid
-       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-       */
-      relatedTransferId: string | null;
-      /**
-       * Format: date-time
-       * @example 2026-11-25T10:00:00.000Z
-       */
-      createdAt: string;
-      /**
-       * Format: date-time
-       * @example 2026-11-25T10:00:00.000Z
-       */
-      updatedAt: string;
-      /** @example 100.50 */
-      sellAmount?: string;
-      sellCurrency?: string;
-      /** @example 100.50 */
-      buyAmount?: string;
-      buyCurrency?: string;
-      /**
-       * @description Units of the buy currency per one unit of the sell currency
-       * @example 1.079575
-       */
-      rate?: string;
-      /**
-       * Format: date-time
-       * @example 2026-11-25T10:00:00.000Z
-       */
-      quoteExpiresAt?: string;
-      /**
-       * Format: uuid
-       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-       */
-      targetAccountId?: string;
-    };
-    /** @enum {string} */
-    TransferDirection: 'outgoing' | 'incoming' | 'fx';
-    /** @enum {string} */
-    TransferType: 'Internal' | 'Sepa' | 'Swift' | 'Fx';
-    /** @enum {string} */
-    TransferStatus:
-      | 'PendingConfirmation'
-      | 'Confirmed'
-      | 'Processing'
-      | 'Stuck'
-      | 'Completed'
-      | 'Failed'
-      | 'Cancelled'
-      | 'Received'
-      | 'Unrecognized'
-      | 'Returned'
-      | 'Expired';
     CreateOutgoingTransfer: {
       /**
        * Format: uuid
@@ -5705,7 +6024,7 @@ export interface components {
        */
       id: string;
       /**
-       * @description one of payment.draft, payment.pending, payment.posted, payment.cancelled, transfer.pending_confirmation, transfer.confirmed, transfer.processing, transfer.stuck, transfer.completed, transfer.failed, transfer.cancelled, transfer.expired, transfer.received, transfer.unrecognized, transfer.returned, account.opened, account.blocked, account.unblocked, account.closed, client.created, client.updated, client.blocked, client.unblocked, daily_check.failed, webhook.test
+       * @description one of payment.draft, payment.pending, payment.posted, payment.cancelled, payment.reversed, transfer.pending_confirmation, transfer.confirmed, transfer.processing, transfer.stuck, transfer.completed, transfer.failed, transfer.cancelled, transfer.expired, transfer.received, transfer.unrecognized, transfer.returned, account.opened, account.blocked, account.unblocked, account.closed, client.created, client.updated, client.blocked, client.unblocked, daily_check.failed, webhook.test
        * @example payment.posted
        */
       type: string;
@@ -8685,7 +9004,7 @@ export interface operations {
   listPayments: {
     parameters: {
       query?: {
-        status?: 'Draft' | 'Pending' | 'Posted' | 'Cancelled';
+        status?: 'Draft' | 'Pending' | 'Posted' | 'Cancelled' | 'Reversed';
         accountId?: string;
         from?: string;
         to?: string;
@@ -8768,6 +9087,17 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['PaymentResult'];
+        };
+      };
+      /** @description Waiting for a second ops user */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApprovalResult'];
         };
       };
       /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
@@ -9354,6 +9684,587 @@ export interface operations {
       };
       /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  reversePayment: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        paymentId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReversePayment'];
+      };
+    };
+    responses: {
+      /** @description The payment with its reversal: Posted with reversedAmount, or Reversed */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PaymentResult'];
+        };
+      };
+      /** @description Waiting for a second ops user */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApprovalResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  approveApproval: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        approvalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The approval as decided */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApprovalResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  rejectApproval: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        approvalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RejectApproval'];
+      };
+    };
+    responses: {
+      /** @description The approval as decided */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApprovalResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  getApproval: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        approvalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The approval */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApprovalResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  listApprovals: {
+    parameters: {
+      query?: {
+        status?: 'pending' | 'approved' | 'rejected' | 'expired';
+        /** @description default 50, max 500 */
+        limit?: number;
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of approvals */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApprovalPageResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  reportReturnedTransfer: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        transferId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReturnedTransfer'];
+      };
+    };
+    responses: {
+      /** @description The transfer, Returned */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TransferResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION, ALREADY_EXISTS, EXISTS_WITH_DIFFERENT_FIELDS */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, CURRENCY_MISMATCH, CURRENCY_NOT_SUPPORTED, SAME_ACCOUNT, OTP_INVALID, OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED, QUOTE_EXPIRED, DOCUMENT_REQUIRED, ACCOUNT_NOT_EMPTY, LIMIT_EXCEEDED, PENDING_ALREADY_RESOLVED, AMOUNT_EXCEEDS_PENDING */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes; see Retry-After. Codes: RATE_LIMITED */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -14781,6 +15692,35 @@ export interface operations {
     requestBody?: {
       content: {
         'application/json': components['schemas']['PaymentCancelledEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onPaymentReversed: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['PaymentReversedEvent'];
       };
     };
     responses: {
