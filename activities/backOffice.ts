@@ -3,11 +3,11 @@ import type { Caller } from '../domain/caller';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { getInternalAccount } from '../ledger/accounts';
 import type { Sql } from '../ledger/db';
-import { recordEntries, recordEntry } from '../ledger/journal';
+import { getEntry, recordEntries, recordEntry } from '../ledger/journal';
 import type { EntryRequest } from '../ledger/types';
 import { type ApprovalClosing, closeApproval, insertApproval, setApprovalResult } from '../store/approvals';
 import { recordAudit } from '../store/audit';
-import { addReversal, getPayment } from '../store/payments';
+import { addReversal, getPayment, requireReversible } from '../store/payments';
 import { getTransfer, markReturned } from '../store/transfers';
 import { withBusinessFailures } from './failures';
 import { entryIdFor } from './payments';
@@ -71,11 +71,15 @@ export function createBackOfficeActivities({ sql }: { sql: Sql }) {
       SELECT id FROM journal_entries WHERE payment_id = ${payment.id} AND kind IN ('posted', 'post_pending') AND reversal_of IS NULL
       ORDER BY seq LIMIT 1`;
     const amount = BigInt(input.amountMinor);
+    const id = entryIdFor(input.entryKey);
+    // What is left is checked before the ledger's funds check, so more than is left is named as such;
+    // unless this is a repeat of a reversal already booked (its entry is there), which answers done.
+    if (!(await getEntry(sql, id))) requireReversible(payment, amount);
     await recordEntry(
       sql,
       {
         kind: 'posted',
-        id: entryIdFor(input.entryKey),
+        id,
         debitAccountId: payment.creditAccountId,
         creditAccountId: payment.debitAccountId,
         amount,

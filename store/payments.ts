@@ -105,6 +105,22 @@ export async function setPaymentStatus(sql: Queryable, id: string, change: Statu
   });
 }
 
+/** The reversal rules: only a Posted payment, and at most what is left unreversed (422 either way). */
+export function requireReversible(payment: PaymentRow, amount: bigint): void {
+  if (payment.status !== 'Posted') {
+    throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `cannot reverse a payment that is ${payment.status}`, {
+      from: payment.status,
+      action: 'reverse',
+    });
+  }
+  const left = payment.amount - payment.reversedAmount;
+  if (amount > left) {
+    throw new DomainError(ErrorCode.VALIDATION_ERROR, `only ${formatAmount(left, payment.currency)} of the payment is left to reverse`, {
+      field: 'amount',
+    });
+  }
+}
+
 /**
  * Adds a reversal to a Posted payment, in the transaction of the reversal's entry: never past the
  * amount (the guard is in the UPDATE, which Postgres re-checks on the latest row when two reversals
@@ -114,18 +130,7 @@ export async function setPaymentStatus(sql: Queryable, id: string, change: Statu
 export async function addReversal(tx: TransactionSql, id: string, amount: bigint): Promise<{ before: PaymentRow; after: PaymentRow }> {
   const [before] = await tx<[PaymentRow?]>`SELECT * FROM payments WHERE id = ${id} FOR UPDATE`;
   if (!before) throw new NotFoundError('payment', id);
-  if (before.status !== 'Posted') {
-    throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `cannot reverse a payment that is ${before.status}`, {
-      from: before.status,
-      action: 'reverse',
-    });
-  }
-  const left = before.amount - before.reversedAmount;
-  if (amount > left) {
-    throw new DomainError(ErrorCode.VALIDATION_ERROR, `only ${formatAmount(left, before.currency)} of the payment is left to reverse`, {
-      field: 'amount',
-    });
-  }
+  requireReversible(before, amount);
   const [after] = await tx<[PaymentRow]>`
     UPDATE payments SET
       reversed_amount = reversed_amount + ${amount}::bigint,

@@ -8,7 +8,7 @@ import { parseAmount } from '../domain/money';
 import { type Page, type PageRequest, toPage } from '../domain/paging';
 import { getAccount } from '../ledger/accounts';
 import { type ApprovalRow, getApproval, listApprovals } from '../store/approvals';
-import { getPayment } from '../store/payments';
+import { getPayment, requireReversible } from '../store/payments';
 import { getTransfer, type TransferRow } from '../store/transfers';
 import type { approvalWorkflow } from '../workflows/approval';
 import { approvalRequestedUpdate, decideApprovalUpdate } from '../workflows/backOfficeMessages';
@@ -74,16 +74,8 @@ export function createBackOfficeUseCases(deps: UseCaseDeps, payments: PaymentUse
   async function reverse(caller: Caller, paymentId: string, request: ReverseRequest): Promise<Guarded> {
     const payment = await getPayment(sql, paymentId);
     if (!payment) throw new NotFoundError('payment', paymentId);
-    if (payment.status !== 'Posted') {
-      throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `cannot reverse a payment that is ${payment.status}`, {
-        from: payment.status,
-        action: 'reverse',
-      });
-    }
-    const left = payment.amount - payment.reversedAmount;
-    const amount = request.amount === undefined ? left : parseAmount(request.amount, payment.currency);
-    if (amount > left)
-      throw new DomainError(ErrorCode.VALIDATION_ERROR, 'the amount is more than what is left to reverse', { field: 'amount' });
+    const amount = request.amount === undefined ? payment.amount - payment.reversedAmount : parseAmount(request.amount, payment.currency);
+    requireReversible(payment, amount);
     const reversalId = idFor('reversal', caller, request.idempotencyKey);
     const reversal: PaymentReversalInput = {
       paymentId,
