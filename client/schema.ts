@@ -4968,12 +4968,20 @@ export interface components {
       status: 'pending' | 'approved' | 'rejected' | 'expired';
       /** @enum {string} */
       action: 'payment.create' | 'payment.reverse';
-      requestedBy: components['schemas']['Actor'];
+      requestedBy: {
+        /** @enum {string} */
+        role: 'client' | 'system' | 'ops';
+        sub: string;
+      };
       /** @description What runs once approved (amounts as decimal strings) */
       request: {
         [key: string]: unknown;
       };
-      decidedBy: components['schemas']['Actor'] & (Record<string, never> | null);
+      decidedBy: {
+        /** @enum {string} */
+        role: 'client' | 'system' | 'ops';
+        sub: string;
+      } | null;
       /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
@@ -4987,7 +4995,7 @@ export interface components {
          * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
          */
         paymentId: string;
-        payment: components['schemas']['Payment'] & (Record<string, never> | null);
+        payment?: components['schemas']['Payment'];
         error: {
           code: string;
           message: string;
@@ -5008,11 +5016,6 @@ export interface components {
        * @example 2026-11-25T10:00:00.000Z
        */
       updatedAt: string;
-    };
-    Actor: {
-      /** @enum {string} */
-      role: 'client' | 'system' | 'ops';
-      sub: string;
     };
     CreatePayment: {
       /**

@@ -3,7 +3,7 @@ import { DomainError, ErrorCode } from './errors';
 import { decimalToMinor } from './money';
 
 /**
- * Four eyes (API.md "Back office"): a manual money action at or above the threshold of its currency
+ * Four eyes: a manual money action at or above the threshold of its currency
  * waits for a second ops user. One place for the rule; the API asks it before acting.
  */
 

@@ -451,7 +451,9 @@ export async function checkWorkflowsAgree(
             continue;
           }
           compared += 1;
-          if (seen.execution !== 'COMPLETED' || seen.result !== row.status) {
+          // A reversal (its own workflow, after the payment's ended Posted) moves the read model on to Reversed.
+          const agrees = seen.result === row.status || (seen.result === 'Posted' && row.status === 'Reversed');
+          if (seen.execution !== 'COMPLETED' || !agrees) {
             violations.push(
               `${row.workflowId}: the read model says ${row.status}, the workflow ${seen.execution} ${seen.result ?? ''}`.trim(),
             );

@@ -359,7 +359,9 @@ const describe = describeExchange;
 /** Every answer a client saw must agree with the ledger. */
 async function check(sql: Sql, history: RequestRecord[], violations: string[]) {
   // Every flow of the workload ends a payment it created with a post or a cancel: none stays open.
-  const open = await sql<{ id: string; status: string }[]>`SELECT id, status FROM payments WHERE status NOT IN ('Posted', 'Cancelled')`;
+  const open = await sql<
+    { id: string; status: string }[]
+  >`SELECT id, status FROM payments WHERE status NOT IN ('Posted', 'Cancelled', 'Reversed')`;
   for (const p of open) {
     const touched = history
       .filter((r) => r.path.includes(p.id) || r.final?.body?.value?.id === p.id)
