@@ -286,6 +286,27 @@ describe('returned outgoing transfers', () => {
       (await short().post(`/internal/Transfers/outgoing/${randomUUID()}/returned`, { providerReference: 'X', amount: '1', reason: 'r' }))
         .status,
     ).toBe(404);
+    // A transfer still waiting for its code is not Completed: 422, nothing moves.
+    const waiting = await openAccount(short(), 'EUR', '50.00');
+    const created = await short().post(
+      '/Transfers/outgoing',
+      {
+        accountId: waiting.id,
+        amount: '10.00',
+        currency: 'EUR',
+        reference: 'r',
+        recipient: { name: 'Jane Roe', iban: 'DE89370400440532013000', country: 'DE', currency: 'EUR' },
+      },
+      { token: await token('client', waiting.clientId) },
+    );
+    expect(created.status).toBe(201);
+    const early = await short().post(`/internal/Transfers/outgoing/${created.body.value.id}/returned`, {
+      providerReference: `RET-${randomUUID()}`,
+      amount: '10.00',
+      reason: 'r',
+    });
+    expect(early.status).toBe(422);
+    expect(early.body.errors[0].metadata).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from: 'PendingConfirmation' });
     const { account, id } = await completedTransfer(short(), '20.00');
     const res = await short().post(`/internal/Transfers/outgoing/${id}/returned`, {
       providerReference: `RET-${randomUUID()}`,
