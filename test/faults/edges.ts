@@ -452,7 +452,11 @@ export async function checkWorkflowsAgree(
           }
           compared += 1;
           // A reversal (its own workflow, after the payment's ended Posted) moves the read model on to Reversed.
-          const agrees = seen.result === row.status || (seen.result === 'Posted' && row.status === 'Reversed');
+          // So does a return reported after a transfer's workflow ended Completed.
+          const agrees =
+            seen.result === row.status ||
+            (seen.result === 'Posted' && row.status === 'Reversed') ||
+            (seen.result === 'Completed' && row.status === 'Returned');
           if (seen.execution !== 'COMPLETED' || !agrees) {
             violations.push(
               `${row.workflowId}: the read model says ${row.status}, the workflow ${seen.execution} ${seen.result ?? ''}`.trim(),
