@@ -274,7 +274,9 @@ export async function checkTransfers(
     const [sent] = await sql<{ status: string }[]>`SELECT status FROM sandbox_provider_payments WHERE transfer_id = ${t.id}`;
     // Internal ones never reach it, and a cancel comes before the provider (Confirmed at the latest).
     const providerWants =
-      t.type === 'Internal' ? undefined : ({ Completed: 'accepted', Failed: 'rejected' } as Record<string, string>)[t.status];
+      t.type === 'Internal'
+        ? undefined
+        : ({ Completed: 'accepted', Returned: 'accepted', Failed: 'rejected' } as Record<string, string>)[t.status];
     if (sent?.status !== providerWants) {
       violations.push(`${label}: the provider has ${sent?.status ?? 'no payment'} for it`);
     }
