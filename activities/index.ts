@@ -1,6 +1,7 @@
 import type { TransferLimits } from '../domain/limits';
 import type { Sql } from '../ledger/db';
 import type { OtpPolicy } from '../store/confirmations';
+import { createBackOfficeActivities } from './backOffice';
 import { createFxActivities } from './fx';
 import { createHousekeepingActivities, type RetentionDays } from './housekeeping';
 import { createLedgerOperationActivities } from './ledgerOperations';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHousekeepingActivities(deps),
     ...createLedgerOperationActivities(deps),
     ...createWebhookActivities(deps),
+    ...createBackOfficeActivities(deps),
   };
 }
 

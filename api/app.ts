@@ -21,6 +21,7 @@ import { BEARER_AUTH } from './openapiInfo';
 import type { AppDeps } from './router';
 import { accountRoutes } from './routes/accounts';
 import { auditRoutes } from './routes/audit';
+import { backOfficeRoutes } from './routes/backOffice';
 import { clientProfileRoutes } from './routes/clientProfile';
 import { clientRoutes } from './routes/clients';
 import { codecRoutes } from './routes/codec';
@@ -64,6 +65,7 @@ export function appDepsFrom(config: Config, parts: Pick<AppDeps, 'sql' | 'tempor
     profile: config.profile,
     localNotifier: config.localNotifier,
     webhooks: config.webhooks,
+    backOffice: config.backOffice,
     ...(config.localNotifier ? { notifier: createLocalNotifier(parts.sql) } : {}),
   };
 }
@@ -227,6 +229,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     statementRoutes, // before transactionRoutes: /Transactions/report is not a /Transactions/{transactionId}
     transactionRoutes,
     paymentRoutes,
+    backOfficeRoutes,
     recipientRoutes,
     systemRecipientRoutes,
     transferRoutes,

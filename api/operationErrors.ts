@@ -59,6 +59,13 @@ export const OPERATION_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = 
   releaseHold: [E.INVALID_STATE_TRANSITION],
   continueOutgoingTransfer: [E.INVALID_STATE_TRANSITION],
   executeOutgoingTransfer: [E.INVALID_STATE_TRANSITION],
+
+  // The back office: a correction refused by the ledger answers with the ledger's code; a
+  // decision meets only the approval's state (the approved action's own outcome is in its result).
+  reversePayment: [E.ACCOUNT_NOT_ACTIVE, E.CLIENT_BLOCKED, E.INSUFFICIENT_FUNDS, E.INVALID_STATE_TRANSITION, E.CONCURRENT_MODIFICATION],
+  approveApproval: [E.INVALID_STATE_TRANSITION, E.CONCURRENT_MODIFICATION],
+  rejectApproval: [E.INVALID_STATE_TRANSITION, E.CONCURRENT_MODIFICATION],
+  reportReturnedTransfer: [E.ACCOUNT_NOT_ACTIVE, E.INVALID_STATE_TRANSITION, E.CONCURRENT_MODIFICATION],
 };
 
 /** Statuses whose only code is fixed by the status itself. */

@@ -50,6 +50,12 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'POST /internal/Payments/{paymentId}/post': 'postPayment',
   'POST /internal/Payments/{paymentId}/cancel': 'cancelPayment',
   'GET /internal/Payments/{paymentId}': 'getPayment',
+  'POST /internal/Payments/{paymentId}/reverse': 'reversePayment',
+  'GET /internal/Approvals': 'listApprovals',
+  'GET /internal/Approvals/{approvalId}': 'getApproval',
+  'POST /internal/Approvals/{approvalId}/approve': 'approveApproval',
+  'POST /internal/Approvals/{approvalId}/reject': 'rejectApproval',
+  'POST /internal/Transfers/outgoing/{transferId}/returned': 'reportReturnedTransfer',
 
   'POST /Recipients': 'createRecipient',
   'GET /Recipients': 'listRecipients',

@@ -36,6 +36,7 @@ export function transactionView(e: JournalEntry) {
     paymentId: e.paymentId,
     transferId: e.transferId,
     description: e.description,
+    reversalOf: e.reversalOf ?? null,
     createdAt: e.createdAt.toISOString(),
   };
 }

@@ -644,7 +644,7 @@ export interface paths {
     put?: never;
     /**
      * Create a payment with a single transaction: the money moves at once
-     * @description Create a payment with a single transaction: the money moves at once
+     * @description With an ops token, a payment that debits a client account at or above the approval threshold of its currency (APPROVAL_THRESHOLDS) answers 202 with an approval and moves nothing until another ops user approves it.
      *
      *     Roles: `system`, `ops`.
      */
@@ -759,6 +759,138 @@ export interface paths {
     get: operations['getPayment'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Payments/{paymentId}/reverse': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Reverse a Posted payment, whole or in part: a new entry from its credit account back to its debit account (ops)
+     * @description At or above the approval threshold of its currency (APPROVAL_THRESHOLDS), answers 202 with an approval and changes nothing until another ops user approves. More than what is left: 422 VALIDATION_ERROR; not Posted: 422 INVALID_STATE_TRANSITION.
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['reversePayment'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Approvals/{approvalId}/approve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Approve: the action runs, exactly once (ops other than the requester; a repeat answers the same)
+     * @description Approve: the action runs, exactly once (ops other than the requester; a repeat answers the same)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['approveApproval'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Approvals/{approvalId}/reject': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Reject: nothing runs (ops other than the requester)
+     * @description Reject: nothing runs (ops other than the requester)
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['rejectApproval'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Approvals/{approvalId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One approval, with the result of its action once approved
+     * @description One approval, with the result of its action once approved
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['getApproval'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Approvals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Approvals, newest first
+     * @description Approvals, newest first
+     *
+     *     Roles: `system`, `ops`.
+     */
+    get: operations['listApprovals'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/internal/Transfers/outgoing/{transferId}/returned': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The provider reports that the beneficiary's bank sent a Completed transfer back (system); idempotent on providerReference
+     * @description The amount comes back from settlement to the client's account in an entry linked to the transfer; the transfer is Returned with returnReason and returnedAmount. The fee stays with the bank unless RETURN_REFUNDS_FEE=true. Not Completed, or an amount above the transfer's: 422.
+     *
+     *     Roles: `system`, `ops`.
+     */
+    post: operations['reportReturnedTransfer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2117,6 +2249,26 @@ export interface webhooks {
     patch?: never;
     trace?: never;
   };
+  'payment.reversed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * payment.reversed: sent to the endpoints whose eventTypes take it
+     * @description Standard Webhooks: answer 2xx within 10 s; anything else is retried with growing waits for at least 3 days, with the same id and body.
+     */
+    post: operations['onPaymentReversed'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   'transfer.pending_confirmation': {
     parameters: {
       query?: never;
@@ -2593,7 +2745,7 @@ export interface components {
       description: string | null;
       reference: string | null;
       /** @enum {string} */
-      status: 'Draft' | 'Pending' | 'Posted' | 'Cancelled';
+      status: 'Draft' | 'Pending' | 'Posted' | 'Cancelled' | 'Reversed';
       /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
@@ -2607,6 +2759,11 @@ export interface components {
         sub: string;
       } | null;
       note: string | null;
+      /**
+       * @description payment.reversed: how much is reversed in all, after this reversal
+       * @example 100.50
+       */
+      reversedAmount: string;
       /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
@@ -2708,6 +2865,36 @@ export interface components {
       clientId: string | null;
       data: components['schemas']['PaymentEventData'];
     };
+    PaymentReversedEvent: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      /** @enum {string} */
+      type: 'payment.reversed';
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      occurredAt: string;
+      aggregate: {
+        /** @enum {string} */
+        type: 'payment';
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        id: string;
+        sequence: number;
+      };
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string | null;
+      data: components['schemas']['PaymentEventData'];
+    };
     TransferPendingConfirmationEvent: {
       /**
        * Format: uuid
@@ -2783,6 +2970,13 @@ export interface components {
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       relatedTransferId: string | null;
+      /** @description Outgoing only: why the beneficiary bank sent it back */
+      returnReason?: string | null;
+      /**
+       * @description Outgoing only: the amount that came back
+       * @example 100.50
+       */
+      returnedAmount?: string | null;
       /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
@@ -4714,6 +4908,12 @@ export interface components {
       transferId: string | null;
       description: string | null;
       /**
+       * Format: uuid
+       * @description The entry this one reverses (a payment reversal), else null
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      reversalOf: string | null;
+      /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
        */
@@ -4799,13 +4999,18 @@ export interface components {
       description: string | null;
       reference: string | null;
       /** @enum {string} */
-      status: 'Draft' | 'Pending' | 'Posted' | 'Cancelled';
+      status: 'Draft' | 'Pending' | 'Posted' | 'Cancelled' | 'Reversed';
       /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
        */
       holdExpiresAt: string | null;
       cancelReason: string | null;
+      /**
+       * @description How much of a Posted payment was reversed; Reversed once all of it
+       * @example 100.50
+       */
+      reversedAmount: string;
       /** @description The token that started it (null for payments from before it was recorded) */
       createdBy: {
         /** @enum {string} */
@@ -4815,6 +5020,76 @@ export interface components {
       /** @description Why an ops user moved the money */
       note: string | null;
       transactions: components['schemas']['Transaction'][];
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    /** @description A success: the envelope around one Approval */
+    ApprovalResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Approval'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    Approval: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      approvalId: string;
+      /** @enum {string} */
+      status: 'pending' | 'approved' | 'rejected' | 'expired';
+      /** @enum {string} */
+      action: 'payment.create' | 'payment.reverse';
+      requestedBy: {
+        /** @enum {string} */
+        role: 'client' | 'system' | 'ops';
+        sub: string;
+      };
+      /** @description What runs once approved (amounts as decimal strings) */
+      request: {
+        [key: string]: unknown;
+      };
+      decidedBy: {
+        /** @enum {string} */
+        role: 'client' | 'system' | 'ops';
+        sub: string;
+      } | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      decidedAt: string | null;
+      rejectReason: string | null;
+      /** @description Once approved and run: the payment created or reversed, or why the action was refused */
+      result: {
+        /**
+         * Format: uuid
+         * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+         */
+        paymentId: string;
+        payment?: components['schemas']['Payment'];
+        error: {
+          code: string;
+          message: string;
+        } | null;
+      } | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      expiresAt: string;
       /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
@@ -4902,128 +5177,35 @@ export interface components {
       /** @description The cursor of the next page; null on the last page */
       nextCursor: string | null;
     };
-    /** @description A success: the envelope around one Recipient */
-    RecipientResult: {
+    ReversePayment: {
+      /** @description Why, shown on the statement line of the reversal */
+      reason: string;
+      /** @description For the audit */
+      note?: string;
+      /**
+       * @description Default: what is left unreversed
+       * @example 100.50
+       */
+      amount?: string;
+    };
+    RejectApproval: {
+      reason: string;
+    };
+    /** @description A success: the envelope around one ApprovalPage */
+    ApprovalPageResult: {
       isSuccess: boolean;
       isFailed: boolean;
-      value: components['schemas']['Recipient'];
+      value: components['schemas']['ApprovalPage'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
       successes: {
         [key: string]: unknown;
       }[];
     };
-    Recipient: {
-      /**
-       * Format: uuid
-       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-       */
-      id: string;
-      name: string;
-      iban: string | null;
-      accountNumber: string | null;
-      bic: string | null;
-      country: string;
-      currency: string;
-      /** @enum {string} */
-      type: 'individual' | 'business';
-      hidden: boolean;
-      /**
-       * Format: date-time
-       * @example 2026-11-25T10:00:00.000Z
-       */
-      createdAt: string;
-    };
-    RecipientInput: {
-      name: string;
-      /** @example DE89370400440532013000 */
-      iban?: string;
-      /** @example 100000000008 */
-      accountNumber?: string;
-      /** @example COBADEFFXXX */
-      bic?: string;
-      country: components['schemas']['Country'];
-      currency: components['schemas']['Currency'];
-      /**
-       * @default individual
-       * @enum {string}
-       */
-      type?: 'individual' | 'business';
-    } & (unknown | unknown);
-    /** @description A success: the envelope around one RecipientPage */
-    RecipientPageResult: {
-      isSuccess: boolean;
-      isFailed: boolean;
-      value: components['schemas']['RecipientPage'];
-      reasons: components['schemas']['ResultError'][];
-      errors: components['schemas']['ResultError'][];
-      successes: {
-        [key: string]: unknown;
-      }[];
-    };
-    RecipientPage: {
-      items: components['schemas']['Recipient'][];
+    ApprovalPage: {
+      items: components['schemas']['Approval'][];
       /** @description The cursor of the next page; null on the last page */
       nextCursor: string | null;
-    };
-    RecipientVisibility: {
-      hidden: boolean;
-    };
-    /** @description A success: the envelope around one SystemRecipientPage */
-    SystemRecipientPageResult: {
-      isSuccess: boolean;
-      isFailed: boolean;
-      value: components['schemas']['SystemRecipientPage'];
-      reasons: components['schemas']['ResultError'][];
-      errors: components['schemas']['ResultError'][];
-      successes: {
-        [key: string]: unknown;
-      }[];
-    };
-    SystemRecipientPage: {
-      items: components['schemas']['SystemRecipient'][];
-      /** @description The cursor of the next page; null on the last page */
-      nextCursor: string | null;
-    };
-    SystemRecipient: components['schemas']['Recipient'] & {
-      /**
-       * Format: uuid
-       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
-       */
-      clientId: string;
-    };
-    /** @description A success: the envelope around one SystemRecipient */
-    SystemRecipientResult: {
-      isSuccess: boolean;
-      isFailed: boolean;
-      value: components['schemas']['SystemRecipient'];
-      reasons: components['schemas']['ResultError'][];
-      errors: components['schemas']['ResultError'][];
-      successes: {
-        [key: string]: unknown;
-      }[];
-    };
-    /** @description A success: the envelope around one TransferRoute */
-    TransferRouteResult: {
-      isSuccess: boolean;
-      isFailed: boolean;
-      value: components['schemas']['TransferRoute'];
-      reasons: components['schemas']['ResultError'][];
-      errors: components['schemas']['ResultError'][];
-      successes: {
-        [key: string]: unknown;
-      }[];
-    };
-    TransferRoute: {
-      /** @enum {string} */
-      type: 'Internal' | 'Sepa' | 'Swift';
-      /** @example 100.50 */
-      fee: string;
-      /**
-       * Format: date-time
-       * @example 2026-11-25T10:00:00.000Z
-       */
-      estimatedArrival: string;
     };
     /** @description A success: the envelope around one Transfer */
     TransferResult: {
@@ -5108,6 +5290,13 @@ export interface components {
        * @example 2026-11-25T10:00:00.000Z
        */
       updatedAt: string;
+      /** @description Why it came back (null until Returned) */
+      returnReason?: string | null;
+      /**
+       * @description The amount that came back (null until Returned)
+       * @example 100.50
+       */
+      returnedAmount?: string | null;
     };
     /** @enum {string} */
     TransferType: 'Internal' | 'Sepa' | 'Swift' | 'Fx';
@@ -5120,9 +5309,9 @@ export interface components {
       | 'Completed'
       | 'Failed'
       | 'Cancelled'
+      | 'Returned'
       | 'Received'
       | 'Unrecognized'
-      | 'Returned'
       | 'Expired';
     IncomingTransfer: {
       /**
@@ -5288,6 +5477,139 @@ export interface components {
        * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
        */
       targetAccountId?: string;
+    };
+    ReturnedTransfer: {
+      /** @description The provider's reference of the return: a repeat with it answers the same */
+      providerReference: string;
+      /**
+       * @description Decimal string greater than zero, up to 10^15, with at most its currency's minor-unit digits (ISO 4217: JPY 0, EUR 2, BHD 3; more is 422 VALIDATION_ERROR)
+       * @example 100.50
+       */
+      amount: string;
+      reason: string;
+    };
+    /** @description A success: the envelope around one Recipient */
+    RecipientResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Recipient'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    Recipient: {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      id: string;
+      name: string;
+      iban: string | null;
+      accountNumber: string | null;
+      bic: string | null;
+      country: string;
+      currency: string;
+      /** @enum {string} */
+      type: 'individual' | 'business';
+      hidden: boolean;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      createdAt: string;
+    };
+    RecipientInput: {
+      name: string;
+      /** @example DE89370400440532013000 */
+      iban?: string;
+      /** @example 100000000008 */
+      accountNumber?: string;
+      /** @example COBADEFFXXX */
+      bic?: string;
+      country: components['schemas']['Country'];
+      currency: components['schemas']['Currency'];
+      /**
+       * @default individual
+       * @enum {string}
+       */
+      type?: 'individual' | 'business';
+    } & (unknown | unknown);
+    /** @description A success: the envelope around one RecipientPage */
+    RecipientPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['RecipientPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    RecipientPage: {
+      items: components['schemas']['Recipient'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
+    };
+    RecipientVisibility: {
+      hidden: boolean;
+    };
+    /** @description A success: the envelope around one SystemRecipientPage */
+    SystemRecipientPageResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['SystemRecipientPage'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    SystemRecipientPage: {
+      items: components['schemas']['SystemRecipient'][];
+      /** @description The cursor of the next page; null on the last page */
+      nextCursor: string | null;
+    };
+    SystemRecipient: components['schemas']['Recipient'] & {
+      /**
+       * Format: uuid
+       * @example 0192f0c4-8a3b-7c2e-9d4f-5a6b7c8d9e0f
+       */
+      clientId: string;
+    };
+    /** @description A success: the envelope around one SystemRecipient */
+    SystemRecipientResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['SystemRecipient'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    /** @description A success: the envelope around one TransferRoute */
+    TransferRouteResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['TransferRoute'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    TransferRoute: {
+      /** @enum {string} */
+      type: 'Internal' | 'Sepa' | 'Swift';
+      /** @example 100.50 */
+      fee: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-25T10:00:00.000Z
+       */
+      estimatedArrival: string;
     };
     CreateOutgoingTransfer: {
       /**
@@ -6050,7 +6372,7 @@ export interface components {
        */
       id: string;
       /**
-       * @description one of payment.draft, payment.pending, payment.posted, payment.cancelled, transfer.pending_confirmation, transfer.confirmed, transfer.processing, transfer.stuck, transfer.completed, transfer.failed, transfer.cancelled, transfer.expired, transfer.received, transfer.unrecognized, transfer.returned, account.opened, account.blocked, account.unblocked, account.closed, client.created, client.updated, client.blocked, client.unblocked, daily_check.failed, webhook.test
+       * @description one of payment.draft, payment.pending, payment.posted, payment.cancelled, payment.reversed, transfer.pending_confirmation, transfer.confirmed, transfer.processing, transfer.stuck, transfer.completed, transfer.failed, transfer.cancelled, transfer.expired, transfer.received, transfer.unrecognized, transfer.returned, account.opened, account.blocked, account.unblocked, account.closed, client.created, client.updated, client.blocked, client.unblocked, daily_check.failed, webhook.test
        * @example payment.posted
        */
       type: string;
@@ -9242,7 +9564,7 @@ export interface operations {
   listPayments: {
     parameters: {
       query?: {
-        status?: 'Draft' | 'Pending' | 'Posted' | 'Cancelled';
+        status?: 'Draft' | 'Pending' | 'Posted' | 'Cancelled' | 'Reversed';
         accountId?: string;
         from?: string;
         to?: string;
@@ -9325,6 +9647,17 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['PaymentResult'];
+        };
+      };
+      /** @description Waiting for a second ops user */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApprovalResult'];
         };
       };
       /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
@@ -9961,6 +10294,627 @@ export interface operations {
       };
       /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  reversePayment: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        paymentId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReversePayment'];
+      };
+    };
+    responses: {
+      /** @description The payment with its reversal: Posted with reversedAmount, or Reversed */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PaymentResult'];
+        };
+      };
+      /** @description Waiting for a second ops user */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApprovalResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, ACCOUNT_NOT_ACTIVE, CLIENT_BLOCKED, INSUFFICIENT_FUNDS, INVALID_STATE_TRANSITION */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  approveApproval: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        approvalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The approval as decided */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApprovalResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INVALID_STATE_TRANSITION */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  rejectApproval: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        approvalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RejectApproval'];
+      };
+    };
+    responses: {
+      /** @description The approval as decided */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApprovalResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, INVALID_STATE_TRANSITION */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  getApproval: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        approvalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The approval */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApprovalResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  listApprovals: {
+    parameters: {
+      query?: {
+        status?: 'pending' | 'approved' | 'rejected' | 'expired';
+        /** @description default 50, max 500 */
+        limit?: number;
+        /** @description nextCursor of the previous page (empty or left out: the first page) */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of approvals */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApprovalPageResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  reportReturnedTransfer: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat-safe key (1-255 chars): the same key and body replay the first response */
+        'idempotency-key'?: string;
+      };
+      path: {
+        transferId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReturnedTransfer'];
+      };
+    };
+    responses: {
+      /** @description The transfer, Returned */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TransferResult'];
+        };
+      };
+      /** @description A field breaks its own schema, or the body its shape: unknown or missing fields, either-or fields. Codes: VALIDATION_ERROR */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Missing or invalid token. Codes: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Role not allowed. Codes: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Not found or not visible. Codes: NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Conflict. Codes: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, CONCURRENT_MODIFICATION */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Body too large. Codes: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, ACCOUNT_NOT_ACTIVE, INVALID_STATE_TRANSITION */
+      422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description Too many writes this minute, or too many writes refused with a 4xx (each class has the caller's limit a minute); see Retry-After. Codes: RATE_LIMITED */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description A dependency did not answer in time; retry with the same Idempotency-Key. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -15701,6 +16655,35 @@ export interface operations {
     requestBody?: {
       content: {
         'application/json': components['schemas']['PaymentCancelledEvent'];
+      };
+    };
+    responses: {
+      /** @description Any 2xx acknowledges the delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onPaymentReversed: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id: the same on every attempt; drop repeats by it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded secret (after `whsec_`); two, space-separated, for 24 hours after a rotation */
+        'webhook-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['PaymentReversedEvent'];
       };
     };
     responses: {

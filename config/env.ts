@@ -1,11 +1,12 @@
 import { hkdfSync } from 'node:crypto';
 import { type IbanPolicy, ibanFor } from '../domain/accountReference';
+import { type ApprovalThresholds, DEFAULT_APPROVAL_THRESHOLDS, DEFAULT_APPROVAL_TTL_MS } from '../domain/approval';
 import type { Role } from '../domain/caller';
 import { isCurrency } from '../domain/currency';
 import { DEFAULT_TRANSFER_LIMITS, type TransferLimits } from '../domain/limits';
 import { isPlainDecimal } from '../domain/money';
 import { DEFAULT_OTP_LIMITS, type OtpPolicy } from '../domain/otpPolicy';
-import { type Bounds, SETTING_BOUNDS, withinBounds } from '../domain/settingBounds';
+import { APPROVAL_THRESHOLD_BOUNDS, type Bounds, SETTING_BOUNDS, withinBounds } from '../domain/settingBounds';
 import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
 import type { SessionLimits } from '../ledger/db';
 import { type PayloadKeys, payloadKeysFrom } from './payloadKeys';
@@ -86,6 +87,7 @@ export interface Config {
    * schema that is behind.
    */
   migrateOnStart: boolean;
+  backOffice: BackOfficePolicy;
 }
 
 /** The runtime's connections to the ledger's Postgres (ledger/db.ts, ledger/poolSizing.ts). */
@@ -117,6 +119,22 @@ export interface RetentionPolicy {
 }
 
 export const DEFAULT_RETENTION: RetentionPolicy = { notificationDays: 90, snapshotDays: 400 };
+
+/** Back-office corrections: four-eyes thresholds and expiry, and whether a returned transfer's fee goes back. */
+export interface BackOfficePolicy {
+  /** APPROVAL_THRESHOLDS: per currency (major units, `*` for the rest); at or above it, a second ops user must approve. */
+  approvalThresholds: ApprovalThresholds;
+  /** APPROVAL_TTL_MS: a pending approval expires after this (default 24 h). */
+  approvalTtlMs: number;
+  /** RETURN_REFUNDS_FEE: a returned outgoing transfer gives the client its fee back too (default: the bank keeps it). */
+  returnRefundsFee: boolean;
+}
+
+export const DEFAULT_BACK_OFFICE_POLICY: BackOfficePolicy = {
+  approvalThresholds: DEFAULT_APPROVAL_THRESHOLDS,
+  approvalTtlMs: DEFAULT_APPROVAL_TTL_MS,
+  returnRefundsFee: false,
+};
 
 /** Webhook endpoints and their deliveries (docs/webhooks.md). */
 export interface WebhookPolicy {
@@ -449,7 +467,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     businessMetricsMaxAgeMs: integer(env, 'BUSINESS_METRICS_MAX_AGE_MS', 15_000, SETTING_BOUNDS.businessMetricsMaxAgeMs),
     internalMetrics: env.METRICS_PORT ? { port: integer(env, 'METRICS_PORT', 0), host: env.METRICS_HOST || '127.0.0.1' } : undefined,
     migrateOnStart: flag(env, 'MIGRATE_ON_START', local),
+    backOffice: {
+      approvalThresholds: approvalThresholds(env),
+      approvalTtlMs: integer(env, 'APPROVAL_TTL_MS', DEFAULT_APPROVAL_TTL_MS, SETTING_BOUNDS.approvalTtlMs),
+      returnRefundsFee: flag(env, 'RETURN_REFUNDS_FEE', false),
+    },
   };
+}
+
+/** APPROVAL_THRESHOLDS: JSON of major-unit decimal strings per currency, merged over `{"*":"1000"}`. */
+function approvalThresholds(env: NodeJS.ProcessEnv): ApprovalThresholds {
+  const text = env.APPROVAL_THRESHOLDS;
+  if (!text) return DEFAULT_APPROVAL_THRESHOLDS;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('APPROVAL_THRESHOLDS must be JSON, for example {"*":"1000","JPY":"150000"}');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('APPROVAL_THRESHOLDS must be a JSON object of currency to amount');
+  }
+  const thresholds: ApprovalThresholds = { ...DEFAULT_APPROVAL_THRESHOLDS };
+  const { min, max } = APPROVAL_THRESHOLD_BOUNDS;
+  for (const [currency, value] of Object.entries(parsed)) {
+    if (currency !== '*' && !isCurrency(currency)) throw new ConfigError(`APPROVAL_THRESHOLDS: ${currency} is not a currency code`);
+    const amount = typeof value === 'string' && isPlainDecimal(value) ? Number(value) : Number.NaN;
+    if (!(amount >= min && amount <= max)) {
+      throw new ConfigError(`APPROVAL_THRESHOLDS.${currency} must be a plain decimal string from ${min} to ${max}`);
+    }
+    thresholds[currency] = value as string;
+  }
+  return thresholds;
 }
 
 /**

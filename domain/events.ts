@@ -9,6 +9,8 @@ export const EVENT_TYPES = [
   'payment.pending',
   'payment.posted',
   'payment.cancelled',
+  /** A reversal of a Posted payment, whole or partial (the status stays Posted until all of it is reversed). */
+  'payment.reversed',
   'transfer.pending_confirmation',
   'transfer.confirmed',
   'transfer.processing',

@@ -1,6 +1,7 @@
 import { DomainError, ErrorCode } from './errors';
 
-export const PaymentStatus = ['Draft', 'Pending', 'Posted', 'Cancelled'] as const;
+/** Reversed: a Posted payment whose whole amount was booked back (POST .../reverse); the workflows never set it. */
+export const PaymentStatus = ['Draft', 'Pending', 'Posted', 'Cancelled', 'Reversed'] as const;
 export type PaymentStatus = (typeof PaymentStatus)[number];
 
 export type PaymentAction = 'pend' | 'post' | 'cancel';
@@ -18,7 +19,7 @@ const ALLOWED_FROM: Record<PaymentAction, readonly PaymentStatus[]> = {
   cancel: ['Draft', 'Pending'],
 };
 
-export const isTerminal = (status: PaymentStatus) => status === 'Posted' || status === 'Cancelled';
+export const isTerminal = (status: PaymentStatus) => status === 'Posted' || status === 'Cancelled' || status === 'Reversed';
 
 /**
  * The payment state machine, in one place for the workflow's update validators and the API.

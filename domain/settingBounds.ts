@@ -42,7 +42,12 @@ export const SETTING_BOUNDS = {
   /** Retention (the hourly housekeeping schedule): notifications and daily balance snapshots. */
   notificationRetentionDays: { min: 1, max: 3650 },
   snapshotRetentionDays: { min: 1, max: 36_500 },
+  /** How long a four-eyes approval waits for its second person (default 24 h). */
+  approvalTtlMs: { min: 1_000, max: 30 * 24 * HOUR_MS },
 } as const satisfies Record<string, Bounds>;
+
+/** Each APPROVAL_THRESHOLDS value, major units: 0 asks for approval of every amount; above 10^15 is no amount at all. */
+export const APPROVAL_THRESHOLD_BOUNDS: Bounds = { min: 0, max: 1e15 };
 
 export const withinBounds = (value: unknown, bounds: Bounds): boolean =>
   Number.isInteger(value) && (value as number) >= bounds.min && (value as number) <= bounds.max;

@@ -1,7 +1,17 @@
 import { DomainError, ErrorCode } from './errors';
 import type { FxStatus } from './fx';
 
-export const OutgoingStatus = ['PendingConfirmation', 'Confirmed', 'Processing', 'Stuck', 'Completed', 'Failed', 'Cancelled'] as const;
+/** Returned: a Completed transfer the beneficiary's bank sent back (the workflow has ended by then; a return workflow sets it). */
+export const OutgoingStatus = [
+  'PendingConfirmation',
+  'Confirmed',
+  'Processing',
+  'Stuck',
+  'Completed',
+  'Failed',
+  'Cancelled',
+  'Returned',
+] as const;
 export type OutgoingStatus = (typeof OutgoingStatus)[number];
 export const IncomingStatus = ['Received', 'Completed', 'Unrecognized', 'Returned'] as const;
 export type IncomingStatus = (typeof IncomingStatus)[number];
@@ -10,7 +20,8 @@ export const TransferType = ['Internal', 'Sepa', 'Swift', 'Fx'] as const;
 export type TransferType = (typeof TransferType)[number];
 export type TransferDirection = 'outgoing' | 'incoming' | 'fx';
 
-export type TransferAction = 'confirm' | 'cancel' | 'resend' | 'continue' | 'execute' | 'assign' | 'return';
+/** `return`: ops sends an Unrecognized incoming transfer back; `returned`: the provider reports an outgoing one came back. */
+export type TransferAction = 'confirm' | 'cancel' | 'resend' | 'continue' | 'execute' | 'assign' | 'return' | 'returned';
 
 const ALLOWED_FROM: Record<TransferAction, readonly TransferStatus[]> = {
   confirm: ['PendingConfirmation'],
@@ -21,6 +32,7 @@ const ALLOWED_FROM: Record<TransferAction, readonly TransferStatus[]> = {
   execute: ['Stuck'],
   assign: ['Unrecognized'],
   return: ['Unrecognized'],
+  returned: ['Completed'],
 };
 
 /** What a repeated action finds when it already happened: 200 with the transfer unchanged. */

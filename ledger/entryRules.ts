@@ -116,6 +116,7 @@ export function planEntry(request: EntryRequest, facts: EntryFacts): EntryPlan {
         paymentId: request.paymentId ?? null,
         transferId: request.transferId ?? null,
         description: request.description ?? null,
+        reversalOf: request.reversalOf ?? null,
       },
       legs: [
         {
@@ -167,6 +168,7 @@ export function planEntry(request: EntryRequest, facts: EntryFacts): EntryPlan {
       paymentId: request.paymentId ?? pending.paymentId,
       transferId: request.transferId ?? pending.transferId,
       description: request.description ?? pending.description,
+      reversalOf: null,
     },
     // The whole hold is released; the posted part (if any) moves for good.
     legs: [

@@ -109,9 +109,10 @@ async function tryFastMovement(sql: Sql, request: MovementRequest, options: Reco
         WHERE id = ${request.creditAccountId} AND currency = ${currency} AND ${CREDITABLE(tx)}
         RETURNING id`;
       const insert = tx<JournalEntry[]>`
-        INSERT INTO journal_entries (id, kind, debit_account_id, credit_account_id, amount, currency, payment_id, transfer_id, description)
+        INSERT INTO journal_entries (id, kind, debit_account_id, credit_account_id, amount, currency, payment_id, transfer_id, description,
+                                     reversal_of)
         SELECT ${request.id}, ${request.kind}, ${request.debitAccountId}, ${request.creditAccountId}, ${amount}, ${currency},
-               ${request.paymentId ?? null}, ${request.transferId ?? null}, ${request.description ?? null}
+               ${request.paymentId ?? null}, ${request.transferId ?? null}, ${request.description ?? null}, ${request.reversalOf ?? null}
         WHERE NOT EXISTS (SELECT 1 FROM ledger_rejections WHERE id = ${request.id})
         ON CONFLICT (id) DO NOTHING
         RETURNING *`;

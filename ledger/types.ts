@@ -17,6 +17,8 @@ export interface JournalEntry {
   paymentId: string | null;
   transferId: string | null;
   description: string | null;
+  /** The entry this one reverses (a payment's reversal), else null. */
+  reversalOf?: string | null;
   createdAt: Date;
 }
 
@@ -24,6 +26,8 @@ export interface EntryLinks {
   paymentId?: string | null;
   transferId?: string | null;
   description?: string | null;
+  /** Set on a reversal: the entry it reverses (only movements carry it). */
+  reversalOf?: string | null;
 }
 
 /** A money movement: moves at once (`posted`) or holds the amount (`pending`). */

@@ -70,7 +70,7 @@ export interface ReconcileOptions {
 }
 
 const RECONCILER = 'reconciler';
-const PAYMENT_ORDER: Record<PaymentStatus, number> = { Draft: 0, Pending: 1, Posted: 2, Cancelled: 2 };
+const PAYMENT_ORDER: Record<PaymentStatus, number> = { Draft: 0, Pending: 1, Posted: 2, Cancelled: 2, Reversed: 3 };
 
 interface Subject {
   kind: Kind;

@@ -1,4 +1,5 @@
 import { type Caller, createdByOf } from '../domain/caller';
+import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { statusEventType } from '../domain/events';
 import { formatAmount } from '../domain/money';
 import type { PageRequest } from '../domain/paging';
@@ -25,6 +26,8 @@ export interface PaymentRow {
   createdBySub: string | null;
   /** Why an ops user moved the money by hand. */
   note: string | null;
+  /** How much of a Posted payment was booked back so far (0 until a reversal). */
+  reversedAmount: bigint;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -86,6 +89,7 @@ export function paymentSummaryView(p: PaymentRow) {
     cancelReason: p.cancelReason,
     createdBy: createdByOf(p),
     note: p.note,
+    reversedAmount: formatAmount(p.reversedAmount ?? 0n, p.currency),
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };
@@ -127,6 +131,49 @@ export async function setPaymentStatus(sql: Queryable, id: string, change: Statu
     if (changed) await recordPaymentEvent(tx, changed);
     else await update(false);
   });
+}
+
+/** The reversal rules: only a Posted payment, and at most what is left unreversed (422 either way). */
+export function requireReversible(payment: PaymentRow, amount: bigint): void {
+  if (payment.status !== 'Posted') {
+    throw new DomainError(ErrorCode.INVALID_STATE_TRANSITION, `cannot reverse a payment that is ${payment.status}`, {
+      from: payment.status,
+      action: 'reverse',
+    });
+  }
+  const left = payment.amount - payment.reversedAmount;
+  if (amount > left) {
+    throw new DomainError(ErrorCode.VALIDATION_ERROR, `only ${formatAmount(left, payment.currency)} of the payment is left to reverse`, {
+      field: 'amount',
+    });
+  }
+}
+
+/**
+ * Adds a reversal to a Posted payment, in the transaction of the reversal's entry: never past the
+ * amount (the guard is in the UPDATE, which Postgres re-checks on the latest row when two reversals
+ * race), Reversed once all of it is back, with its `payment.reversed` event. Throws the business
+ * error when the payment is no longer Posted or the amount is more than what is left.
+ */
+export async function addReversal(tx: TransactionSql, id: string, amount: bigint): Promise<{ before: PaymentRow; after: PaymentRow }> {
+  const [before] = await tx<[PaymentRow?]>`SELECT * FROM payments WHERE id = ${id} FOR UPDATE`;
+  if (!before) throw new NotFoundError('payment', id);
+  requireReversible(before, amount);
+  const [after] = await tx<[PaymentRow]>`
+    UPDATE payments SET
+      reversed_amount = reversed_amount + ${amount}::bigint,
+      status = CASE WHEN reversed_amount + ${amount}::bigint = amount THEN 'Reversed' ELSE status END,
+      updated_at = now()
+    WHERE id = ${id}
+    RETURNING *`;
+  await recordEvent(tx, {
+    type: 'payment.reversed',
+    aggregateType: 'payment',
+    aggregateId: id,
+    clientId: { ofAccounts: [after.debitAccountId, after.creditAccountId] },
+    data: paymentSummaryView(after),
+  });
+  return { before, after };
 }
 
 export async function getPayment(sql: Queryable, id: string): Promise<PaymentRow | undefined> {

@@ -1,9 +1,10 @@
 import { senderView } from '../domain/accountReference';
 import { type Caller, createdByOf } from '../domain/caller';
+import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { statusEventType } from '../domain/events';
 import { formatAmount } from '../domain/money';
 import type { PageRequest } from '../domain/paging';
-import type { TransferDirection, TransferStatus, TransferType } from '../domain/transfer';
+import { planTransferAction, type TransferDirection, type TransferStatus, type TransferType } from '../domain/transfer';
 import { atomically, type Queryable, type TransactionSql, whereAll } from '../ledger/db';
 import { recordEvent } from '../ledger/events';
 
@@ -30,6 +31,10 @@ export interface TransferRow {
   /** The token that started it; null for transfers from before it was recorded. */
   createdByRole: Caller['role'] | null;
   createdBySub: string | null;
+  /** A Completed outgoing transfer sent back by the beneficiary's bank: why, how much, the provider's reference of the return. */
+  returnReason?: string | null;
+  returnedAmount?: bigint | null;
+  returnProviderReference?: string | null;
   createdAt: Date;
   updatedAt: Date;
   /** FX only (null otherwise): the locked quote; `amount`/`currency` are the sell side. */
@@ -88,6 +93,7 @@ export function transferView(t: TransferRow) {
     failureReason: t.failureReason,
     relatedTransferId: t.relatedTransferId,
     createdBy: createdByOf(t),
+    ...returned(t),
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
     ...fxView(t),
@@ -108,6 +114,15 @@ function fxView(t: TransferRow) {
   };
 }
 
+/** The return fields, on outgoing transfers only (the API's transfer and its events alike). */
+export function returned(t: TransferRow) {
+  if (t.direction !== 'outgoing') return {};
+  return {
+    returnReason: t.returnReason ?? null,
+    returnedAmount: t.returnedAmount == null ? null : formatAmount(t.returnedAmount, t.currency),
+  };
+}
+
 /**
  * The transfer as its events show it: the API's, without the confirmation it waits for (the
  * bank's own bookkeeping) and the quote's expiry (the event tells what happened, not a deadline).
@@ -121,6 +136,31 @@ export function transferEventView(t: TransferRow) {
     quoteExpiresAt?: string;
   };
   return data;
+}
+
+/**
+ * Marks a Completed outgoing transfer Returned, in the transaction of the return's entries, with
+ * its `transfer.returned` event. Throws the business error when it is not Completed any more (a
+ * return under another provider reference came first) or the amount is above the transfer's.
+ */
+export async function markReturned(
+  tx: TransactionSql,
+  id: string,
+  change: { amount: bigint; reason: string; providerReference: string },
+): Promise<{ before: TransferRow; after: TransferRow }> {
+  const [before] = await tx<[TransferRow?]>`SELECT * FROM transfers WHERE id = ${id} AND direction = 'outgoing' FOR UPDATE`;
+  if (!before) throw new NotFoundError('transfer', id);
+  planTransferAction(before.status, 'returned');
+  if (change.amount > before.amount) {
+    throw new DomainError(ErrorCode.VALIDATION_ERROR, 'the returned amount is above the transfer amount', { field: 'amount' });
+  }
+  const [after] = await tx<[TransferRow]>`
+    UPDATE transfers SET status = 'Returned', return_reason = ${change.reason}, returned_amount = ${change.amount},
+      return_provider_reference = ${change.providerReference}, updated_at = now()
+    WHERE id = ${id}
+    RETURNING *`;
+  await recordTransferEvent(tx, after);
+  return { before, after };
 }
 
 function recordTransferEvent(tx: TransactionSql, row: TransferRow) {

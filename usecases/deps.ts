@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Notifier } from '../activities/notifier';
-import type { DocumentPolicy, FxPolicy, TransferPolicy, WebhookPolicy, WriteLimits } from '../config/env';
+import type { BackOfficePolicy, DocumentPolicy, FxPolicy, TransferPolicy, WebhookPolicy, WriteLimits } from '../config/env';
 import type { IbanPolicy } from '../domain/accountReference';
 import type { Sql } from '../ledger/db';
 import type { OtpPolicy } from '../store/confirmations';
@@ -31,4 +31,6 @@ export interface UseCaseDeps {
   documentStorage?: DocumentStorage;
   /** Webhook endpoints: the key their secrets are stored under, URL rules, retry waits. */
   webhooks?: WebhookPolicy;
+  /** Four-eyes thresholds and expiry, the returned-transfer fee policy (DEFAULT_BACK_OFFICE_POLICY when unset). */
+  backOffice?: BackOfficePolicy;
 }

@@ -1,6 +1,7 @@
 import { localWebhookPolicy } from '../config/env';
 import { createAccountUseCases } from './accounts';
 import { createAuditUseCases } from './audit';
+import { createBackOfficeUseCases } from './backOffice';
 import { createCallerChecks } from './callers';
 import { createClientAccountUseCases } from './clientAccounts';
 import { createClientUseCases } from './clients';
@@ -34,8 +35,10 @@ export function createUseCases(deps: UseCaseDeps) {
   const transfers = createTransferUseCases(deps);
   const documents = createDocumentUseCases(deps, transfers);
   const accounts = createAccountUseCases(deps);
+  const payments = createPaymentUseCases(deps);
   return {
-    payments: createPaymentUseCases(deps),
+    payments,
+    backOffice: createBackOfficeUseCases(deps, payments),
     transfers,
     fxTransfers: createFxTransferUseCases(deps, transfers, documents),
     documents,

@@ -46,12 +46,16 @@ export function createPaymentUseCases({ sql, temporal, taskQueue, workflowWaitMs
     entries: await entriesOfPayment(sql, payment.id),
   });
 
-  async function create(caller: Caller, mode: 'immediate' | 'draft', request: NewPaymentRequest): Promise<PaymentWithEntries> {
+  /** The ledger's rules for a new payment's parties (a draft moves no money yet, so they are checked before it exists). */
+  async function checkNewPayment(caller: Caller, request: NewPaymentRequest): Promise<void> {
     requireLedgerCurrency(request.currency);
     // Money moved by a person, not a system, must say why: the note is the audit's and the statement's.
     if (caller.role === 'ops' && !request.note?.trim()) throw new ValidationError('an ops payment needs a note saying why', 'note');
-    // A draft moves no money yet, so the ledger's rules are checked before it exists.
     await checkMovement(sql, request);
+  }
+
+  async function create(caller: Caller, mode: 'immediate' | 'draft', request: NewPaymentRequest): Promise<PaymentWithEntries> {
+    await checkNewPayment(caller, request);
     const paymentId = request.idempotencyKey ? derivedId('payment', caller.role, caller.sub, request.idempotencyKey) : newId();
     const start = new WithStartWorkflowOperation<typeof paymentWorkflow>('paymentWorkflow', {
       workflowId: paymentWorkflowId(paymentId),
@@ -129,7 +133,7 @@ export function createPaymentUseCases({ sql, temporal, taskQueue, workflowWaitMs
     return { items: await Promise.all(items.map(withEntries)), nextCursor };
   }
 
-  return { create, act, get, list };
+  return { create, checkNewPayment, act, get, list };
 }
 
 export type PaymentUseCases = ReturnType<typeof createPaymentUseCases>;

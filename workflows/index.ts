@@ -1,5 +1,7 @@
 // The workflow bundle's entry point: every workflow the worker runs.
 
+export { approvalWorkflow } from './approval';
+export { paymentReversalWorkflow, transferReturnWorkflow } from './corrections';
 export { fxTransferWorkflow } from './fxTransfer';
 export { housekeepingWorkflow } from './housekeeping';
 export { incomingTransferWorkflow } from './incomingTransfer';

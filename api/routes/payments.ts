@@ -7,58 +7,10 @@ import type { AuthEnv } from '../auth';
 import { success } from '../envelope';
 import { IDEMPOTENCY_HEADER } from '../idempotency';
 import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
-import {
-  AmountIn,
-  AmountOut,
-  body,
-  CreatedBySchema,
-  Currency,
-  IdempotencyHeader,
-  PageQuery,
-  pageOf,
-  Text,
-  Timestamp,
-  TimestampIn,
-  toMinor,
-  Uuid,
-} from '../schemas';
+import { AmountIn, body, Currency, IdempotencyHeader, PageQuery, pageOf, Text, TimestampIn, toMinor, Uuid } from '../schemas';
+import { ApprovalSchema, approvalView } from '../schemas/approvals';
+import { PaymentSchema } from '../schemas/payments';
 import { paymentView } from '../views';
-
-export const TransactionSchema = z
-  .object({
-    id: Uuid,
-    debitAccountId: Uuid,
-    creditAccountId: Uuid,
-    amount: AmountOut,
-    currency: z.string(),
-    type: z.enum(['posted', 'pending', 'post_pending', 'void_pending']),
-    pendingId: Uuid.nullable(),
-    paymentId: Uuid.nullable(),
-    transferId: Uuid.nullable(),
-    description: z.string().nullable(),
-    createdAt: Timestamp,
-  })
-  .openapi('Transaction');
-
-export const PaymentSchema = z
-  .object({
-    id: Uuid,
-    debitAccountId: Uuid,
-    creditAccountId: Uuid,
-    amount: AmountOut,
-    currency: z.string(),
-    description: z.string().nullable(),
-    reference: z.string().nullable(),
-    status: z.enum(PaymentStatus),
-    holdExpiresAt: Timestamp.nullable(),
-    cancelReason: z.string().nullable(),
-    createdBy: CreatedBySchema('The token that started it (null for payments from before it was recorded)'),
-    note: z.string().nullable().openapi({ description: 'Why an ops user moved the money' }),
-    transactions: z.array(TransactionSchema),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  })
-  .openapi('Payment');
 
 const paymentFields = {
   debitAccountId: Uuid,
@@ -94,12 +46,21 @@ const createRouteFor = (path: string, summary: string, schema: typeof CreatePaym
     responses: responses(201, PaymentSchema, description, [404, 409, 422, 503]),
   });
 
-const createImmediateRoute = createRouteFor(
-  '/internal/Payments',
-  'Create a payment with a single transaction: the money moves at once',
-  CreatePaymentBody,
-  'Posted payment',
-);
+const createImmediateRoute = createRoute({
+  method: 'post',
+  path: '/internal/Payments',
+  tags: ['Payments'],
+  summary: 'Create a payment with a single transaction: the money moves at once',
+  description:
+    'With an ops token, a payment that debits a client account at or above the approval threshold of its currency ' +
+    '(APPROVAL_THRESHOLDS) answers 202 with an approval and moves nothing until another ops user approves it.',
+  security,
+  request: { headers: IdempotencyHeader, ...jsonBody(CreatePaymentBody) },
+  responses: {
+    ...responses(202, ApprovalSchema, 'Waiting for a second ops user'),
+    ...responses(201, PaymentSchema, 'Posted payment', [404, 409, 422, 503]),
+  },
+});
 const createDraftRoute = createRouteFor(
   '/internal/Payments/draft',
   'Create a payment in Draft: no money moves',
@@ -181,7 +142,23 @@ export function paymentRoutes({ useCases }: RouteDeps) {
       note: body.note ?? null,
     });
 
-  router.openapi(createImmediateRoute, async (c) => c.json(success(view(await create(c, c.req.valid('json'), 'immediate'))), 201));
+  router.openapi(createImmediateRoute, async (c) => {
+    const b = c.req.valid('json');
+    const request = {
+      debitAccountId: b.debitAccountId,
+      creditAccountId: b.creditAccountId,
+      amountMinor: await toMinor(b.amount, b.currency),
+      currency: b.currency,
+      description: b.description ?? null,
+      reference: b.reference ?? null,
+      holdExpiresAt: null,
+      idempotencyKey: c.req.header(IDEMPOTENCY_HEADER),
+      note: b.note ?? null,
+    };
+    const approval = await useCases.backOffice.approvalForPayment(c.get('caller'), request);
+    if (approval) return c.json(success(approvalView(approval)), 202);
+    return c.json(success(view(await payments.create(c.get('caller'), 'immediate', request))), 201);
+  });
   router.openapi(createDraftRoute, async (c) => c.json(success(view(await create(c, c.req.valid('json'), 'draft'))), 201));
 
   router.openapi(pendRoute, async (c) => {

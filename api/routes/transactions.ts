@@ -4,8 +4,8 @@ import type { EntryFilter } from '../../usecases/transactions';
 import { success } from '../envelope';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
 import { body, PageBody, PageQuery, pageOf, TimestampIn, Uuid } from '../schemas';
+import { TransactionSchema } from '../schemas/payments';
 import { transactionView } from '../views';
-import { TransactionSchema } from './payments';
 
 const EntryType = z.enum(['posted', 'pending', 'post_pending', 'void_pending']);
 

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import { EVENT_TYPES, type EventType } from '../../domain/events';
+import { PaymentStatus } from '../../domain/payment';
 import { AmountOut, CreatedBySchema, Timestamp, Uuid } from '../schemas';
 
 /**
@@ -18,11 +19,12 @@ const PaymentData = z
     currency: z.string(),
     description: z.string().nullable(),
     reference: z.string().nullable(),
-    status: z.enum(['Draft', 'Pending', 'Posted', 'Cancelled']),
+    status: z.enum(PaymentStatus),
     holdExpiresAt: Timestamp.nullable(),
     cancelReason: z.string().nullable(),
     createdBy: CreatedBySchema('The token that started it (null for payments from before it was recorded)'),
     note: z.string().nullable(),
+    reversedAmount: AmountOut.openapi({ description: 'payment.reversed: how much is reversed in all, after this reversal' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
@@ -46,6 +48,8 @@ const TransferData = z
     providerReference: z.string().nullable(),
     failureReason: z.string().nullable(),
     relatedTransferId: Uuid.nullable(),
+    returnReason: z.string().nullable().optional().openapi({ description: 'Outgoing only: why the beneficiary bank sent it back' }),
+    returnedAmount: AmountOut.nullable().optional().openapi({ description: 'Outgoing only: the amount that came back' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     sellAmount: AmountOut.optional(),

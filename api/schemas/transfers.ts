@@ -65,7 +65,15 @@ const direction = <D extends TransferDirection>(d: D) => z.enum([d]);
  * FX fields live on FxTransfer only. Generated clients get a union (Python, TypeScript) or a type
  * with As<Variant>() accessors (Go) instead of one flat type whose FX fields are mostly absent.
  */
-const OutgoingTransferSchema = z.object({ direction: direction('outgoing'), ...TransferFields }).openapi('OutgoingTransfer');
+/** Outgoing transfers only: a Completed transfer the beneficiary's bank sent back (Returned). */
+const ReturnFields = {
+  returnReason: z.string().nullable().optional().openapi({ description: 'Why it came back (null until Returned)' }),
+  returnedAmount: AmountOut.nullable().optional().openapi({ description: 'The amount that came back (null until Returned)' }),
+};
+
+const OutgoingTransferSchema = z
+  .object({ direction: direction('outgoing'), ...TransferFields, ...ReturnFields })
+  .openapi('OutgoingTransfer');
 const IncomingTransferSchema = z.object({ direction: direction('incoming'), ...TransferFields }).openapi('IncomingTransfer');
 const FxTransferSchema = z.object({ direction: direction('fx'), ...TransferFields, ...FxFields }).openapi('FxTransfer');
 export const TransferSchema = z

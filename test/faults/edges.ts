@@ -451,7 +451,13 @@ export async function checkWorkflowsAgree(
             continue;
           }
           compared += 1;
-          if (seen.execution !== 'COMPLETED' || seen.result !== row.status) {
+          // A reversal (its own workflow, after the payment's ended Posted) moves the read model on to Reversed.
+          // So does a return reported after a transfer's workflow ended Completed.
+          const agrees =
+            seen.result === row.status ||
+            (seen.result === 'Posted' && row.status === 'Reversed') ||
+            (seen.result === 'Completed' && row.status === 'Returned');
+          if (seen.execution !== 'COMPLETED' || !agrees) {
             violations.push(
               `${row.workflowId}: the read model says ${row.status}, the workflow ${seen.execution} ${seen.result ?? ''}`.trim() +
                 (seen.waitingFor ? `, waiting for: ${seen.waitingFor}` : ''),

@@ -4,6 +4,7 @@ import { derivedId } from '../../domain/ids';
 import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
 import type { Sql } from '../../ledger/db';
 import { findStrandedHoldsEverywhere } from '../../store/strandedHolds';
+import { type BackOfficeContext, backOfficeScenario, checkBackOffice } from './backOffice';
 import { type FaultKind, replyLoss, startCluster } from './cluster';
 import {
   blockedFxScenario,
@@ -76,6 +77,7 @@ async function main() {
   let transferFinals: Record<string, number> = {};
   let fxFinals: Record<string, number> = {};
   let returnFinals: Record<string, number> = {};
+  let backOfficeFinals: Record<string, number> = {};
   let fxEnd = '';
   let endPhase = '';
   let payeeAccounts: Record<string, number> = {};
@@ -119,6 +121,16 @@ async function main() {
     for (let i = 0; i < 12; i++) opened.push(await openAccount(i, '500.00'));
     const accounts = opened.map((a) => a.accountId);
     const numbers = opened.map((a) => a.number);
+    // The back office's payer (funded for reversals above the approval threshold) and payee.
+    const boPayer = await openAccount(200, '2000000.00');
+    const boPayee = await openAccount(201, '0.01');
+    const backOfficeCtx: BackOfficeContext = {
+      apiUrl: cluster.apiUrl,
+      send,
+      opsBearer,
+      payerAccountId: boPayer.accountId,
+      payeeAccountId: boPayee.accountId,
+    };
     const customers: TransferCustomer[] = [];
     for (let i = 0; i < CLIENTS; i++) {
       const { clientId, accountId } = await openAccount(100 + i, '3000.00');
@@ -213,6 +225,8 @@ async function main() {
           await blockedTransferScenario(edgeCtx, customers[client] as TransferCustomer, numbers);
         } else if (dice < 0.94) {
           await blockedFxScenario(edgeCtx, fxCustomers[client] as FxCustomer);
+        } else if (dice < 0.97) {
+          await backOfficeScenario(backOfficeCtx);
         } else {
           await closingPayeeScenario(edgeCtx, customers[client] as TransferCustomer, payees[client] as Payee);
         }
@@ -249,6 +263,7 @@ async function main() {
     transferFinals = await checkTransfers(cluster.sql, history, violations, cluster.describeWorkflow);
     fxFinals = await checkFx(cluster.sql, history, violations, cluster.describeWorkflow);
     returnFinals = await checkReturns(cluster.sql, history, violations, cluster.describeWorkflow);
+    backOfficeFinals = await checkBackOffice(cluster.sql, history, violations);
     payeeAccounts = await checkEdges(cluster.sql, edgeCtx, history, violations);
     const agreed = await checkWorkflowsAgree(cluster.sql, cluster.workflowOutcome, violations);
     agreement = `${agreed.compared} workflows compared with the read model (${agreed.stillRunning} still running at the first look)${agreed.noWorkflow > 0 ? `, ${agreed.noWorkflow} rows without a workflow` : ''}`;
@@ -305,6 +320,7 @@ async function main() {
         .join(', ')}; at the end ${endPhase}`,
       `  fx transfers       ${formatCounts(fxFinals)}; ${fxEnd}`,
       `  unknown incoming   ${formatCounts(returnFinals)} (Completed: assigned by ops, Returned: sent back by ops)`,
+      `  back office        ${formatCounts(backOfficeFinals)} (reversals, approvals approved/rejected, returned transfers)`,
       `  payee accounts     ${formatCounts(payeeAccounts)} (account status, then its Internal transfers)`,
       `  workflows          ${agreement}`,
       `  webhooks           ${webhooks}`,
@@ -356,7 +372,9 @@ const describe = describeExchange;
 /** Every answer a client saw must agree with the ledger. */
 async function check(sql: Sql, history: RequestRecord[], violations: string[]) {
   // Every flow of the workload ends a payment it created with a post or a cancel: none stays open.
-  const open = await sql<{ id: string; status: string }[]>`SELECT id, status FROM payments WHERE status NOT IN ('Posted', 'Cancelled')`;
+  const open = await sql<
+    { id: string; status: string }[]
+  >`SELECT id, status FROM payments WHERE status NOT IN ('Posted', 'Cancelled', 'Reversed')`;
   for (const p of open) {
     const touched = history
       .filter((r) => r.path.includes(p.id) || r.final?.body?.value?.id === p.id)

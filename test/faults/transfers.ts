@@ -23,7 +23,8 @@ export interface TransferCustomer {
   bearer: string;
 }
 
-const FINAL = ['Completed', 'Failed', 'Cancelled'];
+// Returned: a Completed transfer the back office's workload reported as returned (backOffice.ts checks its entries).
+const FINAL = ['Completed', 'Failed', 'Cancelled', 'Returned'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface TransferContext {
@@ -229,13 +230,14 @@ export async function checkTransfers(
     if (amountHold?.amount !== t.amount || amountHold.debitAccountId !== t.accountId || (feeHold && feeHold.amount !== t.fee)) {
       violations.push(`${label}: holds of ${amountHold?.amount}/${feeHold?.amount ?? 0} for a transfer of ${t.amount} + fee ${t.fee}`);
     }
-    const resolution = t.status === 'Completed' ? 'post_pending' : 'void_pending';
+    const resolution = t.status === 'Completed' || t.status === 'Returned' ? 'post_pending' : 'void_pending';
     const resolved = entries.filter((e) => e.pendingId !== null);
     const resolvedOk =
       resolved.length === holds.length &&
       resolved.every((e) => e.kind === resolution) &&
       holdIds.every((h) => resolved.filter((e) => e.pendingId === h).length === 1);
-    const others = entries.filter((e) => e.kind !== 'pending' && e.pendingId === null);
+    // A Returned transfer's return entries are posted ones (backOffice.ts counts them).
+    const others = entries.filter((e) => e.kind !== 'pending' && e.pendingId === null && !(t.status === 'Returned' && e.kind === 'posted'));
     if (!resolvedOk || others.length > 0) violations.push(`${label}: holds should all be ${resolution}, entries [${kinds}]`);
 
     // The recipient's credit of an Internal transfer: one entry under its own incoming record.
@@ -272,7 +274,9 @@ export async function checkTransfers(
     const [sent] = await sql<{ status: string }[]>`SELECT status FROM sandbox_provider_payments WHERE transfer_id = ${t.id}`;
     // Internal ones never reach it, and a cancel comes before the provider (Confirmed at the latest).
     const providerWants =
-      t.type === 'Internal' ? undefined : ({ Completed: 'accepted', Failed: 'rejected' } as Record<string, string>)[t.status];
+      t.type === 'Internal'
+        ? undefined
+        : ({ Completed: 'accepted', Returned: 'accepted', Failed: 'rejected' } as Record<string, string>)[t.status];
     if (sent?.status !== providerWants) {
       violations.push(`${label}: the provider has ${sent?.status ?? 'no payment'} for it`);
     }
@@ -320,10 +324,10 @@ export async function checkTransfers(
     if (r.op === 'confirm') {
       // A confirm that won may see the transfer move on (Processing, Completed, Failed); a cancel can only follow Confirmed.
       const reachable: Record<string, string[]> = {
-        Confirmed: ['Completed', 'Failed', 'Cancelled'],
-        Processing: ['Completed', 'Failed'],
-        Stuck: ['Completed', 'Failed'],
-        Completed: ['Completed'],
+        Confirmed: ['Completed', 'Failed', 'Cancelled', 'Returned'],
+        Processing: ['Completed', 'Failed', 'Returned'],
+        Stuck: ['Completed', 'Failed', 'Returned'],
+        Completed: ['Completed', 'Returned'],
         Failed: ['Failed'],
       };
       if (!reachable[answered]?.includes(t?.status ?? '')) {

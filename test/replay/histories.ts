@@ -16,6 +16,9 @@ export const WORKFLOW_TYPES = [
   'dailyCheckWorkflow',
   'accountBalanceCheckWorkflow',
   'webhookEndpointWorkflow',
+  'paymentReversalWorkflow',
+  'transferReturnWorkflow',
+  'approvalWorkflow',
 ] as const;
 
 export interface RecordedHistory {

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils.js';
+import { derivedId } from '../../domain/ids';
 import { updatesOverlap } from './histories';
 import type { RecorderApi } from './recorderApi';
 
@@ -23,7 +24,10 @@ export interface RecordedPath {
     | 'dailyAccountBalanceWorkflow'
     | 'dailyCheckWorkflow'
     | 'accountBalanceCheckWorkflow'
-    | 'webhookEndpointWorkflow';
+    | 'webhookEndpointWorkflow'
+    | 'paymentReversalWorkflow'
+    | 'transferReturnWorkflow'
+    | 'approvalWorkflow';
   /** Names the history file: `<workflowType>-<path>.json`. */
   path: string;
   run(ctx: PathContext): Promise<string>;
@@ -53,6 +57,18 @@ async function draftPayment(api: RecorderApi, funding: string | null, amount: st
 }
 
 type Customer = Awaited<ReturnType<RecorderApi['customer']>>;
+
+/** A payment at once (system token) of `amount` EUR from a funded customer to a fresh one. */
+async function postedPayment(api: RecorderApi, amount: string) {
+  const payer = await api.customer('3000.00');
+  const payee = await api.customer(null);
+  const res = await api.post(
+    '/internal/Payments',
+    { debitAccountId: payer.id, creditAccountId: payee.id, amount, currency: 'EUR', description: 'invoice' },
+    { expect: 201 },
+  );
+  return { paymentId: res.body.value.id as string, payer, payee };
+}
 
 /** Starts an outgoing SEPA transfer (or Internal, when the recipient is an account of this ledger). */
 async function outgoing(api: RecorderApi, c: Customer, amount: string, reference: string, recipient?: Record<string, unknown>) {
@@ -611,6 +627,114 @@ export const PATHS: RecordedPath[] = [
         { token: api.tokens.ops, expect: 200 },
       );
       return transferWorkflowId(res.body.value.id);
+    },
+  },
+  // ---- back office: reversals, returns, approvals ----
+  {
+    workflowType: 'paymentReversalWorkflow',
+    path: 'partial-reversed',
+    async run({ api }) {
+      const { paymentId } = await postedPayment(api, '20.00');
+      const key = randomUUID();
+      await api.post(
+        `/internal/Payments/${paymentId}/reverse`,
+        { reason: 'wrong amount', amount: '5.00' },
+        { token: api.tokens.ops, headers: { 'Idempotency-Key': key }, expect: 200 },
+      );
+      return `payment-${paymentId}-reversal-${derivedId('reversal', 'ops', 'recorder-ops', key)}`;
+    },
+  },
+  {
+    workflowType: 'paymentReversalWorkflow',
+    path: 'refused-insufficient-funds',
+    async run({ api }) {
+      const { paymentId, payee } = await postedPayment(api, '20.00');
+      const settlement = await api.internalAccount('EUR', 'settlement');
+      await api.post(
+        '/internal/Payments',
+        { debitAccountId: payee.id, creditAccountId: settlement.id, amount: '19.00', currency: 'EUR' },
+        { expect: 201 },
+      );
+      const key = randomUUID();
+      await api.post(
+        `/internal/Payments/${paymentId}/reverse`,
+        { reason: 'wrong payee' },
+        { token: api.tokens.ops, headers: { 'Idempotency-Key': key }, expect: 422 },
+      );
+      return `payment-${paymentId}-reversal-${derivedId('reversal', 'ops', 'recorder-ops', key)}`;
+    },
+  },
+  {
+    workflowType: 'transferReturnWorkflow',
+    path: 'returned',
+    async run({ api }) {
+      const { c, id } = await startedTransfer(api, '100.00', '10.00', 'rent');
+      await confirm(api, c, id);
+      await api.waitForTransfer(id, ['Completed']);
+      const providerReference = `RET-${randomUUID()}`;
+      await api.post(
+        `/internal/Transfers/outgoing/${id}/returned`,
+        { providerReference, amount: '10.00', reason: 'account closed' },
+        { expect: 200 },
+      );
+      return `transfer-return-${derivedId('transfer-return', providerReference)}`;
+    },
+  },
+  {
+    workflowType: 'approvalWorkflow',
+    path: 'reversal-approved',
+    async run({ api }) {
+      const { paymentId } = await postedPayment(api, '1500.00');
+      const asked = await api.post(
+        `/internal/Payments/${paymentId}/reverse`,
+        { reason: 'duplicate' },
+        { token: api.tokens.ops, expect: 202 },
+      );
+      const approvalId = asked.body.value.approvalId;
+      await api.post(`/internal/Approvals/${approvalId}/approve`, undefined, {
+        token: await api.token('ops', 'recorder-approver'),
+        expect: 200,
+      });
+      return `approval-${approvalId}`;
+    },
+  },
+  {
+    workflowType: 'approvalWorkflow',
+    path: 'payment-approved',
+    async run({ api }) {
+      const payer = await api.customer('2000.00');
+      const payee = await api.customer(null);
+      const asked = await api.post(
+        '/internal/Payments',
+        { debitAccountId: payer.id, creditAccountId: payee.id, amount: '1200.00', currency: 'EUR', description: 'manual' },
+        { token: api.tokens.ops, expect: 202 },
+      );
+      const approvalId = asked.body.value.approvalId;
+      await api.post(`/internal/Approvals/${approvalId}/approve`, undefined, {
+        token: await api.token('ops', 'recorder-approver'),
+        expect: 200,
+      });
+      return `approval-${approvalId}`;
+    },
+  },
+  {
+    workflowType: 'approvalWorkflow',
+    path: 'payment-rejected',
+    async run({ api }) {
+      const payer = await api.customer('2000.00');
+      const payee = await api.customer(null);
+      const asked = await api.post(
+        '/internal/Payments',
+        { debitAccountId: payer.id, creditAccountId: payee.id, amount: '1200.00', currency: 'EUR', description: 'manual' },
+        { token: api.tokens.ops, expect: 202 },
+      );
+      const approvalId = asked.body.value.approvalId;
+      await api.post(
+        `/internal/Approvals/${approvalId}/reject`,
+        { reason: 'not ordered' },
+        { token: await api.token('ops', 'recorder-approver'), expect: 200 },
+      );
+      return `approval-${approvalId}`;
     },
   },
   // ---- ledger operations ----

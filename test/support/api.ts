@@ -6,6 +6,8 @@ import { createLocalNotifier } from '../../activities/notifier';
 import { type AppDeps, type AppOptions, createApp } from '../../api/app';
 import { issueToken } from '../../api/auth';
 import {
+  type BackOfficePolicy,
+  DEFAULT_BACK_OFFICE_POLICY,
   DEFAULT_DOCUMENT_POLICY,
   DEFAULT_FX_POLICY,
   type DocumentPolicy,
@@ -51,6 +53,8 @@ export interface TestApiOptions {
   sqlOptions?: SqlOptions;
   /** The edge's options (readiness timeout, request deadline). */
   appOptions?: AppOptions;
+  /** Four-eyes thresholds and expiry, the returned-transfer fee policy (the defaults when unset). */
+  backOffice?: Partial<BackOfficePolicy>;
 }
 
 /**
@@ -82,6 +86,7 @@ export function testAppDeps(
     localNotifier: true,
     // Webhook retries in tests: 300 ms doubling to 2 s instead of 10 s to 1 h.
     webhooks: { ...localWebhookPolicy(), retryInitialMs: 300, retryMaxIntervalMs: 2_000 },
+    backOffice: { ...DEFAULT_BACK_OFFICE_POLICY, ...parts.backOffice },
     logError: (error) => {
       parts.errors.push(error);
       console.error('unexpected API error', error);
@@ -105,6 +110,7 @@ export async function createTestApi(options: TestApiOptions = {}) {
       confirmationWindowMs: options.confirmationWindowMs,
       fx: options.fx,
       documents: options.documents,
+      backOffice: options.backOffice,
     }),
     options.appOptions,
   );

@@ -47,6 +47,12 @@ const STABLE: [string, string][] = [
   ['POST /internal/Payments/{paymentId}/post', 'postPayment'],
   ['POST /internal/Payments/{paymentId}/cancel', 'cancelPayment'],
   ['GET /internal/Payments/{paymentId}', 'getPayment'],
+  ['POST /internal/Payments/{paymentId}/reverse', 'reversePayment'],
+  ['GET /internal/Approvals', 'listApprovals'],
+  ['GET /internal/Approvals/{approvalId}', 'getApproval'],
+  ['POST /internal/Approvals/{approvalId}/approve', 'approveApproval'],
+  ['POST /internal/Approvals/{approvalId}/reject', 'rejectApproval'],
+  ['POST /internal/Transfers/outgoing/{transferId}/returned', 'reportReturnedTransfer'],
   ['POST /Recipients', 'createRecipient'],
   ['GET /Recipients', 'listRecipients'],
   ['GET /Recipients/{recipientId}', 'getRecipient'],
@@ -133,7 +139,7 @@ describe('operationIds', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids)
       expect(id).toMatch(
-        /^(get|list|create|update|open|close|rename|reorder|send|verify|search|recalculate|calculate|query|pend|post|cancel|set|confirm|upload|download|resend|receive|assign|return|execute|continue|release|snapshot|start|block|unblock|complete|delete|rotate|redeliver)[A-Z][A-Za-z]*$/,
+        /^(get|list|create|update|open|close|rename|reorder|send|verify|search|recalculate|calculate|query|pend|post|cancel|set|confirm|upload|download|resend|receive|assign|return|execute|continue|release|snapshot|start|block|unblock|complete|delete|rotate|redeliver|reverse|approve|reject|report)[A-Z][A-Za-z]*$/,
       );
   });
 });

@@ -29,6 +29,7 @@ const VARIABLES: Record<keyof typeof SETTING_BOUNDS, string> = {
   businessMetricsMaxAgeMs: 'BUSINESS_METRICS_MAX_AGE_MS',
   notificationRetentionDays: 'NOTIFICATION_RETENTION_DAYS',
   snapshotRetentionDays: 'SNAPSHOT_RETENTION_DAYS',
+  approvalTtlMs: 'APPROVAL_TTL_MS',
 };
 
 describe('settings with real bounds, refused at start', () => {
@@ -41,4 +42,18 @@ describe('settings with real bounds, refused at start', () => {
       expect(() => loadConfig({ ...base, [variable]: String(bounds.max + 1) })).toThrow(ConfigError);
     });
   }
+});
+
+describe('APPROVAL_THRESHOLDS', () => {
+  it('per currency in major units over the default of 1000, within 0 to 10^15', () => {
+    expect(loadConfig(base).backOffice.approvalThresholds).toEqual({ '*': '1000' });
+    expect(loadConfig({ ...base, APPROVAL_THRESHOLDS: '{"JPY":"150000"}' }).backOffice.approvalThresholds).toEqual({
+      '*': '1000',
+      JPY: '150000',
+    });
+    expect(() => loadConfig({ ...base, APPROVAL_THRESHOLDS: '{"EUR":"0"}' })).not.toThrow();
+    for (const bad of ['{"EUR":"-1"}', '{"EUR":"1e3"}', '{"EUR":1000}', '{"EUR":"1000000000000001"}', '{"XXQ":"5"}', '[1]', 'nope']) {
+      expect(() => loadConfig({ ...base, APPROVAL_THRESHOLDS: bad }), bad).toThrow(ConfigError);
+    }
+  });
 });
