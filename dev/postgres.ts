@@ -160,6 +160,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
   if (!existsSync(`${dataDir}/PG_VERSION`)) await pg.initialise();
   await pg.start();
+  const postmasterPid = readPostmasterPid(dataDir);
   // pg.stop() waits for an 'exit' event it subscribes to only then: a Postgres that had already
   // exited (Ctrl-C reaches every process of the terminal's group, Postgres stops at once) would
   // make it wait forever, and `npm start` would never return.
@@ -186,6 +187,31 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
     stop: async () => {
       if (!hasExited) await pg.stop();
+      // Either way the caller goes on only once the server and every backend are gone: a stop
+      // that returns while Postgres still shuts down lets `npm start` return with it running.
+      if (postmasterPid !== undefined) await waitUntilGone(postmasterPid, 20_000);
     },
   };
+}
+
+/** The postmaster's pid, the first line of its pid file (its backends exit before it does). */
+function readPostmasterPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitUntilGone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return; // ESRCH: gone
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
