@@ -23,6 +23,8 @@ export interface LineTransfer {
   sender: Record<string, unknown> | null;
   reference: string | null;
   failureReason: string | null;
+  /** Why the beneficiary's bank sent it back (Returned). */
+  returnReason: string | null;
   sellCurrency: string | null;
   buyCurrency: string | null;
   rate: string | null;
@@ -58,7 +60,7 @@ export async function lineContext(
     ids.transferIds.length === 0
       ? []
       : sql<LineTransfer[]>`
-          SELECT id, direction, account_id, recipient, sender, reference, failure_reason, sell_currency, buy_currency, rate, target_account_id
+          SELECT id, direction, account_id, recipient, sender, reference, failure_reason, return_reason, sell_currency, buy_currency, rate, target_account_id
           FROM transfers WHERE id = ANY(${ids.transferIds}::uuid[])`,
   ]);
   // An FX line's other side is the client's own other account: read it with the others.

@@ -162,7 +162,9 @@ export function createBackOfficeUseCases(deps: UseCaseDeps, payments: PaymentUse
     const transfer = await getTransfer(sql, transferId);
     if (transfer?.direction !== 'outgoing') throw new NotFoundError('transfer', transferId);
     if (transfer.returnProviderReference === request.providerReference) return transfer;
-    const [other] = await sql<{ id: string }[]>`SELECT id FROM transfers WHERE return_provider_reference = ${request.providerReference}`;
+    // Another transfer's return only: a twin of this very report may have booked it since the read above.
+    const [other] = await sql<{ id: string }[]>`
+      SELECT id FROM transfers WHERE return_provider_reference = ${request.providerReference} AND id <> ${transferId}`;
     if (other) {
       throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'this providerReference already returned another transfer', {
         field: 'providerReference',

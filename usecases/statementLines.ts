@@ -68,7 +68,8 @@ function transferStory(entry: JournalEntry, isDebit: boolean, t: LineTransfer, c
     return { ...base, counterparty: null, description: isDebit ? `Fee for the transfer${to}` : `Fee refunded for the transfer${to}` };
   }
   if (!isDebit) {
-    const why = t.failureReason ? `: ${t.failureReason}` : '';
+    const reason = t.returnReason ?? t.failureReason;
+    const why = reason ? `: ${reason}` : '';
     return { ...base, counterparty, description: `Returned: the transfer${to}${why}` };
   }
   return { ...base, counterparty, description: `Transfer${to}` };

@@ -271,6 +271,16 @@ describe('returned outgoing transfers', () => {
     expect((await balances(api(), account.id)).balance).toBe('499.50');
     const entries = (await api().get(`/internal/Transactions?transferId=${id}&limit=50`)).body.value.items as { description: string }[];
     expect(entries.filter((e) => e.description.startsWith(`Return of transfer ${id}: `))).toHaveLength(1);
+    // The holder's statement says what came back and why.
+    const today = new Date().toISOString().slice(0, 10);
+    const statement = (await api().get(`/internal/Transactions/report?accountId=${account.id}&from=${today}&to=${today}`)).body.value;
+    const returnLine = statement.entries.find(
+      (e: { credit: string; transferId: string | null }) => e.transferId === id && e.credit === '40.00',
+    );
+    expect(returnLine).toMatchObject({
+      description: `Returned: the transfer to Jane Roe: ${report.reason}`,
+      counterparty: { name: 'Jane Roe', iban: 'DE89370400440532013000' },
+    });
 
     const other = await api().post(`/internal/Transfers/outgoing/${id}/returned`, { ...report, providerReference: `RET-${randomUUID()}` });
     expect(other.status).toBe(422);
