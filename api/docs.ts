@@ -107,7 +107,7 @@ const roleWords = (roles: string[]) => roles.map((r) => `\`${r}\``).join(', ');
  * What the generated document cannot say by itself, added in one place: an operationId for every
  * operation (api/operationIds.ts), the roles each one needs (x-roles, the rule by path of docs/api.md;
  * ops-only interventions carry an "(ops)" tag) also in words in its description, the
- * Idempotency-Key header, its 409, the 429 and 503 on every write, the 422 of every operation that
+ * Idempotency-Key header, its 409 and 429 on every write, 503 on every operation but liveness, the 422 of every operation that
  * takes a currency, the error codes each status can carry (from api/errors.ts's one table), and
  * the headers of each answer.
  */
@@ -137,8 +137,14 @@ export function describeOperations(doc: Doc) {
           };
           // Every body is bounded (api/bodyLimit.ts), whatever the route.
           op.responses['413'] ??= { description: 'Body too large', content: failure };
+        }
+        // Any operation that reads the database can meet it unreachable, busy or slow (api/errors.ts,
+        // api/deadline.ts); liveness never looks at it.
+        if (operationId !== 'getLiveness') {
           op.responses['503'] ??= {
-            description: 'A dependency did not answer in time; retry with the same Idempotency-Key',
+            description: write
+              ? 'A dependency did not answer in time; retry with the same Idempotency-Key'
+              : 'The database or a dependency did not answer in time; retry after Retry-After',
             content: failure,
           };
         }

@@ -6755,6 +6755,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   createClient: {
@@ -6912,6 +6922,16 @@ export interface operations {
       };
       /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -7353,6 +7373,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   getMyProfile: {
@@ -7397,6 +7427,16 @@ export interface operations {
       };
       /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -7825,6 +7865,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   openAccount: {
@@ -7993,6 +8043,16 @@ export interface operations {
       };
       /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -8763,6 +8823,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   getLedgerAccount: {
@@ -8829,6 +8899,16 @@ export interface operations {
       };
       /** @description Business rule violated (see metadata.code). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED */
       422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -9239,6 +9319,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   getAccountStatement: {
@@ -9319,6 +9409,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   listTransactions: {
@@ -9376,6 +9476,16 @@ export interface operations {
       };
       /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -9559,6 +9669,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   listPayments: {
@@ -9612,6 +9732,16 @@ export interface operations {
       };
       /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -10302,6 +10432,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   reversePayment: {
@@ -10742,6 +10882,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   listApprovals: {
@@ -10792,6 +10942,16 @@ export interface operations {
       };
       /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -10993,6 +11153,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   createRecipient: {
@@ -11160,6 +11330,16 @@ export interface operations {
       };
       /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -11352,6 +11532,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   getSystemRecipient: {
@@ -11408,6 +11598,16 @@ export interface operations {
       };
       /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -11474,6 +11674,16 @@ export interface operations {
       };
       /** @description Business rule violated (see metadata.code; VALIDATION_ERROR for a rule beyond the fields' own syntax: an amount's decimals for its currency, a check digit, a date in the future, one date against another). Codes: VALIDATION_ERROR, CURRENCY_NOT_SUPPORTED */
       422: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -11790,6 +12000,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   cancelOutgoingTransfer: {
@@ -11973,6 +12193,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   getIncomingTransfer: {
@@ -12037,6 +12267,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   listTransfers: {
@@ -12092,6 +12332,16 @@ export interface operations {
       };
       /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -12277,6 +12527,16 @@ export interface operations {
       };
       /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -12596,6 +12856,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   uploadTransferDocument: {
@@ -12809,6 +13079,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   downloadTransferDocument: {
@@ -12869,6 +13149,16 @@ export interface operations {
       };
       /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -12945,6 +13235,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   listClientDocuments: {
@@ -13006,6 +13306,16 @@ export interface operations {
       };
       /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -13226,6 +13536,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   getConfirmation: {
@@ -13282,6 +13602,16 @@ export interface operations {
       };
       /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -13473,6 +13803,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   listSystemOutgoingTransfers: {
@@ -13529,6 +13869,16 @@ export interface operations {
       };
       /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -13601,6 +13951,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   listSystemFxTransfers: {
@@ -13657,6 +14017,16 @@ export interface operations {
       };
       /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -13729,6 +14099,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   getSystemIncomingTransfer: {
@@ -13793,6 +14173,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   getSystemFxTransfer: {
@@ -13849,6 +14239,16 @@ export interface operations {
       };
       /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -14528,6 +14928,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   listStrandedHolds: {
@@ -14575,6 +14985,16 @@ export interface operations {
       };
       /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -14769,6 +15189,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   listDailyBalances: {
@@ -14823,6 +15253,16 @@ export interface operations {
       };
       /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -15115,6 +15555,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   startDailyCheck: {
@@ -15290,6 +15740,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   startAccountBalanceCheck: {
@@ -15452,6 +15912,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   getTreasurySummary: {
@@ -15504,6 +15974,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   listProviderCurrencies: {
@@ -15548,6 +16028,16 @@ export interface operations {
       };
       /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -15610,6 +16100,16 @@ export interface operations {
       };
       /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -15682,6 +16182,16 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
     };
   };
   listWebhookEndpoints: {
@@ -15732,6 +16242,16 @@ export interface operations {
       };
       /** @description Role not allowed. Codes: FORBIDDEN */
       403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -15917,6 +16437,16 @@ export interface operations {
       };
       /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -16428,6 +16958,16 @@ export interface operations {
       };
       /** @description Not found or not visible. Codes: NOT_FOUND */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description The database or a dependency did not answer in time; retry after Retry-After. Codes: SERVICE_UNAVAILABLE */
+      503: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;

@@ -10,7 +10,7 @@ import { useTestApi } from '../support/suite';
  * The authorization matrix of docs/api.md: every route called with no token, an expired token, a token
  * signed with the wrong key, a client token of another client, a system token and an ops token.
  */
-type Access = 'public' | 'front' | 'system' | 'ops' | 'shared';
+type Access = 'public' | 'front' | 'system' | 'ops' | 'provider' | 'shared';
 interface Route {
   method: string;
   path: string;
@@ -179,6 +179,18 @@ beforeAll(async () => {
     { method: 'POST', path: '/internal/BackgroundJob/AccountBalanceCheckJob', access: 'system' },
     { method: 'GET', path: '/BaasProvider/available-currencies', access: 'shared' },
     { method: 'POST', path: `/internal/Holds/${p}/release`, access: 'ops', body: { note: 'matrix' } },
+    { method: 'POST', path: `/internal/Payments/${p}/reverse`, access: 'ops', body: { reason: 'matrix' } },
+    { method: 'POST', path: `/internal/Approvals/${p}/approve`, access: 'ops' },
+    { method: 'POST', path: `/internal/Approvals/${p}/reject`, access: 'ops', body: { reason: 'matrix' } },
+    { method: 'GET', path: `/internal/Approvals/${p}`, access: 'system' },
+    { method: 'GET', path: '/internal/Approvals', access: 'system' },
+    // What the payment provider reports: the system token only, never a person.
+    {
+      method: 'POST',
+      path: `/internal/Transfers/outgoing/${t}/returned`,
+      access: 'provider',
+      body: { providerReference: 'X', amount: '1.00', reason: 'matrix' },
+    },
   ];
 });
 
@@ -194,6 +206,7 @@ function expected(route: Route, caller: string): number | 'allowed' {
   }
   if (caller === 'otherClient') return 403;
   if (route.access === 'ops' && caller === 'system') return 403;
+  if (route.access === 'provider' && caller === 'ops') return 403;
   return 'allowed';
 }
 

@@ -100,6 +100,8 @@ describe('reversal of a posted payment', () => {
     const audit = await api().sql<{ action: string; actorSub: string; note: string }[]>`
       SELECT action, actor_sub, note FROM audit_log WHERE resource_id = ${payment.id} ORDER BY seq`;
     expect(audit).toEqual([
+      // The system's payment itself (every system or ops action that moves money is audited).
+      { action: 'payment.created', actorSub: 'test-system', note: null },
       { action: 'payment.reversed', actorSub: 'test-ops', note: 'wrong amount: ticket 12' },
       { action: 'payment.reversed', actorSub: 'test-ops', note: 'cancelled order' },
     ]);
@@ -197,7 +199,14 @@ describe('four eyes', () => {
   it('an ops payment that debits a client account at the threshold waits; rejected, nothing moves', async () => {
     const payer = await openAccount(api(), 'EUR', '3000.00');
     const payee = await openAccount(api(), 'EUR');
-    const body = { debitAccountId: payer.id, creditAccountId: payee.id, amount: '1000.00', currency: 'EUR', description: 'manual' };
+    const body = {
+      debitAccountId: payer.id,
+      creditAccountId: payee.id,
+      amount: '1000.00',
+      currency: 'EUR',
+      description: 'manual',
+      note: 'case 1',
+    };
     const asked = await api().post('/internal/Payments', body, ops(api()));
     expect(asked.status, JSON.stringify(asked.body)).toBe(202);
     expect(asked.body.value).toMatchObject({ status: 'pending', action: 'payment.create', requestedBy: { sub: 'test-ops' } });
@@ -219,7 +228,7 @@ describe('four eyes', () => {
     const payee = await openAccount(api(), 'EUR');
     const asked = await api().post(
       '/internal/Payments',
-      { debitAccountId: payer.id, creditAccountId: payee.id, amount: '2500.00', currency: 'EUR', description: 'manual' },
+      { debitAccountId: payer.id, creditAccountId: payee.id, amount: '2500.00', currency: 'EUR', description: 'manual', note: 'case 2' },
       ops(api()),
     );
     expect(asked.status).toBe(202);

@@ -71,7 +71,7 @@ describe('the banking flow through generated clients', () => {
     const statement = step('statement');
     expect(statement).toMatchObject({ openingBalance: '0.00', closingBalance: '89.50', totalCredits: '100.00', totalDebits: '10.50' });
     expect(statement.entries.at(-1).balance).toBe('89.50');
-    expect(statement.csv[0]).toBe('date,id,type,description,debit,credit,balance');
+    expect(statement.csv[0]).toBe('date,id,type,description,counterparty,counterpartyAccount,reference,debit,credit,balance');
     expect(statement.csv).toHaveLength(statement.entries.length + 1);
 
     // What Python printed is what the ledger holds.
