@@ -5,7 +5,7 @@ import { DRAIN_MARGIN_MS, loadConfig } from '../config/env';
 import { createLogger } from '../config/log';
 import { temporalConnectionOptions } from '../config/temporalTls';
 import { createSql } from '../ledger/db';
-import { prepareRuntimeDatabase, runtimeSqlOptions } from '../ledger/startup';
+import { prepareRuntimeDatabase, runtimeSqlOptions, startupOptionsOf } from '../ledger/startup';
 import { requestLogMixin } from '../observability/http';
 import { dataConverterFor, EncryptionCodec } from '../observability/payloadCodec';
 import { instrumentPostgres } from '../observability/postgres';
@@ -23,14 +23,7 @@ async function main() {
   const tracing = setupTracing({ serviceName: 'corebank-api' });
   const log = createLogger('api', config.logLevel, { format: config.observability.logFormat, mixin: requestLogMixin });
   const sql = instrumentPostgres(createSql(config.databaseUrl, runtimeSqlOptions(config.database)));
-  await prepareRuntimeDatabase(sql, {
-    databaseUrl: config.databaseUrl,
-    migrationDatabaseUrl: config.migrationDatabaseUrl,
-    policy: config.database,
-    migrateOnStart: config.migrateOnStart,
-    refuseOversizedPools: config.profile === 'production',
-    log: { info: (line) => log.info(line), warn: (line) => log.warn(line) },
-  });
+  await prepareRuntimeDatabase(sql, startupOptionsOf(config, { info: (line) => log.info(line), warn: (line) => log.warn(line) }));
   const connection = await Connection.connect(temporalConnectionOptions(config));
   // Traces and request ids travel into the workflows in the headers these interceptors add.
   const temporal = new Client({

@@ -30,6 +30,26 @@ export interface StartupOptions {
 
 export class StartupRefused extends Error {}
 
+/** What the API and the worker read from their configuration for the startup checks, alike. */
+export interface RuntimeDatabaseConfig {
+  databaseUrl: string;
+  migrationDatabaseUrl?: string;
+  database: RuntimeDatabasePolicy;
+  migrateOnStart: boolean;
+  profile: string;
+}
+
+export function startupOptionsOf(config: RuntimeDatabaseConfig, log: StartupOptions['log']): StartupOptions {
+  return {
+    databaseUrl: config.databaseUrl,
+    migrationDatabaseUrl: config.migrationDatabaseUrl,
+    policy: config.database,
+    migrateOnStart: config.migrateOnStart,
+    refuseOversizedPools: config.profile === 'production',
+    log,
+  };
+}
+
 /**
  * What an API or worker process checks of its database before it serves: migrations applied (or
  * applied now, locally), and the pool-sizing rule against the server's max_connections.

@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '../config/env';
 import { createLogger } from '../config/log';
 import { temporalConnectionOptions } from '../config/temporalTls';
 import { createSql } from '../ledger/db';
-import { prepareRuntimeDatabase, runtimeSqlOptions } from '../ledger/startup';
+import { prepareRuntimeDatabase, runtimeSqlOptions, startupOptionsOf } from '../ledger/startup';
 import { dataConverterFor } from '../observability/payloadCodec';
 import { instrumentPostgres } from '../observability/postgres';
 import { pinoTemporalLogger } from '../observability/temporal';
@@ -75,14 +75,7 @@ async function main() {
           },
         });
   if (http) log.info({ url: http.url, health: http.url.replace(/\/metrics$/, '/health/ready') }, 'worker metrics and health');
-  await prepareRuntimeDatabase(sql, {
-    databaseUrl: config.databaseUrl,
-    migrationDatabaseUrl: config.migrationDatabaseUrl,
-    policy: config.database,
-    migrateOnStart: config.migrateOnStart,
-    refuseOversizedPools: config.profile === 'production',
-    log: { info: (line) => log.info(line), warn: (line) => log.warn(line) },
-  });
+  await prepareRuntimeDatabase(sql, startupOptionsOf(config, { info: (line) => log.info(line), warn: (line) => log.warn(line) }));
 
   const client = await Connection.connect(temporalConnectionOptions(config));
   const added = await ensureSearchAttributes(client, config.temporalNamespace);
