@@ -2752,18 +2752,19 @@ export interface components {
        */
       holdExpiresAt: string | null;
       cancelReason: string | null;
+      /**
+       * @description How much of a Posted payment was reversed; Reversed once all of it
+       * @example 100.50
+       */
+      reversedAmount: string;
       /** @description The token that started it (null for payments from before it was recorded) */
       createdBy: {
         /** @enum {string} */
         role: 'client' | 'system' | 'ops';
         sub: string;
       } | null;
+      /** @description Why an ops user moved the money */
       note: string | null;
-      /**
-       * @description payment.reversed: how much is reversed in all, after this reversal
-       * @example 100.50
-       */
-      reversedAmount: string;
       /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
@@ -5019,7 +5020,6 @@ export interface components {
       } | null;
       /** @description Why an ops user moved the money */
       note: string | null;
-      transactions: components['schemas']['Transaction'][];
       /**
        * Format: date-time
        * @example 2026-11-25T10:00:00.000Z
@@ -5030,6 +5030,7 @@ export interface components {
        * @example 2026-11-25T10:00:00.000Z
        */
       updatedAt: string;
+      transactions: components['schemas']['Transaction'][];
     };
     /** @description A success: the envelope around one Approval */
     ApprovalResult: {

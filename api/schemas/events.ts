@@ -1,8 +1,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import { EVENT_TYPES, type EventType } from '../../domain/events';
-import { PaymentStatus } from '../../domain/payment';
-import { AmountOut, CreatedBySchema, Timestamp, Uuid } from '../schemas';
+import { AmountOut, Timestamp, Uuid } from '../schemas';
+import { PaymentFields } from './payments';
 
 /**
  * Each event type's payload (`data`), for the OpenAPI document's `webhooks` section: the resource
@@ -11,23 +11,7 @@ import { AmountOut, CreatedBySchema, Timestamp, Uuid } from '../schemas';
  * store/clients.ts clientSummaryView, store/ledgerChecks.ts).
  */
 const PaymentData = z
-  .object({
-    id: Uuid,
-    debitAccountId: Uuid,
-    creditAccountId: Uuid,
-    amount: AmountOut,
-    currency: z.string(),
-    description: z.string().nullable(),
-    reference: z.string().nullable(),
-    status: z.enum(PaymentStatus),
-    holdExpiresAt: Timestamp.nullable(),
-    cancelReason: z.string().nullable(),
-    createdBy: CreatedBySchema('The token that started it (null for payments from before it was recorded)'),
-    note: z.string().nullable(),
-    reversedAmount: AmountOut.openapi({ description: 'payment.reversed: how much is reversed in all, after this reversal' }),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  })
+  .object(PaymentFields)
   .openapi('PaymentEventData', { description: 'The payment without its transactions (GET the payment for those)' });
 
 const TransferData = z

@@ -21,23 +21,23 @@ export const TransactionSchema = z
   })
   .openapi('Transaction');
 
-export const PaymentSchema = z
-  .object({
-    id: Uuid,
-    debitAccountId: Uuid,
-    creditAccountId: Uuid,
-    amount: AmountOut,
-    currency: z.string(),
-    description: z.string().nullable(),
-    reference: z.string().nullable(),
-    status: z.enum(PaymentStatus),
-    holdExpiresAt: Timestamp.nullable(),
-    cancelReason: z.string().nullable(),
-    reversedAmount: AmountOut.openapi({ description: 'How much of a Posted payment was reversed; Reversed once all of it' }),
-    createdBy: CreatedBySchema('The token that started it (null for payments from before it was recorded)'),
-    note: z.string().nullable().openapi({ description: 'Why an ops user moved the money' }),
-    transactions: z.array(TransactionSchema),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  })
-  .openapi('Payment');
+/** A payment's own fields: the API's payment adds its transactions, its events carry these alone. */
+export const PaymentFields = {
+  id: Uuid,
+  debitAccountId: Uuid,
+  creditAccountId: Uuid,
+  amount: AmountOut,
+  currency: z.string(),
+  description: z.string().nullable(),
+  reference: z.string().nullable(),
+  status: z.enum(PaymentStatus),
+  holdExpiresAt: Timestamp.nullable(),
+  cancelReason: z.string().nullable(),
+  reversedAmount: AmountOut.openapi({ description: 'How much of a Posted payment was reversed; Reversed once all of it' }),
+  createdBy: CreatedBySchema('The token that started it (null for payments from before it was recorded)'),
+  note: z.string().nullable().openapi({ description: 'Why an ops user moved the money' }),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+};
+
+export const PaymentSchema = z.object({ ...PaymentFields, transactions: z.array(TransactionSchema) }).openapi('Payment');
