@@ -30,7 +30,7 @@ export function retryReason(error: unknown): RetryReason {
   return 'uniqueViolation';
 }
 
-/** Counts one retry of a retryable error (see isRetryable in facts.ts). */
+/** Counts one retry of a retryable error (see isRetryable in transientRetry.ts). */
 export function countLedgerRetry(site: RetrySite, error: unknown): void {
   const reason = retryReason(error);
   stats[reason] += 1;

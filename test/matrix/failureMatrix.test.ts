@@ -8,7 +8,7 @@ import { createSandboxProvider } from '../../activities/provider';
 import { LOCAL_OTP_SECRET } from '../../config/env';
 import { DEFAULT_TRANSFER_LIMITS } from '../../domain/limits';
 import { closeEmptyAccount } from '../../ledger/accounts';
-import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
+import { checkInvariants, formatInvariantReport } from '../../ledger/checks';
 import { openHoldsOf } from '../../ledger/holds';
 import { paymentStateQuery } from '../../workflows/paymentMessages';
 import { transferStateQuery } from '../../workflows/transferMessages';
