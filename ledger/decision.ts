@@ -144,6 +144,14 @@ function planWrite(write: AtomicWrite, state: Readonly<AccountsAndHolds>): Write
     if (short) return { ok: false, error: insufficientFunds(short.accountId, plan.row.id) };
     return { ok: true, rows: [plan.row], netLegs: plan.legs };
   }
+  const twice = write.find((r, i) => write.findIndex((other) => other.id === r.id) !== i);
+  if (twice) {
+    // Two entries cannot share an id: the second would be neither new nor a repeat of the first.
+    return {
+      ok: false,
+      error: new DomainError(ErrorCode.VALIDATION_ERROR, `entry id ${twice.id} appears twice`, { field: 'id', entryId: twice.id }),
+    };
+  }
   const rows: NewRow[] = [];
   const net = new Map<string, Leg>();
   /** The first entry of the write that touches each account: named when the account is short. */

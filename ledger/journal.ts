@@ -66,6 +66,11 @@ async function recordAlone(sql: Sql, requests: EntryRequest[], options: RecordOp
 
 const NOT_THE_COMMON_CASE = Symbol('not the common case');
 
+let fastPathCount = 0;
+
+/** Writes the fast path made in this process: the test proving it equal shows it was taken. */
+export const fastPathWrites = () => fastPathCount;
+
 /**
  * The common case in the fewest round trips: one new movement between two accounts of its
  * currency that may be debited and credited, and whose debit is covered. Not a second decision:
@@ -85,7 +90,7 @@ async function tryFastMovement(
   const row = movementRow(request);
   const [debitLeg, creditLeg] = movementLegs(request);
   try {
-    return await sql.begin(async (tx) => {
+    const written = await sql.begin(async (tx) => {
       const debit = tx<{ id: string }[]>`
         UPDATE accounts SET
           debits_posted = debits_posted + ${debitLeg.debitsPosted}::bigint,
@@ -116,6 +121,8 @@ async function tryFastMovement(
       if (inTransaction) await inTransaction(tx, [entry]);
       return entry;
     });
+    fastPathCount += 1;
+    return written;
   } catch (error) {
     // An unknown account fails the insert's foreign key: decision.ts names it.
     if (isRetryable(error)) countLedgerRetry('fastPath', error);
