@@ -8,7 +8,7 @@ export type RetryReason = 'deadlock' | 'serialization' | 'uniqueViolation';
 
 /**
  * Where: `journal` is recordEntries' retry loop, `fastPath` a single movement whose one-shot
- * transaction failed and that recordEntries then wrote on its careful path, `batch` recordBatch,
+ * transaction failed and that recordEntries then handed to decision.ts, `batch` recordBatch,
  * `group` a group commit of writes to a busy account (groupCommit.ts).
  */
 export type RetrySite = 'journal' | 'fastPath' | 'batch' | 'group';

@@ -338,8 +338,8 @@ describe('concurrency', () => {
     expect((await reload(sql, a)).debitsPosted).toBe(7n);
   });
 
-  // The ledger retries a deadlock silently (journal.ts: MAX_ATTEMPTS, and a single movement whose
-  // fast path fails goes down the careful path), so balances come out right whether or not two
+  // The ledger retries a deadlock silently (transientRetry.ts: MAX_ATTEMPTS, and a single movement whose
+  // fast path fails goes to decision.ts), so balances come out right whether or not two
   // writers deadlocked: they cannot show the property. The property is that every writer takes
   // its row locks in account id order, so two writers never wait on each other in a cycle and
   // Postgres never has to abort one: zero deadlock retries, counted by ledger/retryStats.ts.
@@ -369,7 +369,7 @@ describe('concurrency', () => {
     expect(await reload(sql, b)).toMatchObject({ debitsPosted: 300n, creditsPosted: 10_300n });
   });
 
-  it('does not deadlock when atomic multi-entry writes touch the same accounts in opposite orders (the careful path)', async () => {
+  it('does not deadlock when atomic multi-entry writes touch the same accounts in opposite orders (decision.ts)', async () => {
     const a = await fundedAccount(sql, 'EUR', 10_000n);
     const b = await fundedAccount(sql, 'EUR', 10_000n);
     const c = await fundedAccount(sql, 'EUR', 10_000n);
