@@ -12,11 +12,11 @@ import { type PayloadKeys, payloadKeysFrom } from './payloadKeys';
  */
 export type Kind<T> = z.ZodType<T, string>;
 
-/** What a kind allows, in words, for the README's configuration table. */
-export const ALLOWED = z.registry<{ allowed: string }>();
+/** What a kind allows, in words, for the README's configuration table; a number's bounds too, for the tests. */
+export const ALLOWED = z.registry<{ allowed: string; bounds?: Bounds }>();
 
-function kind<T>(schema: Kind<T>, allowed: string): Kind<T> {
-  ALLOWED.add(schema, { allowed });
+function kind<T>(schema: Kind<T>, allowed: string, bounds?: Bounds): Kind<T> {
+  ALLOWED.add(schema, { allowed, ...(bounds ? { bounds } : {}) });
   return schema;
 }
 
@@ -40,6 +40,7 @@ export function integer(bounds: Bounds, unit: (value: number) => string = String
           .max(bounds.max, { error: `is above ${unit(bounds.max)} (allowed: ${range})` }),
       ),
     range,
+    bounds,
   );
 }
 

@@ -7,6 +7,7 @@ import { SETTING_BOUNDS } from '../domain/settingBounds';
 import { DEFAULT_FEES } from '../domain/transferPricing';
 import { DEFAULT_MIGRATE_OPTIONS } from '../ledger/migrate';
 import {
+  ALLOWED,
   aesKeys,
   count,
   currencyOrAny,
@@ -404,3 +405,10 @@ export type SettingName = keyof typeof SETTINGS;
 export const settingsSchema = z.object(SETTINGS);
 
 export type Settings = z.output<typeof settingsSchema>;
+
+/** What a setting's kind allows (its words for the table, a number's bounds), read through `setting`'s pipe or `optional`'s wrapper. */
+export function allowedOf(name: SettingName) {
+  const def = (SETTINGS[name] as unknown as { _zod: { def: { type: string; out?: z.ZodType; innerType?: z.ZodType } } })._zod.def;
+  const kind = def.type === 'pipe' ? def.out : def.type === 'optional' ? def.innerType : undefined;
+  return kind ? ALLOWED.get(kind) : undefined;
+}

@@ -1,6 +1,4 @@
-import type { z } from 'zod';
-import { ALLOWED } from './settingKinds';
-import { SETTING_DOCS, SETTINGS } from './settings';
+import { allowedOf, SETTING_DOCS, SETTINGS, type SettingName } from './settings';
 
 /** The markers around README's configuration table: `npm run docs:config` rewrites what is between them. */
 export const TABLE_START = '<!-- settings table: written by `npm run docs:config` from config/settings.ts; edit there -->';
@@ -12,21 +10,13 @@ export function settingsTable(): string {
     const doc = SETTING_DOCS.get(schema);
     if (!doc) throw new Error(`${name} has no description in config/settings.ts`);
     const fixed = doc.default === undefined || doc.default === '' ? 'unset' : `\`${doc.default}\``;
-    const allowed = ALLOWED.get(innerKind(schema))?.allowed ?? '';
+    const allowed = allowedOf(name as SettingName)?.allowed ?? '';
     const meaning = doc.readBy
       ? `${doc.description} (read by ${doc.readBy.startsWith('npm') ? `\`${doc.readBy}\`` : doc.readBy})`
       : doc.description;
     return `| \`${name}\` | ${doc.defaultNote ?? fixed} | ${allowed} | ${meaning} |`;
   });
   return ['| variable | default | allowed | meaning |', '| --- | --- | --- | --- |', ...rows].map(escapeBars).join('\n');
-}
-
-/** The kind a setting was built from: the schema's last step (`setting` pipes into it, `optional` wraps it). */
-function innerKind(schema: z.ZodType): z.ZodType {
-  const def = (schema as unknown as { _zod: { def: { type: string; out?: z.ZodType; innerType?: z.ZodType } } })._zod.def;
-  if (def.type === 'pipe' && def.out) return def.out;
-  if (def.type === 'optional' && def.innerType) return def.innerType;
-  return schema;
 }
 
 /** A `|` inside a cell would end it. */
