@@ -31,8 +31,8 @@ import {
 /**
  * Every environment variable corebank reads, in one schema: its kind and bounds, its default, and
  * what it means. config/env.ts parses the environment with it (every bad variable is named at
- * once), and `npm run docs:config` writes README's configuration table from it. To add a setting,
- * add it here, use it in config/env.ts, and run `npm run docs:config`.
+ * once), and `npm run docs:config` writes README's configuration table from it. How to add a
+ * setting: docs/configuration.md.
  */
 export interface SettingDoc {
   /** One line for the README table. */
