@@ -80,16 +80,17 @@ const npmStart = 'npm start';
 const transferLimits = z.record(
   currencyOrAny,
   z.object({ perTransfer: plainDecimal.optional(), daily: plainDecimal.optional() }, { error: objectProblem }).strict(),
+  { error: objectProblem },
 );
 
 const fees = z.object({ Internal: plainDecimal, Sepa: plainDecimal, Swift: plainDecimal }, { error: objectProblem }).partial().strict();
 
 /** Each threshold in major units: 0 asks for approval of every amount; above 10^15 is no amount at all. */
 const approvalThreshold = plainDecimal.refine((value) => Number(value) <= 1e15, { error: 'must be at most 10^15' });
-const approvalThresholds = z.record(currencyOrAny, approvalThreshold);
+const approvalThresholds = z.record(currencyOrAny, approvalThreshold, { error: objectProblem });
 
 const positiveRate = plainDecimal.refine((value) => !/^0(\.0*)?$/.test(value), { error: 'must be above 0' });
-const fxRates = z.record(z.string().refine(isCurrency, { error: 'is not a currency code' }), positiveRate);
+const fxRates = z.record(z.string().refine(isCurrency, { error: 'is not a currency code' }), positiveRate, { error: objectProblem });
 
 const PINO_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

@@ -158,7 +158,9 @@ describe('JSON settings', () => {
     expect(refusal({ TRANSFER_LIMITS: '{"EUR":{"daily":500}}' })).toContain('TRANSFER_LIMITS.EUR.daily must be a plain decimal string');
     expect(refusal({ TRANSFER_LIMITS: '{"EUR":5}' })).toContain('TRANSFER_LIMITS.EUR must be a JSON object');
     expect(refusal({ TRANSFER_LIMITS: '{"EURO":{}}' })).toContain('TRANSFER_LIMITS.EURO is not a currency code');
-    expect(refusal({ TRANSFER_LIMITS: '[]' })).toContain('TRANSFER_LIMITS');
+    expect(refusal({ TRANSFER_LIMITS: '[]' })).toContain('TRANSFER_LIMITS must be a JSON object');
+    expect(refusal({ APPROVAL_THRESHOLDS: '"1000"' })).toContain('APPROVAL_THRESHOLDS must be a JSON object');
+    expect(refusal({ FX_RATES: '[1]' })).toContain('FX_RATES must be a JSON object');
   });
 
   it('TRANSFER_FEES: per transfer type over the defaults', () => {
