@@ -247,7 +247,14 @@ export const DEFAULT_FX_RATES: Record<string, string> = {
 export const LOCAL_JWT_SECRET = 'corebank-local-development-secret-do-not-use-in-production';
 export const LOCAL_OTP_SECRET = 'corebank-local-otp-secret-do-not-use-in-production';
 
-export class ConfigError extends Error {}
+/** A refused configuration. Its stack is left out: where loadConfig was called says nothing to the operator who reads it. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+    this.stack = `${this.name}: ${message}`;
+  }
+}
 
 /**
  * The configuration from the environment: the schema (config/settings.ts) checks every variable
