@@ -270,7 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** The schema's settings, every bad variable named; an empty variable counts as unset. */
-export function readSettings(env: NodeJS.ProcessEnv): Settings {
+function readSettings(env: NodeJS.ProcessEnv): Settings {
   return parsed(settingsSchema, env, Object.keys(SETTINGS) as SettingName[]);
 }
 
