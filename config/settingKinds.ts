@@ -63,9 +63,9 @@ export const count = (max: number, min = 1): Kind<number> => integer({ min, max 
 /** A duration in milliseconds, above zero unless the bounds say 0 means something. */
 export const milliseconds = (bounds: Bounds): Kind<number> => integer(bounds, readableMs);
 
-export const seconds = (bounds: Bounds): Kind<number> => integer(bounds, (value) => `${value} s`);
+export const seconds = (bounds: Bounds): Kind<number> => integer(bounds, (value) => readableMs(value * 1000));
 
-export const days = (bounds: Bounds): Kind<number> => integer(bounds, (value) => `${value} days`);
+export const days = (bounds: Bounds): Kind<number> => integer(bounds, (value) => `${value} ${value === 1 ? 'day' : 'days'}`);
 
 export const port = (): Kind<number> => integer({ min: 1, max: 65_535 });
 
