@@ -1,3 +1,4 @@
+import type { AuditInput, IncomingTransferInput, OutgoingTransferRecord } from '../contract/types';
 import { callerOf } from '../domain/caller';
 import { DomainError, ErrorCode } from '../domain/errors';
 import { checkTransferLimits, limitsFor, type TransferLimits } from '../domain/limits';
@@ -12,7 +13,6 @@ import { recordAudit } from '../store/audit';
 import { lockClientLimits } from '../store/clients';
 import { issueCode, type OtpPolicy, verifyCode } from '../store/confirmations';
 import { addAudit, insertTransfer, outgoingToday, updateTransfer } from '../store/transfers';
-import type { AuditInput, IncomingTransferInput, OutgoingTransferRecord } from '../workflows/shared';
 import { withBusinessFailures } from './failures';
 import type { Notifier } from './notifier';
 import { entryIdFor } from './payments';

@@ -1,6 +1,6 @@
 import { isCancellation, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { businessCause } from './failures';
+import { businessCause } from '../contract/failures';
 
 /**
  * Steps the API waits for: retry transient faults briefly, then give up so the caller gets an

@@ -9,13 +9,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { inputRefusal, REJECTS_INVALID_INPUT } from '../contract/failures';
+import { assignTransferUpdate, returnTransferUpdate, transferCreatedUpdate, transferStateQuery } from '../contract/transferMessages';
+import type { IncomingTransferInput, OpsRequest, ReturnRequest, TransferState } from '../contract/types';
 import { ErrorCode } from '../domain/errors';
 import { type IncomingStatus, planTransferAction } from '../domain/transfer';
-import { inputRefusal, REJECTS_INVALID_INPUT } from './failures';
 import { incomingInputProblem } from './inputChecks';
 import { AccountIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
-import type { IncomingTransferInput, OpsRequest, ReturnRequest, TransferState } from './shared';
-import { assignTransferUpdate, returnTransferUpdate, transferCreatedUpdate, transferStateQuery } from './transferMessages';
 import { oneAtATime, validatorFor } from './turns';
 
 /** Booking reported money: retried through an outage of about an hour, like the background steps. */

@@ -4,8 +4,7 @@
  * hand-started workflow, a bug, an old client): such poison ends the workflow at once as Rejected
  * instead of failing an activity again and again. Pure and deterministic: workflow code runs it.
  */
-import { type Bounds, SETTING_BOUNDS, withinBounds } from '../domain/settingBounds';
-import { hasControlCharacters } from '../domain/text';
+
 import type {
   FxTransferInput,
   FxTransferRecord,
@@ -13,7 +12,9 @@ import type {
   OutgoingTransferInput,
   OutgoingTransferRecord,
   PaymentInput,
-} from './shared';
+} from '../contract/types';
+import { type Bounds, SETTING_BOUNDS, withinBounds } from '../domain/settingBounds';
+import { hasControlCharacters } from '../domain/text';
 
 export interface InputProblem {
   field: string;

@@ -12,13 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { ErrorCode } from '../domain/errors';
-import { isFinalTransferStatus as isFinal, type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
-import { background, durable, interactive, LOCAL_LEDGER_STEPS, localLedger, localThenBackground } from './activityPolicies';
-import { businessCause, inputRefusal, REJECTS_INVALID_INPUT, UnexpectedStepFailure } from './failures';
-import { outgoingInputProblem } from './inputChecks';
-import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
-import type { OutgoingTransferInput, TransferState } from './shared';
+import { businessCause, inputRefusal, REJECTS_INVALID_INPUT, UnexpectedStepFailure } from '../contract/failures';
 import {
   cancelTransferUpdate,
   confirmTransferUpdate,
@@ -27,7 +21,13 @@ import {
   resendCodeUpdate,
   transferCreatedUpdate,
   transferStateQuery,
-} from './transferMessages';
+} from '../contract/transferMessages';
+import type { OutgoingTransferInput, TransferState } from '../contract/types';
+import { ErrorCode } from '../domain/errors';
+import { isFinalTransferStatus as isFinal, type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
+import { background, durable, interactive, LOCAL_LEDGER_STEPS, localLedger, localThenBackground } from './activityPolicies';
+import { outgoingInputProblem } from './inputChecks';
+import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
 import { oneAtATime, validatorFor } from './turns';
 
 /** Patch: a confirm that finds the transfer already confirmed checks its code too (was: 200 for any code). */

@@ -1,7 +1,7 @@
 // From common, not workflow: activities and the API use these too, outside the workflow sandbox.
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { DomainError, ErrorCode, type ErrorMetadata, isErrorCode } from '../domain/errors';
-import type { InputProblem } from './inputChecks';
+import type { InputProblem } from '../workflows/inputChecks';
 
 /**
  * Business failures travel through Temporal as non-retryable ApplicationFailures whose type is
