@@ -13,8 +13,8 @@ import { recordAudit } from '../store/audit';
 import { lockClientLimits } from '../store/clients';
 import { issueCode, type OtpPolicy, verifyCode } from '../store/confirmations';
 import { addAudit, insertTransfer, outgoingToday, updateTransfer } from '../store/transfers';
+import type { Notifier } from '../usecases/ports';
 import { withBusinessFailures } from './failures';
-import type { Notifier } from './notifier';
 import { entryIdFor } from './payments';
 import type { PaymentProvider } from './provider';
 

@@ -5,6 +5,7 @@
  * instead of failing an activity again and again. Pure and deterministic: workflow code runs it.
  */
 
+import type { InputProblem } from '../contract/failures';
 import type {
   FxTransferInput,
   FxTransferRecord,
@@ -16,10 +17,7 @@ import type {
 import { type Bounds, SETTING_BOUNDS, withinBounds } from '../domain/settingBounds';
 import { hasControlCharacters } from '../domain/text';
 
-export interface InputProblem {
-  field: string;
-  message: string;
-}
+export type { InputProblem };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const POSITIVE_MINOR = /^[1-9][0-9]{0,20}$/;

@@ -2,9 +2,6 @@ import { ApplicationFailure, condition, continueAsNew, proxyActivities, workflow
 import type { Activities } from '../activities';
 import type { QueuedDelivery, RetryShape } from '../activities/webhooks';
 
-/** The workflow id of an endpoint's delivery workflow: one per endpoint. */
-export const webhookEndpointWorkflowId = (endpointId: string) => `webhook-endpoint-${endpointId}`;
-
 export interface WebhookEndpointInput {
   endpointId: string;
   /** The waits between attempts: doubling from initialMs up to maxIntervalMs (docs/webhooks.md: the first within 30 s). */
