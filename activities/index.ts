@@ -1,6 +1,6 @@
 import type { TransferLimits } from '../domain/limits';
+import type { OtpPolicy } from '../domain/otpPolicy';
 import type { Sql } from '../ledger/db';
-import type { OtpPolicy } from '../store/confirmations';
 import type { Notifier } from '../usecases/ports';
 import { createBackOfficeActivities } from './backOffice';
 import { createFxActivities } from './fx';

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { BackOfficePolicy, DocumentPolicy, FxPolicy, TransferPolicy, WebhookPolicy, WriteLimits } from '../config/env';
 import type { IbanPolicy } from '../domain/accountReference';
+import type { OtpPolicy } from '../domain/otpPolicy';
 import type { Sql } from '../ledger/db';
-import type { OtpPolicy } from '../store/confirmations';
 import type { DocumentStorage } from './documentStorage';
 import type { Notifier } from './ports';
 import type { RatesSource } from './rates';
