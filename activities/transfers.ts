@@ -5,6 +5,7 @@ import { checkTransferLimits, limitsFor, type TransferLimits } from '../domain/l
 import { formatAmount } from '../domain/money';
 import type { OtpPolicy } from '../domain/otpPolicy';
 import type { TransferStatus } from '../domain/transfer';
+import { incomingTransferType } from '../domain/transferPricing';
 import { findClientAccount, getInternalAccount } from '../ledger/accounts';
 import type { Sql, TransactionSql } from '../ledger/db';
 import { releaseHoldsOf, requireDebitable } from '../ledger/holds';
@@ -321,7 +322,7 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
             id: t.transferId,
             clientId: receiver?.clientId ?? null,
             direction: 'incoming',
-            type: t.currency === 'EUR' ? 'Sepa' : 'Swift',
+            type: incomingTransferType(t.currency),
             status,
             accountId: receiver?.id ?? null,
             recipientId: null,

@@ -5,7 +5,6 @@ import {
   currentUpdateInfo,
   isCancellation,
   patched,
-  proxyActivities,
   setHandler,
   TemporalFailure,
   upsertSearchAttributes,
@@ -25,7 +24,16 @@ import {
 import type { OutgoingTransferInput, TransferState } from '../contract/types';
 import { ErrorCode } from '../domain/errors';
 import { isFinalTransferStatus as isFinal, type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
-import { background, durable, interactive, LOCAL_LEDGER_STEPS, localLedger, localThenBackground } from './activityPolicies';
+import {
+  background,
+  durable,
+  interactive,
+  LOCAL_LEDGER_STEPS,
+  localLedger,
+  localThenBackground,
+  providerDecision,
+  providerSubmission,
+} from './activityPolicies';
 import { outgoingInputProblem } from './inputChecks';
 import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
 import { oneAtATime, validatorFor } from './turns';
@@ -80,19 +88,8 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
   let continueRequested = false;
   let providerReference: string | null = null;
 
-  const provider = proxyActivities<Activities>({
-    startToCloseTimeout: '10 seconds',
-    retry: { initialInterval: providerRetry.submitIntervalMs, backoffCoefficient: 2, maximumAttempts: providerRetry.submitAttempts },
-  });
-  const decision = proxyActivities<Activities>({
-    startToCloseTimeout: '10 seconds',
-    retry: {
-      initialInterval: '200 milliseconds',
-      backoffCoefficient: 1.5,
-      maximumInterval: '2 seconds',
-      maximumAttempts: providerRetry.decisionAttempts,
-    },
-  });
+  const provider = providerSubmission(providerRetry);
+  const decision = providerDecision(providerRetry);
 
   const state = (): TransferState => ({ status: status as OutgoingStatus });
   const setStatus = (next: OutgoingStatus) => {
