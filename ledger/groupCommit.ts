@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { LedgerBusyError, type Sql } from './db';
+import { LedgerBusyError } from './databaseTrouble';
+import type { Sql } from './db';
 import { type AtomicWrite, decideInTransaction, type InTransaction, ReadModelFailed } from './decision';
 import { isMovement } from './entryRules';
 import type { JournalEntry } from './types';
