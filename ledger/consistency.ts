@@ -117,7 +117,3 @@ export async function countersAsOf(
     creditsPosted: r.journalCreditsPosted,
   }));
 }
-
-// The invariants are checked in checks.ts; these re-exports keep the callers that import them
-// from here working until they import checks.ts themselves.
-export { checkInvariants, formatInvariantReport, type InvariantReport } from './checks';
