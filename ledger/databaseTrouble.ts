@@ -14,13 +14,20 @@ const CONNECTION_ERRORS = new Set([
 export type DatabaseTrouble = 'unavailable' | 'busy' | 'timeout';
 
 /**
+ * Too many writes already wait for a busy account in this process (groupCommit.ts
+ * MAX_WAITING_PER_ACCOUNT). Retryable, like the database's own class 53: nothing was written.
+ */
+export class LedgerBusyError extends Error {}
+
+/**
  * What kind of passing trouble an error is, or undefined for any other error: connection errors
  * and SQLSTATE class 08 (unreachable), 57P01-57P03 (shutting down or starting) are `unavailable`;
  * 53300 too many clients and the rest of class 53 (out of resources) `busy`; 57014 (a statement
- * cancelled by statement_timeout) and 55P03 (lock_timeout) `timeout`. The request may succeed if
- * retried, so the API answers 503, never 500.
+ * cancelled by statement_timeout) and 55P03 (lock_timeout) `timeout`; a LedgerBusyError `busy`. The
+ * request may succeed if retried, so the API answers 503, never 500.
  */
 export function databaseTrouble(error: unknown): DatabaseTrouble | undefined {
+  if (error instanceof LedgerBusyError) return 'busy';
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
   if (code === '57014' || code === '55P03') return 'timeout';

@@ -5,7 +5,7 @@ import { workflowEndedVia } from '../contract/workflowRuns';
 import { paymentWorkflowId, transferWorkflowId } from '../domain/ids';
 import { isTerminal, type PaymentStatus } from '../domain/payment';
 import { isFinalTransferStatus, type TransferStatus } from '../domain/transfer';
-import { checkInvariants, type InvariantReport } from '../ledger/consistency';
+import { checkInvariants, type InvariantReport } from '../ledger/checks';
 import type { Sql } from '../ledger/db';
 import { findStrandedHoldsEverywhere, type StrandedHold } from '../store/strandedHolds';
 import { storedDocuments } from './documentsArchive';

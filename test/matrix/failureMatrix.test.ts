@@ -10,7 +10,7 @@ import { paymentStateQuery } from '../../contract/paymentMessages';
 import { transferStateQuery } from '../../contract/transferMessages';
 import { DEFAULT_TRANSFER_LIMITS } from '../../domain/limits';
 import { closeEmptyAccount } from '../../ledger/accounts';
-import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
+import { checkInvariants, formatInvariantReport } from '../../ledger/checks';
 import { openHoldsOf } from '../../ledger/holds';
 import { createTestApi, type TestApi } from '../support/api';
 import { FAILURES, type Injection, Injector, type Kind, type Site, siteName, WORLD_CHANGES, type WorldChange } from './injector';
