@@ -266,7 +266,7 @@ describe('payments over HTTP with the real worker', () => {
     expect(next.body.value.nextCursor).toBeNull();
   });
 
-  it('refuses payments that break ledger rules before anything starts', async () => {
+  it('refuses payments that break ledger rules with the same codes: a draft before it exists, a payment at once in its ledger step', async () => {
     const eur = await openAccount(api(), 'EUR', '10.00');
     const gbp = await openAccount(api(), 'GBP', '10.00');
     const cases: [NewPayment, number, string][] = [
@@ -281,5 +281,9 @@ describe('payments over HTTP with the real worker', () => {
         expect(res.body.errors[0].metadata.code).toBe(code);
       }
     }
+    // Refused by the ledger step or before it: no payment, no money moved.
+    expect((await list({ accountId: eur.id })).body.value.items).toEqual([]);
+    expect(await balances(api(), eur.id)).toMatchObject({ balance: '10.00', held: '0.00' });
+    expect(await balances(api(), gbp.id)).toMatchObject({ balance: '10.00', held: '0.00' });
   });
 });

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
+import type { Sql } from '../../ledger/db';
+import { testAppDeps } from '../support/api';
+import { openAccount } from '../support/bankFixtures';
+import { testEnv } from '../support/env';
+import { useTestApi } from '../support/suite';
+
+/**
+ * What one payment request costs the API in Postgres: the statements it sends (each one a round
+ * trip; a transaction's BEGIN and COMMIT are statements of their own). A second app on the same
+ * database and worker, whose pool reports every statement (postgres.js `debug`), answers the
+ * requests; the payment's own ledger writes are the worker's and are not counted here.
+ */
+const api = useTestApi();
+let statements: string[] = [];
+let counted: { app: ReturnType<typeof createApp>; sql: Sql; errors: unknown[] } | undefined;
+
+beforeAll(async () => {
+  const sql = postgres(testEnv().databaseUrl, {
+    max: 4,
+    types: { bigint: postgres.BigInt },
+    transform: postgres.camel,
+    onnotice: () => {},
+    debug: (_connection, query) => statements.push(query.replace(/\s+/g, ' ').trim()),
+  }) as unknown as Sql;
+  const errors: unknown[] = [];
+  const app = createApp(testAppDeps({ sql, temporal: api().temporal, taskQueue: testEnv().taskQueue, errors }));
+  counted = { app, sql, errors };
+});
+
+afterAll(async () => {
+  expect(counted?.errors).toEqual([]);
+  await counted?.sql.end();
+});
+
+/** Sends one request through the counting app; returns its answer and the statements it sent. */
+async function measured(path: string, body?: unknown, headers: Record<string, string> = {}) {
+  if (!counted) throw new Error('the counting app is made in beforeAll');
+  statements = [];
+  const res = await counted.app.request(path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${api().tokens.system}`, 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const sent = statements;
+  statements = [];
+  return { status: res.status, body: (await res.json()) as { value: { id: string; status: string } }, statements: sent };
+}
+
+const report = (what: string, sent: string[]) =>
+  console.info(`${what}: ${sent.length} statements\n  ${sent.map((s) => s.slice(0, 110)).join('\n  ')}`);
+
+describe('statements the API sends per payment request', () => {
+  it('a payment at once, with an Idempotency-Key', async () => {
+    const a = await openAccount(api(), 'EUR', '100.00');
+    const b = await openAccount(api(), 'EUR');
+    const body = { debitAccountId: a.id, creditAccountId: b.id, amount: '1.00', currency: 'EUR' };
+    const res = await measured('/internal/Payments', body, { 'idempotency-key': randomUUID() });
+    report('payment at once', res.statements);
+    expect(res.status).toBe(201);
+    expect(res.body.value.status).toBe('Posted');
+  });
+
+  it('draft, pend and post', async () => {
+    const a = await openAccount(api(), 'EUR', '100.00');
+    const b = await openAccount(api(), 'EUR');
+    const draft = await measured('/internal/Payments/draft', {
+      debitAccountId: a.id,
+      creditAccountId: b.id,
+      amount: '1.00',
+      currency: 'EUR',
+    });
+    report('draft', draft.statements);
+    expect(draft.status).toBe(201);
+    const id = draft.body.value.id;
+    const pend = await measured(`/internal/Payments/${id}/pend`);
+    report('pend', pend.statements);
+    expect(pend.body.value.status).toBe('Pending');
+    const post = await measured(`/internal/Payments/${id}/post`);
+    report('post', post.statements);
+    expect(post.body.value.status).toBe('Posted');
+  });
+});
