@@ -7,8 +7,10 @@ import { type Caller, ROLES, type Role } from '../domain/caller';
 import { DomainError, ErrorCode } from '../domain/errors';
 import { isUuid } from '../domain/ids';
 import { hasControlCharacters } from '../domain/text';
+import type { CountedWrite } from '../usecases/rateLimits';
 
-export type AuthEnv = { Variables: { caller: Caller } };
+/** The caller, and (for a write with an Idempotency-Key) the write as counted against its limit (api/idempotency.ts). */
+export type AuthEnv = { Variables: { caller: Caller; countedWrite?: CountedWrite } };
 
 /** Paths anyone may call: none of them reads the caller. */
 const PUBLIC_PATHS = new Set(['/health', '/health/live', '/health/ready', '/openapi.json', '/docs']);

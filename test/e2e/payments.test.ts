@@ -269,7 +269,7 @@ describe('payments over HTTP with the real worker', () => {
   it('refuses payments that break ledger rules with the same codes: a draft before it exists, a payment at once in its ledger step', async () => {
     const eur = await openAccount(api(), 'EUR', '10.00');
     const gbp = await openAccount(api(), 'GBP', '10.00');
-    const paymentsOf = async (accountId: string) => (await list({ accountId })).body.value.items.map((p) => p.id);
+    const paymentsOf = async (accountId: string) => (await list({ accountId })).body.value.items.map((p: { id: string }) => p.id);
     const fundings = await paymentsOf(eur.id);
     const cases: [NewPayment, number, string][] = [
       [{ debitAccountId: eur.id, creditAccountId: eur.id, amount: '1', currency: 'EUR' }, 422, 'SAME_ACCOUNT'],
