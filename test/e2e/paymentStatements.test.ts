@@ -34,7 +34,7 @@ beforeAll(async () => {
     onnotice: () => {},
     // postgres.js reads the array types once per pool: not the request's.
     debug: (_connection, query) => {
-      if (!query.includes('pg_catalog')) statements.push(query.replace(/\s+/g, ' ').trim());
+      if (!query.includes('pg_catalog')) statements.push(query);
     },
   }) as unknown as Sql;
   const errors: unknown[] = [];
@@ -62,7 +62,7 @@ async function measured(path: string, body?: unknown, headers: Record<string, st
 }
 
 const report = (what: string, sent: string[]) =>
-  console.info(`${what}: ${sent.length} statements\n  ${sent.map((s) => s.slice(0, 110)).join('\n  ')}`);
+  console.info(`${what}: ${sent.length} statements\n  ${sent.map((s) => s.replace(/\s+/g, ' ').trim().slice(0, 110)).join('\n  ')}`);
 
 describe('statements the API sends per payment request', () => {
   it('a payment at once, with an Idempotency-Key', async () => {
@@ -97,5 +97,39 @@ describe('statements the API sends per payment request', () => {
     report('post', post.statements);
     expect(post.body.value.status).toBe('Posted');
     expect(post.statements).toHaveLength(BUDGET.post);
+  });
+});
+
+/**
+ * The API's CPU per request, measured on demand (MEASURE_API_CPU=<items>): this process runs the
+ * app (the worker, Temporal and Postgres are other processes), so its CPU over sequential requests
+ * is the API's share without the HTTP server. Not a check: the figures go to docs/performance.md.
+ */
+const measureItems = Number(process.env.MEASURE_API_CPU ?? 0);
+describe.runIf(measureItems > 0)('the API CPU per payment request', () => {
+  const cpuMsPerItem = async (items: number, run: () => Promise<void>) => {
+    const start = process.cpuUsage();
+    for (let i = 0; i < items; i++) await run();
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000 / items;
+  };
+
+  it(`a payment at once and a draft -> pend -> post, ${measureItems} each`, async () => {
+    const a = await openAccount(api(), 'EUR', '100000.00');
+    const b = await openAccount(api(), 'EUR');
+    const body = { debitAccountId: a.id, creditAccountId: b.id, amount: '1.00', currency: 'EUR' };
+    const once = async () => {
+      expect((await measured('/internal/Payments', body)).status).toBe(201);
+    };
+    const twoPhase = async () => {
+      const draft = await measured('/internal/Payments/draft', body);
+      expect((await measured(`/internal/Payments/${draft.body.value.id}/pend`)).status).toBe(200);
+      expect((await measured(`/internal/Payments/${draft.body.value.id}/post`)).status).toBe(200);
+    };
+    await cpuMsPerItem(10, once); // warm-up: the first requests compile and prepare
+    await cpuMsPerItem(5, twoPhase);
+    const onceMs = await cpuMsPerItem(measureItems, once);
+    const twoPhaseMs = await cpuMsPerItem(measureItems, twoPhase);
+    console.info(`API CPU per item: payment at once ${onceMs.toFixed(2)} ms, draft -> pend -> post ${twoPhaseMs.toFixed(2)} ms`);
   });
 });
