@@ -131,5 +131,5 @@ describe.runIf(measureItems > 0)('the API CPU per payment request', () => {
     const onceMs = await cpuMsPerItem(measureItems, once);
     const twoPhaseMs = await cpuMsPerItem(measureItems, twoPhase);
     console.info(`API CPU per item: payment at once ${onceMs.toFixed(2)} ms, draft -> pend -> post ${twoPhaseMs.toFixed(2)} ms`);
-  });
+  }, 900_000);
 });
