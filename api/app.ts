@@ -15,7 +15,7 @@ import { requestDeadline } from './deadline';
 import { describeRoles, documentedErrorCodes, openApiDocument, serveDocs } from './docs';
 import { success } from './envelope';
 import { errorJson, handleError } from './errors';
-import { idempotency } from './idempotency';
+import { handlesIdempotencyKey, idempotency } from './idempotency';
 import { type MetricsSource, metricsMiddleware, metricsRoute, metricsSource, temporalUp } from './metrics';
 import { BEARER_AUTH } from './openapiInfo';
 import type { AppDeps } from './router';
@@ -185,16 +185,20 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.use('*', async (c, next) => {
     // Writes count against the caller's limit before anything else runs for them; one answered 4xx
     // (other than this limit's own 429) changed nothing and is counted apart (usecases/rateLimits.ts).
+    // A write with an Idempotency-Key is counted by the idempotency middleware, in the statement that
+    // claims its key.
     const caller = c.get('caller');
     if (!caller || c.req.method === 'GET') return next();
-    const counted = await useCases.rateLimits.countWrite(caller);
+    const keyed = !isUploadRequest(c, UPLOAD_PATHS) && handlesIdempotencyKey(c);
+    const counted = keyed ? undefined : await useCases.rateLimits.countWrite(caller);
     await next();
-    if (c.res.status >= 400 && c.res.status < 500) {
+    const write = counted ?? c.get('countedWrite');
+    if (write && c.res.status >= 400 && c.res.status < 500) {
       // Best effort: the answer stands whatever happens here; not moved, it simply stays a write.
-      await useCases.rateLimits.changedNothing(counted).catch(() => {});
+      await useCases.rateLimits.changedNothing(write).catch(() => {});
     }
   });
-  app.use('*', unlessUpload(idempotency(deps.sql, { leaseMs: deps.workflowWaitMs * 2, waitMs: deps.workflowWaitMs })));
+  app.use('*', unlessUpload(idempotency(deps.sql, useCases.rateLimits, { leaseMs: deps.workflowWaitMs * 2, waitMs: deps.workflowWaitMs })));
 
   app.get('/health', async (c) => {
     await useCases.health.ping();

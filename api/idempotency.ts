@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { DomainError, ErrorCode } from '../domain/errors';
 import type { Sql } from '../ledger/db';
 import { claimKey, releaseKey, saveResponse } from '../store/idempotency';
+import type { RateLimiter } from '../usecases/rateLimits';
 import type { AuthEnv } from './auth';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -17,27 +18,45 @@ export interface IdempotencyOptions {
 
 const POLL_MS = 50;
 
+const wellFormed = (key: string) => key.length >= 1 && key.length <= 255;
+
+/**
+ * Whether this middleware handles the request's key (a write by a caller with a well-formed key):
+ * it then counts the write against the caller's limit in the statement that claims the key.
+ */
+export function handlesIdempotencyKey(c: Context<AuthEnv>): boolean {
+  const key = keyOfWrite(c);
+  return key !== undefined && wellFormed(key);
+}
+
+/** The key of a write by a caller: keys are scoped per caller, and a GET or a public route (no caller) has nothing to replay. */
+const keyOfWrite = (c: Context<AuthEnv>) => (c.req.method === 'GET' || !c.get('caller') ? undefined : c.req.header(IDEMPOTENCY_HEADER));
+
 /**
  * Idempotency-Key handling of docs/api.md for POST/PUT/PATCH/DELETE: the first answer (status and
  * body) is stored per caller and key and replayed with `Idempotent-Replayed: true`; the same key
- * with another request is 409 IDEMPOTENCY_KEY_REUSED. A 5xx or a 400 is not stored.
+ * with another request is 409 IDEMPOTENCY_KEY_REUSED. A 5xx or a 400 is not stored. The write is
+ * counted against the caller's limit together with the key's first claim (one statement), and the
+ * count handed on as `countedWrite` (api/app.ts moves a write answered 4xx).
  */
-export function idempotency(sql: Sql, options: IdempotencyOptions): MiddlewareHandler<AuthEnv> {
+export function idempotency(sql: Sql, rateLimits: RateLimiter, options: IdempotencyOptions): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
-    const key = c.req.header(IDEMPOTENCY_HEADER);
+    const key = keyOfWrite(c);
+    if (key === undefined) return next();
     const caller = c.get('caller');
-    // Keys are scoped per caller: a public route (no caller) has nothing to replay.
-    if (key === undefined || c.req.method === 'GET' || !caller) return next();
-    if (key.length < 1 || key.length > 255) {
+    if (!wellFormed(key)) {
       throw new DomainError(ErrorCode.VALIDATION_ERROR, 'Idempotency-Key must be 1 to 255 characters', { field: IDEMPOTENCY_HEADER });
     }
     const scope = `${caller.role}:${caller.sub}`;
     const body = await c.req.text();
     const hash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${body}`).digest('hex');
+    const request = { caller: scope, key, requestHash: hash, leaseMs: options.leaseMs };
 
     const deadline = Date.now() + options.waitMs;
-    for (;;) {
-      const claim = await claimKey(sql, scope, key, hash, options.leaseMs);
+    const first = await rateLimits.countWriteAndClaimKey(caller, request);
+    c.set('countedWrite', first.counted);
+    // A repeat waiting for the first request polls the claim alone: it is one write, counted once.
+    for (let claim = first.claim; ; claim = await claimKey(sql, request)) {
       if (claim.outcome === 'claimed') break;
       if (claim.outcome === 'mismatch') {
         throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'this Idempotency-Key was used for a different request');

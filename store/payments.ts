@@ -6,6 +6,7 @@ import type { PageRequest } from '../domain/paging';
 import type { PaymentStatus } from '../domain/payment';
 import { atomically, type Queryable, type TransactionSql, whereAll } from '../ledger/db';
 import { recordEvent } from '../ledger/events';
+import type { JournalEntry } from '../ledger/types';
 import { recordAudit } from './audit';
 
 /** The payment read model: written by activities, read by the API. */
@@ -179,6 +180,35 @@ export async function addReversal(tx: TransactionSql, id: string, amount: bigint
 export async function getPayment(sql: Queryable, id: string): Promise<PaymentRow | undefined> {
   const [row] = await sql<[PaymentRow?]>`SELECT * FROM payments WHERE id = ${id}`;
   return row;
+}
+
+/** A payment with its journal entries, oldest first. */
+export interface PaymentWithEntries {
+  payment: PaymentRow;
+  entries: JournalEntry[];
+}
+
+/** An entry as the JSON of getPaymentWithEntries carries it: bigints and the timestamp as Postgres's text. */
+type EntryJson = Omit<JournalEntry, 'seq' | 'amount' | 'createdAt'> & { seq: string; amount: string; createdAt: string };
+
+/**
+ * The payment and its entries in one statement (the API's answer after every payment request).
+ * The entries come as JSON; their bigints and timestamp as text, parsed as postgres.js parses
+ * those columns, so the answer is the same as from two plain reads.
+ */
+export async function getPaymentWithEntries(sql: Queryable, id: string): Promise<PaymentWithEntries | undefined> {
+  const [row] = await sql<[(PaymentRow & { entries: EntryJson[] })?]>`
+    SELECT p.*, coalesce((
+      SELECT jsonb_agg(to_jsonb(e) || jsonb_build_object('seq', e.seq::text, 'amount', e.amount::text, 'created_at', e.created_at::text)
+                       ORDER BY e.seq)
+      FROM journal_entries e WHERE e.payment_id = p.id), '[]'::jsonb) AS entries
+    FROM payments p WHERE p.id = ${id}`;
+  if (!row) return undefined;
+  const { entries, ...payment } = row;
+  return {
+    payment,
+    entries: entries.map((e) => ({ ...e, seq: BigInt(e.seq), amount: BigInt(e.amount), createdAt: new Date(e.createdAt) })),
+  };
 }
 
 export interface PaymentFilter {

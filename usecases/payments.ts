@@ -6,19 +6,14 @@ import { requireLedgerCurrency } from '../domain/currency';
 import { DomainError, ErrorCode, NotFoundError, ValidationError } from '../domain/errors';
 import { derivedId, newId, paymentWorkflowId } from '../domain/ids';
 import { type Page, type PageRequest, toPage } from '../domain/paging';
-import { isTerminal, type PaymentAction, planTransition } from '../domain/payment';
+import { type PaymentAction, planTransition } from '../domain/payment';
 import { checkMovement, entriesOfPayment } from '../ledger/journal';
-import type { JournalEntry } from '../ledger/types';
-import { getPayment, listPayments, type PaymentFilter, type PaymentRow } from '../store/payments';
+import { getPaymentWithEntries, listPayments, type PaymentFilter, type PaymentRow, type PaymentWithEntries } from '../store/payments';
 import type { paymentWorkflow } from '../workflows/payment';
 import type { UseCaseDeps } from './deps';
 import { sendUpdate } from './workflowCalls';
 
-/** A payment with its journal entries, as the API shows it. */
-export interface PaymentWithEntries {
-  payment: PaymentRow;
-  entries: JournalEntry[];
-}
+export type { PaymentWithEntries };
 
 export interface NewPaymentRequest {
   debitAccountId: string;
@@ -46,16 +41,32 @@ export function createPaymentUseCases({ sql, temporal, taskQueue, workflowWaitMs
     entries: await entriesOfPayment(sql, payment.id),
   });
 
-  /** The ledger's rules for a new payment's parties (a draft moves no money yet, so they are checked before it exists). */
-  async function checkNewPayment(caller: Caller, request: NewPaymentRequest): Promise<void> {
+  /** What a new payment must get right whatever its accounts hold. */
+  function checkRequest(caller: Caller, request: NewPaymentRequest): void {
     requireLedgerCurrency(request.currency);
     // Money moved by a person, not a system, must say why: the note is the audit's and the statement's.
     if (caller.role === 'ops' && !request.note?.trim()) throw new ValidationError('an ops payment needs a note saying why', 'note');
+  }
+
+  /** The request's rules and the ledger's rules for its parties, for a payment that moves no money yet (a draft, an approval). */
+  async function checkNewPayment(caller: Caller, request: NewPaymentRequest): Promise<void> {
+    checkRequest(caller, request);
     await checkMovement(sql, request);
   }
 
+  /** The payment as it is now; a payment never recorded is not found. */
+  async function read(paymentId: string): Promise<PaymentWithEntries> {
+    const found = await getPaymentWithEntries(sql, paymentId);
+    if (!found) throw new NotFoundError('payment', paymentId);
+    return found;
+  }
+
   async function create(caller: Caller, mode: 'immediate' | 'draft', request: NewPaymentRequest): Promise<PaymentWithEntries> {
-    await checkNewPayment(caller, request);
+    // An immediate payment's ledger step checks the same parties under its row locks and refuses with
+    // the same codes (the update's error), so checking them here first would only cost a statement.
+    // A draft moves no money until pend: its parties are checked before it exists.
+    if (mode === 'draft') await checkNewPayment(caller, request);
+    else checkRequest(caller, request);
     const paymentId = request.idempotencyKey ? derivedId('payment', caller.role, caller.sub, request.idempotencyKey) : newId();
     const start = new WithStartWorkflowOperation<typeof paymentWorkflow>('paymentWorkflow', {
       workflowId: paymentWorkflowId(paymentId),
@@ -82,14 +93,17 @@ export function createPaymentUseCases({ sql, temporal, taskQueue, workflowWaitMs
     await sendUpdate(temporal, workflowWaitMs, () =>
       temporal.workflow.executeUpdateWithStart(createdUpdate, { startWorkflowOperation: start }),
     );
-    const payment = await getPayment(sql, paymentId);
-    if (!payment) throw new DomainError(ErrorCode.CONCURRENT_MODIFICATION, `payment ${paymentId} was refused earlier`);
-    return withEntries(payment);
+    const created = await getPaymentWithEntries(sql, paymentId);
+    if (!created) throw new DomainError(ErrorCode.CONCURRENT_MODIFICATION, `payment ${paymentId} was refused earlier`);
+    return created;
   }
 
   /**
-   * Applies pend, post or cancel. The state machine is checked here first, so a payment whose
-   * workflow has finished still answers (repeat: 200 unchanged; anything else: 422).
+   * Applies pend, post or cancel: the update first, since the workflow decides with the state it
+   * holds (its validator refuses a transition the status does not allow: 422). Only when no workflow
+   * runs under the id does the read model decide: none was ever recorded (404), or it is final: a
+   * repeat of the action that made it so answers 200 unchanged, any other action 422 with the status
+   * that won.
    */
   async function act(
     actor: Caller,
@@ -97,35 +111,20 @@ export function createPaymentUseCases({ sql, temporal, taskQueue, workflowWaitMs
     action: PaymentAction,
     request: PendRequest & CancelRequest = {},
   ): Promise<PaymentWithEntries> {
-    const payment = await getPayment(sql, paymentId);
-    if (!payment) throw new NotFoundError('payment', paymentId);
-    // The read model answers a repeat only once the payment is final: a Pending row can be written by
-    // a hold whose reply has not reached the workflow yet, and the update waits for that turn.
-    if (planTransition(payment.status, action) === 'unchanged' && isTerminal(payment.status)) return withEntries(payment);
     const handle = temporal.workflow.getHandle(paymentWorkflowId(paymentId));
     const sent = await sendUpdate(temporal, workflowWaitMs, () => {
       if (action === 'pend') return handle.executeUpdate(pendUpdate, { args: [{ holdExpiresAt: request.holdExpiresAt ?? null, actor }] });
       if (action === 'post') return handle.executeUpdate(postUpdate, { args: [{ actor }] });
       return handle.executeUpdate(cancelUpdate, { args: [{ reason: request.reason ?? null, actor }] });
     });
+    const latest = await read(paymentId);
     if (sent.finished) {
-      // The workflow finished between our read and the update (a hold expired, say): decide again.
-      // A final status that the action cannot reach is the action that won: 422 with that status.
-      const latest = await getPayment(sql, paymentId);
-      if (latest && planTransition(latest.status, action) === 'unchanged') return withEntries(latest);
+      if (planTransition(latest.payment.status, action) === 'unchanged') return latest;
       throw new DomainError(ErrorCode.CONCURRENT_MODIFICATION, `payment ${paymentId} changed while the request ran`);
     }
-    const updated = await getPayment(sql, paymentId);
-    if (!updated) throw new NotFoundError('payment', paymentId);
     // The status this action left the payment in: a later action may already have moved the read
     // model on, and the answer must name the transition that happened, not the one after it.
-    return withEntries({ ...updated, status: sent.result.status });
-  }
-
-  async function get(paymentId: string): Promise<PaymentWithEntries> {
-    const payment = await getPayment(sql, paymentId);
-    if (!payment) throw new NotFoundError('payment', paymentId);
-    return withEntries(payment);
+    return { ...latest, payment: { ...latest.payment, status: sent.result.status } };
   }
 
   async function list(filter: PaymentFilter, page: PageRequest): Promise<Page<PaymentWithEntries>> {
@@ -133,7 +132,7 @@ export function createPaymentUseCases({ sql, temporal, taskQueue, workflowWaitMs
     return { items: await Promise.all(items.map(withEntries)), nextCursor };
   }
 
-  return { create, checkNewPayment, act, get, list };
+  return { create, checkNewPayment, act, get: read, list };
 }
 
 export type PaymentUseCases = ReturnType<typeof createPaymentUseCases>;

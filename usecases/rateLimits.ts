@@ -2,7 +2,8 @@ import type { WriteLimits } from '../config/env';
 import type { Caller } from '../domain/caller';
 import { DomainError, ErrorCode } from '../domain/errors';
 import type { Sql } from '../ledger/db';
-import { countRequest, moveRequest } from '../store/rateLimits';
+import { type ClaimResult, countAndClaimKey, type KeyClaim } from '../store/idempotency';
+import { countRequest, moveRequest, type RequestCount } from '../store/rateLimits';
 
 const WINDOW_MS = 60_000;
 
@@ -25,18 +26,34 @@ export function createRateLimiter(sql: Sql, limits: WriteLimits) {
     writes: `write:${caller.role}:${caller.sub}`,
     refused: `refused:${caller.role}:${caller.sub}`,
   });
+  /** Past either limit the write is RATE_LIMITED until the minute ends. */
+  const admit = (caller: Caller, { count, beside, windowStart, windowEndsAt }: RequestCount): CountedWrite => {
+    const limit = limits[caller.role];
+    if (count > limit || beside > limit) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((windowEndsAt.getTime() - Date.now()) / 1000));
+      const what = count > limit ? 'writes' : 'refused writes (answered 4xx)';
+      throw new DomainError(ErrorCode.RATE_LIMITED, `more than ${limit} ${what} a minute`, { retryAfterSeconds });
+    }
+    return { caller, windowStart };
+  };
   return {
-    /** Counts a write of the caller; past either limit it is RATE_LIMITED until the minute ends. */
+    /** Counts a write of the caller. */
     async countWrite(caller: Caller): Promise<CountedWrite> {
       const { writes, refused } = scopes(caller);
-      const limit = limits[caller.role];
-      const { count, beside, windowStart, windowEndsAt } = await countRequest(sql, writes, WINDOW_MS, refused);
-      if (count > limit || beside > limit) {
-        const retryAfterSeconds = Math.max(1, Math.ceil((windowEndsAt.getTime() - Date.now()) / 1000));
-        const what = count > limit ? 'writes' : 'refused writes (answered 4xx)';
-        throw new DomainError(ErrorCode.RATE_LIMITED, `more than ${limit} ${what} a minute`, { retryAfterSeconds });
-      }
-      return { caller, windowStart };
+      return admit(caller, await countRequest(sql, writes, WINDOW_MS, refused));
+    },
+    /**
+     * Counts a write of the caller and claims its Idempotency-Key in the same statement; the key is
+     * claimed only for a write within the limits.
+     */
+    async countWriteAndClaimKey(caller: Caller, key: KeyClaim): Promise<{ counted: CountedWrite; claim: ClaimResult }> {
+      const { writes, refused } = scopes(caller);
+      const { count, claim } = await countAndClaimKey(
+        sql,
+        { scope: writes, windowMs: WINDOW_MS, besideScope: refused, limit: limits[caller.role] },
+        key,
+      );
+      return { counted: admit(caller, count), claim };
     },
     /** The counted write was answered 4xx: it changed nothing, and counts as a refused attempt instead. */
     async changedNothing(write: CountedWrite): Promise<void> {
@@ -45,3 +62,5 @@ export function createRateLimiter(sql: Sql, limits: WriteLimits) {
     },
   };
 }
+
+export type RateLimiter = ReturnType<typeof createRateLimiter>;

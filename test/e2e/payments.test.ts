@@ -266,9 +266,11 @@ describe('payments over HTTP with the real worker', () => {
     expect(next.body.value.nextCursor).toBeNull();
   });
 
-  it('refuses payments that break ledger rules before anything starts', async () => {
+  it('refuses payments that break ledger rules with the same codes: a draft before it exists, a payment at once in its ledger step', async () => {
     const eur = await openAccount(api(), 'EUR', '10.00');
     const gbp = await openAccount(api(), 'GBP', '10.00');
+    const paymentsOf = async (accountId: string) => (await list({ accountId })).body.value.items.map((p: { id: string }) => p.id);
+    const fundings = await paymentsOf(eur.id);
     const cases: [NewPayment, number, string][] = [
       [{ debitAccountId: eur.id, creditAccountId: eur.id, amount: '1', currency: 'EUR' }, 422, 'SAME_ACCOUNT'],
       [{ debitAccountId: eur.id, creditAccountId: gbp.id, amount: '1', currency: 'EUR' }, 422, 'CURRENCY_MISMATCH'],
@@ -281,5 +283,9 @@ describe('payments over HTTP with the real worker', () => {
         expect(res.body.errors[0].metadata.code).toBe(code);
       }
     }
+    // Refused by the ledger step or before it: no payment, no money moved.
+    expect(await paymentsOf(eur.id)).toEqual(fundings);
+    expect(await balances(api(), eur.id)).toMatchObject({ balance: '10.00', held: '0.00' });
+    expect(await balances(api(), gbp.id)).toMatchObject({ balance: '10.00', held: '0.00' });
   });
 });
