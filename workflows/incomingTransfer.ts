@@ -2,7 +2,6 @@ import {
   type ApplicationFailure,
   allHandlersFinished,
   condition,
-  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -11,7 +10,7 @@ import {
 import type { Activities } from '../activities';
 import { ErrorCode } from '../domain/errors';
 import { type IncomingStatus, planTransferAction } from '../domain/transfer';
-import { inputRefusal, REJECTS_INVALID_INPUT } from './failures';
+import { inputRefusal } from './failures';
 import { incomingInputProblem } from './inputChecks';
 import { AccountIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
 import type { IncomingTransferInput, OpsRequest, ReturnRequest, TransferState } from './shared';
@@ -23,13 +22,6 @@ const activities = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 70 },
 });
-
-/**
- * Patch: ops can send an Unrecognized transfer back (`return`: the provider returns it, suspense goes
- * back to settlement, Returned). New commands only in runs that take a return; the marker keeps
- * histories recorded before it replaying on the old path.
- */
-const INCOMING_RETURN = 'incoming-return';
 
 /**
  * Money the provider reports (`transfer-<id derived from its reference>`, so a repeated report
@@ -80,7 +72,7 @@ export async function incomingTransferWorkflow(
     returnTransferUpdate,
     (request: ReturnRequest) =>
       inTurn(async () => {
-        if (planTransferAction(status as IncomingStatus, 'return') === 'apply' && patched(INCOMING_RETURN)) {
+        if (planTransferAction(status as IncomingStatus, 'return') === 'apply') {
           await activities.submitReturn({
             transferId: input.transferId,
             providerReference: input.providerReference,
@@ -104,7 +96,7 @@ export async function incomingTransferWorkflow(
   );
 
   const problem = incomingInputProblem(input);
-  if (problem && patched(REJECTS_INVALID_INPUT)) {
+  if (problem) {
     refusal = inputRefusal(problem);
     upsertSearchAttributes([{ key: TransferStatusKey, value: 'Rejected' }]);
     await condition(allHandlersFinished);
@@ -114,7 +106,7 @@ export async function incomingTransferWorkflow(
   upsertSearchAttributes([{ key: TransferTypeKey, value: input.currency === 'EUR' ? 'Sepa' : 'Swift' }]);
   const booked = await activities.receiveIncoming({ transfer: input, entryKey: `${workflowId}/book` });
   setStatus(booked.status);
-  // Assigned (Completed) or sent back (Returned): the predicate adds no command, so old histories replay.
+  // Assigned (Completed) or sent back (Returned).
   await condition(() => status === 'Completed' || status === 'Returned');
   await condition(allHandlersFinished);
   return { status: status as IncomingStatus };

@@ -4,7 +4,6 @@ import {
   condition,
   currentUpdateInfo,
   isCancellation,
-  patched,
   proxyActivities,
   setHandler,
   TemporalFailure,
@@ -14,8 +13,8 @@ import {
 import type { Activities } from '../activities';
 import { ErrorCode } from '../domain/errors';
 import { isFinalTransferStatus as isFinal, type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
-import { background, durable, interactive, LOCAL_LEDGER_STEPS, localLedger, localThenBackground } from './activityPolicies';
-import { businessCause, inputRefusal, REJECTS_INVALID_INPUT, UnexpectedStepFailure } from './failures';
+import { background, durable, interactive, localLedger, localThenBackground } from './activityPolicies';
+import { businessCause, inputRefusal, UnexpectedStepFailure } from './failures';
 import { outgoingInputProblem } from './inputChecks';
 import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
 import type { OutgoingTransferInput, TransferState } from './shared';
@@ -29,11 +28,6 @@ import {
   transferStateQuery,
 } from './transferMessages';
 import { oneAtATime, validatorFor } from './turns';
-
-/** Patch: a confirm that finds the transfer already confirmed checks its code too (was: 200 for any code). */
-const REPEATED_CONFIRM_CHECKS_CODE = 'repeated-confirm-checks-code';
-/** Patch: a wrong code that locks the confirmation for good cancels the transfer (was: it waited for the window). */
-const LOCKED_CODE_CANCELS = 'locked-code-cancels';
 
 const lockedForGood = (error: unknown) => {
   const cause = businessCause(error);
@@ -49,14 +43,12 @@ export type TransferOutcome = TransferState | { status: 'Rejected'; code: string
  * runs out the transfer is Stuck until ops continue or execute it.
  */
 export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Promise<TransferOutcome> {
-  // Read once, first: the whole run takes one path (docs/changing-workflows.md).
-  const localLedgerSteps = patched(LOCAL_LEDGER_STEPS);
   const { record, providerRetry } = input;
   /**
    * The ledger steps, each short and idempotent (entry ids `${workflowId}/hold-amount`, ...,
-   * activities/transfers.ts `outgoingKeys`), are local activities under the patch:
+   * activities/transfers.ts `outgoingKeys`), are local activities:
    * - `ledger` holds amount + fee when the transfer is created and settles it when ops execute it
-   *   by hand (the API waits for both): bounded like `interactive`, as before;
+   *   by hand (the API waits for both): bounded like `interactive`;
    * - `final` settles or releases the holds once decided (provider decision, cancel, expiry, a
    *   locked code): local first, then, after a technical failure, the normal `durable` activity that
    *   retries until it is done, which a local activity would do holding the workflow task open.
@@ -66,13 +58,11 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
    * `decisionAttempts` tries, and a submission must survive a worker crash on its own), checking the
    * code, and the status and audit writes under `background`.
    */
-  const ledger = localLedgerSteps ? localLedger : interactive;
-  const final: Pick<Activities, 'settleOutgoing' | 'releaseOutgoing'> = localLedgerSteps
-    ? {
-        settleOutgoing: localThenBackground(localLedger.settleOutgoing, durable.settleOutgoing),
-        releaseOutgoing: localThenBackground(localLedger.releaseOutgoing, durable.releaseOutgoing),
-      }
-    : durable;
+  const ledger = localLedger;
+  const final: Pick<Activities, 'settleOutgoing' | 'releaseOutgoing'> = {
+    settleOutgoing: localThenBackground(localLedger.settleOutgoing, durable.settleOutgoing),
+    releaseOutgoing: localThenBackground(localLedger.releaseOutgoing, durable.releaseOutgoing),
+  };
   const workflowId = workflowInfo().workflowId;
   let status: OutgoingStatus | undefined;
   let refusal: ApplicationFailure | undefined;
@@ -145,12 +135,11 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
             await checkCode(record.accountId);
           } catch (error) {
             // docs/api.md: a code locked for good cancels its transfer and releases the hold.
-            if (lockedForGood(error) && patched(LOCKED_CODE_CANCELS))
-              await release('Cancelled', 'the code was locked after too many wrong attempts');
+            if (lockedForGood(error)) await release('Cancelled', 'the code was locked after too many wrong attempts');
             throw error;
           }
           await saveStatus('Confirmed');
-        } else if (patched(REPEATED_CONFIRM_CHECKS_CODE)) {
+        } else {
           // A confirm that lost the race to another confirm answers 200 only with the right code.
           await checkCode();
         }
@@ -203,7 +192,7 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
   setHandler(transferStateQuery, () => (status === undefined ? null : state()));
 
   const problem = outgoingInputProblem(input);
-  if (problem && patched(REJECTS_INVALID_INPUT)) {
+  if (problem) {
     refusal = inputRefusal(problem);
     upsertSearchAttributes([{ key: TransferStatusKey, value: 'Rejected' }]);
     await condition(allHandlersFinished);

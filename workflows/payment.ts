@@ -2,7 +2,6 @@ import {
   type ApplicationFailure,
   allHandlersFinished,
   condition,
-  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -10,8 +9,8 @@ import {
 import type { Activities } from '../activities';
 import { ErrorCode } from '../domain/errors';
 import { DEFAULT_HOLD_MS, isTerminal, type PaymentAction, type PaymentStatus, planTransition } from '../domain/payment';
-import { durable, interactive, LOCAL_LEDGER_STEPS, localLedger, localThenBackground } from './activityPolicies';
-import { businessCause, inputRefusal, REJECTS_INVALID_INPUT, UnexpectedStepFailure } from './failures';
+import { durable, localLedger, localThenBackground } from './activityPolicies';
+import { businessCause, inputRefusal, UnexpectedStepFailure } from './failures';
 import { paymentInputProblem } from './inputChecks';
 import { cancelUpdate, createdUpdate, paymentStateQuery, pendUpdate, postUpdate } from './paymentMessages';
 import { AccountIdKey, PaymentStatusKey } from './searchAttributes';
@@ -26,15 +25,12 @@ export type PaymentOutcome = PaymentState | { status: 'Rejected'; code: string }
  * validators reject an invalid transition before it enters history. Updates run one at a time.
  */
 export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutcome> {
-  // Read once, first: the whole run takes one path (docs/changing-workflows.md).
-  const localLedgerSteps = patched(LOCAL_LEDGER_STEPS);
   /**
    * The ledger steps the API waits for (create, hold, post, cancel): short and idempotent (entry ids
-   * derived from the workflow id and step), so local activities under the patch. The hold expiring
-   * stays a normal activity under `background`: nobody waits for it, and its hour of retries through
-   * an outage must not hold the workflow task open.
+   * derived from the workflow id and step), so local activities. The hold expiring stays a normal
+   * activity under `durable`: nobody waits for it, and its retries through an outage must not hold
+   * the workflow task open.
    */
-  const ledger = localLedgerSteps ? localLedger : interactive;
   const workflowId = workflowInfo().workflowId;
   let status: PaymentStatus | undefined;
   let refusal: ApplicationFailure | undefined;
@@ -96,7 +92,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
         const entryKey = `${workflowId}/hold/${refusedHolds + 1}`;
         const expiresAt = request.holdExpiresAt ?? holdExpiresAt ?? new Date(Date.now() + DEFAULT_HOLD_MS).toISOString();
         try {
-          await ledger.holdPayment({ paymentId: input.paymentId, entryKey, record, holdExpiresAt: expiresAt, actor: request.actor });
+          await localLedger.holdPayment({ paymentId: input.paymentId, entryKey, record, holdExpiresAt: expiresAt, actor: request.actor });
         } catch (error) {
           if (businessCause(error)) refusedHolds += 1;
           throw error;
@@ -112,7 +108,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     postUpdate,
     (request?: PostRequest) =>
       transition('post', async () => {
-        await ledger.settlePayment({
+        await localLedger.settlePayment({
           paymentId: input.paymentId,
           entryKey: `${workflowId}/post`,
           pendingEntryKey: pendingEntryKey as string,
@@ -127,7 +123,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     cancelUpdate,
     (request: CancelRequest) =>
       transition('cancel', async () => {
-        await releaseHold(request.reason ?? null, ledger, request.actor);
+        await releaseHold(request.reason ?? null, localLedger, request.actor);
         setStatus('Cancelled');
       }),
     { validator: validate('cancel') },
@@ -136,7 +132,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
   setHandler(paymentStateQuery, () => (status === undefined ? null : state()));
 
   const problem = paymentInputProblem(input);
-  if (problem && patched(REJECTS_INVALID_INPUT)) {
+  if (problem) {
     refusal = inputRefusal(problem);
     upsertSearchAttributes([{ key: PaymentStatusKey, value: 'Rejected' }]);
     await condition(allHandlersFinished);
@@ -146,7 +142,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
   upsertSearchAttributes([{ key: AccountIdKey, value: [input.debitAccountId, input.creditAccountId] }]);
   // Once started, the payment must be recorded: a local attempt first, then (after a technical
   // give-up) a normal activity that retries until done; its ids make a repeat harmless.
-  const create = localLedgerSteps ? localThenBackground(localLedger.createPayment, durable.createPayment) : ledger.createPayment;
+  const create = localThenBackground(localLedger.createPayment, durable.createPayment);
   try {
     await create({
       ...record,
