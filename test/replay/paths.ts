@@ -697,7 +697,14 @@ export const PATHS: RecordedPath[] = [
       const payee = await api.customer(null);
       const asked = await api.post(
         '/internal/Payments',
-        { debitAccountId: payer.id, creditAccountId: payee.id, amount: '1200.00', currency: 'EUR', description: 'manual' },
+        {
+          debitAccountId: payer.id,
+          creditAccountId: payee.id,
+          amount: '1200.00',
+          currency: 'EUR',
+          description: 'manual',
+          note: 'agreed with the client',
+        },
         { token: api.tokens.ops, expect: 202 },
       );
       const approvalId = asked.body.value.approvalId;
@@ -716,7 +723,14 @@ export const PATHS: RecordedPath[] = [
       const payee = await api.customer(null);
       const asked = await api.post(
         '/internal/Payments',
-        { debitAccountId: payer.id, creditAccountId: payee.id, amount: '1200.00', currency: 'EUR', description: 'manual' },
+        {
+          debitAccountId: payer.id,
+          creditAccountId: payee.id,
+          amount: '1200.00',
+          currency: 'EUR',
+          description: 'manual',
+          note: 'agreed with the client',
+        },
         { token: api.tokens.ops, expect: 202 },
       );
       const approvalId = asked.body.value.approvalId;
@@ -736,7 +750,14 @@ export const PATHS: RecordedPath[] = [
       const payee = await expiringApi.customer(null);
       const asked = await expiringApi.post(
         '/internal/Payments',
-        { debitAccountId: payer.id, creditAccountId: payee.id, amount: '1200.00', currency: 'EUR', description: 'manual' },
+        {
+          debitAccountId: payer.id,
+          creditAccountId: payee.id,
+          amount: '1200.00',
+          currency: 'EUR',
+          description: 'manual',
+          note: 'agreed with the client',
+        },
         { token: expiringApi.tokens.ops, expect: 202 },
       );
       const approvalId = asked.body.value.approvalId;
