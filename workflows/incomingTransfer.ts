@@ -1,15 +1,7 @@
-import {
-  type ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { ErrorCode } from '../domain/errors';
 import { type IncomingStatus, planTransferAction } from '../domain/transfer';
+import { createdUpdateOf, type Rejected } from './creation';
 import { inputRefusal } from './failures';
 import { incomingInputProblem } from './inputChecks';
 import { AccountIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
@@ -28,12 +20,9 @@ const activities = proxyActivities<Activities>({
  * finds the same workflow): credited to the matching account, or held in suspense until ops
  * assigns it.
  */
-export async function incomingTransferWorkflow(
-  input: IncomingTransferInput,
-): Promise<TransferState | { status: 'Rejected'; code: string }> {
+export async function incomingTransferWorkflow(input: IncomingTransferInput): Promise<TransferState | Rejected> {
   const workflowId = workflowInfo().workflowId;
   let status: IncomingStatus | undefined;
-  let refusal: ApplicationFailure | undefined;
   const inTurn = oneAtATime();
 
   const setStatus = (next: IncomingStatus) => {
@@ -41,11 +30,12 @@ export async function incomingTransferWorkflow(
     upsertSearchAttributes([{ key: TransferStatusKey, value: next }]);
   };
 
-  setHandler(transferCreatedUpdate, async () => {
-    await condition(() => status !== undefined || refusal !== undefined);
-    if (refusal) throw refusal;
-    return { status: status as IncomingStatus };
-  });
+  const created = createdUpdateOf(
+    transferCreatedUpdate,
+    () => status !== undefined,
+    () => ({ status: status as IncomingStatus }),
+    TransferStatusKey,
+  );
   setHandler(transferStateQuery, () => (status === undefined ? null : { status }));
   setHandler(
     assignTransferUpdate,
@@ -96,12 +86,7 @@ export async function incomingTransferWorkflow(
   );
 
   const problem = incomingInputProblem(input);
-  if (problem) {
-    refusal = inputRefusal(problem);
-    upsertSearchAttributes([{ key: TransferStatusKey, value: 'Rejected' }]);
-    await condition(allHandlersFinished);
-    return { status: 'Rejected', code: ErrorCode.VALIDATION_ERROR };
-  }
+  if (problem) return created.reject(inputRefusal(problem));
 
   upsertSearchAttributes([{ key: TransferTypeKey, value: input.currency === 'EUR' ? 'Sepa' : 'Swift' }]);
   const booked = await activities.receiveIncoming({ transfer: input, entryKey: `${workflowId}/book` });

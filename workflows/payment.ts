@@ -1,15 +1,8 @@
-import {
-  type ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { ErrorCode } from '../domain/errors';
 import { DEFAULT_HOLD_MS, isTerminal, type PaymentAction, type PaymentStatus, planTransition } from '../domain/payment';
 import { durable, localLedger, localThenBackground } from './activityPolicies';
+import { createdUpdateOf, type Rejected } from './creation';
 import { businessCause, inputRefusal, UnexpectedStepFailure } from './failures';
 import { paymentInputProblem } from './inputChecks';
 import { cancelUpdate, createdUpdate, paymentStateQuery, pendUpdate, postUpdate } from './paymentMessages';
@@ -18,7 +11,7 @@ import type { CancelRequest, PaymentInput, PaymentState, PendRequest, PostReques
 import { oneAtATime, validatorFor } from './turns';
 
 /** The outcome of the workflow: the final status, or Rejected when an immediate payment was refused. */
-export type PaymentOutcome = PaymentState | { status: 'Rejected'; code: string };
+export type PaymentOutcome = PaymentState | Rejected;
 
 /**
  * One payment, one workflow (`payment-<uuid>`). Status changes the API waits for are Updates whose
@@ -33,7 +26,6 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
    */
   const workflowId = workflowInfo().workflowId;
   let status: PaymentStatus | undefined;
-  let refusal: ApplicationFailure | undefined;
   const inTurn = oneAtATime();
   /** Holds the ledger refused for good (insufficient funds): each retry after one needs a new id. */
   let refusedHolds = 0;
@@ -76,11 +68,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     });
   };
 
-  setHandler(createdUpdate, async () => {
-    await condition(() => status !== undefined || refusal !== undefined);
-    if (refusal) throw refusal;
-    return state();
-  });
+  const created = createdUpdateOf(createdUpdate, () => status !== undefined, state, PaymentStatusKey);
 
   setHandler(
     pendUpdate,
@@ -132,12 +120,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
   setHandler(paymentStateQuery, () => (status === undefined ? null : state()));
 
   const problem = paymentInputProblem(input);
-  if (problem) {
-    refusal = inputRefusal(problem);
-    upsertSearchAttributes([{ key: PaymentStatusKey, value: 'Rejected' }]);
-    await condition(allHandlersFinished);
-    return { status: 'Rejected', code: ErrorCode.VALIDATION_ERROR };
-  }
+  if (problem) return created.reject(inputRefusal(problem));
 
   upsertSearchAttributes([{ key: AccountIdKey, value: [input.debitAccountId, input.creditAccountId] }]);
   // Once started, the payment must be recorded: a local attempt first, then (after a technical
@@ -154,10 +137,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     const cause = businessCause(error);
     if (!cause) throw new UnexpectedStepFailure(`recording payment ${input.paymentId}`, error);
     // An immediate payment that a business rule refused leaves no trace: no record, no entry.
-    refusal = cause;
-    upsertSearchAttributes([{ key: PaymentStatusKey, value: 'Rejected' }]);
-    await condition(allHandlersFinished);
-    return { status: 'Rejected', code: cause.type ?? 'UNKNOWN' };
+    return created.reject(cause);
   }
   setStatus(input.mode === 'immediate' ? 'Posted' : 'Draft');
 
