@@ -144,6 +144,25 @@ async function closeAccount(api: RecorderApi, c: Customer, accountId: string) {
   await api.delete(`/Accounts/${accountId}`, { token: c.token, headers: { 'X-Otp-Token': verified.body.value.otpToken }, expect: 200 });
 }
 
+/** An ops payment at or above the approval threshold: it waits for a second ops user. Answers the approval's id. */
+async function opsPaymentToApprove(api: RecorderApi): Promise<string> {
+  const payer = await api.customer('2000.00');
+  const payee = await api.customer(null);
+  const asked = await api.post(
+    '/internal/Payments',
+    {
+      debitAccountId: payer.id,
+      creditAccountId: payee.id,
+      amount: '1200.00',
+      currency: 'EUR',
+      description: 'manual',
+      note: 'agreed with the client',
+    },
+    { token: api.tokens.ops, expect: 202 },
+  );
+  return asked.body.value.approvalId;
+}
+
 /** A workflow the API refused (no id in the answer), found by its search attributes. */
 async function findWorkflow(temporal: Client, query: string): Promise<string> {
   for (let i = 0; i < 100; i++) {
@@ -693,21 +712,7 @@ export const PATHS: RecordedPath[] = [
     workflowType: 'approvalWorkflow',
     path: 'payment-approved',
     async run({ api }) {
-      const payer = await api.customer('2000.00');
-      const payee = await api.customer(null);
-      const asked = await api.post(
-        '/internal/Payments',
-        {
-          debitAccountId: payer.id,
-          creditAccountId: payee.id,
-          amount: '1200.00',
-          currency: 'EUR',
-          description: 'manual',
-          note: 'agreed with the client',
-        },
-        { token: api.tokens.ops, expect: 202 },
-      );
-      const approvalId = asked.body.value.approvalId;
+      const approvalId = await opsPaymentToApprove(api);
       await api.post(`/internal/Approvals/${approvalId}/approve`, undefined, {
         token: await api.token('ops', 'recorder-approver'),
         expect: 200,
@@ -719,21 +724,7 @@ export const PATHS: RecordedPath[] = [
     workflowType: 'approvalWorkflow',
     path: 'payment-rejected',
     async run({ api }) {
-      const payer = await api.customer('2000.00');
-      const payee = await api.customer(null);
-      const asked = await api.post(
-        '/internal/Payments',
-        {
-          debitAccountId: payer.id,
-          creditAccountId: payee.id,
-          amount: '1200.00',
-          currency: 'EUR',
-          description: 'manual',
-          note: 'agreed with the client',
-        },
-        { token: api.tokens.ops, expect: 202 },
-      );
-      const approvalId = asked.body.value.approvalId;
+      const approvalId = await opsPaymentToApprove(api);
       await api.post(
         `/internal/Approvals/${approvalId}/reject`,
         { reason: 'not ordered' },
@@ -746,21 +737,7 @@ export const PATHS: RecordedPath[] = [
     workflowType: 'approvalWorkflow',
     path: 'payment-expired',
     async run({ expiringApi }) {
-      const payer = await expiringApi.customer('2000.00');
-      const payee = await expiringApi.customer(null);
-      const asked = await expiringApi.post(
-        '/internal/Payments',
-        {
-          debitAccountId: payer.id,
-          creditAccountId: payee.id,
-          amount: '1200.00',
-          currency: 'EUR',
-          description: 'manual',
-          note: 'agreed with the client',
-        },
-        { token: expiringApi.tokens.ops, expect: 202 },
-      );
-      const approvalId = asked.body.value.approvalId;
+      const approvalId = await opsPaymentToApprove(expiringApi);
       for (let i = 0; i < 400; i++) {
         const approval = await expiringApi.get(`/internal/Approvals/${approvalId}`, { token: expiringApi.tokens.ops, expect: 200 });
         if (approval.body.value.status === 'expired') return `approval-${approvalId}`;
