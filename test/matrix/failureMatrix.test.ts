@@ -228,10 +228,14 @@ async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>
   return results;
 }
 
-/** The activities each workflow's source calls through its proxies: what its paths must reach. */
+/** The activities each workflow's source calls through its proxies (the transfers' skeleton too): what its paths must reach. */
 function activitiesCalledIn(workflow: WorkflowType): Set<string> {
-  const file = { paymentWorkflow: 'payment', outgoingTransferWorkflow: 'outgoingTransfer', fxTransferWorkflow: 'fxTransfer' }[workflow];
-  const source = readFileSync(new URL(`../../workflows/${file}.ts`, import.meta.url), 'utf8');
+  const files = {
+    paymentWorkflow: ['payment'],
+    outgoingTransferWorkflow: ['outgoingTransfer', 'confirmableTransfer'],
+    fxTransferWorkflow: ['fxTransfer', 'confirmableTransfer'],
+  }[workflow];
+  const source = files.map((file) => readFileSync(new URL(`../../workflows/${file}.ts`, import.meta.url), 'utf8')).join('\n');
   const known = new Set(Object.keys(createActivities(ACTIVITY_DEPS())));
   const called = new Set<string>();
   for (const match of source.matchAll(/\b[a-zA-Z]+\.([a-z][A-Za-z]+)\(/g))
