@@ -77,7 +77,9 @@ beforeAll(async () => {
   api = await createTestApi({
     taskQueue: TASK_QUEUE,
     confirmationWindowMs: MATRIX_WINDOW_MS,
-    fx: { quoteTtlMs: MATRIX_WINDOW_MS, spread: '0.01', base: 'EUR', rates: { EUR: '1', USD: '1.08' } },
+    // A quote's time runs from the quote, before the workflow starts (a window's, once the code is
+    // sent): twice the window, so a confirm under load still meets its quote (seen missing it at load 20).
+    fx: { quoteTtlMs: 2 * MATRIX_WINDOW_MS, spread: '0.01', base: 'EUR', rates: { EUR: '1', USD: '1.08' } },
     workflowWaitMs: 15_000,
   });
   worker = await Worker.create({

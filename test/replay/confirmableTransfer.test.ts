@@ -7,6 +7,7 @@ import type { Activities } from '../../activities';
 import { withBusinessFailures } from '../../activities/failures';
 import { DomainError, ErrorCode } from '../../domain/errors';
 import type { FxTransferInput, OutgoingTransferInput } from '../../workflows/shared';
+import { fxTransferInput, outgoingTransferInput } from '../support/workflowInputs';
 import { findOrInstallTestServer, timeSkippingEnvironment } from './testServer';
 
 /**
@@ -80,7 +81,6 @@ class StubBank {
     openFxTransfer: withBusinessFailures(async ({ record }) => void this.holds.set(record.transferId, [])),
     sendTransferCode: withBusinessFailures(async ({ record, sendId }) => this.send(record.transferId, sendId)),
     sendFxCode: withBusinessFailures(async ({ record, sendId }) => this.send(record.transferId, sendId)),
-    // The confirmation id is the transfer id in these tests.
     checkTransferCode: withBusinessFailures(async (input) => this.check(input.confirmationId, 'code' in input ? input.code : '')),
     setTransferStatus: withBusinessFailures(async ({ transferId, status }) => {
       this.statuses.set(transferId, [...(this.statuses.get(transferId) ?? []), status]);
@@ -97,45 +97,22 @@ class StubBank {
   };
 }
 
+/** The confirmation id is the transfer id here, so the stub bank knows whose code it checks. */
 function outgoingInput(transferId: string, type: 'Internal' | 'Sepa'): OutgoingTransferInput {
-  return {
-    record: {
-      transferId,
-      clientId: randomUUID(),
-      accountId: randomUUID(),
-      recipientId: null,
-      recipient: { name: 'Jane Roe', iban: 'DE89370400440532013000', accountNumber: null, bic: null, country: 'DE' },
-      type,
-      amountMinor: '500',
-      feeMinor: '0',
-      currency: 'EUR',
-      reference: null,
-      confirmationId: transferId,
-      recipientAccountId: type === 'Internal' ? randomUUID() : null,
-      recipientClientId: type === 'Internal' ? randomUUID() : null,
-    },
-    confirmationWindowMs: WINDOW_MS,
-    providerRetry: { submitAttempts: 2, submitIntervalMs: 100, decisionAttempts: 3 },
-  };
+  const internal = type === 'Internal';
+  const input = outgoingTransferInput({
+    transferId,
+    type,
+    confirmationId: transferId,
+    recipientAccountId: internal ? randomUUID() : null,
+    recipientClientId: internal ? randomUUID() : null,
+  });
+  return { ...input, confirmationWindowMs: WINDOW_MS, providerRetry: { submitAttempts: 2, submitIntervalMs: 100, decisionAttempts: 3 } };
 }
 
 /** `now` is the test server's clock, which runs ahead of this process's once a test skipped time. */
 function fxInput(transferId: string, now: number, quoteMs: number): FxTransferInput {
-  return {
-    record: {
-      transferId,
-      clientId: randomUUID(),
-      sourceAccountId: randomUUID(),
-      targetAccountId: randomUUID(),
-      sellAmountMinor: '1000',
-      sellCurrency: 'EUR',
-      buyAmountMinor: '1085',
-      buyCurrency: 'USD',
-      rate: '1.085',
-      quoteExpiresAt: new Date(now + quoteMs).toISOString(),
-      confirmationId: transferId,
-    },
-  };
+  return fxTransferInput({ transferId, confirmationId: transferId }, now, quoteMs);
 }
 
 /** The two kinds, and what each ends in on the skeleton's shared paths. */
