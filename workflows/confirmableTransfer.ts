@@ -8,22 +8,22 @@ import {
   TemporalFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { ErrorCode } from '../domain/errors';
-import type { PresentedCode } from '../domain/otpPolicy';
-import type { TransferStatus } from '../domain/transfer';
-import { interactive } from './activityPolicies';
-import { createdUpdateOf, type Rejected } from './creation';
-import { businessCause, inputRefusal, UnexpectedStepFailure } from './failures';
-import type { InputProblem } from './inputChecks';
-import { TransferStatusKey } from './searchAttributes';
-import type { TransferState } from './shared';
+import { businessCause, inputRefusal, UnexpectedStepFailure } from '../contract/failures';
 import {
   cancelTransferUpdate,
   confirmTransferUpdate,
   resendCodeUpdate,
   transferCreatedUpdate,
   transferStateQuery,
-} from './transferMessages';
+} from '../contract/transferMessages';
+import type { TransferState } from '../contract/types';
+import { ErrorCode } from '../domain/errors';
+import type { PresentedCode } from '../domain/otpPolicy';
+import type { TransferStatus } from '../domain/transfer';
+import { interactive } from './activityPolicies';
+import { createdUpdateOf, type Rejected } from './creation';
+import type { InputProblem } from './inputChecks';
+import { TransferStatusKey } from './searchAttributes';
 import { oneAtATime, validatorFor } from './turns';
 
 export type TransferOutcome = TransferState | Rejected;

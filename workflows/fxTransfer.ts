@@ -1,11 +1,11 @@
 import { workflowInfo } from '@temporalio/workflow';
+import { businessCause } from '../contract/failures';
+import type { FxTransferInput } from '../contract/types';
 import { type FxAction, type FxStatus, planFxAction, quoteExpired } from '../domain/fx';
 import { background, durable, interactive } from './activityPolicies';
 import { runConfirmableTransfer, type TransferOutcome } from './confirmableTransfer';
-import { businessCause } from './failures';
 import { fxInputProblem } from './inputChecks';
 import { AccountIdKey, ClientIdKey, TransferTypeKey } from './searchAttributes';
-import type { FxTransferInput } from './shared';
 
 export type FxOutcome = TransferOutcome;
 

@@ -1,19 +1,16 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { allHandlersFinished, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { inputRefusal } from '../contract/failures';
+import { assignTransferUpdate, returnTransferUpdate, transferCreatedUpdate, transferStateQuery } from '../contract/transferMessages';
+import type { IncomingTransferInput, OpsRequest, ReturnRequest, TransferState } from '../contract/types';
 import { type IncomingStatus, planTransferAction } from '../domain/transfer';
+import { incomingTransferType } from '../domain/transferPricing';
+import { incomingBooking } from './activityPolicies';
 import { createdUpdateOf, type Rejected } from './creation';
-import { inputRefusal } from './failures';
 import { incomingInputProblem } from './inputChecks';
 import { AccountIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
-import type { IncomingTransferInput, OpsRequest, ReturnRequest, TransferState } from './shared';
-import { assignTransferUpdate, returnTransferUpdate, transferCreatedUpdate, transferStateQuery } from './transferMessages';
 import { oneAtATime, validatorFor } from './turns';
 
-/** Booking reported money: retried through an outage of about an hour, like the background steps. */
-const activities = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 70 },
-});
+const activities = incomingBooking;
 
 /**
  * Money the provider reports (`transfer-<id derived from its reference>`, so a repeated report
@@ -88,7 +85,7 @@ export async function incomingTransferWorkflow(input: IncomingTransferInput): Pr
   const problem = incomingInputProblem(input);
   if (problem) return created.reject(inputRefusal(problem));
 
-  upsertSearchAttributes([{ key: TransferTypeKey, value: input.currency === 'EUR' ? 'Sepa' : 'Swift' }]);
+  upsertSearchAttributes([{ key: TransferTypeKey, value: incomingTransferType(input.currency) }]);
   const booked = await activities.receiveIncoming({ transfer: input, entryKey: `${workflowId}/book` });
   setStatus(booked.status);
   // Assigned (Completed) or sent back (Returned).

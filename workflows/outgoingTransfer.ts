@@ -1,14 +1,22 @@
-import { condition, isCancellation, proxyActivities, setHandler, TemporalFailure, workflowInfo } from '@temporalio/workflow';
+import { condition, isCancellation, setHandler, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { businessCause } from '../contract/failures';
+import { continueTransferUpdate, executeTransferUpdate } from '../contract/transferMessages';
+import type { OutgoingTransferInput } from '../contract/types';
 import { ErrorCode } from '../domain/errors';
 import { isFinalTransferStatus, type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
-import { background, durable, interactive, localLedger, localThenBackground } from './activityPolicies';
+import {
+  background,
+  durable,
+  interactive,
+  localLedger,
+  localThenBackground,
+  providerDecision,
+  providerSubmission,
+} from './activityPolicies';
 import { runConfirmableTransfer, type TransferOutcome, type TransferRun } from './confirmableTransfer';
-import { businessCause } from './failures';
 import { outgoingInputProblem } from './inputChecks';
 import { AccountIdKey, ClientIdKey, TransferTypeKey } from './searchAttributes';
-import type { OutgoingTransferInput } from './shared';
-import { continueTransferUpdate, executeTransferUpdate } from './transferMessages';
 
 export type { TransferOutcome } from './confirmableTransfer';
 
@@ -45,19 +53,8 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
   let continueRequested = false;
   let providerReference: string | null = null;
 
-  const provider = proxyActivities<Activities>({
-    startToCloseTimeout: '10 seconds',
-    retry: { initialInterval: providerRetry.submitIntervalMs, backoffCoefficient: 2, maximumAttempts: providerRetry.submitAttempts },
-  });
-  const decision = proxyActivities<Activities>({
-    startToCloseTimeout: '10 seconds',
-    retry: {
-      initialInterval: '200 milliseconds',
-      backoffCoefficient: 1.5,
-      maximumInterval: '2 seconds',
-      maximumAttempts: providerRetry.decisionAttempts,
-    },
-  });
+  const provider = providerSubmission(providerRetry);
+  const decision = providerDecision(providerRetry);
 
   /** Handlers write with `background` (their caller waits); the workflow's own flow with `durable`. */
   const saveStatus = async (

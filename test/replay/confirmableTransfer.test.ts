@@ -5,8 +5,8 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Activities } from '../../activities';
 import { withBusinessFailures } from '../../activities/failures';
+import type { FxTransferInput, OutgoingTransferInput } from '../../contract/types';
 import { DomainError, ErrorCode } from '../../domain/errors';
-import type { FxTransferInput, OutgoingTransferInput } from '../../workflows/shared';
 import { fxTransferInput, outgoingTransferInput } from '../support/workflowInputs';
 import { findOrInstallTestServer, timeSkippingEnvironment } from './testServer';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FxTransferInput, FxTransferRecord, OutgoingTransferInput, OutgoingTransferRecord } from '../../workflows/shared';
+import type { FxTransferInput, FxTransferRecord, OutgoingTransferInput, OutgoingTransferRecord } from '../../contract/types';
 
 /** An outgoing transfer's workflow input that passes the workflow's input checks, with `record` over it. */
 export function outgoingTransferInput(record: Partial<OutgoingTransferRecord> = {}): OutgoingTransferInput {
