@@ -13,7 +13,6 @@ import { type AuthEnv, authenticate, tokenVerifier } from './auth';
 import { boundBodies, isUploadRequest, readJsonBody } from './bodyLimit';
 import { requestDeadline } from './deadline';
 import { describeRoles, documentedErrorCodes, openApiDocument, serveDocs } from './docs';
-import { success } from './envelope';
 import { errorJson, handleError } from './errors';
 import { handlesIdempotencyKey, idempotency } from './idempotency';
 import { type MetricsSource, metricsMiddleware, metricsRoute, metricsSource, temporalUp } from './metrics';
@@ -45,6 +44,7 @@ import { opsTransferRoutes } from './routes/transfersOps';
 import { systemTransferRoutes } from './routes/transfersSystem';
 import { webhookRoutes } from './routes/webhooks';
 import { registerEventWebhooks } from './schemas/events';
+import { SERVICE_VERSION } from './version';
 
 export type { AppDeps };
 
@@ -200,16 +200,14 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   });
   app.use('*', unlessUpload(idempotency(deps.sql, useCases.rateLimits, { leaseMs: deps.workflowWaitMs * 2, waitMs: deps.workflowWaitMs })));
 
-  app.get('/health', async (c) => {
-    await useCases.health.ping();
-    return c.json(success({ status: 'ok' }), 200);
-  });
   // Liveness and readiness (documented): ready when Postgres answers and the process is not draining;
   // Temporal is asked and reported (field and metric) but an outage of it leaves reads working.
   const readinessTimeoutMs = options.readinessTimeoutMs ?? 2_000;
   app.route(
     '/',
     healthRoutes({
+      ping: () => useCases.health.ping(),
+      version: SERVICE_VERSION,
       probes: { postgres: () => useCases.health.ping() },
       observed: {
         temporal: async () => {

@@ -7,6 +7,7 @@
  * test/unit/operationIds.test.ts holds a copy of the list and fails when one changes.
  */
 export const OPERATION_IDS: Readonly<Record<string, string>> = {
+  'GET /health': 'getHealth',
   'GET /health/live': 'getLiveness',
   'GET /health/ready': 'getReadiness',
 

@@ -3,6 +3,28 @@
  * Regenerate with `npm run generate:client` after the API (and its snapshot) changed.
  */
 export interface paths {
+  '/health': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The database answers; names the release running. No token needed.
+     * @description The database answers; names the release running. No token needed.
+     *
+     *     Public: no token needed.
+     */
+    get: operations['getHealth'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health/live': {
     parameters: {
       query?: never;
@@ -3695,20 +3717,25 @@ export interface components {
       endpointId: string;
       message: string;
     };
-    /** @description A success: the envelope around one Liveness */
-    LivenessResult: {
+    /** @description A success: the envelope around one Health */
+    HealthResult: {
       isSuccess: boolean;
       isFailed: boolean;
-      value: components['schemas']['Liveness'];
+      value: components['schemas']['Health'];
       reasons: components['schemas']['ResultError'][];
       errors: components['schemas']['ResultError'][];
       successes: {
         [key: string]: unknown;
       }[];
     };
-    Liveness: {
+    Health: {
       /** @enum {string} */
-      status: 'live';
+      status: 'ok';
+      /**
+       * @description The release of the service (semantic versioning; CHANGELOG.md)
+       * @example 1.0.0
+       */
+      version: string;
     };
     ResultError: {
       message: string;
@@ -3760,6 +3787,21 @@ export interface components {
       | 'UNSUPPORTED_MEDIA_TYPE'
       | 'SERVICE_UNAVAILABLE'
       | 'INTERNAL_ERROR';
+    /** @description A success: the envelope around one Liveness */
+    LivenessResult: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      value: components['schemas']['Liveness'];
+      reasons: components['schemas']['ResultError'][];
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
+    Liveness: {
+      /** @enum {string} */
+      status: 'live';
+    };
     /** @description A success: the envelope around one Readiness */
     ReadinessResult: {
       isSuccess: boolean;
@@ -6645,6 +6687,27 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  getHealth: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The database answered */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HealthResult'];
+        };
+      };
+    };
+  };
   getLiveness: {
     parameters: {
       query?: never;

@@ -31,12 +31,6 @@ export function inputRefusal(problem: InputProblem): ApplicationFailure {
   });
 }
 
-/**
- * Patch: a workflow checks its input first and ends Rejected on poison (was: its first activity
- * failed again and again). Only taken when the input is invalid, so valid histories are untouched.
- */
-export const REJECTS_INVALID_INPUT = 'rejects-invalid-input';
-
 /** Rethrows a DomainError as a business failure; anything else unchanged. */
 export function asBusinessFailure(error: unknown): unknown {
   return error instanceof DomainError ? businessFailure(error) : error;

@@ -41,14 +41,6 @@ export const durable = proxyActivities<Activities>({
 });
 
 /**
- * Patch: the short ledger steps run as local activities (issue #15, "fewer tasks per payment").
- * Each workflow reads it once, at the top of its function, and picks its proxies from it, so a run
- * keeps one path from its first task to its end: runs started before the deploy (no marker in
- * their history) keep scheduling normal activities; new runs write the marker and go local.
- */
-export const LOCAL_LEDGER_STEPS = 'local-ledger-steps';
-
-/**
  * The ledger steps as LOCAL activities: run by the worker that runs the workflow task, inside that
  * task, with their result recorded as a marker; no activity task goes through the server.
  *

@@ -1,19 +1,11 @@
-import {
-  type ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  patched,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import { inputRefusal, REJECTS_INVALID_INPUT } from '../contract/failures';
+import { allHandlersFinished, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { inputRefusal } from '../contract/failures';
 import { assignTransferUpdate, returnTransferUpdate, transferCreatedUpdate, transferStateQuery } from '../contract/transferMessages';
 import type { IncomingTransferInput, OpsRequest, ReturnRequest, TransferState } from '../contract/types';
-import { ErrorCode } from '../domain/errors';
 import { type IncomingStatus, planTransferAction } from '../domain/transfer';
 import { incomingTransferType } from '../domain/transferPricing';
 import { incomingBooking } from './activityPolicies';
+import { createdUpdateOf, type Rejected } from './creation';
 import { incomingInputProblem } from './inputChecks';
 import { AccountIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
 import { oneAtATime, validatorFor } from './turns';
@@ -21,23 +13,13 @@ import { oneAtATime, validatorFor } from './turns';
 const activities = incomingBooking;
 
 /**
- * Patch: ops can send an Unrecognized transfer back (`return`: the provider returns it, suspense goes
- * back to settlement, Returned). New commands only in runs that take a return; the marker keeps
- * histories recorded before it replaying on the old path.
- */
-const INCOMING_RETURN = 'incoming-return';
-
-/**
  * Money the provider reports (`transfer-<id derived from its reference>`, so a repeated report
  * finds the same workflow): credited to the matching account, or held in suspense until ops
  * assigns it.
  */
-export async function incomingTransferWorkflow(
-  input: IncomingTransferInput,
-): Promise<TransferState | { status: 'Rejected'; code: string }> {
+export async function incomingTransferWorkflow(input: IncomingTransferInput): Promise<TransferState | Rejected> {
   const workflowId = workflowInfo().workflowId;
   let status: IncomingStatus | undefined;
-  let refusal: ApplicationFailure | undefined;
   const inTurn = oneAtATime();
 
   const setStatus = (next: IncomingStatus) => {
@@ -45,11 +27,12 @@ export async function incomingTransferWorkflow(
     upsertSearchAttributes([{ key: TransferStatusKey, value: next }]);
   };
 
-  setHandler(transferCreatedUpdate, async () => {
-    await condition(() => status !== undefined || refusal !== undefined);
-    if (refusal) throw refusal;
-    return { status: status as IncomingStatus };
-  });
+  const created = createdUpdateOf(
+    transferCreatedUpdate,
+    () => status !== undefined,
+    () => ({ status: status as IncomingStatus }),
+    TransferStatusKey,
+  );
   setHandler(transferStateQuery, () => (status === undefined ? null : { status }));
   setHandler(
     assignTransferUpdate,
@@ -76,7 +59,7 @@ export async function incomingTransferWorkflow(
     returnTransferUpdate,
     (request: ReturnRequest) =>
       inTurn(async () => {
-        if (planTransferAction(status as IncomingStatus, 'return') === 'apply' && patched(INCOMING_RETURN)) {
+        if (planTransferAction(status as IncomingStatus, 'return') === 'apply') {
           await activities.submitReturn({
             transferId: input.transferId,
             providerReference: input.providerReference,
@@ -100,17 +83,12 @@ export async function incomingTransferWorkflow(
   );
 
   const problem = incomingInputProblem(input);
-  if (problem && patched(REJECTS_INVALID_INPUT)) {
-    refusal = inputRefusal(problem);
-    upsertSearchAttributes([{ key: TransferStatusKey, value: 'Rejected' }]);
-    await condition(allHandlersFinished);
-    return { status: 'Rejected', code: ErrorCode.VALIDATION_ERROR };
-  }
+  if (problem) return created.reject(inputRefusal(problem));
 
   upsertSearchAttributes([{ key: TransferTypeKey, value: incomingTransferType(input.currency) }]);
   const booked = await activities.receiveIncoming({ transfer: input, entryKey: `${workflowId}/book` });
   setStatus(booked.status);
-  // Assigned (Completed) or sent back (Returned): the predicate adds no command, so old histories replay.
+  // Assigned (Completed) or sent back (Returned).
   await condition(() => status === 'Completed' || status === 'Returned');
   await condition(allHandlersFinished);
   return { status: status as IncomingStatus };

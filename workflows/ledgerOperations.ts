@@ -1,4 +1,4 @@
-import { ApplicationFailure, continueAsNew, patched, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, uuid4, workflowInfo } from '@temporalio/workflow';
 import { daysBetween, yesterday } from '../domain/calendar';
 import { CHECK_FAILED, SINGLE_CHECKS } from '../domain/ledgerChecks';
 import { batchJobs } from './activityPolicies';
@@ -6,16 +6,12 @@ import { batchJobs } from './activityPolicies';
 const jobs = batchJobs;
 
 const DEFAULT_BATCH = 500;
-/** Past this many history events a job continues as a new run (where it left off). */
-const HISTORY_LIMIT = 8_000;
-
 /**
- * Patch: the consistency checks continue as new past HISTORY_LIMIT, as the balance snapshots do.
- * Their batch loop runs once per 500 accounts, so on a large ledger one run would reach Temporal's
- * 50,000-event limit and be terminated. Asked only once the limit is passed: a run of the old code
- * that already went past it (no marker) keeps its one long history.
+ * Past this many history events a job continues as a new run (where it left off): the checks' batch
+ * loop runs once per 500 accounts, so on a large ledger one run would reach Temporal's 50,000-event
+ * limit and be terminated.
  */
-export const CHECKS_CONTINUE_AS_NEW = 'checks-continue-as-new';
+const HISTORY_LIMIT = 8_000;
 
 export interface DailyBalanceInput {
   /** First day (default: the day before the run started, UTC). */
@@ -96,7 +92,7 @@ async function countersOverEveryAccount(
     const batch = await jobs.checkCountersBatch({ checkId, part, afterSeq, limit });
     if (batch.lastSeq === null || batch.count < limit) return;
     afterSeq = batch.lastSeq;
-    if (workflowInfo().historyLength > (input.historyLimit ?? HISTORY_LIMIT) && patched(CHECKS_CONTINUE_AS_NEW)) {
+    if (workflowInfo().historyLength > (input.historyLimit ?? HISTORY_LIMIT)) {
       await continueWith({ part: part + 1, afterSeq });
     }
   }

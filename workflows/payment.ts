@@ -1,43 +1,31 @@
-import {
-  type ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  patched,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { businessCause, inputRefusal, REJECTS_INVALID_INPUT, UnexpectedStepFailure } from '../contract/failures';
+import { businessCause, inputRefusal, UnexpectedStepFailure } from '../contract/failures';
 import { cancelUpdate, createdUpdate, paymentStateQuery, pendUpdate, postUpdate } from '../contract/paymentMessages';
 import type { CancelRequest, PaymentInput, PaymentState, PendRequest, PostRequest } from '../contract/types';
-import { ErrorCode } from '../domain/errors';
 import { DEFAULT_HOLD_MS, isTerminal, type PaymentAction, type PaymentStatus, planTransition } from '../domain/payment';
-import { durable, interactive, LOCAL_LEDGER_STEPS, localLedger, localThenBackground } from './activityPolicies';
+import { durable, localLedger, localThenBackground } from './activityPolicies';
+import { createdUpdateOf, type Rejected } from './creation';
 import { paymentInputProblem } from './inputChecks';
 import { AccountIdKey, PaymentStatusKey } from './searchAttributes';
 import { oneAtATime, validatorFor } from './turns';
 
 /** The outcome of the workflow: the final status, or Rejected when an immediate payment was refused. */
-export type PaymentOutcome = PaymentState | { status: 'Rejected'; code: string };
+export type PaymentOutcome = PaymentState | Rejected;
 
 /**
  * One payment, one workflow (`payment-<uuid>`). Status changes the API waits for are Updates whose
  * validators reject an invalid transition before it enters history. Updates run one at a time.
  */
 export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutcome> {
-  // Read once, first: the whole run takes one path (docs/changing-workflows.md).
-  const localLedgerSteps = patched(LOCAL_LEDGER_STEPS);
   /**
    * The ledger steps the API waits for (create, hold, post, cancel): short and idempotent (entry ids
-   * derived from the workflow id and step), so local activities under the patch. The hold expiring
-   * stays a normal activity under `background`: nobody waits for it, and its hour of retries through
-   * an outage must not hold the workflow task open.
+   * derived from the workflow id and step), so local activities. The hold expiring stays a normal
+   * activity under `durable`: nobody waits for it, and its retries through an outage must not hold
+   * the workflow task open.
    */
-  const ledger = localLedgerSteps ? localLedger : interactive;
   const workflowId = workflowInfo().workflowId;
   let status: PaymentStatus | undefined;
-  let refusal: ApplicationFailure | undefined;
   const inTurn = oneAtATime();
   /** Holds the ledger refused for good (insufficient funds): each retry after one needs a new id. */
   let refusedHolds = 0;
@@ -80,11 +68,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     });
   };
 
-  setHandler(createdUpdate, async () => {
-    await condition(() => status !== undefined || refusal !== undefined);
-    if (refusal) throw refusal;
-    return state();
-  });
+  const created = createdUpdateOf(createdUpdate, () => status !== undefined, state, PaymentStatusKey);
 
   setHandler(
     pendUpdate,
@@ -96,7 +80,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
         const entryKey = `${workflowId}/hold/${refusedHolds + 1}`;
         const expiresAt = request.holdExpiresAt ?? holdExpiresAt ?? new Date(Date.now() + DEFAULT_HOLD_MS).toISOString();
         try {
-          await ledger.holdPayment({ paymentId: input.paymentId, entryKey, record, holdExpiresAt: expiresAt, actor: request.actor });
+          await localLedger.holdPayment({ paymentId: input.paymentId, entryKey, record, holdExpiresAt: expiresAt, actor: request.actor });
         } catch (error) {
           if (businessCause(error)) refusedHolds += 1;
           throw error;
@@ -112,7 +96,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     postUpdate,
     (request?: PostRequest) =>
       transition('post', async () => {
-        await ledger.settlePayment({
+        await localLedger.settlePayment({
           paymentId: input.paymentId,
           entryKey: `${workflowId}/post`,
           pendingEntryKey: pendingEntryKey as string,
@@ -127,7 +111,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     cancelUpdate,
     (request: CancelRequest) =>
       transition('cancel', async () => {
-        await releaseHold(request.reason ?? null, ledger, request.actor);
+        await releaseHold(request.reason ?? null, localLedger, request.actor);
         setStatus('Cancelled');
       }),
     { validator: validate('cancel') },
@@ -136,17 +120,12 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
   setHandler(paymentStateQuery, () => (status === undefined ? null : state()));
 
   const problem = paymentInputProblem(input);
-  if (problem && patched(REJECTS_INVALID_INPUT)) {
-    refusal = inputRefusal(problem);
-    upsertSearchAttributes([{ key: PaymentStatusKey, value: 'Rejected' }]);
-    await condition(allHandlersFinished);
-    return { status: 'Rejected', code: ErrorCode.VALIDATION_ERROR };
-  }
+  if (problem) return created.reject(inputRefusal(problem));
 
   upsertSearchAttributes([{ key: AccountIdKey, value: [input.debitAccountId, input.creditAccountId] }]);
   // Once started, the payment must be recorded: a local attempt first, then (after a technical
   // give-up) a normal activity that retries until done; its ids make a repeat harmless.
-  const create = localLedgerSteps ? localThenBackground(localLedger.createPayment, durable.createPayment) : ledger.createPayment;
+  const create = localThenBackground(localLedger.createPayment, durable.createPayment);
   try {
     await create({
       ...record,
@@ -158,10 +137,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentOutco
     const cause = businessCause(error);
     if (!cause) throw new UnexpectedStepFailure(`recording payment ${input.paymentId}`, error);
     // An immediate payment that a business rule refused leaves no trace: no record, no entry.
-    refusal = cause;
-    upsertSearchAttributes([{ key: PaymentStatusKey, value: 'Rejected' }]);
-    await condition(allHandlersFinished);
-    return { status: 'Rejected', code: cause.type ?? 'UNKNOWN' };
+    return created.reject(cause);
   }
   setStatus(input.mode === 'immediate' ? 'Posted' : 'Draft');
 

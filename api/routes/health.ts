@@ -8,6 +8,10 @@ import { newRouter } from '../router';
 export type ReadinessProbe = () => Promise<void>;
 
 export interface HealthRoutesOptions {
+  /** `/health`'s ping of the database. */
+  ping: ReadinessProbe;
+  /** The release `/health` reports. */
+  version: string;
   /** What readiness depends on, by name (Postgres). */
   probes: Record<string, ReadinessProbe>;
   /**
@@ -23,6 +27,12 @@ export interface HealthRoutesOptions {
   timeoutMs: number;
 }
 
+const Health = z
+  .object({
+    status: z.literal('ok'),
+    version: z.string().openapi({ description: 'The release of the service (semantic versioning; CHANGELOG.md)', example: '1.0.0' }),
+  })
+  .openapi('Health');
 const Live = z.object({ status: z.literal('live') }).openapi('Liveness');
 const Ready = z
   .object({
@@ -70,11 +80,33 @@ async function askAll(probes: Record<string, ReadinessProbe>, timeoutMs: number)
  * process serves HTTP (restart it when it does not); `/health/ready` asks Postgres and answers 503
  * when it does not answer in time, or while the process drains before it stops (take the replica
  * out of the load balancer, do not restart it). Temporal is asked too and reported in `observed`,
- * but does not make the replica unready. `/health`, the API contract's ping of the database, is
- * unchanged.
+ * but does not make the replica unready. `/health` pings the database and names the release.
  */
-export function healthRoutes({ probes, observed = {}, onObserved, isDraining = () => false, timeoutMs }: HealthRoutesOptions) {
+export function healthRoutes({
+  ping,
+  version,
+  probes,
+  observed = {},
+  onObserved,
+  isDraining = () => false,
+  timeoutMs,
+}: HealthRoutesOptions) {
   const router = newRouter();
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/health',
+      tags: ['Health'],
+      summary: 'The database answers; names the release running. No token needed.',
+      security: [],
+      responses: { 200: { description: 'The database answered', content: json(envelopeOf(Health)) } },
+    }),
+    async (c) => {
+      await ping();
+      return c.json(success({ status: 'ok' as const, version }), 200);
+    },
+  );
 
   router.openapi(
     createRoute({

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sign } from 'hono/jwt';
 import { describe, expect, it } from 'vitest';
 import { minorUnits } from '../../domain/currency';
+import packageJson from '../../package.json';
 import { token } from '../support/api';
 import { balances, internalAccount, openAccount } from '../support/bankFixtures';
 import { useTestApi } from '../support/suite';
@@ -29,7 +30,7 @@ const expectFailure = (res: { status: number; body: any }, status: number, code:
 
 describe('envelope, auth and documents', () => {
   it('serves health, the OpenAPI 3.1 document and the docs page without a token', async () => {
-    expect((await api().get('/health', { token: null })).body.value).toEqual({ status: 'ok' });
+    expect((await api().get('/health', { token: null })).body.value).toEqual({ status: 'ok', version: packageJson.version });
     const doc = await api().get('/openapi.json', { token: null });
     const spec = doc.body as unknown as { openapi: string; paths: Record<string, unknown> };
     expect(spec.openapi).toBe('3.1.0');

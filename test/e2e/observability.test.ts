@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
+import packageJson from '../../package.json';
 import { token } from '../support/api';
 import { testEnv } from '../support/env';
 import { useTestApi } from '../support/suite';
@@ -30,7 +31,7 @@ describe('health', () => {
     const ready = await api().get('/health/ready', { token: null });
     expect(ready.status, JSON.stringify(ready.body)).toBe(200);
     expect(ready.body.value).toEqual({ status: 'ready', checks: { postgres: 'ok' }, observed: { temporal: 'ok' } });
-    expect((await api().get('/health', { token: null })).body.value).toEqual({ status: 'ok' });
+    expect((await api().get('/health', { token: null })).body.value).toEqual({ status: 'ok', version: packageJson.version });
   });
 
   it('stays ready while Temporal does not answer: Temporal is reported in its own field and metric', async () => {

@@ -5,6 +5,7 @@ import { withBusinessFailures } from '../../activities/failures';
 import { DEFAULT_FEES } from '../../domain/transferPricing';
 import { testEnv } from '../support/env';
 import { useTestApi } from '../support/suite';
+import { fxTransferInput, outgoingTransferInput } from '../support/workflowInputs';
 
 /**
  * Poison never loops: each workflow is started directly through the Temporal client (past the
@@ -25,48 +26,9 @@ const validPayment = () => ({
   holdExpiresAt: null,
 });
 
-const validOutgoing = () => {
-  const transferId = randomUUID();
-  return {
-    record: {
-      transferId,
-      clientId: randomUUID(),
-      accountId: randomUUID(),
-      recipientId: null,
-      recipient: { name: 'R', iban: 'DE89370400440532013000', accountNumber: null, bic: null, country: 'DE' },
-      type: 'Sepa',
-      amountMinor: '100',
-      feeMinor: '50',
-      currency: 'EUR',
-      reference: null,
-      confirmationId: randomUUID(),
-      recipientAccountId: null,
-      recipientClientId: null,
-    },
-    confirmationWindowMs: 60_000,
-    providerRetry: { submitAttempts: 3, submitIntervalMs: 100, decisionAttempts: 5 },
-    fees: DEFAULT_FEES,
-  };
-};
+const validOutgoing = () => ({ ...outgoingTransferInput(), fees: DEFAULT_FEES });
 
-const validFx = () => {
-  const transferId = randomUUID();
-  return {
-    record: {
-      transferId,
-      clientId: randomUUID(),
-      sourceAccountId: randomUUID(),
-      targetAccountId: randomUUID(),
-      sellAmountMinor: '1000',
-      sellCurrency: 'EUR',
-      buyAmountMinor: '1079',
-      buyCurrency: 'USD',
-      rate: '1.079575',
-      quoteExpiresAt: new Date(Date.now() + 30_000).toISOString(),
-      confirmationId: randomUUID(),
-    },
-  };
-};
+const validFx = () => fxTransferInput();
 
 const validIncoming = () => ({
   transferId: randomUUID(),

@@ -9,7 +9,7 @@ import type { RecorderApi } from './recorderApi';
 
 export interface PathContext {
   api: RecorderApi;
-  /** The same app with a 1.5 s confirmation window, for the expiry path. */
+  /** The same app with a 1.5 s confirmation window, FX quote and approval lifetime, for the expiry paths. */
   expiringApi: RecorderApi;
   temporal: Client;
 }
@@ -32,8 +32,7 @@ export interface RecordedPath {
   path: string;
   run(ctx: PathContext): Promise<string>;
   /**
-   * For a race: whether the finished history took the course worth keeping (an interleaving, a
-   * patched branch). The recorder runs the path again (a few times at most) until it does.
+   * For a race: whether the finished history took the course worth keeping (an interleaving). The recorder runs the path again (a few times at most) until it does.
    */
   wanted?: (history: History) => boolean;
 }
@@ -145,9 +144,23 @@ async function closeAccount(api: RecorderApi, c: Customer, accountId: string) {
   await api.delete(`/Accounts/${accountId}`, { token: c.token, headers: { 'X-Otp-Token': verified.body.value.otpToken }, expect: 200 });
 }
 
-/** Whether the history went through a `patched()` call (a patch marker). */
-export function hasPatchMarker(history: History): boolean {
-  return (history.events ?? []).some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+/** An ops payment at or above the approval threshold: it waits for a second ops user. Answers the approval's id. */
+async function opsPaymentToApprove(api: RecorderApi): Promise<string> {
+  const payer = await api.customer('2000.00');
+  const payee = await api.customer(null);
+  const asked = await api.post(
+    '/internal/Payments',
+    {
+      debitAccountId: payer.id,
+      creditAccountId: payee.id,
+      amount: '1200.00',
+      currency: 'EUR',
+      description: 'manual',
+      note: 'agreed with the client',
+    },
+    { token: api.tokens.ops, expect: 202 },
+  );
+  return asked.body.value.approvalId;
 }
 
 /** A workflow the API refused (no id in the answer), found by its search attributes. */
@@ -333,8 +346,7 @@ export const PATHS: RecordedPath[] = [
   {
     workflowType: 'outgoingTransferWorkflow',
     path: 'code-locked-cancelled',
-    // Patch 'locked-code-cancels': wrong codes until the confirmation is locked for good.
-    wanted: hasPatchMarker,
+    // Wrong codes until the confirmation is locked for good, which cancels the transfer.
     async run({ api }) {
       const { c, id, confirmationId } = await startedTransfer(api, '50.00', '5.00', 'invoice 5');
       const code = await api.lastCode(c.clientId);
@@ -351,8 +363,8 @@ export const PATHS: RecordedPath[] = [
   {
     workflowType: 'outgoingTransferWorkflow',
     path: 'race-confirm-confirm',
-    // Patch 'repeated-confirm-checks-code': a confirm that lost the race checks its code too.
-    wanted: (history) => updatesOverlap(history) && hasPatchMarker(history),
+    // A confirm that lost the race checks its code too.
+    wanted: updatesOverlap,
     async run({ api }) {
       const { c, id } = await startedTransfer(api, '20.00', '10.00', 'invoice 6');
       const code = await api.lastCode(c.clientId);
@@ -606,8 +618,6 @@ export const PATHS: RecordedPath[] = [
   {
     workflowType: 'incomingTransferWorkflow',
     path: 'unrecognized-return-returned',
-    // Patch incoming-return: a return always goes through it.
-    wanted: hasPatchMarker,
     async run({ api }) {
       const res = await api.post(
         '/internal/IncomingRequests',
@@ -702,14 +712,7 @@ export const PATHS: RecordedPath[] = [
     workflowType: 'approvalWorkflow',
     path: 'payment-approved',
     async run({ api }) {
-      const payer = await api.customer('2000.00');
-      const payee = await api.customer(null);
-      const asked = await api.post(
-        '/internal/Payments',
-        { debitAccountId: payer.id, creditAccountId: payee.id, amount: '1200.00', currency: 'EUR', description: 'manual' },
-        { token: api.tokens.ops, expect: 202 },
-      );
-      const approvalId = asked.body.value.approvalId;
+      const approvalId = await opsPaymentToApprove(api);
       await api.post(`/internal/Approvals/${approvalId}/approve`, undefined, {
         token: await api.token('ops', 'recorder-approver'),
         expect: 200,
@@ -721,20 +724,26 @@ export const PATHS: RecordedPath[] = [
     workflowType: 'approvalWorkflow',
     path: 'payment-rejected',
     async run({ api }) {
-      const payer = await api.customer('2000.00');
-      const payee = await api.customer(null);
-      const asked = await api.post(
-        '/internal/Payments',
-        { debitAccountId: payer.id, creditAccountId: payee.id, amount: '1200.00', currency: 'EUR', description: 'manual' },
-        { token: api.tokens.ops, expect: 202 },
-      );
-      const approvalId = asked.body.value.approvalId;
+      const approvalId = await opsPaymentToApprove(api);
       await api.post(
         `/internal/Approvals/${approvalId}/reject`,
         { reason: 'not ordered' },
         { token: await api.token('ops', 'recorder-approver'), expect: 200 },
       );
       return `approval-${approvalId}`;
+    },
+  },
+  {
+    workflowType: 'approvalWorkflow',
+    path: 'payment-expired',
+    async run({ expiringApi }) {
+      const approvalId = await opsPaymentToApprove(expiringApi);
+      for (let i = 0; i < 400; i++) {
+        const approval = await expiringApi.get(`/internal/Approvals/${approvalId}`, { token: expiringApi.tokens.ops, expect: 200 });
+        if (approval.body.value.status === 'expired') return `approval-${approvalId}`;
+        await sleep(150);
+      }
+      throw new Error(`approval ${approvalId} did not expire`);
     },
   },
   // ---- ledger operations ----

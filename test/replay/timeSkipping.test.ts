@@ -1,15 +1,13 @@
-import proto from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger as SdkLogger, Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { createLocalNotifier } from '../../activities/notifier';
 import { createSandboxProvider } from '../../activities/provider';
 import { loadConfig } from '../../config/env';
 import { createSql, type Sql } from '../../ledger/db';
-import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/searchAttributes';
 import { createRecorderApi, type RecorderApi } from './recorderApi';
-import { findOrInstallTestServer } from './testServer';
+import { findOrInstallTestServer, timeSkippingEnvironment } from './testServer';
 
 /**
  * The timer paths with their real production durations, on Temporal's time-skipping test server:
@@ -20,10 +18,6 @@ import { findOrInstallTestServer } from './testServer';
  */
 const lookup = findOrInstallTestServer((line) => console.log(`[time-skipping] ${line}`));
 const DAY_MS = 24 * 3600 * 1000;
-const INDEXED = {
-  KEYWORD: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  KEYWORD_LIST: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-} as const;
 
 describe('timers at production length on the time-skipping test server', () => {
   let env: TestWorkflowEnvironment | undefined;
@@ -35,14 +29,7 @@ describe('timers at production length on the time-skipping test server', () => {
 
   beforeAll(async () => {
     if ('skip' in lookup) return;
-    Runtime.install({ logger: new SdkLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: lookup.path } } });
-    // The workflows upsert custom search attributes, which the test server refuses unless they are
-    // registered. It has no ListSearchAttributes (ensureSearchAttributes asks it first), so add all.
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, INDEXED[k.type as keyof typeof INDEXED]])),
-    });
+    env = await timeSkippingEnvironment(lookup.path);
     sql = createSql(inject('databaseUrl'), { max: 10 });
     const config = loadConfig({ ...process.env, DATABASE_URL: inject('databaseUrl') });
     worker = await Worker.create({

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
  * change or remove one without a deprecation.
  */
 const STABLE: [string, string][] = [
+  ['GET /health', 'getHealth'],
   ['GET /health/live', 'getLiveness'],
   ['GET /health/ready', 'getReadiness'],
   ['POST /internal/Clients', 'createClient'],
