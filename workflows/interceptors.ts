@@ -154,8 +154,8 @@ function sampled(headers: Headers | undefined): boolean {
 type Method = (input: unknown, next: (input: unknown) => unknown) => unknown;
 
 /** The calls the OpenTelemetry interceptors make spans of (or add attributes to), by direction. */
-const TRACED_INBOUND = new Set(['execute', 'handleSignal', 'handleUpdate', 'validateUpdate', 'handleQuery']);
-const TRACED_OUTBOUND = new Set([
+const TRACED_INBOUND = ['execute', 'handleSignal', 'handleUpdate', 'validateUpdate', 'handleQuery'];
+const TRACED_OUTBOUND = [
   'scheduleActivity',
   'scheduleLocalActivity',
   'startNexusOperation',
@@ -164,7 +164,7 @@ const TRACED_OUTBOUND = new Set([
   'signalWorkflow',
   'getLogAttributes',
   'getMetricTags',
-]);
+];
 
 /**
  * The OpenTelemetry interceptors only for calls whose trace is sampled: the spans of a workflow
@@ -186,7 +186,7 @@ function whenSampled<T extends object>(direction: 'inbound' | 'outbound', make: 
   return new Proxy({} as T, {
     get(_target, key) {
       // Only the calls the OpenTelemetry interceptors trace are intercepted at all.
-      if (typeof key !== 'string' || !traced.has(key)) return undefined;
+      if (typeof key !== 'string' || !traced.includes(key)) return undefined;
       if (direction === 'inbound') {
         return (input: { headers?: Headers }, next: (input: unknown) => unknown) => {
           const header = input.headers?.[TRACE_HEADER];
