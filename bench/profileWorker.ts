@@ -16,7 +16,7 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /**
- * `npx tsx bench/profileWorker.ts [--server dev|cluster] [--workers n] [--payments n] [--concurrency n] [--keep]`:
+ * `npx tsx bench/profileWorker.ts [--server dev|cluster] [--workers n] [--payments n] [--concurrency n] [--keep] [--no-profile]`:
  * payments at once through the API as in bench scenario 4, with V8 CPU profiles of our worker
  * processes (every thread). Prints the CPU per payment of each process group (from /proc), and for
  * each worker thread where its CPU went in the measured window, per payment.
@@ -31,6 +31,8 @@ async function main() {
       top: { type: 'string', default: '25' },
       /** Keep the .cpuprofile files (to open in Chrome's DevTools) instead of deleting them. */
       keep: { type: 'boolean', default: false },
+      /** No V8 profiles (they cost the worker about 2.5 ms a payment): the /proc figures only. */
+      'no-profile': { type: 'boolean', default: false },
     },
   });
   const server = values.server as BenchServer;
@@ -41,7 +43,7 @@ async function main() {
   const profileDir = await mkdtemp(join(tmpdir(), 'corebank-worker-profile-'));
   const env = await startBenchEnvironment(log, server, {
     workers: values.workers === undefined ? undefined : Number(values.workers),
-    workerCpuProfileDir: profileDir,
+    workerCpuProfileDir: values['no-profile'] ? undefined : profileDir,
   });
   let bundleCode: string;
   let window: { fromUs: number; toUs: number };
