@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { Sql } from '../ledger/db';
 import { CPU_GROUPS, readThreadCpu } from './cpu';
 import { type CpuProfile, summarizeProfile } from './cpuProfile';
 import { type BenchServer, startBenchEnvironment } from './environment';
@@ -11,6 +12,21 @@ import { openFundedAccounts } from './scenarios/ledger';
 import { payAtOnce } from './scenarios/workflows';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+
+interface DatabaseWrites {
+  commits: number;
+  rows: number;
+  walBytes: number;
+}
+
+/** The database's commits, rows inserted, updated or deleted, and WAL position so far. */
+async function databaseWrites(sql: Sql): Promise<DatabaseWrites> {
+  const [row] = await sql<[{ commits: string; rows: string; walBytes: string }]>`
+    SELECT xact_commit AS commits, tup_inserted + tup_updated + tup_deleted AS rows,
+           pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS wal_bytes
+    FROM pg_stat_database WHERE datname = current_database()`;
+  return { commits: Number(row.commits), rows: Number(row.rows), walBytes: Number(row.walBytes) };
+}
 
 /** Microseconds of the monotonic clock V8's profiler stamps its samples with. */
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -51,6 +67,7 @@ async function main() {
     const accounts = await openFundedAccounts(env.sql, 200);
     bundleCode = await readFile(env.workflowBundlePath, 'utf8');
     await measure({ concurrency, durationMs: 60_000, maxOperations: 200 }, () => payAtOnce(env, accounts));
+    const dbAtStart = await databaseWrites(env.sql);
     const threadsAtStart = await readThreadCpu(env.workerPids);
     const fromUs = monotonicUs();
     const run = summarize(
@@ -63,6 +80,13 @@ async function main() {
     );
     const perItem = run.cpuMsPerItem;
     if (perItem) log(`CPU ms per payment (/proc): ${CPU_GROUPS.map((g) => `${g} ${perItem[g].toFixed(2)}`).join(', ')}`);
+    // The statistics collector publishes a backend's counts within a second of its transactions.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const db = await databaseWrites(env.sql);
+    const perPayment = (key: keyof DatabaseWrites) => (db[key] - dbAtStart[key]) / run.operations;
+    log(
+      `Postgres per payment (ledger and API; on dev Temporal keeps its own data elsewhere): ${perPayment('commits').toFixed(2)} commits, ${perPayment('rows').toFixed(1)} rows written, ${perPayment('walBytes').toFixed(0)} bytes of WAL`,
+    );
     const threads = [...threadsAtEnd].map(([name, ms]) => [name, (ms - (threadsAtStart.get(name) ?? 0)) / run.operations] as const);
     log(`worker threads, CPU ms per payment (/proc): ${threads.map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')}`);
   } finally {
