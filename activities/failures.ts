@@ -1,6 +1,6 @@
+import { businessFailure } from '../contract/failures';
 import { DomainError, ErrorCode } from '../domain/errors';
 import { pgErrorCode } from '../ledger/db';
-import { businessFailure } from '../workflows/failures';
 
 /**
  * Failures that the same input will always meet again: retrying them is a loop, not a recovery.

@@ -1,3 +1,4 @@
+import type { FxTransferRecord } from '../contract/types';
 import { DomainError, ErrorCode } from '../domain/errors';
 import { checkTransferLimits, limitsFor } from '../domain/limits';
 import { formatAmount } from '../domain/money';
@@ -8,7 +9,6 @@ import { recordEntries } from '../ledger/journal';
 import { lockClientLimits } from '../store/clients';
 import { issueCode } from '../store/confirmations';
 import { insertTransfer, outgoingToday, updateTransfer } from '../store/transfers';
-import type { FxTransferRecord } from '../workflows/shared';
 import { withBusinessFailures } from './failures';
 import { entryIdFor } from './payments';
 import type { TransferActivityDeps } from './transfers';

@@ -1,11 +1,11 @@
 import type { TransferLimits } from '../domain/limits';
+import type { OtpPolicy } from '../domain/otpPolicy';
 import type { Sql } from '../ledger/db';
-import type { OtpPolicy } from '../store/confirmations';
+import type { Notifier } from '../usecases/ports';
 import { createBackOfficeActivities } from './backOffice';
 import { createFxActivities } from './fx';
 import { createHousekeepingActivities, type RetentionDays } from './housekeeping';
 import { createLedgerOperationActivities } from './ledgerOperations';
-import type { Notifier } from './notifier';
 import { createPaymentActivities } from './payments';
 import type { PaymentProvider } from './provider';
 import { createTransferActivities } from './transfers';

@@ -1,4 +1,5 @@
 import { Context, log } from '@temporalio/activity';
+import { workflowEndedVia } from '../contract/workflowRuns';
 import { dayStart } from '../domain/calendar';
 import { COUNTERS_CHECK, type SingleCheck } from '../domain/ledgerChecks';
 import { badResolutions, clientsBelowZero, counterMismatchesInBatch, unbalancedCurrencies } from '../ledger/checks';
@@ -14,7 +15,6 @@ import {
 } from '../store/ledgerChecks';
 import { reconcileDay } from '../store/reconciliation';
 import { findStrandedHoldsEverywhere } from '../store/strandedHolds';
-import { workflowEndedVia } from '../workflows/runs';
 import { withBusinessFailures } from './failures';
 import { dailyCheckFailures } from './metrics';
 

@@ -1,8 +1,11 @@
+import type { AuditInput, IncomingTransferInput, OutgoingTransferRecord } from '../contract/types';
 import { callerOf } from '../domain/caller';
 import { DomainError, ErrorCode } from '../domain/errors';
 import { checkTransferLimits, limitsFor, type TransferLimits } from '../domain/limits';
 import { formatAmount } from '../domain/money';
+import type { OtpPolicy } from '../domain/otpPolicy';
 import type { TransferStatus } from '../domain/transfer';
+import { incomingTransferType } from '../domain/transferPricing';
 import { findClientAccount, getInternalAccount } from '../ledger/accounts';
 import type { Sql, TransactionSql } from '../ledger/db';
 import { releaseHoldsOf, requireDebitable } from '../ledger/holds';
@@ -10,11 +13,10 @@ import { recordEntries } from '../ledger/journal';
 import type { EntryRequest } from '../ledger/types';
 import { recordAudit } from '../store/audit';
 import { lockClientLimits } from '../store/clients';
-import { issueCode, type OtpPolicy, verifyCode } from '../store/confirmations';
+import { issueCode, verifyCode } from '../store/confirmations';
 import { addAudit, insertTransfer, outgoingToday, updateTransfer } from '../store/transfers';
-import type { AuditInput, IncomingTransferInput, OutgoingTransferRecord } from '../workflows/shared';
+import type { Notifier } from '../usecases/ports';
 import { withBusinessFailures } from './failures';
-import type { Notifier } from './notifier';
 import { entryIdFor } from './payments';
 import type { PaymentProvider } from './provider';
 
@@ -320,7 +322,7 @@ export function createTransferActivities({ sql, provider, notifier, otp, transfe
             id: t.transferId,
             clientId: receiver?.clientId ?? null,
             direction: 'incoming',
-            type: t.currency === 'EUR' ? 'Sepa' : 'Swift',
+            type: incomingTransferType(t.currency),
             status,
             accountId: receiver?.id ?? null,
             recipientId: null,

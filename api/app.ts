@@ -2,11 +2,11 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { PayloadCodec } from '@temporalio/common';
 import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
-import { createLocalNotifier } from '../activities/notifier';
 import { type Config, DEFAULT_DOCUMENT_POLICY, DEFAULT_HTTP_LIMITS, DRAIN_MARGIN_MS } from '../config/env';
 import type { Logger } from '../config/log';
 import { ErrorCode } from '../domain/errors';
 import { requestIdMiddleware, requestLogMiddleware, tracingMiddleware } from '../observability/http';
+import { readBusinessFigures } from '../store/businessMetrics';
 import { createUseCases } from '../usecases';
 import { checkAnsweredCodes } from './answeredCodes';
 import { type AuthEnv, authenticate, tokenVerifier } from './auth';
@@ -48,8 +48,12 @@ import { registerEventWebhooks } from './schemas/events';
 
 export type { AppDeps };
 
-/** The app's dependencies from the process configuration: one place for api/main.ts and tools that embed the app. */
-export function appDepsFrom(config: Config, parts: Pick<AppDeps, 'sql' | 'temporal' | 'logError'>): AppDeps {
+/**
+ * The app's dependencies from the process configuration: one place for api/main.ts and tools that
+ * embed the app. The notifier (the one the use cases send account codes with) is the caller's
+ * choice of adapter, given when config.localNotifier switches it on.
+ */
+export function appDepsFrom(config: Config, parts: Pick<AppDeps, 'sql' | 'temporal' | 'logError' | 'notifier'>): AppDeps {
   return {
     ...parts,
     taskQueue: config.taskQueue,
@@ -66,7 +70,6 @@ export function appDepsFrom(config: Config, parts: Pick<AppDeps, 'sql' | 'tempor
     localNotifier: config.localNotifier,
     webhooks: config.webhooks,
     backOffice: config.backOffice,
-    ...(config.localNotifier ? { notifier: createLocalNotifier(parts.sql) } : {}),
   };
 }
 
@@ -217,7 +220,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     }),
   );
   // Runtime details are not public: system and ops tokens only (see OPERATOR_PATHS in auth.ts).
-  app.get('/metrics', metricsRoute(options.metrics ?? metricsSource(deps.sql)));
+  app.get('/metrics', metricsRoute(options.metrics ?? metricsSource(() => readBusinessFigures(deps.sql))));
   if (options.codec) app.route('/', codecRoutes(options.codec.codec));
 
   const routeDeps = { ...deps, useCases };

@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import { DomainError, ErrorCode, type ErrorMetadata } from '../domain/errors';
-import { type DatabaseTrouble, databaseTrouble } from '../ledger/db';
+import { type DatabaseTrouble, databaseTrouble } from '../ledger/databaseTrouble';
 import { envelopeError, failure } from './envelope';
 
 /**

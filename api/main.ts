@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
+import { createLocalNotifier } from '../activities/notifier';
 import { DRAIN_MARGIN_MS, loadConfig } from '../config/env';
 import { createLogger } from '../config/log';
 import { temporalConnectionOptions } from '../config/temporalTls';
@@ -11,6 +12,7 @@ import { dataConverterFor, EncryptionCodec } from '../observability/payloadCodec
 import { instrumentPostgres } from '../observability/postgres';
 import { temporalClientInterceptors } from '../observability/temporal';
 import { otlpTracesEndpoint, setupTracing } from '../observability/tracing';
+import { readBusinessFigures } from '../store/businessMetrics';
 import { appDepsFrom, createApp } from './app';
 import { metricsSource, serveInternalMetrics } from './metrics';
 import { applyServerLimits, SERVER_OPTIONS } from './serverLimits';
@@ -33,13 +35,19 @@ async function main() {
     ...dataConverterFor(config.payloadKeys),
   });
 
-  const metrics = metricsSource(sql, { maxAgeMs: config.businessMetricsMaxAgeMs });
+  const metrics = metricsSource(() => readBusinessFigures(sql), { maxAgeMs: config.businessMetricsMaxAgeMs });
   const internalMetrics = config.internalMetrics ? await serveInternalMetrics(metrics, config.internalMetrics) : undefined;
   if (internalMetrics) log.info({ url: internalMetrics.url }, 'internal metrics listener (no token)');
   // Set once the server exists; until then nothing can be draining.
   let shutdown: ReturnType<typeof gracefulStop> | undefined;
   const app = createApp(
-    appDepsFrom(config, { sql, temporal, logError: (error, context) => log.error({ err: error, ...context }, 'unexpected error') }),
+    appDepsFrom(config, {
+      sql,
+      temporal,
+      logError: (error, context) => log.error({ err: error, ...context }, 'unexpected error'),
+      // The process's main chooses the adapter; the app knows only usecases/ports.ts Notifier.
+      ...(config.localNotifier ? { notifier: createLocalNotifier(sql) } : {}),
+    }),
     {
       log,
       readinessTimeoutMs: config.observability.readinessTimeoutMs,

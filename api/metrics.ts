@@ -5,8 +5,7 @@ import { routePath } from 'hono/route';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { PaymentStatus } from '../domain/payment';
 import { OutgoingStatus } from '../domain/transfer';
-import type { Sql } from '../ledger/db';
-import { countStrandedHolds } from '../store/strandedHolds';
+import type { BusinessFigures } from '../store/businessMetrics';
 
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -38,15 +37,15 @@ export function metricsMiddleware(): MiddlewareHandler {
   };
 }
 
-/** The longest the business queries of one scrape may take. */
-const SCRAPE_STATEMENT_TIMEOUT = '5s';
+/** Reads the business figures (store/businessMetrics.ts readBusinessFigures over the pool). */
+export type ReadBusinessFigures = () => Promise<BusinessFigures>;
 
 /**
  * Business metrics, computed from Postgres at scrape time (so every API replica reports the same
  * numbers, and nothing is lost on a restart): payments and transfers by status, the Stuck transfers
  * ops must look at, and the consistency checks that failed.
  */
-function businessMetrics(sql: Sql) {
+function businessMetrics(read: ReadBusinessFigures) {
   const business = new Registry();
   // Its own registry: when the queries fail it is all that is exported of the business metrics (a
   // label-less gauge that was reset would still say 0, e.g. "corebank_transfers_stuck 0").
@@ -105,33 +104,16 @@ function businessMetrics(sql: Sql) {
 
   async function refresh(): Promise<void> {
     try {
-      const [paymentRows, transferRows, stuckRows, checkRows, strandedCount] = await sql.begin(async (tx) => {
-        await tx.unsafe(`SET LOCAL statement_timeout = '${SCRAPE_STATEMENT_TIMEOUT}'`);
-        return Promise.all([
-          tx<{ status: string; count: bigint }[]>`SELECT status, count(*) AS count FROM payments GROUP BY status`,
-          tx<{ direction: string; status: string; count: bigint }[]>`
-            SELECT direction, status, count(*) AS count FROM transfers GROUP BY direction, status`,
-          tx<{ count: bigint; oldestSeconds: number | null }[]>`
-            SELECT count(*) AS count, extract(epoch FROM now() - min(updated_at))::float8 AS oldest_seconds
-            FROM transfers WHERE status = 'Stuck'`,
-          tx<{ kind: string; failed: bigint; lastFailed: boolean | null; lastFinished: number | null }[]>`
-            SELECT kind,
-                   count(*) FILTER (WHERE status = 'failed') AS failed,
-                   extract(epoch FROM max(finished_at))::float8 AS last_finished,
-                   (array_agg(status = 'failed' ORDER BY seq DESC) FILTER (WHERE status <> 'running'))[1] AS last_failed
-            FROM ledger_checks GROUP BY kind`,
-          countStrandedHolds(tx),
-        ]);
-      });
+      const figures = await read();
       payments.reset();
       for (const status of PaymentStatus) payments.set({ status }, 0);
-      for (const row of paymentRows) payments.set({ status: row.status }, Number(row.count));
+      for (const row of figures.payments) payments.set({ status: row.status }, Number(row.count));
       transfers.reset();
       for (const status of OutgoingStatus) transfers.set({ direction: 'outgoing', status }, 0);
-      for (const row of transferRows) transfers.set({ direction: row.direction, status: row.status }, Number(row.count));
-      stuck.set(Number(stuckRows[0]?.count ?? 0));
-      stuckOldest.set(Math.max(0, stuckRows[0]?.oldestSeconds ?? 0));
-      stranded.set(strandedCount);
+      for (const row of figures.transfers) transfers.set({ direction: row.direction, status: row.status }, Number(row.count));
+      stuck.set(Number(figures.stuck.count));
+      stuckOldest.set(Math.max(0, figures.stuck.oldestSeconds ?? 0));
+      stranded.set(figures.strandedHolds);
       checkFailures.reset();
       lastCheckFailed.reset();
       lastCheckFinished.reset();
@@ -139,7 +121,7 @@ function businessMetrics(sql: Sql) {
         checkFailures.set({ kind }, 0);
         lastCheckFailed.set({ kind }, 0);
       }
-      for (const row of checkRows) {
+      for (const row of figures.checks) {
         checkFailures.set({ kind: row.kind }, Number(row.failed));
         if (row.lastFinished !== null) lastCheckFinished.set({ kind: row.kind }, row.lastFinished);
         lastCheckFailed.set({ kind: row.kind }, row.lastFailed ? 1 : 0);
@@ -164,8 +146,8 @@ function businessMetrics(sql: Sql) {
  * several Prometheus servers, the token route and the internal listener), instead of scanning per
  * scrape; 0 reads them at every scrape.
  */
-export function metricsSource(sql: Sql, { maxAgeMs = 0 }: { maxAgeMs?: number } = {}) {
-  const business = businessMetrics(sql);
+export function metricsSource(read: ReadBusinessFigures, { maxAgeMs = 0 }: { maxAgeMs?: number } = {}) {
+  const business = businessMetrics(read);
   const merged = Registry.merge([registry, business.health, business.registry]);
   const withoutBusiness = Registry.merge([registry, business.health]);
   let refreshedAt = Number.NEGATIVE_INFINITY;

@@ -1,15 +1,14 @@
 import { hkdfSync } from 'node:crypto';
+import { z } from 'zod';
 import { type IbanPolicy, ibanFor } from '../domain/accountReference';
-import { type ApprovalThresholds, DEFAULT_APPROVAL_THRESHOLDS, DEFAULT_APPROVAL_TTL_MS } from '../domain/approval';
+import { type ApprovalThresholds, DEFAULT_APPROVAL_THRESHOLDS } from '../domain/approval';
 import type { Role } from '../domain/caller';
-import { isCurrency } from '../domain/currency';
-import { DEFAULT_TRANSFER_LIMITS, type TransferLimits } from '../domain/limits';
-import { isPlainDecimal } from '../domain/money';
-import { DEFAULT_OTP_LIMITS, type OtpPolicy } from '../domain/otpPolicy';
-import { APPROVAL_THRESHOLD_BOUNDS, type Bounds, SETTING_BOUNDS, withinBounds } from '../domain/settingBounds';
+import type { TransferLimits } from '../domain/limits';
+import type { OtpPolicy } from '../domain/otpPolicy';
 import { DEFAULT_FEES, type FeeSchedule } from '../domain/transferPricing';
 import type { SessionLimits } from '../ledger/db';
 import { type PayloadKeys, payloadKeysFrom } from './payloadKeys';
+import { SETTING_DOCS, SETTINGS, type SettingName, type Settings, settingsSchema } from './settings';
 import { isLoopbackAddress, type TemporalTls, temporalTlsFrom } from './temporalTls';
 
 /**
@@ -102,14 +101,6 @@ export interface DatabasePolicy {
   reservedConnections: number;
 }
 
-export const DEFAULT_DATABASE_POLICY: DatabasePolicy = {
-  session: { statementTimeoutMs: 30_000, lockTimeoutMs: 10_000, idleInTransactionTimeoutMs: 60_000 },
-  maxLifetimeSeconds: 1800,
-  poolMax: 20,
-  poolProcesses: 1,
-  reservedConnections: 10,
-};
-
 /** Days a kind of row is kept; older ones are deleted by the hourly housekeeping. */
 export interface RetentionPolicy {
   /** NOTIFICATION_RETENTION_DAYS: sent messages; a message carrying a one-time code goes as soon as its code expired. */
@@ -117,8 +108,6 @@ export interface RetentionPolicy {
   /** SNAPSHOT_RETENTION_DAYS: daily balance snapshots (statements of older days are recalculated from the journal). */
   snapshotDays: number;
 }
-
-export const DEFAULT_RETENTION: RetentionPolicy = { notificationDays: 90, snapshotDays: 400 };
 
 /** Back-office corrections: four-eyes thresholds and expiry, and whether a returned transfer's fee goes back. */
 export interface BackOfficePolicy {
@@ -129,12 +118,6 @@ export interface BackOfficePolicy {
   /** RETURN_REFUNDS_FEE: a returned outgoing transfer gives the client its fee back too (default: the bank keeps it). */
   returnRefundsFee: boolean;
 }
-
-export const DEFAULT_BACK_OFFICE_POLICY: BackOfficePolicy = {
-  approvalThresholds: DEFAULT_APPROVAL_THRESHOLDS,
-  approvalTtlMs: DEFAULT_APPROVAL_TTL_MS,
-  returnRefundsFee: false,
-};
 
 /** Webhook endpoints and their deliveries (docs/webhooks.md). */
 export interface WebhookPolicy {
@@ -156,13 +139,8 @@ export const LOCAL_WEBHOOK_SECRET_KEYS = 'local:Y29yZWJhbmstbG9jYWwtd2ViaG9vay1r
 
 /** The local profile's webhook policy (tests and tools that build the app without loadConfig). */
 export function localWebhookPolicy(): WebhookPolicy {
-  const secretKeys = payloadKeysFrom(LOCAL_WEBHOOK_SECRET_KEYS, (message) => {
-    throw new ConfigError(message);
-  }) as PayloadKeys;
-  return { secretKeys, allowPrivateUrls: true, ...DEFAULT_WEBHOOK_RETRY };
+  return { ...LOCAL_DEFAULTS.webhooks };
 }
-
-export const DEFAULT_WEBHOOK_RETRY = { retryInitialMs: 10_000, retryMaxIntervalMs: 3600 * 1000, retryWindowMs: 3 * DAY_MS };
 
 /**
  * Bounds of the HTTP edge (docs/api.md: every body bounded before anything reads it; slow or idle
@@ -180,14 +158,6 @@ export interface HttpLimits {
   /** HTTP_MAX_CONCURRENT_UPLOADS: uploads one API process streams at once; past it 429. */
   maxConcurrentUploads: number;
 }
-
-export const DEFAULT_HTTP_LIMITS: HttpLimits = {
-  jsonBodyMaxBytes: 1024 * 1024,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 60_000,
-  keepAliveTimeoutMs: 5_000,
-  maxConcurrentUploads: 8,
-};
 
 /** Graceful stop of the API and the worker (SIGTERM from Kubernetes, compose or systemd). */
 export interface ShutdownPolicy {
@@ -273,232 +243,233 @@ export const DEFAULT_FX_RATES: Record<string, string> = {
   BHD: '0.409',
 };
 
-export const DEFAULT_FX_POLICY: FxPolicy = { quoteTtlMs: 30_000, spread: '0.005', base: 'EUR', rates: DEFAULT_FX_RATES };
-export const DEFAULT_DOCUMENT_POLICY: DocumentPolicy = {
-  dir: '.data/documents',
-  maxBytes: 10 * 1024 * 1024,
-  threshold: '10000.00',
-  dailyBytesPerClient: 100 * 1024 * 1024,
-};
-
 /** Used only by the local profile, so `npm start` and `npm run token` work with no setup. */
 export const LOCAL_JWT_SECRET = 'corebank-local-development-secret-do-not-use-in-production';
 export const LOCAL_OTP_SECRET = 'corebank-local-otp-secret-do-not-use-in-production';
 
-export class ConfigError extends Error {}
+/** A refused configuration. Its stack is left out: where loadConfig was called says nothing to the operator who reads it. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+    this.stack = `${this.name}: ${message}`;
+  }
+}
 
+/**
+ * The configuration from the environment: the schema (config/settings.ts) checks every variable
+ * on its own and names each bad one with why; then the rules that tie several variables together
+ * (the profile's secrets, TLS, the IBAN policy) are checked, again all of them before refusing.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const profile = oneOf(env, 'COREBANK_PROFILE', ['local', 'production'], 'local');
-  const local = profile === 'local';
-  const jwksUrl = env.JWT_JWKS_URL || undefined;
-  const jwtSecret = env.JWT_SECRET ?? (local ? LOCAL_JWT_SECRET : undefined);
-  if (!jwksUrl && (!jwtSecret || jwtSecret.length < 32)) {
-    throw new ConfigError('JWT_SECRET must be set to at least 32 characters, or JWT_JWKS_URL (only the local profile has a default)');
-  }
-  if (!local && (jwtSecret === LOCAL_JWT_SECRET || env.OTP_SECRET === LOCAL_OTP_SECRET)) {
-    throw new ConfigError('the published local JWT_SECRET / OTP_SECRET may not be used outside the local profile');
-  }
-  // A separate key: a leaked token key must not also let anyone recompute stored OTP codes.
-  const otpSecret = env.OTP_SECRET ?? (local ? LOCAL_OTP_SECRET : undefined);
-  if (!otpSecret || otpSecret.length < 32 || otpSecret === jwtSecret) {
-    throw new ConfigError('OTP_SECRET must be set to at least 32 characters, other than JWT_SECRET (only the local profile has a default)');
-  }
-  const workflowWaitMs = integer(env, 'WORKFLOW_WAIT_MS', 30_000, SETTING_BOUNDS.workflowWaitMs);
-  const temporalAddress = env.TEMPORAL_ADDRESS ?? 'localhost:7233';
-  const temporalTls = temporalTlsFrom(env, (message) => {
-    throw new ConfigError(message);
-  });
+  const settings = readSettings(env);
+  const problems: string[] = [];
+  const config = configFrom(settings, env, (message) => problems.push(message));
+  if (problems.length > 0) throw new ConfigError(refusal(problems));
+  return config;
+}
+
+/** The schema's settings, every bad variable named; an empty variable counts as unset. */
+function readSettings(env: NodeJS.ProcessEnv): Settings {
+  return parsed(settingsSchema, env, Object.keys(SETTINGS) as SettingName[]);
+}
+
+/** Some of the settings, for a tool that needs only those (`npm run migrate`, the worker's schedules). */
+export function readSomeSettings<const N extends SettingName>(env: NodeJS.ProcessEnv, names: readonly N[]): Pick<Settings, N> {
+  const shape = Object.fromEntries(names.map((name) => [name, SETTINGS[name]]));
+  return parsed(z.object(shape), env, names) as unknown as Pick<Settings, N>;
+}
+
+function parsed<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv, names: readonly SettingName[]): T {
+  const given = Object.fromEntries(names.map((name) => [name, env[name] === '' ? undefined : env[name]]));
+  const result = schema.safeParse(given);
+  if (result.success) return result.data;
+  throw new ConfigError(refusal(result.error.issues.map((issue) => problemOf(issue, given))));
+}
+
+function problemOf(issue: z.core.$ZodIssue, given: Record<string, string | undefined>): string {
+  const [name, ...inner] = issue.path.map(String);
+  const variable = [name, ...inner].join('.');
+  const raw = given[name as string];
+  // A secret or a URL with a password is never echoed into a log.
+  const shown = raw === undefined || inner.length > 0 || SETTING_DOCS.get(SETTINGS[name as SettingName])?.secret ? '' : ` (got "${raw}")`;
+  // A bad key of a JSON object (a currency code, say) carries its reason inside.
+  const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  return `${variable} ${message}${shown}`;
+}
+
+function refusal(problems: string[]): string {
+  return problems.length === 1
+    ? `configuration refused: ${problems[0]}`
+    : `configuration refused, ${problems.length} problems:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`;
+}
+
+type Refuse = (message: string) => void;
+
+function configFrom(s: Settings, env: NodeJS.ProcessEnv, refuse: Refuse): Config {
+  const local = s.COREBANK_PROFILE === 'local';
+  const jwtSecret = s.JWT_SECRET ?? (local ? LOCAL_JWT_SECRET : undefined);
+  const otpSecret = s.OTP_SECRET ?? (local ? LOCAL_OTP_SECRET : undefined);
+  checkSecrets(s, local, jwtSecret, otpSecret, refuse);
+  const tls = collecting(refuse, (fail) => temporalTlsFrom(env, fail));
+  const temporalTls = tls.value;
   // Whoever reaches a plain-text frontend can start any workflow and skip the API's checks.
-  if (!local && !temporalTls && !isLoopbackAddress(temporalAddress)) {
-    throw new ConfigError(
-      `TEMPORAL_ADDRESS=${temporalAddress} is not on this machine and no TLS is configured: the production profile talks to a remote Temporal only over TLS (set TEMPORAL_TLS_CA, and TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY for mTLS, or TEMPORAL_TLS=true)`,
+  if (!local && tls.ok && !temporalTls && !isLoopbackAddress(s.TEMPORAL_ADDRESS)) {
+    refuse(
+      `TEMPORAL_ADDRESS=${s.TEMPORAL_ADDRESS} is not on this machine and no TLS is configured: the production profile talks to a remote Temporal only over TLS (set TEMPORAL_TLS_CA, and TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY for mTLS, or TEMPORAL_TLS=true)`,
     );
   }
-  const payloadKeys = payloadKeysFrom(env.PAYLOAD_ENCRYPTION_KEYS, (message) => {
-    throw new ConfigError(message);
-  });
   // Histories hold payee names, IBANs, amounts: readable by whoever reads Temporal's database or UI.
-  if (!local && !payloadKeys) {
-    throw new ConfigError(
+  if (!local && !s.PAYLOAD_ENCRYPTION_KEYS) {
+    refuse(
       'PAYLOAD_ENCRYPTION_KEYS must be set in the production profile (<key id>:<base64 of 32 bytes>; make a key with: openssl rand -base64 32)',
     );
   }
-  const webhookSecretKeys = webhookKeysFrom(env, local, payloadKeys);
-  const retryWindowMs = integer(env, 'WEBHOOK_RETRY_WINDOW_MS', DEFAULT_WEBHOOK_RETRY.retryWindowMs, SETTING_BOUNDS.webhookRetryWindowMs);
   // docs/webhooks.md: retried for at least 3 days; shorter windows are for tests and the local profile.
-  if (!local && retryWindowMs < 3 * DAY_MS)
-    throw new ConfigError('WEBHOOK_RETRY_WINDOW_MS must be at least 3 days (259200000) in production');
+  if (!local && s.WEBHOOK_RETRY_WINDOW_MS < 3 * DAY_MS) refuse('WEBHOOK_RETRY_WINDOW_MS must be at least 3 days (259200000) in production');
+  const iban = { country: s.IBAN_COUNTRY, bankCode: s.IBAN_BANK_CODE };
+  if (!makesIbans(iban)) {
+    refuse(`IBAN_COUNTRY=${iban.country} with IBAN_BANK_CODE=${iban.bankCode} does not make valid IBANs of 12-digit account numbers`);
+  }
+  const fromWorkflowWait = s.WORKFLOW_WAIT_MS + DRAIN_MARGIN_MS;
   return {
-    profile,
-    databaseUrl: required(env, 'DATABASE_URL'),
-    migrationDatabaseUrl: env.MIGRATION_DATABASE_URL || undefined,
-    temporalAddress,
+    profile: s.COREBANK_PROFILE,
+    databaseUrl: s.DATABASE_URL,
+    migrationDatabaseUrl: s.MIGRATION_DATABASE_URL,
+    temporalAddress: s.TEMPORAL_ADDRESS,
     temporalTls,
-    temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
-    payloadKeys,
-    codecCorsOrigins: (env.CODEC_CORS_ORIGINS ?? '')
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean),
-    taskQueue: env.TEMPORAL_TASK_QUEUE ?? 'corebank',
-    apiHost: env.API_HOST ?? '127.0.0.1',
-    apiPort: integer(env, 'API_PORT', 3000),
+    temporalNamespace: s.TEMPORAL_NAMESPACE,
+    payloadKeys: s.PAYLOAD_ENCRYPTION_KEYS,
+    codecCorsOrigins: s.CODEC_CORS_ORIGINS,
+    taskQueue: s.TEMPORAL_TASK_QUEUE,
+    apiHost: s.API_HOST,
+    apiPort: s.API_PORT,
     jwtSecret,
     auth: {
-      ...(jwksUrl ? { jwksUrl } : { secret: jwtSecret }),
-      ...(env.JWT_ISSUER ? { issuer: env.JWT_ISSUER } : {}),
-      ...(env.JWT_AUDIENCE ? { audience: env.JWT_AUDIENCE } : {}),
-      maxTtlSeconds: integer(env, 'JWT_MAX_TTL_SECONDS', 24 * 3600),
+      ...(s.JWT_JWKS_URL ? { jwksUrl: s.JWT_JWKS_URL } : { secret: jwtSecret }),
+      ...(s.JWT_ISSUER ? { issuer: s.JWT_ISSUER } : {}),
+      ...(s.JWT_AUDIENCE ? { audience: s.JWT_AUDIENCE } : {}),
+      maxTtlSeconds: s.JWT_MAX_TTL_SECONDS,
     },
-    sandboxProvider: flag(env, 'ALLOW_SANDBOX_PROVIDER', local),
-    localNotifier: flag(env, 'ALLOW_LOCAL_NOTIFIER', local),
-    logLevel: env.LOG_LEVEL ?? 'info',
-    workflowWaitMs,
+    sandboxProvider: s.ALLOW_SANDBOX_PROVIDER ?? local,
+    localNotifier: s.ALLOW_LOCAL_NOTIFIER ?? local,
+    logLevel: s.LOG_LEVEL,
+    workflowWaitMs: s.WORKFLOW_WAIT_MS,
     transfers: {
-      confirmationWindowMs: integer(env, 'TRANSFER_CONFIRMATION_WINDOW_MS', 30 * 60_000, SETTING_BOUNDS.confirmationWindowMs),
+      confirmationWindowMs: s.TRANSFER_CONFIRMATION_WINDOW_MS,
       providerRetry: {
-        submitAttempts: integer(env, 'PROVIDER_SUBMIT_ATTEMPTS', 5, SETTING_BOUNDS.submitAttempts),
-        submitIntervalMs: integer(env, 'PROVIDER_RETRY_INTERVAL_MS', 1_000, SETTING_BOUNDS.submitIntervalMs),
-        decisionAttempts: integer(env, 'PROVIDER_DECISION_ATTEMPTS', 40, SETTING_BOUNDS.decisionAttempts),
+        submitAttempts: s.PROVIDER_SUBMIT_ATTEMPTS,
+        submitIntervalMs: s.PROVIDER_RETRY_INTERVAL_MS,
+        decisionAttempts: s.PROVIDER_DECISION_ATTEMPTS,
       },
-      fees: fees(env),
+      fees: { ...DEFAULT_FEES, ...s.TRANSFER_FEES },
     },
-    fx: {
-      quoteTtlMs: integer(env, 'FX_QUOTE_TTL_MS', DEFAULT_FX_POLICY.quoteTtlMs, SETTING_BOUNDS.quoteTtlMs),
-      spread: decimal(env, 'FX_SPREAD', DEFAULT_FX_POLICY.spread),
-      base: DEFAULT_FX_POLICY.base,
-      rates: fxRates(env),
-    },
+    fx: { quoteTtlMs: s.FX_QUOTE_TTL_MS, spread: s.FX_SPREAD, base: 'EUR', rates: { ...DEFAULT_FX_RATES, ...s.FX_RATES } },
     documents: {
-      dir: env.DOCUMENTS_DIR || DEFAULT_DOCUMENT_POLICY.dir,
-      maxBytes: integer(env, 'DOCUMENT_MAX_BYTES', DEFAULT_DOCUMENT_POLICY.maxBytes),
-      threshold: decimal(env, 'DOCUMENT_THRESHOLD', DEFAULT_DOCUMENT_POLICY.threshold),
-      dailyBytesPerClient: integer(env, 'DOCUMENT_DAILY_BYTES_PER_CLIENT', DEFAULT_DOCUMENT_POLICY.dailyBytesPerClient),
+      dir: s.DOCUMENTS_DIR,
+      maxBytes: s.DOCUMENT_MAX_BYTES,
+      threshold: s.DOCUMENT_THRESHOLD,
+      dailyBytesPerClient: s.DOCUMENT_DAILY_BYTES_PER_CLIENT,
     },
-    transferLimits: transferLimits(env),
-    iban: ibanPolicy(env),
-    writeLimits: {
-      client: integer(env, 'WRITE_LIMIT_CLIENT_PER_MINUTE', 120),
-      system: integer(env, 'WRITE_LIMIT_SYSTEM_PER_MINUTE', 6000),
-      ops: integer(env, 'WRITE_LIMIT_OPS_PER_MINUTE', 600),
-    },
+    transferLimits: s.TRANSFER_LIMITS,
+    iban,
+    writeLimits: { client: s.WRITE_LIMIT_CLIENT_PER_MINUTE, system: s.WRITE_LIMIT_SYSTEM_PER_MINUTE, ops: s.WRITE_LIMIT_OPS_PER_MINUTE },
     otp: {
-      secret: otpSecret,
-      ttlMs: integer(env, 'OTP_TTL_MS', 5 * 60_000, SETTING_BOUNDS.otpTtlMs),
-      maxAttempts: integer(env, 'OTP_MAX_ATTEMPTS', 5, SETTING_BOUNDS.otpMaxAttempts),
-      maxResends: integer(env, 'OTP_MAX_RESENDS', 3),
-      resendIntervalMs: integer(env, 'OTP_RESEND_INTERVAL_MS', 30_000),
-      accountCodesPerWindow: integer(env, 'OTP_ACCOUNT_CODES_PER_WINDOW', DEFAULT_OTP_LIMITS.accountCodesPerWindow),
-      accountCodeWindowMs: integer(env, 'OTP_ACCOUNT_CODE_WINDOW_MS', DEFAULT_OTP_LIMITS.accountCodeWindowMs),
-      wrongCodesPerDay: integer(env, 'OTP_WRONG_CODES_PER_DAY', DEFAULT_OTP_LIMITS.wrongCodesPerDay),
+      secret: otpSecret as string,
+      ttlMs: s.OTP_TTL_MS,
+      maxAttempts: s.OTP_MAX_ATTEMPTS,
+      maxResends: s.OTP_MAX_RESENDS,
+      resendIntervalMs: s.OTP_RESEND_INTERVAL_MS,
+      accountCodesPerWindow: s.OTP_ACCOUNT_CODES_PER_WINDOW,
+      accountCodeWindowMs: s.OTP_ACCOUNT_CODE_WINDOW_MS,
+      wrongCodesPerDay: s.OTP_WRONG_CODES_PER_DAY,
     },
-    sandboxDecisionMs: integer(env, 'SANDBOX_DECISION_MS', 2_000),
+    sandboxDecisionMs: s.SANDBOX_DECISION_MS,
     observability: {
-      logFormat: oneOf(env, 'LOG_FORMAT', ['auto', 'json', 'pretty'], 'auto'),
-      workerMetricsPort: env.WORKER_METRICS_PORT ? integer(env, 'WORKER_METRICS_PORT', 0) : undefined,
-      workerMetricsHost: env.WORKER_METRICS_HOST || '127.0.0.1',
-      readinessTimeoutMs: integer(env, 'READINESS_TIMEOUT_MS', 2_000),
+      logFormat: s.LOG_FORMAT,
+      workerMetricsPort: s.WORKER_METRICS_PORT,
+      workerMetricsHost: s.WORKER_METRICS_HOST,
+      readinessTimeoutMs: s.READINESS_TIMEOUT_MS,
     },
     http: {
-      jsonBodyMaxBytes: integer(env, 'HTTP_JSON_BODY_MAX_BYTES', DEFAULT_HTTP_LIMITS.jsonBodyMaxBytes),
-      headersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.headersTimeoutMs),
-      requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.requestTimeoutMs),
-      keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs),
-      maxConcurrentUploads: integer(env, 'HTTP_MAX_CONCURRENT_UPLOADS', DEFAULT_HTTP_LIMITS.maxConcurrentUploads),
+      jsonBodyMaxBytes: s.HTTP_JSON_BODY_MAX_BYTES,
+      headersTimeoutMs: s.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: s.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: s.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConcurrentUploads: s.HTTP_MAX_CONCURRENT_UPLOADS,
     },
-    shutdown: {
-      apiDrainMs: integer(env, 'API_SHUTDOWN_DRAIN_MS', workflowWaitMs + DRAIN_MARGIN_MS),
-      workerGraceMs: integer(env, 'WORKER_SHUTDOWN_GRACE_MS', 30_000),
-    },
-    eventRetentionDays: integer(env, 'EVENT_RETENTION_DAYS', 30, SETTING_BOUNDS.eventRetentionDays),
+    shutdown: { apiDrainMs: s.API_SHUTDOWN_DRAIN_MS ?? fromWorkflowWait, workerGraceMs: s.WORKER_SHUTDOWN_GRACE_MS },
+    eventRetentionDays: s.EVENT_RETENTION_DAYS,
     webhooks: {
-      secretKeys: webhookSecretKeys,
+      secretKeys: webhookKeysFrom(s, local, refuse),
       allowPrivateUrls: local,
-      retryInitialMs: integer(env, 'WEBHOOK_RETRY_INITIAL_MS', DEFAULT_WEBHOOK_RETRY.retryInitialMs, SETTING_BOUNDS.webhookRetryInitialMs),
-      retryMaxIntervalMs: integer(
-        env,
-        'WEBHOOK_RETRY_MAX_INTERVAL_MS',
-        DEFAULT_WEBHOOK_RETRY.retryMaxIntervalMs,
-        SETTING_BOUNDS.webhookRetryMaxIntervalMs,
-      ),
-      retryWindowMs,
+      retryInitialMs: s.WEBHOOK_RETRY_INITIAL_MS,
+      retryMaxIntervalMs: s.WEBHOOK_RETRY_MAX_INTERVAL_MS,
+      retryWindowMs: s.WEBHOOK_RETRY_WINDOW_MS,
     },
     database: {
       session: {
-        statementTimeoutMs: integer(
-          env,
-          'DB_STATEMENT_TIMEOUT_MS',
-          DEFAULT_DATABASE_POLICY.session.statementTimeoutMs,
-          SETTING_BOUNDS.dbStatementTimeoutMs,
-        ),
-        lockTimeoutMs: integer(env, 'DB_LOCK_TIMEOUT_MS', DEFAULT_DATABASE_POLICY.session.lockTimeoutMs, SETTING_BOUNDS.dbLockTimeoutMs),
-        idleInTransactionTimeoutMs: integer(
-          env,
-          'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
-          DEFAULT_DATABASE_POLICY.session.idleInTransactionTimeoutMs,
-          SETTING_BOUNDS.dbIdleInTransactionTimeoutMs,
-        ),
+        statementTimeoutMs: s.DB_STATEMENT_TIMEOUT_MS,
+        lockTimeoutMs: s.DB_LOCK_TIMEOUT_MS,
+        idleInTransactionTimeoutMs: s.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
       },
-      maxLifetimeSeconds: integer(
-        env,
-        'DB_MAX_LIFETIME_SECONDS',
-        DEFAULT_DATABASE_POLICY.maxLifetimeSeconds,
-        SETTING_BOUNDS.dbMaxLifetimeSeconds,
-      ),
-      poolMax: integer(env, 'DB_POOL_MAX', DEFAULT_DATABASE_POLICY.poolMax, SETTING_BOUNDS.dbPoolMax),
-      poolProcesses: integer(env, 'DB_POOL_PROCESSES', DEFAULT_DATABASE_POLICY.poolProcesses, SETTING_BOUNDS.dbPoolProcesses),
-      reservedConnections: integer(
-        env,
-        'DB_RESERVED_CONNECTIONS',
-        DEFAULT_DATABASE_POLICY.reservedConnections,
-        SETTING_BOUNDS.dbReservedConnections,
-      ),
+      maxLifetimeSeconds: s.DB_MAX_LIFETIME_SECONDS,
+      poolMax: s.DB_POOL_MAX,
+      poolProcesses: s.DB_POOL_PROCESSES,
+      reservedConnections: s.DB_RESERVED_CONNECTIONS,
     },
-    apiRequestDeadlineMs: integer(env, 'API_REQUEST_DEADLINE_MS', workflowWaitMs + DRAIN_MARGIN_MS, SETTING_BOUNDS.apiRequestDeadlineMs),
-    retention: {
-      notificationDays: integer(
-        env,
-        'NOTIFICATION_RETENTION_DAYS',
-        DEFAULT_RETENTION.notificationDays,
-        SETTING_BOUNDS.notificationRetentionDays,
-      ),
-      snapshotDays: integer(env, 'SNAPSHOT_RETENTION_DAYS', DEFAULT_RETENTION.snapshotDays, SETTING_BOUNDS.snapshotRetentionDays),
-    },
-    businessMetricsMaxAgeMs: integer(env, 'BUSINESS_METRICS_MAX_AGE_MS', 15_000, SETTING_BOUNDS.businessMetricsMaxAgeMs),
-    internalMetrics: env.METRICS_PORT ? { port: integer(env, 'METRICS_PORT', 0), host: env.METRICS_HOST || '127.0.0.1' } : undefined,
-    migrateOnStart: flag(env, 'MIGRATE_ON_START', local),
+    apiRequestDeadlineMs: s.API_REQUEST_DEADLINE_MS ?? fromWorkflowWait,
+    retention: { notificationDays: s.NOTIFICATION_RETENTION_DAYS, snapshotDays: s.SNAPSHOT_RETENTION_DAYS },
+    businessMetricsMaxAgeMs: s.BUSINESS_METRICS_MAX_AGE_MS,
+    internalMetrics: s.METRICS_PORT ? { port: s.METRICS_PORT, host: s.METRICS_HOST } : undefined,
+    migrateOnStart: s.MIGRATE_ON_START ?? local,
     backOffice: {
-      approvalThresholds: approvalThresholds(env),
-      approvalTtlMs: integer(env, 'APPROVAL_TTL_MS', DEFAULT_APPROVAL_TTL_MS, SETTING_BOUNDS.approvalTtlMs),
-      returnRefundsFee: flag(env, 'RETURN_REFUNDS_FEE', false),
+      approvalThresholds: { ...DEFAULT_APPROVAL_THRESHOLDS, ...s.APPROVAL_THRESHOLDS },
+      approvalTtlMs: s.APPROVAL_TTL_MS,
+      returnRefundsFee: s.RETURN_REFUNDS_FEE,
     },
   };
 }
 
-/** APPROVAL_THRESHOLDS: JSON of major-unit decimal strings per currency, merged over `{"*":"1000"}`. */
-function approvalThresholds(env: NodeJS.ProcessEnv): ApprovalThresholds {
-  const text = env.APPROVAL_THRESHOLDS;
-  if (!text) return DEFAULT_APPROVAL_THRESHOLDS;
-  let parsed: unknown;
+/** Runs a check written for a `fail` that throws (config/temporalTls.ts) so that its problem joins the others. */
+function collecting<T>(refuse: Refuse, check: (fail: (message: string) => never) => T): { ok: boolean; value: T | undefined } {
   try {
-    parsed = JSON.parse(text);
+    return {
+      ok: true,
+      value: check((message) => {
+        refuse(message);
+        throw new CollectedProblem();
+      }),
+    };
+  } catch (error) {
+    if (error instanceof CollectedProblem) return { ok: false, value: undefined };
+    throw error;
+  }
+}
+
+class CollectedProblem extends Error {}
+
+function checkSecrets(s: Settings, local: boolean, jwtSecret: string | undefined, otpSecret: string | undefined, refuse: Refuse): void {
+  if (!s.JWT_JWKS_URL && !jwtSecret) {
+    refuse('JWT_SECRET must be set to at least 32 characters, or JWT_JWKS_URL (only the local profile has a default)');
+  }
+  if (!local && (jwtSecret === LOCAL_JWT_SECRET || otpSecret === LOCAL_OTP_SECRET)) {
+    refuse('the published local JWT_SECRET / OTP_SECRET may not be used outside the local profile');
+  }
+  // A separate key: a leaked token key must not also let anyone recompute stored OTP codes.
+  if (!otpSecret || otpSecret === jwtSecret) {
+    refuse('OTP_SECRET must be set to at least 32 characters, other than JWT_SECRET (only the local profile has a default)');
+  }
+}
+
+/** Switzerland's BBAN (5-digit bank code + 12 characters) holds our 12-digit account numbers whole. */
+function makesIbans(policy: IbanPolicy): boolean {
+  try {
+    ibanFor(policy, '100000000008');
+    return true;
   } catch {
-    throw new ConfigError('APPROVAL_THRESHOLDS must be JSON, for example {"*":"1000","JPY":"150000"}');
+    return false;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError('APPROVAL_THRESHOLDS must be a JSON object of currency to amount');
-  }
-  const thresholds: ApprovalThresholds = { ...DEFAULT_APPROVAL_THRESHOLDS };
-  const { min, max } = APPROVAL_THRESHOLD_BOUNDS;
-  for (const [currency, value] of Object.entries(parsed)) {
-    if (currency !== '*' && !isCurrency(currency)) throw new ConfigError(`APPROVAL_THRESHOLDS: ${currency} is not a currency code`);
-    const amount = typeof value === 'string' && isPlainDecimal(value) ? Number(value) : Number.NaN;
-    if (!(amount >= min && amount <= max)) {
-      throw new ConfigError(`APPROVAL_THRESHOLDS.${currency} must be a plain decimal string from ${min} to ${max}`);
-    }
-    thresholds[currency] = value as string;
-  }
-  return thresholds;
 }
 
 /**
@@ -506,127 +477,40 @@ function approvalThresholds(env: NodeJS.ProcessEnv): ApprovalThresholds {
  * the local profile, keys derived (HKDF, their own purpose) from PAYLOAD_ENCRYPTION_KEYS, which
  * production requires anyway; else the published local key. Never the payload keys themselves.
  */
-function webhookKeysFrom(env: NodeJS.ProcessEnv, local: boolean, payloadKeys: PayloadKeys | undefined): PayloadKeys {
-  const fail = (message: string): never => {
-    throw new ConfigError(message);
-  };
-  const text = env.WEBHOOK_SECRET_KEYS;
-  if (text) {
-    if (!local && text.includes(LOCAL_WEBHOOK_SECRET_KEYS.split(':')[1] as string)) {
-      fail('the published local WEBHOOK_SECRET_KEYS key may not be used outside the local profile');
-    }
-    return payloadKeysFrom(text, fail, 'WEBHOOK_SECRET_KEYS') as PayloadKeys;
+function webhookKeysFrom(s: Settings, local: boolean, refuse: Refuse): PayloadKeys {
+  const given = s.WEBHOOK_SECRET_KEYS;
+  const published = localWebhookKeys();
+  if (given) {
+    const usesPublished = [...given.keys.values()].some((key) => [...published.keys.values()].some((known) => key.equals(known)));
+    if (!local && usesPublished) refuse('the published local WEBHOOK_SECRET_KEYS key may not be used outside the local profile');
+    return given;
   }
-  if (payloadKeys) {
+  if (s.PAYLOAD_ENCRYPTION_KEYS) {
     const keys = new Map<string, Buffer>();
-    for (const [id, key] of payloadKeys.keys) {
+    for (const [id, key] of s.PAYLOAD_ENCRYPTION_KEYS.keys) {
       keys.set(id, Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'corebank webhook endpoint secrets', 32)));
     }
-    return { currentKeyId: payloadKeys.currentKeyId, keys };
+    return { currentKeyId: s.PAYLOAD_ENCRYPTION_KEYS.currentKeyId, keys };
   }
-  if (!local) fail('WEBHOOK_SECRET_KEYS (or PAYLOAD_ENCRYPTION_KEYS) must be set in the production profile');
-  return payloadKeysFrom(LOCAL_WEBHOOK_SECRET_KEYS, fail, 'WEBHOOK_SECRET_KEYS') as PayloadKeys;
+  if (!local) refuse('WEBHOOK_SECRET_KEYS (or PAYLOAD_ENCRYPTION_KEYS) must be set in the production profile');
+  return published;
 }
 
-function fees(env: NodeJS.ProcessEnv): FeeSchedule {
-  const text = env.TRANSFER_FEES;
-  if (!text) return DEFAULT_FEES;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ConfigError('TRANSFER_FEES must be JSON, for example {"Sepa":"0.50","Swift":"15.00"}');
-  }
-  const schedule = { ...DEFAULT_FEES, ...(parsed as Partial<FeeSchedule>) };
-  for (const [type, fee] of Object.entries(schedule)) {
-    if (typeof fee !== 'string' || !isPlainDecimal(fee)) throw new ConfigError(`TRANSFER_FEES.${type} must be a plain decimal string`);
-  }
-  return schedule;
+function localWebhookKeys(): PayloadKeys {
+  return payloadKeysFrom(LOCAL_WEBHOOK_SECRET_KEYS, (message) => {
+    throw new ConfigError(message);
+  }) as PayloadKeys;
 }
 
-function decimal(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  if (!isPlainDecimal(text)) throw new ConfigError(`${name} must be a plain decimal string, got "${text}"`);
-  return text;
-}
+/**
+ * The local profile's configuration with every default: the parts below are what tests and tools
+ * that build the app without loadConfig use, so a default is written once, in config/settings.ts.
+ */
+const LOCAL_DEFAULTS = loadConfig({ DATABASE_URL: 'postgres://unused' });
 
-/** FX_RATES: JSON of mid rates per 1 EUR, merged over the defaults, e.g. {"USD":"1.0850"}. */
-function fxRates(env: NodeJS.ProcessEnv): Record<string, string> {
-  const text = env.FX_RATES;
-  if (!text) return DEFAULT_FX_RATES;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ConfigError('FX_RATES must be JSON, for example {"USD":"1.0850","JPY":"162.50"} (units per 1 EUR)');
-  }
-  const rates = { ...DEFAULT_FX_RATES, ...(parsed as Record<string, string>) };
-  for (const [currency, rate] of Object.entries(rates)) {
-    if (!isCurrency(currency) || typeof rate !== 'string' || !isPlainDecimal(rate) || /^0(\.0*)?$/.test(rate)) {
-      throw new ConfigError(`FX_RATES.${currency} must be a positive plain decimal string of an ISO currency`);
-    }
-  }
-  return rates;
-}
-
-function transferLimits(env: NodeJS.ProcessEnv): TransferLimits {
-  const text = env.TRANSFER_LIMITS;
-  if (!text) return DEFAULT_TRANSFER_LIMITS;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ConfigError('TRANSFER_LIMITS must be JSON, for example {"*":{"perTransfer":"10000","daily":"20000"}}');
-  }
-  for (const [currency, limits] of Object.entries(parsed as Record<string, Record<string, unknown>>)) {
-    for (const [name, value] of Object.entries(limits ?? {})) {
-      if (!['perTransfer', 'daily'].includes(name) || typeof value !== 'string' || !isPlainDecimal(value)) {
-        throw new ConfigError(`TRANSFER_LIMITS.${currency}.${name} must be perTransfer or daily with a plain decimal string`);
-      }
-    }
-  }
-  return parsed as TransferLimits;
-}
-
-function ibanPolicy(env: NodeJS.ProcessEnv): IbanPolicy {
-  // Switzerland's BBAN (5-digit bank code + 12 characters) holds our 12-digit account numbers whole.
-  const policy = { country: env.IBAN_COUNTRY ?? 'CH', bankCode: env.IBAN_BANK_CODE ?? '80808' };
-  try {
-    ibanFor(policy, '100000000008');
-  } catch {
-    throw new ConfigError(
-      `IBAN_COUNTRY=${policy.country} with IBAN_BANK_CODE=${policy.bankCode} does not make valid IBANs of 12-digit account numbers`,
-    );
-  }
-  return policy;
-}
-
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new ConfigError(`${name} is not set`);
-  return value;
-}
-
-/** An integer setting; with `bounds` (domain/settingBounds.ts) a value outside them is refused at start. */
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, bounds?: Bounds): number {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${text}"`);
-  if (bounds && !withinBounds(value, bounds)) throw new ConfigError(`${name} must be from ${bounds.min} to ${bounds.max}, got ${value}`);
-  return value;
-}
-
-function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  if (text !== 'true' && text !== 'false') throw new ConfigError(`${name} must be true or false, got "${text}"`);
-  return text === 'true';
-}
-
-function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
-  const value = env[name] ?? fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}`);
-  return value as T;
-}
+export const DEFAULT_DATABASE_POLICY: DatabasePolicy = LOCAL_DEFAULTS.database;
+export const DEFAULT_RETENTION: RetentionPolicy = LOCAL_DEFAULTS.retention;
+export const DEFAULT_BACK_OFFICE_POLICY: BackOfficePolicy = LOCAL_DEFAULTS.backOffice;
+export const DEFAULT_HTTP_LIMITS: HttpLimits = LOCAL_DEFAULTS.http;
+export const DEFAULT_FX_POLICY: FxPolicy = LOCAL_DEFAULTS.fx;
+export const DEFAULT_DOCUMENT_POLICY: DocumentPolicy = LOCAL_DEFAULTS.documents;

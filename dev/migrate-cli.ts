@@ -1,5 +1,6 @@
+import { readSomeSettings } from '../config/env';
 import { createSql } from '../ledger/db';
-import { DEFAULT_MIGRATE_OPTIONS, migrate } from '../ledger/migrate';
+import { migrate } from '../ledger/migrate';
 import { runtimeRoleOf } from '../ledger/roles';
 
 /**
@@ -18,9 +19,15 @@ async function main(): Promise<number> {
     console.error('migrate: DATABASE_URL is not set (e.g. DATABASE_URL=postgres://user:pass@host:5432/corebank npm run migrate)');
     return 2;
   }
-  const lockTimeoutMs = positive('MIGRATION_LOCK_TIMEOUT_MS', DEFAULT_MIGRATE_OPTIONS.lockTimeoutMs);
-  const attempts = positive('MIGRATION_ATTEMPTS', DEFAULT_MIGRATE_OPTIONS.attempts);
-  if (lockTimeoutMs === undefined || attempts === undefined) return 2;
+  let settings: { MIGRATION_LOCK_TIMEOUT_MS: number; MIGRATION_ATTEMPTS: number };
+  try {
+    settings = readSomeSettings(process.env, ['MIGRATION_LOCK_TIMEOUT_MS', 'MIGRATION_ATTEMPTS']);
+  } catch (error) {
+    console.error(`migrate: ${(error as Error).message}`);
+    return 2;
+  }
+  const lockTimeoutMs = settings.MIGRATION_LOCK_TIMEOUT_MS;
+  const attempts = settings.MIGRATION_ATTEMPTS;
   const runtimeRole = runtimeUrl && process.env.MIGRATION_DATABASE_URL ? runtimeRoleOf(ownerUrl, runtimeUrl) : undefined;
   const sql = createSql(ownerUrl, { max: 1 });
   try {
@@ -33,15 +40,6 @@ async function main(): Promise<number> {
   } finally {
     await sql.end({ timeout: 5 });
   }
-}
-
-function positive(name: string, fallback: number): number | undefined {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (Number.isInteger(value) && value > 0) return value;
-  console.error(`migrate: ${name} must be a positive integer, got "${text}"`);
-  return undefined;
 }
 
 main().then(

@@ -27,7 +27,8 @@ export const DEFAULT_OTP_LIMITS = { accountCodesPerWindow: 3, accountCodeWindowM
 
 const DAY_MS = 24 * 3600 * 1000;
 
-const limitsOf = (policy: OtpPolicy) => ({
+/** The policy's limits with their defaults filled in. */
+export const limitsOf = (policy: OtpPolicy) => ({
   accountCodesPerWindow: policy.accountCodesPerWindow ?? DEFAULT_OTP_LIMITS.accountCodesPerWindow,
   accountCodeWindowMs: policy.accountCodeWindowMs ?? DEFAULT_OTP_LIMITS.accountCodeWindowMs,
   wrongCodesPerDay: policy.wrongCodesPerDay ?? DEFAULT_OTP_LIMITS.wrongCodesPerDay,
@@ -62,6 +63,77 @@ export function accountCodeRefusal(policy: OtpPolicy, sentAt: readonly Date[], n
   }
   const last = recent[recent.length - 1];
   return last ? spacingRefusal(policy, last, now) : undefined;
+}
+
+/** What the rules need of a stored code. */
+export interface CodeState {
+  status: 'pending' | 'verified';
+  expiresAt: Date;
+  /** Wrong tries left on the current code. */
+  attemptsLeft: number;
+  /** New codes sent after the first. */
+  resends: number;
+  lastSentAt: Date;
+}
+
+/** No attempts left on the current code and no resend left: the confirmation is locked for good. */
+export const isLockedForGood = (policy: OtpPolicy, c: Pick<CodeState, 'attemptsLeft' | 'resends'>) =>
+  c.attemptsLeft <= 0 && c.resends >= policy.maxResends;
+
+/** The refusal of a code whose attempts are used up: for good when no resend is left either. */
+function attemptsExhausted(policy: OtpPolicy, c: Pick<CodeState, 'attemptsLeft' | 'resends'>): DomainError {
+  return isLockedForGood(policy, c)
+    ? new DomainError(ErrorCode.OTP_ATTEMPTS_EXCEEDED, 'too many wrong codes: the confirmation is locked for good', { locked: true })
+    : new DomainError(ErrorCode.OTP_ATTEMPTS_EXCEEDED, 'too many wrong codes; ask for a new one', { locked: false });
+}
+
+/**
+ * Whether a new code may replace the current one (a transfer's resend): a confirmed code never; a
+ * new send at most maxResends times and spaced by resendIntervalMs. `sameSend` is the same send
+ * again (a retried activity): it re-issues the code without counting as another resend.
+ */
+export function resendRefusal(policy: OtpPolicy, c: CodeState, now: Date, sameSend: boolean): DomainError | undefined {
+  if (c.status === 'verified')
+    return new DomainError(ErrorCode.INVALID_STATE_TRANSITION, 'the code was already confirmed', { from: 'verified', action: 'resend' });
+  if (sameSend) return undefined;
+  if (c.resends >= policy.maxResends)
+    return new DomainError(ErrorCode.OTP_ATTEMPTS_EXCEEDED, `no more codes: at most ${policy.maxResends} resends`, {
+      locked: c.attemptsLeft <= 0,
+    });
+  return spacingRefusal(policy, c.lastSentAt, now);
+}
+
+/**
+ * What checking a presented code does (the daily budget of wrong codes is checked before, by
+ * wrongCodeBudgetRefusal):
+ * - `verify`: the right code of a pending confirmation; it becomes verified;
+ * - `accept`: the right code of a confirmation verified already (a retried check, not an attempt);
+ * - `refuse`: expired, or no attempt left; nothing is counted;
+ * - `wrong`: a wrong code; it counts against the client's daily budget and, when `usesAttempt`,
+ *   costs an attempt of the code (not on a verified confirmation: a repeated confirm cannot be
+ *   guessed past, but it has no attempts to lose).
+ */
+export type CodeCheck =
+  | { kind: 'verify' }
+  | { kind: 'accept' }
+  | { kind: 'refuse'; failure: DomainError }
+  | { kind: 'wrong'; failure: DomainError; usesAttempt: boolean };
+
+export function checkCode(policy: OtpPolicy, c: CodeState, matches: boolean, now: Date): CodeCheck {
+  if (c.status === 'verified')
+    return matches
+      ? { kind: 'accept' }
+      : { kind: 'wrong', failure: new DomainError(ErrorCode.OTP_INVALID, 'the code is wrong'), usesAttempt: false };
+  if (c.expiresAt.getTime() < now.getTime())
+    return { kind: 'refuse', failure: new DomainError(ErrorCode.OTP_EXPIRED, 'the code has expired; ask for a new one') };
+  if (c.attemptsLeft <= 0) return { kind: 'refuse', failure: attemptsExhausted(policy, c) };
+  if (matches) return { kind: 'verify' };
+  const after = { ...c, attemptsLeft: c.attemptsLeft - 1 };
+  // The wrong code that uses the last attempt of the last code locks it for good at once.
+  const failure = isLockedForGood(policy, after)
+    ? attemptsExhausted(policy, after)
+    : new DomainError(ErrorCode.OTP_INVALID, 'the code is wrong', { attemptsLeft: after.attemptsLeft });
+  return { kind: 'wrong', failure, usesAttempt: true };
 }
 
 /** The UTC day a moment falls on, and when it ends. */

@@ -19,6 +19,15 @@ export function transferTypeFor(
 }
 
 /**
+ * An incoming transfer's type. The provider's report names no payment scheme, so the currency
+ * decides: EUR came by SEPA, anything else by SWIFT. The read model and the workflow's search
+ * attribute both take it from here.
+ */
+export function incomingTransferType(currency: string): 'Sepa' | 'Swift' {
+  return currency === 'EUR' ? 'Sepa' : 'Swift';
+}
+
+/**
  * The fee in minor units. A schedule amount finer than the currency's minor unit (0.50 in a
  * currency without decimals) is rounded up, in the bank's favour, never silently dropped.
  */

@@ -283,3 +283,16 @@ export async function countAccounts(sql: Queryable): Promise<number> {
   const [row] = await sql<[{ n: bigint }]>`SELECT count(*) AS n FROM accounts`;
   return Number(row.n);
 }
+
+/**
+ * Locks a client's accounts in id order, the order every ledger write locks them in: what the
+ * caller then changes of the client (a block) is ordered against every debit of its accounts.
+ */
+export async function lockAccountsOfClient(tx: TransactionSql, clientId: string): Promise<void> {
+  await tx`SELECT id FROM accounts WHERE client_id = ${clientId} ORDER BY id FOR UPDATE`;
+}
+
+/** Marks a client's accounts blocked or not with their client (every debit checks the flag under its row lock). */
+export async function setClientBlockedOnAccounts(tx: TransactionSql, clientId: string, blocked: boolean): Promise<void> {
+  await tx`UPDATE accounts SET client_blocked = ${blocked}, updated_at = now() WHERE client_id = ${clientId}`;
+}

@@ -1,9 +1,8 @@
 import { DomainError, ErrorCode } from '../domain/errors';
 import type { Sql } from './db';
-import { retryingTransient } from './facts';
+import { decideInTransaction } from './decision';
 import { recordEntries } from './journal';
 import type { EntryRequest, JournalEntry } from './types';
-import { writeUnits } from './units';
 
 /** The most postings one batch may carry: bounds a transaction's locks and a statement's size. */
 export const MAX_BATCH_SIZE = 8_000;
@@ -16,7 +15,7 @@ export interface BatchOptions {
 }
 
 /**
- * Many postings in one transaction (units.ts `writeUnits`, each posting a unit of its own). Each
+ * Many postings in one transaction (decision.ts `decideAndWrite`, each posting a write of its own). Each
  * posting is still checked and idempotent under its id; by default a refused posting refuses only
  * itself (and stays refused, like a single entry).
  */
@@ -34,13 +33,10 @@ export async function recordBatch(sql: Sql, requests: EntryRequest[], options: B
       throw error;
     }
   }
-  const results = await retryingTransient('batch', () =>
-    sql.begin((tx) =>
-      writeUnits(
-        tx,
-        requests.map((request) => [request]),
-      ),
-    ),
+  const results = await decideInTransaction(
+    sql,
+    requests.map((request) => ({ write: [request], inTransaction: undefined })),
+    'batch',
   );
   return results.map((r) => (r.ok ? { ok: true, entry: r.entries[0] as JournalEntry, replayed: r.replayed } : r));
 }

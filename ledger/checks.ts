@@ -2,8 +2,10 @@ import type { Queryable } from './db';
 import { countersAtQuery } from './snapshots';
 
 /**
- * The ledger's consistency checks, read-only, each returning its offending rows (at most `limit`).
- * The daily check (activities/ledgerChecks.ts) runs them by name and stores what they find.
+ * The ledger's invariants, the one module that states them: read-only checks, each returning its
+ * offending rows (at most `limit`). The daily check (activities/ledgerOperations.ts) runs them by
+ * name and stores what they find; checkInvariants runs them all at once (tests after every suite,
+ * the fault and restore runs, ops/reconcile.ts).
  */
 
 /** Later than any entry: counters "as of" it are the journal's totals. */
@@ -59,6 +61,15 @@ export function clientsBelowZero(sql: Queryable, limit: number) {
     SELECT id AS account_id, currency, available FROM accounts WHERE kind = 'client' AND available < 0 ORDER BY seq LIMIT ${limit}`;
 }
 
+/** Entries whose currency differs from one of their accounts'. */
+export function currencyMismatches(sql: Queryable, limit: number) {
+  return sql<{ id: string; currency: string }[]>`
+    SELECT j.id, j.currency FROM journal_entries j
+    JOIN accounts d ON d.id = j.debit_account_id JOIN accounts c ON c.id = j.credit_account_id
+    WHERE j.currency <> d.currency OR j.currency <> c.currency
+    LIMIT ${limit}`;
+}
+
 /** Pending entries resolved more than once, and resolutions of something that is not a pending entry. */
 export function badResolutions(sql: Queryable, limit: number) {
   return sql<{ pendingId: string; pendingKind: string | null; resolutions: bigint }[]>`
@@ -68,4 +79,60 @@ export function badResolutions(sql: Queryable, limit: number) {
     GROUP BY r.pending_id, p.kind
     HAVING count(*) > 1 OR p.kind IS DISTINCT FROM 'pending'
     LIMIT ${limit}`;
+}
+
+/** Accounts whose counters differ from their journal, over every account (at most `limit` found). */
+export async function allCounterMismatches(sql: Queryable, limit: number): Promise<CounterMismatchRow[]> {
+  const found: CounterMismatchRow[] = [];
+  let afterSeq = '0';
+  for (;;) {
+    const batch = await counterMismatchesInBatch(sql, afterSeq, COUNTER_BATCH);
+    found.push(...batch.mismatches);
+    if (batch.lastSeq === null || batch.count < COUNTER_BATCH || found.length >= limit) return found.slice(0, limit);
+    afterSeq = batch.lastSeq;
+  }
+}
+
+/** Accounts compared per statement by allCounterMismatches. */
+const COUNTER_BATCH = 5_000;
+
+/** Offending rows a whole-ledger report lists per invariant (any one breaks it). */
+const REPORT_LIMIT = 100;
+
+export interface InvariantReport {
+  /** Currencies whose balances do not sum to zero (double entry broken). */
+  unbalancedCurrencies: Awaited<ReturnType<typeof unbalancedCurrencies>>;
+  counterMismatches: CounterMismatchRow[];
+  /** Client accounts below zero available. */
+  overdrawnAccounts: Awaited<ReturnType<typeof clientsBelowZero>>;
+  /** Entries whose pending entry is not of kind pending, or resolved more than once. */
+  badResolutions: Awaited<ReturnType<typeof badResolutions>>;
+  /** Entries whose currency differs from an account's. */
+  currencyMismatches: Awaited<ReturnType<typeof currencyMismatches>>;
+  ok: boolean;
+}
+
+/** Every ledger invariant against the whole database. */
+export async function checkInvariants(sql: Queryable): Promise<InvariantReport> {
+  const [unbalanced, counters, overdrawn, resolutions, currencies] = await Promise.all([
+    unbalancedCurrencies(sql, REPORT_LIMIT),
+    allCounterMismatches(sql, REPORT_LIMIT),
+    clientsBelowZero(sql, REPORT_LIMIT),
+    badResolutions(sql, REPORT_LIMIT),
+    currencyMismatches(sql, REPORT_LIMIT),
+  ]);
+  const ok = [unbalanced, counters, overdrawn, resolutions, currencies].every((rows) => rows.length === 0);
+  return {
+    unbalancedCurrencies: unbalanced,
+    counterMismatches: counters,
+    overdrawnAccounts: overdrawn,
+    badResolutions: resolutions,
+    currencyMismatches: currencies,
+    ok,
+  };
+}
+
+/** The report as readable JSON (bigints as strings), for logs and failed assertions. */
+export function formatInvariantReport(report: InvariantReport): string {
+  return JSON.stringify(report, (_key, value) => (typeof value === 'bigint' ? value.toString() : value), 2);
 }

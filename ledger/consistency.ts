@@ -1,17 +1,16 @@
-import type { Queryable, Sql, TransactionSql } from './db';
+import type { Queryable, TransactionSql } from './db';
+import type { Counters } from './types';
+
+/**
+ * Counters as the journal says they should be: for a moment in the past (statements, snapshots)
+ * and to rebuild stored counters that drifted. Whether they drifted is checks.ts's to say.
+ */
 
 /** The four counters of an account, as stored and as its journal says they should be. */
 export interface CounterMismatch {
   accountId: string;
   stored: Counters;
   journal: Counters;
-}
-
-export interface Counters {
-  debitsPending: bigint;
-  debitsPosted: bigint;
-  creditsPending: bigint;
-  creditsPosted: bigint;
 }
 
 interface CounterRow {
@@ -80,10 +79,6 @@ const differs = (r: CounterRow) =>
   r.creditsPending !== r.journalCreditsPending ||
   r.creditsPosted !== r.journalCreditsPosted;
 
-export async function findCounterMismatches(sql: Queryable, accountIds?: string[]): Promise<CounterMismatch[]> {
-  return (await journalCounters(sql, accountIds, undefined)).filter(differs).map(toMismatch);
-}
-
 /**
  * Rebuilds stored counters from the journal. The accounts are locked (in id order, like every
  * ledger write) while they are compared, so no posting slips in between. Returns what differed.
@@ -121,54 +116,4 @@ export async function countersAsOf(
     creditsPending: r.journalCreditsPending,
     creditsPosted: r.journalCreditsPosted,
   }));
-}
-
-export interface InvariantReport {
-  /** Currencies whose balances do not sum to zero (double entry broken). */
-  unbalancedCurrencies: { currency: string; balanceSum: bigint; pendingDifference: bigint }[];
-  counterMismatches: CounterMismatch[];
-  /** Client accounts below zero available. */
-  overdrawnAccounts: { id: string; available: bigint }[];
-  /** Entries whose pending entry is not of kind pending, or resolved more than once. */
-  badResolutions: { pendingId: string; count: bigint }[];
-  /** Entries whose currency differs from an account's. */
-  currencyMismatches: { id: string }[];
-  ok: boolean;
-}
-
-/** The ledger invariants of docs/architecture.md, checked against the whole database. */
-export async function checkInvariants(sql: Sql): Promise<InvariantReport> {
-  const [unbalancedCurrencies, counterMismatches, overdrawnAccounts, badResolutions, currencyMismatches] = await Promise.all([
-    sql<InvariantReport['unbalancedCurrencies']>`
-      SELECT currency,
-             sum(balance)::bigint AS balance_sum,
-             sum(credits_pending - debits_pending)::bigint AS pending_difference
-      FROM accounts GROUP BY currency
-      HAVING sum(balance) <> 0 OR sum(credits_pending - debits_pending) <> 0`,
-    findCounterMismatches(sql),
-    sql<InvariantReport['overdrawnAccounts']>`
-      SELECT id, available FROM accounts WHERE kind = 'client' AND available < 0`,
-    sql<InvariantReport['badResolutions']>`
-      SELECT r.pending_id, count(*)::bigint AS count
-      FROM journal_entries r LEFT JOIN journal_entries p ON p.id = r.pending_id
-      WHERE r.pending_id IS NOT NULL
-      GROUP BY r.pending_id, p.kind
-      HAVING count(*) > 1 OR p.kind IS DISTINCT FROM 'pending'`,
-    sql<{ id: string }[]>`
-      SELECT j.id FROM journal_entries j
-      JOIN accounts d ON d.id = j.debit_account_id JOIN accounts c ON c.id = j.credit_account_id
-      WHERE j.currency <> d.currency OR j.currency <> c.currency`,
-  ]);
-  const ok =
-    unbalancedCurrencies.length === 0 &&
-    counterMismatches.length === 0 &&
-    overdrawnAccounts.length === 0 &&
-    badResolutions.length === 0 &&
-    currencyMismatches.length === 0;
-  return { unbalancedCurrencies, counterMismatches, overdrawnAccounts, badResolutions, currencyMismatches, ok };
-}
-
-/** The report as readable JSON (bigints as strings), for logs and failed assertions. */
-export function formatInvariantReport(report: InvariantReport): string {
-  return JSON.stringify(report, (_key, value) => (typeof value === 'bigint' ? value.toString() : value), 2);
 }

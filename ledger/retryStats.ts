@@ -8,7 +8,7 @@ export type RetryReason = 'deadlock' | 'serialization' | 'uniqueViolation';
 
 /**
  * Where: `journal` is recordEntries' retry loop, `fastPath` a single movement whose one-shot
- * transaction failed and that recordEntries then wrote on its careful path, `batch` recordBatch,
+ * transaction failed and that recordEntries then handed to decision.ts, `batch` recordBatch,
  * `group` a group commit of writes to a busy account (groupCommit.ts).
  */
 export type RetrySite = 'journal' | 'fastPath' | 'batch' | 'group';
@@ -30,7 +30,7 @@ export function retryReason(error: unknown): RetryReason {
   return 'uniqueViolation';
 }
 
-/** Counts one retry of a retryable error (see isRetryable in facts.ts). */
+/** Counts one retry of a retryable error (see isRetryable in transientRetry.ts). */
 export function countLedgerRetry(site: RetrySite, error: unknown): void {
   const reason = retryReason(error);
   stats[reason] += 1;

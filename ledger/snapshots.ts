@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
 import type { Currency } from '../domain/currency';
-import type { Counters } from './consistency';
 import type { Queryable } from './db';
+import type { Counters } from './types';
 
 /**
  * End-of-day balance snapshots (daily_account_balances) and balances as of a moment computed from

@@ -50,3 +50,11 @@ export interface ResolutionRequest extends EntryLinks {
 }
 
 export type EntryRequest = MovementRequest | ResolutionRequest;
+
+/** The four counters of an account. */
+export interface Counters {
+  debitsPending: bigint;
+  debitsPosted: bigint;
+  creditsPending: bigint;
+  creditsPosted: bigint;
+}

@@ -1,13 +1,13 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { cancelUpdate, paymentStateQuery, pendUpdate, postUpdate } from '../contract/paymentMessages';
+import { cancelTransferUpdate, continueTransferUpdate, executeTransferUpdate, transferStateQuery } from '../contract/transferMessages';
+import { workflowEndedVia } from '../contract/workflowRuns';
 import { paymentWorkflowId, transferWorkflowId } from '../domain/ids';
 import { isTerminal, type PaymentStatus } from '../domain/payment';
 import { isFinalTransferStatus, type TransferStatus } from '../domain/transfer';
-import { checkInvariants, type InvariantReport } from '../ledger/consistency';
+import { checkInvariants, type InvariantReport } from '../ledger/checks';
 import type { Sql } from '../ledger/db';
 import { findStrandedHoldsEverywhere, type StrandedHold } from '../store/strandedHolds';
-import { cancelUpdate, paymentStateQuery, pendUpdate, postUpdate } from '../workflows/paymentMessages';
-import { workflowEndedVia } from '../workflows/runs';
-import { cancelTransferUpdate, continueTransferUpdate, executeTransferUpdate, transferStateQuery } from '../workflows/transferMessages';
 import { storedDocuments } from './documentsArchive';
 
 /**

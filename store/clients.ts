@@ -2,6 +2,7 @@ import type { Caller } from '../domain/caller';
 import type { EventType } from '../domain/events';
 import type { TransferLimits } from '../domain/limits';
 import type { PageRequest } from '../domain/paging';
+import { lockAccountsOfClient, setClientBlockedOnAccounts } from '../ledger/accounts';
 import { atomically, type Queryable, type Sql, type TransactionSql, whereAll } from '../ledger/db';
 import { recordEvent } from '../ledger/events';
 import { recordAudit } from './audit';
@@ -132,7 +133,7 @@ export async function setClientBlocked(
   actor: Caller,
 ): Promise<ClientRow | undefined> {
   return sql.begin(async (tx) => {
-    await tx`SELECT id FROM accounts WHERE client_id = ${id} ORDER BY id FOR UPDATE`;
+    await lockAccountsOfClient(tx, id);
     const [previous] = await tx<[{ status: ClientStatus; statusReason: string | null }?]>`
       SELECT status, status_reason FROM clients WHERE id = ${id} FOR UPDATE`;
     const status: ClientStatus = blocked ? 'blocked' : 'active';
@@ -143,7 +144,7 @@ export async function setClientBlocked(
       WHERE id = ${id} AND status <> 'closed'
       RETURNING *`;
     if (!row || !previous) return row;
-    await tx`UPDATE accounts SET client_blocked = ${blocked}, updated_at = now() WHERE client_id = ${id}`;
+    await setClientBlockedOnAccounts(tx, id, blocked);
     const statusChanged = previous.status !== row.status;
     // A repeated block (a new reason, say) is no new event: the status did not change.
     if (statusChanged) await recordClientEvent(tx, blocked ? 'client.blocked' : 'client.unblocked', row);

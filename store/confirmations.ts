@@ -2,17 +2,17 @@ import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { DomainError, ErrorCode } from '../domain/errors';
 import {
   accountCodeRefusal,
+  checkCode,
+  limitsOf,
   type OtpPolicy,
   type PresentedCode,
-  spacingRefusal,
+  resendRefusal,
   utcDay,
   wrongCodeBudgetNotice,
   wrongCodeBudgetRefusal,
   wrongCodesLeft,
 } from '../domain/otpPolicy';
 import type { Queryable, Sql, TransactionSql } from '../ledger/db';
-
-export type { OtpPolicy };
 
 export interface ConfirmationRow {
   id: string;
@@ -70,20 +70,11 @@ export async function issueCode(
         VALUES (${c.id}, ${c.clientId}, ${c.transferId}, ${c.operation}, ${codeHash}, ${expiresAt}, ${policy.maxAttempts}, 'pending', ${c.sendId})`;
       return undefined;
     }
-    if (existing.status === 'verified')
-      return new DomainError(ErrorCode.INVALID_STATE_TRANSITION, 'the code was already confirmed', { from: 'verified', action: 'resend' });
     // The same send again (an activity retried): re-issue it. Workflows started before sends were
     // named send their first code unnamed; a second unnamed send before any resend is that retry.
     const retry = existing.lastSendId === c.sendId && (c.sendId !== null || existing.resends === 0);
-    if (!retry) {
-      if (existing.resends >= policy.maxResends) {
-        return new DomainError(ErrorCode.OTP_ATTEMPTS_EXCEEDED, `no more codes: at most ${policy.maxResends} resends`, {
-          locked: existing.attemptsLeft <= 0,
-        });
-      }
-      const tooSoon = spacingRefusal(policy, existing.lastSentAt, new Date());
-      if (tooSoon) return tooSoon;
-    }
+    const refusal = resendRefusal(policy, existing, new Date(), retry);
+    if (refusal) return refusal;
     await tx`
       UPDATE confirmations SET code_hash = ${codeHash}, expires_at = ${expiresAt}, last_sent_at = now(), last_send_id = ${c.sendId},
         attempts_left = ${retry ? tx`attempts_left` : policy.maxAttempts},
@@ -110,7 +101,7 @@ export async function issueAccountCode(
   const expiresAt = new Date(Date.now() + policy.ttlMs);
   const refusal = await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`otp:${c.operation}`}, 0))`;
-    const window = policy.accountCodeWindowMs ?? 10 * 60_000;
+    const window = limitsOf(policy).accountCodeWindowMs;
     const sent = await tx<{ createdAt: Date }[]>`
       SELECT created_at FROM confirmations
       WHERE operation = ${c.operation} AND transfer_id IS NULL AND client_id = ${c.clientId}
@@ -131,19 +122,10 @@ export async function issueAccountCode(
   return { code, expiresAt };
 }
 
-/** No attempts left on the current code and no resend left: the confirmation is locked for good. */
-export const isLockedForGood = (policy: OtpPolicy, c: Pick<ConfirmationRow, 'attemptsLeft' | 'resends'>) =>
-  c.attemptsLeft <= 0 && c.resends >= policy.maxResends;
-
 export async function getConfirmation(sql: Queryable, id: string): Promise<ConfirmationRow | undefined> {
   const [row] = await sql<[ConfirmationRow?]>`SELECT * FROM confirmations WHERE id = ${id}`;
   return row;
 }
-
-const exhausted = (policy: OtpPolicy, c: Pick<ConfirmationRow, 'attemptsLeft' | 'resends'>) =>
-  isLockedForGood(policy, c)
-    ? new DomainError(ErrorCode.OTP_ATTEMPTS_EXCEEDED, 'too many wrong codes: the confirmation is locked for good', { locked: true })
-    : new DomainError(ErrorCode.OTP_ATTEMPTS_EXCEEDED, 'too many wrong codes; ask for a new one', { locked: false });
 
 /**
  * The client's wrong codes today, its row locked: checks of one client's codes take turns, so
@@ -195,23 +177,12 @@ export async function verifyCode(
     const [c] = await tx<[ConfirmationRow]>`SELECT * FROM confirmations WHERE id = ${id} FOR UPDATE`;
     const presentedHash = Buffer.from(hashOf(policy, id, presented), 'hex');
     const matches = presentedHash.length === 32 && timingSafeEqual(Buffer.from(c.codeHash, 'hex'), presentedHash);
-    const wrong = async (failure: DomainError): Promise<{ failure: DomainError; budgetSpent: boolean }> => {
-      await tx`UPDATE otp_wrong_codes SET wrong = wrong + 1 WHERE client_id = ${owner.clientId} AND day = ${day}`;
-      return { failure, budgetSpent: wrongCodesLeft(policy, budget.wrong + 1) <= 0 };
-    };
-    if (c.status === 'verified') return matches ? {} : wrong(new DomainError(ErrorCode.OTP_INVALID, 'the code is wrong'));
-    if (c.expiresAt.getTime() < now.getTime())
-      return { failure: new DomainError(ErrorCode.OTP_EXPIRED, 'the code has expired; ask for a new one') };
-    if (c.attemptsLeft <= 0) return { failure: exhausted(policy, c) };
-    if (matches) {
-      await tx`UPDATE confirmations SET status = 'verified', updated_at = now() WHERE id = ${id}`;
-      return {};
-    }
-    await tx`UPDATE confirmations SET attempts_left = attempts_left - 1, updated_at = now() WHERE id = ${id}`;
-    const after = { ...c, attemptsLeft: c.attemptsLeft - 1 };
-    // The wrong code that uses the last attempt of the last code locks it for good at once.
-    if (isLockedForGood(policy, after)) return wrong(exhausted(policy, after));
-    return wrong(new DomainError(ErrorCode.OTP_INVALID, 'the code is wrong', { attemptsLeft: after.attemptsLeft }));
+    const check = checkCode(policy, c, matches, now);
+    if (check.kind === 'verify') await tx`UPDATE confirmations SET status = 'verified', updated_at = now() WHERE id = ${id}`;
+    if (check.kind !== 'wrong') return check.kind === 'refuse' ? { failure: check.failure } : {};
+    if (check.usesAttempt) await tx`UPDATE confirmations SET attempts_left = attempts_left - 1, updated_at = now() WHERE id = ${id}`;
+    await tx`UPDATE otp_wrong_codes SET wrong = wrong + 1 WHERE client_id = ${owner.clientId} AND day = ${day}`;
+    return { failure: check.failure, budgetSpent: wrongCodesLeft(policy, budget.wrong + 1) <= 0 };
   });
   // A failed notice does not change the answer: the next check of the client's codes tries again.
   if (outcome.budgetSpent && notifier) await noticeBudgetSpent(sql, policy, notifier, owner.clientId, now).catch(() => undefined);

@@ -1,5 +1,15 @@
 import { type Client, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DEFAULT_BACK_OFFICE_POLICY } from '../config/env';
+import { approvalRequestedUpdate, decideApprovalUpdate } from '../contract/backOfficeMessages';
+import {
+  type ApprovalAction,
+  approvalWorkflowId,
+  type CorrectionOutcome,
+  type PaymentReversalInput,
+  returnWorkflowId,
+  reversalWorkflowId,
+} from '../contract/backOfficeTypes';
+import type { PaymentInput } from '../contract/types';
 import { type ApprovalDecision, type ApprovalStatus, needsApproval, planDecision, requireOtherThanRequester } from '../domain/approval';
 import type { Caller } from '../domain/caller';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
@@ -11,16 +21,6 @@ import { type ApprovalRow, getApproval, listApprovals } from '../store/approvals
 import { getPayment, requireReversible } from '../store/payments';
 import { getTransfer, type TransferRow } from '../store/transfers';
 import type { approvalWorkflow } from '../workflows/approval';
-import { approvalRequestedUpdate, decideApprovalUpdate } from '../workflows/backOfficeMessages';
-import {
-  type ApprovalAction,
-  approvalWorkflowId,
-  type CorrectionOutcome,
-  type PaymentReversalInput,
-  returnWorkflowId,
-  reversalWorkflowId,
-} from '../workflows/backOfficeTypes';
-import type { PaymentInput } from '../workflows/shared';
 import type { UseCaseDeps } from './deps';
 import type { NewPaymentRequest, PaymentUseCases, PaymentWithEntries } from './payments';
 import { sendUpdate, toDomainError, withinWait } from './workflowCalls';

@@ -1,4 +1,3 @@
-import type { Notifier } from '../activities/notifier';
 import { parseAccountReference } from '../domain/accountReference';
 import type { Caller } from '../domain/caller';
 import { DomainError, ErrorCode, NotFoundError, ValidationError } from '../domain/errors';
@@ -17,6 +16,7 @@ import { issueOtpToken, spendOtpToken } from '../store/accountOtpTokens';
 import { getConfirmation, issueAccountCode, verifyCode } from '../store/confirmations';
 import type { AccountUseCases } from './accounts';
 import type { UseCaseDeps } from './deps';
+import type { Notifier } from './ports';
 
 /** Account operations that need a one-time code first. */
 export const ACCOUNT_OTP_OPERATIONS = ['close'] as const;

@@ -1,10 +1,10 @@
 import type { Client } from '@temporalio/client';
-import type { Notifier } from '../activities/notifier';
 import type { BackOfficePolicy, DocumentPolicy, FxPolicy, TransferPolicy, WebhookPolicy, WriteLimits } from '../config/env';
 import type { IbanPolicy } from '../domain/accountReference';
+import type { OtpPolicy } from '../domain/otpPolicy';
 import type { Sql } from '../ledger/db';
-import type { OtpPolicy } from '../store/confirmations';
 import type { DocumentStorage } from './documentStorage';
+import type { Notifier } from './ports';
 import type { RatesSource } from './rates';
 
 /** What the use cases need: the one sql pool, the Temporal client, and the business settings. */

@@ -1,5 +1,7 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { DEFAULT_FX_POLICY } from '../config/env';
+import { cancelTransferUpdate, confirmTransferUpdate, transferCreatedUpdate } from '../contract/transferMessages';
+import type { FxTransferRecord, TransferState } from '../contract/types';
 import type { Caller } from '../domain/caller';
 import { requireLedgerCurrency } from '../domain/currency';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
@@ -11,8 +13,6 @@ import { getClient } from '../store/clients';
 import { presentCode, verifyCode } from '../store/confirmations';
 import { getTransfer, type TransferRow } from '../store/transfers';
 import type { fxTransferWorkflow } from '../workflows/fxTransfer';
-import type { FxTransferRecord, TransferState } from '../workflows/shared';
-import { cancelTransferUpdate, confirmTransferUpdate, transferCreatedUpdate } from '../workflows/transferMessages';
 import type { UseCaseDeps } from './deps';
 import type { DocumentUseCases } from './documents';
 import { createLocalRates } from './rates';

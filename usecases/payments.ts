@@ -1,4 +1,6 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
+import { cancelUpdate, createdUpdate, pendUpdate, postUpdate } from '../contract/paymentMessages';
+import type { CancelRequest, PendRequest } from '../contract/types';
 import type { Caller } from '../domain/caller';
 import { requireLedgerCurrency } from '../domain/currency';
 import { DomainError, ErrorCode, NotFoundError, ValidationError } from '../domain/errors';
@@ -9,8 +11,6 @@ import { checkMovement, entriesOfPayment } from '../ledger/journal';
 import type { JournalEntry } from '../ledger/types';
 import { getPayment, listPayments, type PaymentFilter, type PaymentRow } from '../store/payments';
 import type { paymentWorkflow } from '../workflows/payment';
-import { cancelUpdate, createdUpdate, pendUpdate, postUpdate } from '../workflows/paymentMessages';
-import type { CancelRequest, PendRequest } from '../workflows/shared';
 import type { UseCaseDeps } from './deps';
 import { sendUpdate } from './workflowCalls';
 

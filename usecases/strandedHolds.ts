@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { workflowEndedVia } from '../contract/workflowRuns';
 import { callerOf } from '../domain/caller';
 import { DomainError, ErrorCode, NotFoundError } from '../domain/errors';
 import { derivedId } from '../domain/ids';
@@ -12,7 +13,6 @@ import {
   insertHoldRelease,
   type StrandedHold,
 } from '../store/strandedHolds';
-import { workflowEndedVia } from '../workflows/runs';
 
 /**
  * The repair path for money held for ever: a hold whose payment or transfer finished without

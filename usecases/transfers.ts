@@ -1,4 +1,15 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
+import {
+  assignTransferUpdate,
+  cancelTransferUpdate,
+  confirmTransferUpdate,
+  continueTransferUpdate,
+  executeTransferUpdate,
+  resendCodeUpdate,
+  returnTransferUpdate,
+  transferCreatedUpdate,
+} from '../contract/transferMessages';
+import type { IncomingTransferInput, OutgoingTransferRecord, RecipientSnapshot, TransferState } from '../contract/types';
 import { ibanCountry, normalizeRecipient, parseAccountReference, type RecipientFields } from '../domain/accountReference';
 import { actorOf, type Caller } from '../domain/caller';
 import { requireLedgerCurrency } from '../domain/currency';
@@ -14,17 +25,6 @@ import { getRecipient } from '../store/recipients';
 import { type AuditEntry, auditOf, getTransfer, listTransfers, type TransferFilter, type TransferRow } from '../store/transfers';
 import type { incomingTransferWorkflow } from '../workflows/incomingTransfer';
 import type { outgoingTransferWorkflow } from '../workflows/outgoingTransfer';
-import type { IncomingTransferInput, OutgoingTransferRecord, RecipientSnapshot, TransferState } from '../workflows/shared';
-import {
-  assignTransferUpdate,
-  cancelTransferUpdate,
-  confirmTransferUpdate,
-  continueTransferUpdate,
-  executeTransferUpdate,
-  resendCodeUpdate,
-  returnTransferUpdate,
-  transferCreatedUpdate,
-} from '../workflows/transferMessages';
 import type { UseCaseDeps } from './deps';
 import { createDocumentRequirement } from './documentRequirement';
 import { sendUpdate } from './workflowCalls';

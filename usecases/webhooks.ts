@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { webhookEndpointWorkflowId } from '../contract/workflowIds';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import { parseEventTypePatterns } from '../domain/events';
 import { newId } from '../domain/ids';
@@ -19,7 +20,7 @@ import {
   requeueDeliveries,
   updateEndpoint,
 } from '../store/webhooks';
-import { type WebhookEndpointInput, webhookEndpointWorkflow, webhookEndpointWorkflowId } from '../workflows/webhookEndpoint';
+import type { WebhookEndpointInput, webhookEndpointWorkflow } from '../workflows/webhookEndpoint';
 import type { UseCaseDeps } from './deps';
 import { checkEndpointUrl } from './webhookUrls';
 import { toDomainError, withinWait } from './workflowCalls';
@@ -198,7 +199,8 @@ export function createWebhookUseCases(deps: Pick<UseCaseDeps, 'sql' | 'temporal'
 
 /** One start call, kept apart so the Temporal options are in one place. */
 function startEndpointWorkflow(temporal: Client, o: { workflowId: string; taskQueue: string; input: WebhookEndpointInput }) {
-  return temporal.workflow.start(webhookEndpointWorkflow, {
+  // By name, typed by the workflow's signature: the API process never loads workflow code.
+  return temporal.workflow.start<typeof webhookEndpointWorkflow>('webhookEndpointWorkflow', {
     workflowId: o.workflowId,
     taskQueue: o.taskQueue,
     args: [o.input],

@@ -8,8 +8,8 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
+import { domainErrorOf } from '../contract/failures';
 import { DomainError, ErrorCode } from '../domain/errors';
-import { domainErrorOf } from '../workflows/failures';
 
 /**
  * gRPC answers of Temporal that mean "not now" rather than "no": overloaded or unreachable, or

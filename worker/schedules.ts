@@ -1,4 +1,5 @@
 import { type Client, ScheduleAlreadyRunning, type ScheduleOptions } from '@temporalio/client';
+import { readSomeSettings } from '../config/env';
 
 /** The schedules the worker keeps: ops see, pause and trigger them in the Temporal UI (Schedules). */
 export const HOUSEKEEPING_SCHEDULE_ID = 'housekeeping';
@@ -15,18 +16,12 @@ export interface ScheduleTimes {
 }
 
 export function scheduleTimes(env: NodeJS.ProcessEnv = process.env): ScheduleTimes {
-  const times = {
-    dailyBalanceAt: env.DAILY_ACCOUNT_BALANCE_AT ?? '00:05',
-    dailyCheckAt: env.DAILY_CHECK_AT ?? '00:20',
-    timeZone: env.SCHEDULE_TIME_ZONE ?? 'UTC',
+  const settings = readSomeSettings(env, ['DAILY_ACCOUNT_BALANCE_AT', 'DAILY_CHECK_AT', 'SCHEDULE_TIME_ZONE']);
+  return {
+    dailyBalanceAt: settings.DAILY_ACCOUNT_BALANCE_AT,
+    dailyCheckAt: settings.DAILY_CHECK_AT,
+    timeZone: settings.SCHEDULE_TIME_ZONE,
   };
-  for (const [name, value] of [
-    ['DAILY_ACCOUNT_BALANCE_AT', times.dailyBalanceAt],
-    ['DAILY_CHECK_AT', times.dailyCheckAt],
-  ]) {
-    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(value as string)) throw new Error(`${name} must be HH:MM (24 h), not ${value}`);
-  }
-  return times;
 }
 
 const at = (time: string) => ({ hour: Number(time.slice(0, 2)), minute: Number(time.slice(3, 5)) });

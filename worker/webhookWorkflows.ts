@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { RetryShape } from '../activities/webhooks';
+import { webhookEndpointWorkflowId } from '../contract/workflowIds';
 import type { Sql } from '../ledger/db';
-import { webhookEndpointWorkflow, webhookEndpointWorkflowId } from '../workflows/webhookEndpoint';
+import { webhookEndpointWorkflow } from '../workflows/webhookEndpoint';
 
 /**
  * At worker start: every enabled endpoint has its delivery workflow running (one whose start was

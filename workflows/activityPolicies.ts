@@ -1,6 +1,8 @@
 import { isCancellation, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { businessCause } from './failures';
+import type { RetryShape } from '../activities/webhooks';
+import { businessCause } from '../contract/failures';
+import type { ProviderRetryPolicy } from '../contract/types';
 
 /**
  * Steps the API waits for: retry transient faults briefly, then give up so the caller gets an
@@ -99,3 +101,67 @@ export function localThenBackground<A extends unknown[], R>(
     }
   };
 }
+
+/**
+ * Submitting a transfer to the provider: the configured budget (PROVIDER_SUBMIT_ATTEMPTS, doubling
+ * from PROVIDER_RETRY_INTERVAL_MS); when it runs out the transfer is `Stuck` for ops.
+ */
+export const providerSubmission = (budget: ProviderRetryPolicy) =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: budget.submitIntervalMs, backoffCoefficient: 2, maximumAttempts: budget.submitAttempts },
+  });
+
+/** Polling the provider for its decision: 200 ms growing to 2 s, PROVIDER_DECISION_ATTEMPTS polls, then `Stuck`. */
+export const providerDecision = (budget: ProviderRetryPolicy) =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: '10 seconds',
+    retry: {
+      initialInterval: '200 milliseconds',
+      backoffCoefficient: 1.5,
+      maximumInterval: '2 seconds',
+      maximumAttempts: budget.decisionAttempts,
+    },
+  });
+
+/** Booking reported money (an incoming transfer): retried through an outage of about an hour, like the background steps. */
+export const incomingBooking = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 70 },
+});
+
+/** Batch jobs over every account (daily checks, snapshots): each step a bounded retry, so a job that cannot finish ends failed and visible. */
+export const batchJobs = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+/** The hourly housekeeping's deletes: a few tries; the next hour's run takes up what is left. */
+export const housekeepingJobs = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
+});
+
+/** Long-polling a webhook endpoint's queue (`waitMs` per poll, heartbeating): retried without a bound while the endpoint lives. */
+export const webhookPolling = (waitMs: number) =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: `${waitMs + 30_000} milliseconds`,
+    heartbeatTimeout: '15 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+
+/**
+ * Delivering one webhook: the endpoint's waits (WEBHOOK_RETRY_INITIAL_MS doubling up to
+ * WEBHOOK_RETRY_MAX_INTERVAL_MS); the activity itself gives up after WEBHOOK_RETRY_WINDOW_MS.
+ * 30 s an attempt: 10 s for the receiver, the rest for Postgres.
+ */
+export const webhookDelivery = (retry: RetryShape) =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: {
+      initialInterval: retry.initialMs,
+      backoffCoefficient: 2,
+      maximumInterval: retry.maxIntervalMs,
+      nonRetryableErrorTypes: ['VALIDATION_ERROR'],
+    },
+  });

@@ -1,11 +1,11 @@
 import { ApplicationFailure, allHandlersFinished, condition, executeChild, setHandler } from '@temporalio/workflow';
+import { approvalRequestedUpdate, approvalStateQuery, decideApprovalUpdate } from '../contract/backOfficeMessages';
+import { type ApprovalInput, type ApprovalState, type DecisionRequest, reversalWorkflowId } from '../contract/backOfficeTypes';
+import { asBusinessFailure } from '../contract/failures';
 import { planDecision, requireOtherThanRequester } from '../domain/approval';
 import { paymentWorkflowId } from '../domain/ids';
 import { durable } from './activityPolicies';
-import { approvalRequestedUpdate, approvalStateQuery, decideApprovalUpdate } from './backOfficeMessages';
-import { type ApprovalInput, type ApprovalState, type DecisionRequest, reversalWorkflowId } from './backOfficeTypes';
 import { paymentReversalWorkflow } from './corrections';
-import { asBusinessFailure } from './failures';
 import type { PaymentOutcome } from './payment';
 import { paymentWorkflow } from './payment';
 

@@ -1,7 +1,7 @@
 import { workflowInfo } from '@temporalio/workflow';
+import type { CorrectionOutcome, PaymentReversalInput, TransferReturnInput } from '../contract/backOfficeTypes';
+import { businessCause, UnexpectedStepFailure } from '../contract/failures';
 import { durable, localLedger, localThenBackground } from './activityPolicies';
-import type { CorrectionOutcome, PaymentReversalInput, TransferReturnInput } from './backOfficeTypes';
-import { businessCause, UnexpectedStepFailure } from './failures';
 
 /**
  * One-step corrections of finished money movements. The payment's and the transfer's own workflows

@@ -10,21 +10,21 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { ErrorCode } from '../domain/errors';
-import { type FxAction, type FxStatus, planFxAction, quoteExpired } from '../domain/fx';
-import type { PresentedCode } from '../domain/otpPolicy';
-import { background, durable, interactive } from './activityPolicies';
-import { businessCause, inputRefusal, UnexpectedStepFailure } from './failures';
-import { fxInputProblem } from './inputChecks';
-import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
-import type { FxTransferInput, TransferState } from './shared';
+import { businessCause, inputRefusal, UnexpectedStepFailure } from '../contract/failures';
 import {
   cancelTransferUpdate,
   confirmTransferUpdate,
   resendCodeUpdate,
   transferCreatedUpdate,
   transferStateQuery,
-} from './transferMessages';
+} from '../contract/transferMessages';
+import type { FxTransferInput, TransferState } from '../contract/types';
+import { ErrorCode } from '../domain/errors';
+import { type FxAction, type FxStatus, planFxAction, quoteExpired } from '../domain/fx';
+import type { PresentedCode } from '../domain/otpPolicy';
+import { background, durable, interactive } from './activityPolicies';
+import { fxInputProblem } from './inputChecks';
+import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
 import { oneAtATime, validatorFor } from './turns';
 
 export type FxOutcome = TransferState | { status: 'Rejected'; code: string };

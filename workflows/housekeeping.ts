@@ -1,10 +1,6 @@
-import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { housekeepingJobs } from './activityPolicies';
 
-const activities = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
-});
+const activities = housekeepingJobs;
 
 /**
  * Run by the `housekeeping` schedule (hourly; see worker/schedules.ts): deletes Idempotency-Keys

@@ -3,26 +3,22 @@ import {
   allHandlersFinished,
   condition,
   patched,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { inputRefusal, REJECTS_INVALID_INPUT } from '../contract/failures';
+import { assignTransferUpdate, returnTransferUpdate, transferCreatedUpdate, transferStateQuery } from '../contract/transferMessages';
+import type { IncomingTransferInput, OpsRequest, ReturnRequest, TransferState } from '../contract/types';
 import { ErrorCode } from '../domain/errors';
 import { type IncomingStatus, planTransferAction } from '../domain/transfer';
-import { inputRefusal, REJECTS_INVALID_INPUT } from './failures';
+import { incomingTransferType } from '../domain/transferPricing';
+import { incomingBooking } from './activityPolicies';
 import { incomingInputProblem } from './inputChecks';
 import { AccountIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
-import type { IncomingTransferInput, OpsRequest, ReturnRequest, TransferState } from './shared';
-import { assignTransferUpdate, returnTransferUpdate, transferCreatedUpdate, transferStateQuery } from './transferMessages';
 import { oneAtATime, validatorFor } from './turns';
 
-/** Booking reported money: retried through an outage of about an hour, like the background steps. */
-const activities = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 70 },
-});
+const activities = incomingBooking;
 
 /**
  * Patch: ops can send an Unrecognized transfer back (`return`: the provider returns it, suspense goes
@@ -111,7 +107,7 @@ export async function incomingTransferWorkflow(
     return { status: 'Rejected', code: ErrorCode.VALIDATION_ERROR };
   }
 
-  upsertSearchAttributes([{ key: TransferTypeKey, value: input.currency === 'EUR' ? 'Sepa' : 'Swift' }]);
+  upsertSearchAttributes([{ key: TransferTypeKey, value: incomingTransferType(input.currency) }]);
   const booked = await activities.receiveIncoming({ transfer: input, entryKey: `${workflowId}/book` });
   setStatus(booked.status);
   // Assigned (Completed) or sent back (Returned): the predicate adds no command, so old histories replay.

@@ -4,8 +4,8 @@
  * hand-started workflow, a bug, an old client): such poison ends the workflow at once as Rejected
  * instead of failing an activity again and again. Pure and deterministic: workflow code runs it.
  */
-import { type Bounds, SETTING_BOUNDS, withinBounds } from '../domain/settingBounds';
-import { hasControlCharacters } from '../domain/text';
+
+import type { InputProblem } from '../contract/failures';
 import type {
   FxTransferInput,
   FxTransferRecord,
@@ -13,12 +13,11 @@ import type {
   OutgoingTransferInput,
   OutgoingTransferRecord,
   PaymentInput,
-} from './shared';
+} from '../contract/types';
+import { type Bounds, SETTING_BOUNDS, withinBounds } from '../domain/settingBounds';
+import { hasControlCharacters } from '../domain/text';
 
-export interface InputProblem {
-  field: string;
-  message: string;
-}
+export type { InputProblem };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const POSITIVE_MINOR = /^[1-9][0-9]{0,20}$/;

@@ -1,13 +1,9 @@
-import { ApplicationFailure, continueAsNew, patched, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure, continueAsNew, patched, uuid4, workflowInfo } from '@temporalio/workflow';
 import { daysBetween, yesterday } from '../domain/calendar';
 import { CHECK_FAILED, SINGLE_CHECKS } from '../domain/ledgerChecks';
+import { batchJobs } from './activityPolicies';
 
-/** Batch jobs over every account: each step a bounded retry, so a job that cannot finish ends failed and visible. */
-const jobs = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-});
+const jobs = batchJobs;
 
 const DEFAULT_BATCH = 500;
 /** Past this many history events a job continues as a new run (where it left off). */

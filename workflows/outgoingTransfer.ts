@@ -5,20 +5,13 @@ import {
   currentUpdateInfo,
   isCancellation,
   patched,
-  proxyActivities,
   setHandler,
   TemporalFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { ErrorCode } from '../domain/errors';
-import { isFinalTransferStatus as isFinal, type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
-import { background, durable, interactive, LOCAL_LEDGER_STEPS, localLedger, localThenBackground } from './activityPolicies';
-import { businessCause, inputRefusal, REJECTS_INVALID_INPUT, UnexpectedStepFailure } from './failures';
-import { outgoingInputProblem } from './inputChecks';
-import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
-import type { OutgoingTransferInput, TransferState } from './shared';
+import { businessCause, inputRefusal, REJECTS_INVALID_INPUT, UnexpectedStepFailure } from '../contract/failures';
 import {
   cancelTransferUpdate,
   confirmTransferUpdate,
@@ -27,7 +20,22 @@ import {
   resendCodeUpdate,
   transferCreatedUpdate,
   transferStateQuery,
-} from './transferMessages';
+} from '../contract/transferMessages';
+import type { OutgoingTransferInput, TransferState } from '../contract/types';
+import { ErrorCode } from '../domain/errors';
+import { isFinalTransferStatus as isFinal, type OutgoingStatus, planTransferAction, type TransferAction } from '../domain/transfer';
+import {
+  background,
+  durable,
+  interactive,
+  LOCAL_LEDGER_STEPS,
+  localLedger,
+  localThenBackground,
+  providerDecision,
+  providerSubmission,
+} from './activityPolicies';
+import { outgoingInputProblem } from './inputChecks';
+import { AccountIdKey, ClientIdKey, TransferStatusKey, TransferTypeKey } from './searchAttributes';
 import { oneAtATime, validatorFor } from './turns';
 
 /** Patch: a confirm that finds the transfer already confirmed checks its code too (was: 200 for any code). */
@@ -80,19 +88,8 @@ export async function outgoingTransferWorkflow(input: OutgoingTransferInput): Pr
   let continueRequested = false;
   let providerReference: string | null = null;
 
-  const provider = proxyActivities<Activities>({
-    startToCloseTimeout: '10 seconds',
-    retry: { initialInterval: providerRetry.submitIntervalMs, backoffCoefficient: 2, maximumAttempts: providerRetry.submitAttempts },
-  });
-  const decision = proxyActivities<Activities>({
-    startToCloseTimeout: '10 seconds',
-    retry: {
-      initialInterval: '200 milliseconds',
-      backoffCoefficient: 1.5,
-      maximumInterval: '2 seconds',
-      maximumAttempts: providerRetry.decisionAttempts,
-    },
-  });
+  const provider = providerSubmission(providerRetry);
+  const decision = providerDecision(providerRetry);
 
   const state = (): TransferState => ({ status: status as OutgoingStatus });
   const setStatus = (next: OutgoingStatus) => {

@@ -8,14 +8,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { businessCause, inputRefusal, REJECTS_INVALID_INPUT, UnexpectedStepFailure } from '../contract/failures';
+import { cancelUpdate, createdUpdate, paymentStateQuery, pendUpdate, postUpdate } from '../contract/paymentMessages';
+import type { CancelRequest, PaymentInput, PaymentState, PendRequest, PostRequest } from '../contract/types';
 import { ErrorCode } from '../domain/errors';
 import { DEFAULT_HOLD_MS, isTerminal, type PaymentAction, type PaymentStatus, planTransition } from '../domain/payment';
 import { durable, interactive, LOCAL_LEDGER_STEPS, localLedger, localThenBackground } from './activityPolicies';
-import { businessCause, inputRefusal, REJECTS_INVALID_INPUT, UnexpectedStepFailure } from './failures';
 import { paymentInputProblem } from './inputChecks';
-import { cancelUpdate, createdUpdate, paymentStateQuery, pendUpdate, postUpdate } from './paymentMessages';
 import { AccountIdKey, PaymentStatusKey } from './searchAttributes';
-import type { CancelRequest, PaymentInput, PaymentState, PendRequest, PostRequest } from './shared';
 import { oneAtATime, validatorFor } from './turns';
 
 /** The outcome of the workflow: the final status, or Rejected when an immediate payment was refused. */

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
+import { asBusinessFailure, businessCause } from '../contract/failures';
 import { ErrorCode } from '../domain/errors';
-import { asBusinessFailure, businessCause } from './failures';
 
 /**
  * A FIFO lock for a workflow's status changes: concurrent updates, timers and the main loop take

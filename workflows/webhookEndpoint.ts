@@ -1,9 +1,6 @@
-import { ApplicationFailure, condition, continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import type { QueuedDelivery, RetryShape } from '../activities/webhooks';
-
-/** The workflow id of an endpoint's delivery workflow: one per endpoint. */
-export const webhookEndpointWorkflowId = (endpointId: string) => `webhook-endpoint-${endpointId}`;
+import { webhookDelivery, webhookPolling } from './activityPolicies';
 
 export interface WebhookEndpointInput {
   endpointId: string;
@@ -44,21 +41,8 @@ export async function webhookEndpointWorkflow(input: WebhookEndpointInput): Prom
   ) {
     throw ApplicationFailure.nonRetryable('webhookEndpointWorkflow: bad input', 'VALIDATION_ERROR');
   }
-  const poll = proxyActivities<Activities>({
-    startToCloseTimeout: `${POLL_WAIT_MS + 30_000} milliseconds`,
-    heartbeatTimeout: '15 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  });
-  const deliver = proxyActivities<Activities>({
-    // 10 s for the receiver, the rest for Postgres.
-    startToCloseTimeout: '30 seconds',
-    retry: {
-      initialInterval: input.retry.initialMs,
-      backoffCoefficient: 2,
-      maximumInterval: input.retry.maxIntervalMs,
-      nonRetryableErrorTypes: ['VALIDATION_ERROR'],
-    },
-  });
+  const poll = webhookPolling(POLL_WAIT_MS);
+  const deliver = webhookDelivery(input.retry);
 
   const lanes = new Map<string, QueuedDelivery[]>();
   let queued = 0;

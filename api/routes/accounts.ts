@@ -11,25 +11,11 @@ import {
 } from '../../usecases/accounts';
 import { success } from '../envelope';
 import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
-import {
-  AmountOut,
-  body,
-  Currency,
-  documented,
-  enforcedBy,
-  Name,
-  NonNegativeAmountIn,
-  PageBody,
-  pageOf,
-  requires,
-  SignedAmountIn,
-  Timestamp,
-  TimestampIn,
-  text,
-  toMinor,
-  toSignedMinor,
-  Uuid,
-} from '../schemas';
+import { AmountOut, Currency, Name, Timestamp, text, Uuid } from '../schemas';
+import { NonNegativeAmountIn, SignedAmountIn, toMinor, toSignedMinor } from '../schemas/amounts';
+import { body, documented, enforcedBy, requires } from '../schemas/bodyRules';
+import { TimestampIn } from '../schemas/dates';
+import { PageBody, pageOf } from '../schemas/paging';
 import { accountView } from '../views';
 
 const Kind = z.enum(['client', 'internal']).openapi('AccountKind');

@@ -3,7 +3,9 @@ import { toPageRequest } from '../../domain/paging';
 import type { AuditRow } from '../../usecases/audit';
 import { success } from '../envelope';
 import { newRouter, type RouteDeps, responses, security } from '../router';
-import { ActorSchema, FreeObject, PageQuery, pageOf, Timestamp, TimestampIn, text, Uuid } from '../schemas';
+import { ActorSchema, FreeObject, Timestamp, text, Uuid } from '../schemas';
+import { TimestampIn } from '../schemas/dates';
+import { PageQuery, pageOf } from '../schemas/paging';
 
 /** The audit log: every action a system or ops token took that moved money or changed a status, a limit or a block. */
 

@@ -4,23 +4,9 @@ import type { AuthEnv } from '../auth';
 import { success } from '../envelope';
 import { businessRules } from '../errors';
 import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
-import {
-  ActorSchema,
-  body,
-  Country,
-  CURRENCY_CODES,
-  Currency,
-  documented,
-  Email,
-  Name,
-  NonNegativeAmountIn,
-  Phone,
-  RequiredText,
-  Text,
-  Timestamp,
-  text,
-  Uuid,
-} from '../schemas';
+import { ActorSchema, Country, CURRENCY_CODES, Currency, Email, Name, Phone, RequiredText, Text, Timestamp, text, Uuid } from '../schemas';
+import { NonNegativeAmountIn } from '../schemas/amounts';
+import { body, documented } from '../schemas/bodyRules';
 import { accountView, clientView } from '../views';
 import { AccountSchema } from './accounts';
 import { ClientSchema, ClientStatus, ClientType, NAMES_BY_TYPE } from './clients';

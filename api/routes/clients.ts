@@ -2,7 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { toPageRequest } from '../../domain/paging';
 import { success } from '../envelope';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { body, Country, documented, Email, enforcedBy, Name, PageQuery, Phone, pageOf, Timestamp, text, Uuid } from '../schemas';
+import { Country, Email, Name, Phone, Timestamp, text, Uuid } from '../schemas';
+import { body, documented, enforcedBy } from '../schemas/bodyRules';
+import { PageQuery, pageOf } from '../schemas/paging';
 import { clientView } from '../views';
 
 // Named once and reused: an inline enum is named <Model><Field> by generators, which collides with

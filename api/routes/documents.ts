@@ -9,7 +9,8 @@ import type { AuthEnv } from '../auth';
 import { success } from '../envelope';
 import { openUpload } from '../multipart';
 import { failures, newRouter, type RouteDeps, responses, security } from '../router';
-import { PageQuery, pageOf, Timestamp, Uuid } from '../schemas';
+import { Timestamp, Uuid } from '../schemas';
+import { PageQuery, pageOf } from '../schemas/paging';
 
 /**
  * Supporting documents of transfers (a client's own; the back office sees all) and KYC documents

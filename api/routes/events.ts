@@ -4,7 +4,8 @@ import { toPageRequest } from '../../domain/paging';
 import { eventView } from '../../ledger/events';
 import { success } from '../envelope';
 import { newRouter, type RouteDeps, responses, security } from '../router';
-import { Cursor, PageQuery, pageOf, pattern, Timestamp, Uuid } from '../schemas';
+import { pattern, Timestamp, Uuid } from '../schemas';
+import { Cursor, PageQuery, pageOf } from '../schemas/paging';
 
 export const EventSchema = z
   .object({

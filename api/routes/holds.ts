@@ -5,7 +5,9 @@ import type { HoldRelease, StrandedHold } from '../../store/strandedHolds';
 import { requireRole } from '../auth';
 import { success } from '../envelope';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { AmountOut, body, PageQuery, RequiredText, Timestamp, Uuid } from '../schemas';
+import { AmountOut, RequiredText, Timestamp, Uuid } from '../schemas';
+import { body } from '../schemas/bodyRules';
+import { PageQuery } from '../schemas/paging';
 
 const StrandedHoldSchema = z
   .object({

@@ -3,7 +3,8 @@ import { toPageRequest } from '../../domain/paging';
 import { success } from '../envelope';
 import { businessRules } from '../errors';
 import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
-import { body, PageQuery, pageOf, Uuid } from '../schemas';
+import { Uuid } from '../schemas';
+import { body } from '../schemas/bodyRules';
 import {
   CheckDetailsSchema,
   CheckRunSchema,
@@ -13,6 +14,7 @@ import {
   DateIn,
   dailyBalanceView,
 } from '../schemas/operations';
+import { PageQuery, pageOf } from '../schemas/paging';
 
 const DateBody = body({
   date: DateIn.optional().openapi({ description: 'default: yesterday (UTC); today means as of now; a future date is 422' }),

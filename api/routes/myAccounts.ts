@@ -3,7 +3,8 @@ import { ACCOUNT_OTP_OPERATIONS } from '../../usecases/clientAccounts';
 import { success } from '../envelope';
 import { businessRules } from '../errors';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { body, Currency, Name, OtpCode, pattern, Timestamp, text, Uuid } from '../schemas';
+import { Currency, Name, OtpCode, pattern, Timestamp, text, Uuid } from '../schemas';
+import { body } from '../schemas/bodyRules';
 import { accountView } from '../views';
 import { AccountSchema } from './accounts';
 

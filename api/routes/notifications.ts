@@ -4,7 +4,8 @@ import { toPageRequest } from '../../domain/paging';
 import type { NotificationRow } from '../../usecases/notifications';
 import { success } from '../envelope';
 import { newRouter, type RouteDeps, responses, security } from '../router';
-import { PageQuery, pageOf, Timestamp, Uuid } from '../schemas';
+import { Timestamp, Uuid } from '../schemas';
+import { PageQuery, pageOf } from '../schemas/paging';
 
 const NotificationSchema = z
   .object({ id: Uuid, clientId: Uuid.nullable(), channel: z.string(), subject: z.string(), body: z.string(), createdAt: Timestamp })

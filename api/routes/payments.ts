@@ -7,8 +7,12 @@ import type { AuthEnv } from '../auth';
 import { success } from '../envelope';
 import { IDEMPOTENCY_HEADER } from '../idempotency';
 import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
-import { AmountIn, body, Currency, IdempotencyHeader, PageQuery, pageOf, Text, TimestampIn, toMinor, Uuid } from '../schemas';
+import { Currency, IdempotencyHeader, Text, Uuid } from '../schemas';
+import { AmountIn, toMinor } from '../schemas/amounts';
 import { ApprovalSchema, approvalView } from '../schemas/approvals';
+import { body } from '../schemas/bodyRules';
+import { TimestampIn } from '../schemas/dates';
+import { PageQuery, pageOf } from '../schemas/paging';
 import { PaymentSchema } from '../schemas/payments';
 import { paymentView } from '../views';
 

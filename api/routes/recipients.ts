@@ -4,21 +4,9 @@ import type { RecipientRow } from '../../usecases/recipients';
 import { success } from '../envelope';
 import { businessRules } from '../errors';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import {
-  AccountNumber,
-  atLeastOne,
-  Bic,
-  body,
-  Country,
-  Currency,
-  documented,
-  Iban,
-  Name,
-  PageQuery,
-  pageOf,
-  Timestamp,
-  Uuid,
-} from '../schemas';
+import { AccountNumber, Bic, Country, Currency, Iban, Name, Timestamp, Uuid } from '../schemas';
+import { atLeastOne, body, documented } from '../schemas/bodyRules';
+import { PageQuery, pageOf } from '../schemas/paging';
 
 export const RecipientSchema = z
   .object({

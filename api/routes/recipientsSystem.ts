@@ -3,7 +3,8 @@ import { toPageRequest } from '../../domain/paging';
 import type { RecipientRow } from '../../usecases/recipients';
 import { success } from '../envelope';
 import { newRouter, type RouteDeps, responses, security } from '../router';
-import { Currency, PageQuery, pageOf, Uuid } from '../schemas';
+import { Currency, Uuid } from '../schemas';
+import { PageQuery, pageOf } from '../schemas/paging';
 import { RecipientSchema, recipientView } from './recipients';
 
 /** The back office's view of every client's address book. */

@@ -3,7 +3,10 @@ import { toPageRequest } from '../../domain/paging';
 import type { EntryFilter } from '../../usecases/transactions';
 import { success } from '../envelope';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { body, PageBody, PageQuery, pageOf, TimestampIn, Uuid } from '../schemas';
+import { Uuid } from '../schemas';
+import { body } from '../schemas/bodyRules';
+import { TimestampIn } from '../schemas/dates';
+import { PageBody, PageQuery, pageOf } from '../schemas/paging';
 import { TransactionSchema } from '../schemas/payments';
 import { transactionView } from '../views';
 

@@ -8,22 +8,10 @@ import { success } from '../envelope';
 import { businessRules } from '../errors';
 import { IDEMPOTENCY_HEADER } from '../idempotency';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import {
-  AmountIn,
-  AmountOut,
-  body,
-  Currency,
-  documented,
-  exactlyOne,
-  IdempotencyHeader,
-  OtpCode,
-  pageOf,
-  pattern,
-  Text,
-  Timestamp,
-  toMinor,
-  Uuid,
-} from '../schemas';
+import { AmountOut, Currency, IdempotencyHeader, OtpCode, pattern, Text, Timestamp, Uuid } from '../schemas';
+import { AmountIn, toMinor } from '../schemas/amounts';
+import { body, documented, exactlyOne } from '../schemas/bodyRules';
+import { pageOf } from '../schemas/paging';
 import { TransferListQuery, TransferParam, TransferSchema, transferView } from '../schemas/transfers';
 import { RecipientInput } from './recipients';
 

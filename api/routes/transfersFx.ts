@@ -5,7 +5,9 @@ import { success } from '../envelope';
 import { businessRules } from '../errors';
 import { IDEMPOTENCY_HEADER } from '../idempotency';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { AmountIn, body, documented, exactlyOne, IdempotencyHeader, OtpCode, Uuid } from '../schemas';
+import { IdempotencyHeader, OtpCode, Uuid } from '../schemas';
+import { AmountIn } from '../schemas/amounts';
+import { body, documented, exactlyOne } from '../schemas/bodyRules';
 import { TransferParam, TransferSchema, transferView } from '../schemas/transfers';
 
 /** FrontOffice FX transfers: between two accounts of the caller in different currencies, at a locked quote. */

@@ -2,7 +2,8 @@ import { createRoute, type z } from '@hono/zod-openapi';
 import { requireRole } from '../auth';
 import { success } from '../envelope';
 import { jsonBody, newRouter, optionalBody, type RouteDeps, responses, security } from '../router';
-import { body, RequiredText, Text, text, Uuid } from '../schemas';
+import { RequiredText, Text, text, Uuid } from '../schemas';
+import { body } from '../schemas/bodyRules';
 import { TransferParam, TransferSchema, transferView } from '../schemas/transfers';
 
 /** Manual interventions: ops role only, each audited with who, when and the note. */

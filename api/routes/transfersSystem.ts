@@ -3,7 +3,10 @@ import { toPageRequest } from '../../domain/paging';
 import type { TransferDirection, TransferStatus } from '../../domain/transfer';
 import { success } from '../envelope';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { AmountIn, atLeastOne, body, Currency, documented, pageOf, Text, text, toMinor, Uuid } from '../schemas';
+import { Currency, Text, text, Uuid } from '../schemas';
+import { AmountIn, toMinor } from '../schemas/amounts';
+import { atLeastOne, body, documented } from '../schemas/bodyRules';
+import { pageOf } from '../schemas/paging';
 import {
   TransferDetailsSchema,
   TransferListQuery,

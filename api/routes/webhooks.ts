@@ -4,7 +4,10 @@ import { toPageRequest } from '../../domain/paging';
 import type { DeliveryRow, EndpointRow } from '../../store/webhooks';
 import { success } from '../envelope';
 import { jsonBody, newRouter, type RouteDeps, responses, security } from '../router';
-import { atLeastOne, body, documented, exactlyOne, PageQuery, pageOf, pattern, Text, Timestamp, TimestampIn, Uuid } from '../schemas';
+import { pattern, Text, Timestamp, Uuid } from '../schemas';
+import { atLeastOne, body, documented, exactlyOne } from '../schemas/bodyRules';
+import { TimestampIn } from '../schemas/dates';
+import { PageQuery, pageOf } from '../schemas/paging';
 
 const Url = pattern(/^https?:\/\/[!-~]{1,2040}$/, 'must be an http(s) URL (printable ASCII)', 2048).openapi({
   example: 'https://hooks.example.com/corebank',

@@ -5,8 +5,9 @@ import type { CurrencyReconciliation } from '../../domain/reconciliation';
 import type { DailyBalance } from '../../usecases/dailyBalances';
 import type { CheckReport } from '../../usecases/ledgerChecks';
 import type { TreasuryLine } from '../../usecases/reports';
-import { AmountOut, DateIn, FreeObject, pattern, Timestamp, Uuid } from '../schemas';
+import { AmountOut, FreeObject, pattern, Timestamp, Uuid } from '../schemas';
 import { base64urlOf } from './base64url';
+import { DateIn } from './dates';
 
 /** Schemas and views of the ledger operations: daily balances, checks, reports. */
 

@@ -3,7 +3,9 @@ import { FxStatus } from '../../domain/fx';
 import { IncomingStatus, OutgoingStatus, type TransferDirection, TransferType } from '../../domain/transfer';
 import { transferView } from '../../store/transfers';
 import type { TransferDetails } from '../../usecases/transfers';
-import { AmountOut, CreatedBySchema, FreeObject, PageQuery, Timestamp, TimestampIn, Uuid } from '../schemas';
+import { AmountOut, CreatedBySchema, FreeObject, Timestamp, Uuid } from '../schemas';
+import { TimestampIn } from './dates';
+import { PageQuery } from './paging';
 
 /** Schemas and views shared by the front-office, system and ops transfer routes. */
 

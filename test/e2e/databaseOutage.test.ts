@@ -4,6 +4,7 @@ import { metricsSource, serveInternalMetrics } from '../../api/metrics';
 import { DEFAULT_DATABASE_POLICY } from '../../config/env';
 import { createSql } from '../../ledger/db';
 import { ensureLoginRole, urlForRole } from '../../ledger/roles';
+import { readBusinessFigures } from '../../store/businessMetrics';
 import { serveWorkerMetrics } from '../../worker/metrics';
 import { createTestApi, type TestApi } from '../support/api';
 import { internalAccount, openAccount } from '../support/bankFixtures';
@@ -170,7 +171,10 @@ describe('a database that cannot serve now is a 503 with Retry-After', () => {
     await owner.unsafe(`ALTER ROLE ${role} CONNECTION LIMIT 0`);
     await owner.end();
     const full = await createTestApi({ databaseUrl: urlForRole(testEnv().databaseUrl, role, 'no-connections') });
-    const internal = await serveInternalMetrics(metricsSource(full.sql), { port: 0, host: '127.0.0.1' });
+    const internal = await serveInternalMetrics(
+      metricsSource(() => readBusinessFigures(full.sql)),
+      { port: 0, host: '127.0.0.1' },
+    );
     try {
       const res = await timed(() => full.get('/health'));
       expect(res).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE', reason: 'database_busy', retryAfter: '2' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkInvariants } from '../../ledger/consistency';
+import { checkInvariants } from '../../ledger/checks';
 import { token } from '../support/api';
 import { balances, internalAccount, lastCode, openAccount } from '../support/bankFixtures';
 import { useTestApi } from '../support/suite';

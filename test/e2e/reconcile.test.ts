@@ -2,11 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { createLocalNotifier } from '../../activities/notifier';
 import { createSandboxProvider } from '../../activities/provider';
+import { paymentStateQuery } from '../../contract/paymentMessages';
 import { paymentWorkflowId } from '../../domain/ids';
 import { DEFAULT_TRANSFER_LIMITS } from '../../domain/limits';
 import { entriesOfPayment } from '../../ledger/journal';
 import { reconcile } from '../../ops/reconcile';
-import { paymentStateQuery } from '../../workflows/paymentMessages';
 import { openAccount } from '../support/bankFixtures';
 import { useTestApi } from '../support/suite';
 

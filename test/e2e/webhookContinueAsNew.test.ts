@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookEndpointWorkflow, webhookEndpointWorkflowId } from '../../workflows/webhookEndpoint';
+import { webhookEndpointWorkflowId } from '../../contract/workflowIds';
+import { webhookEndpointWorkflow } from '../../workflows/webhookEndpoint';
 import { useOwnWorker, useTestApi } from '../support/suite';
 
 // A queue of its own: this suite's endpoint workflow runs on its own worker.

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookEndpointWorkflowId } from '../../workflows/webhookEndpoint';
+import { webhookEndpointWorkflowId } from '../../contract/workflowIds';
 import { useOwnWorker, useTestApi } from '../support/suite';
 
 // A queue of its own, so killing this worker leaves the shared one alone.

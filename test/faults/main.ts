@@ -1,7 +1,7 @@
 import { issueToken } from '../../api/auth';
 import { LOCAL_JWT_SECRET } from '../../config/env';
 import { derivedId } from '../../domain/ids';
-import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
+import { checkInvariants, formatInvariantReport } from '../../ledger/checks';
 import type { Sql } from '../../ledger/db';
 import { findStrandedHoldsEverywhere } from '../../store/strandedHolds';
 import { type BackOfficeContext, backOfficeScenario, checkBackOffice } from './backOffice';

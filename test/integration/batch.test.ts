@@ -116,7 +116,7 @@ describe('batched postings', () => {
     const before = ledgerRetryStats();
     const results = await Promise.all(batches.map((b) => recordBatch(sql, b)));
     const after = ledgerRetryStats();
-    // Each batch locks every account it touches in id order (ledger/journal.ts loadFacts), so
+    // Each batch locks every account it touches in id order (ledger/priorState.ts readPriorState), so
     // concurrent batches queue behind each other instead of deadlocking and being retried.
     expect(after.deadlock - before.deadlock, JSON.stringify(after.bySite)).toBe(0);
 

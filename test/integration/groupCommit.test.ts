@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DomainError, ErrorCode } from '../../domain/errors';
 import { newId } from '../../domain/ids';
 import { balancesOf } from '../../ledger/accounts';
+import { databaseTrouble, LedgerBusyError } from '../../ledger/databaseTrouble';
 import { createSql, type Sql } from '../../ledger/db';
-import { groupCommitStats } from '../../ledger/groupCommit';
+import { AccountLanes, groupCommitStats } from '../../ledger/groupCommit';
 import { getEntry, recordEntries, recordEntry } from '../../ledger/journal';
 import type { EntryRequest, MovementRequest } from '../../ledger/types';
 import { testEnv } from '../support/env';
@@ -46,7 +47,7 @@ describe('group commit on a busy account', () => {
     const before = groupCommitStats();
     const results = await Promise.allSettled(requests.map((r) => recordEntry(sql, r)));
     const after = groupCommitStats();
-    expect(after.units - before.units, 'units written in groups').toBeGreaterThan(100);
+    expect(after.writes - before.writes, 'writes committed in groups').toBeGreaterThan(100);
 
     const codes = results.map(codeOf);
     expect(new Set(codes)).toEqual(new Set(['ok', ErrorCode.INSUFFICIENT_FUNDS]));
@@ -90,7 +91,7 @@ describe('group commit on a busy account', () => {
     const after = groupCommitStats();
     expect(after.fallbacks - before.fallbacks, 'the group with the failing read model fell back').toBeGreaterThan(0);
     // ...only for that caller: the others were grouped again without it, not written one by one.
-    expect(after.units - before.units, 'units committed in groups').toBeGreaterThanOrEqual(30);
+    expect(after.writes - before.writes, 'writes committed in groups').toBeGreaterThanOrEqual(30);
     expect(results.map((r) => r.status)).toEqual([...Array(39).fill('fulfilled'), 'rejected']);
     expect(((results[39] as PromiseRejectedResult).reason as Error).message).toBe('read model refused');
     expect(await getEntry(sql, failing.id)).toBeUndefined();
@@ -111,7 +112,7 @@ describe('group commit on a busy account', () => {
     ]);
     const before = groupCommitStats();
     const results = await Promise.allSettled(units.map((unit) => recordEntries(sql, unit)));
-    expect(groupCommitStats().units - before.units).toBeGreaterThan(0);
+    expect(groupCommitStats().writes - before.writes).toBeGreaterThan(0);
     const accepted = units.filter((_, i) => results[i]?.status === 'fulfilled');
     expect(accepted).toHaveLength(20);
     for (const [i, unit] of units.entries()) {
@@ -146,5 +147,46 @@ describe('group commit on a busy account', () => {
     expect(new Set(entries.map((e) => e.seq)).size).toBe(1);
     expect(codeOf(results[11] as PromiseSettledResult<unknown>)).toBe(ErrorCode.EXISTS_WITH_DIFFERENT_FIELDS);
     expect(balancesOf(await reload(sql, sink)).balance).toBe(8n);
+  });
+
+  it('bounds the writes waiting for a busy account: past the bound a write is refused at once, retryably, having written nothing', async () => {
+    const source = await fundedAccount(sql, 'EUR', 1_000n);
+    const sink = await fundedAccount(sql, 'EUR', 0n);
+    const lanes = new AccountLanes(sql, 3);
+    const requests = Array.from({ length: 10 }, () => move(source, sink, 10n));
+    const write = (r: MovementRequest) => lanes.record([r], undefined, () => recordEntries(sql, [r], { groupCommit: false }));
+    // The first writes alone and holds the account; three wait for it; the other six find the queue full.
+    const results = await Promise.allSettled(requests.map(write));
+    expect(results.map((r) => r.status)).toEqual([...Array(4).fill('fulfilled'), ...Array(6).fill('rejected')]);
+    for (const [i, r] of results.entries()) {
+      if (r.status === 'fulfilled') continue;
+      expect(r.reason).toBeInstanceOf(LedgerBusyError);
+      expect(databaseTrouble(r.reason), 'the API answers it 503 with Retry-After').toBe('busy');
+      expect(await getEntry(sql, (requests[i] as MovementRequest).id)).toBeUndefined();
+    }
+    // Retried once the queue has drained, every refused write goes through.
+    for (const r of requests.slice(4)) await write(r);
+    expect(balancesOf(await reload(sql, sink)).balance).toBe(100n);
+  });
+
+  it('keeps the link of a reversal written in a group', async () => {
+    const source = await fundedAccount(sql, 'EUR', 1_000n);
+    const sink = await fundedAccount(sql, 'EUR', 0n);
+    const original = await recordEntry(sql, move(source, sink, 50n));
+    const opener = recordEntry(sql, move(source, sink, 1n));
+    const reversal = { ...move(sink, source, 50n), reversalOf: original.id };
+    const before = groupCommitStats();
+    const [, written] = await Promise.all([opener, recordEntry(sql, reversal)]);
+    expect(groupCommitStats().writes - before.writes, 'the reversal went in a group').toBe(1);
+    expect(written.reversalOf).toBe(original.id);
+    expect((await getEntry(sql, reversal.id))?.reversalOf).toBe(original.id);
+  });
+
+  it('refuses a write that carries one entry id twice (VALIDATION_ERROR, nothing written)', async () => {
+    const source = await fundedAccount(sql, 'EUR', 1_000n);
+    const sink = await fundedAccount(sql, 'EUR', 0n);
+    const hold = move(source, sink, 10n, 'pending');
+    await expect(recordEntries(sql, [hold, { ...hold, amount: 20n }])).rejects.toMatchObject({ code: ErrorCode.VALIDATION_ERROR });
+    expect(await getEntry(sql, hold.id)).toBeUndefined();
   });
 });

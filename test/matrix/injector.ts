@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { businessFailure } from '../../contract/failures';
 import { DomainError, ErrorCode } from '../../domain/errors';
-import { businessFailure } from '../../workflows/failures';
 
 /** One call site of a workflow: the nth call (from 1) of an activity in one run. */
 export interface Site {

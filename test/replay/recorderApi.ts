@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import { createLocalNotifier } from '../../activities/notifier';
 import { appDepsFrom, createApp } from '../../api/app';
 import { issueToken, type TokenRequest } from '../../api/auth';
 import { loadConfig } from '../../config/env';
@@ -57,6 +58,7 @@ export async function createRecorderApi(deps: { sql: Sql; temporal: Client; task
     ...appDepsFrom(config, {
       sql: deps.sql,
       temporal: deps.temporal,
+      notifier: createLocalNotifier(deps.sql),
       logError: (error) => {
         errors.push(error);
         console.error('unexpected API error', error);

@@ -10,7 +10,7 @@ import { type RunningPostgres, startEmbeddedPostgres } from '../../dev/postgres'
 import { NO_DRAIN_ENV } from '../../dev/processes';
 import { findOrBuildTemporalServer } from '../../dev/temporalServerBinaries';
 import { freeServerPorts, startTemporalSqlServer, type TemporalSqlServer } from '../../dev/temporalSqlServer';
-import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
+import { checkInvariants, formatInvariantReport } from '../../ledger/checks';
 import { createSql } from '../../ledger/db';
 import { migrate } from '../../ledger/migrate';
 import { backUpDocuments } from '../../ops/documentsArchive';

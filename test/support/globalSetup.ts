@@ -9,7 +9,7 @@ import { startEmbeddedPostgres } from '../../dev/postgres';
 import { findOrBuildTemporalCli } from '../../dev/temporalCli';
 import { startTemporalDevServer } from '../../dev/temporalServer';
 import { startTemporalSqlServerOnFreePorts } from '../../dev/temporalSqlServer';
-import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
+import { checkInvariants, formatInvariantReport } from '../../ledger/checks';
 import { createSql } from '../../ledger/db';
 import { migrate } from '../../ledger/migrate';
 import { ensureLoginRole, urlForRole } from '../../ledger/roles';

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { type AccountRow, balancesOf } from '../../ledger/accounts';
-import { checkInvariants, formatInvariantReport } from '../../ledger/consistency';
+import { checkInvariants, formatInvariantReport } from '../../ledger/checks';
 import type { Sql } from '../../ledger/db';
 
 const json = (value: unknown) => formatInvariantReport(value as never);

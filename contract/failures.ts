@@ -1,7 +1,6 @@
 // From common, not workflow: activities and the API use these too, outside the workflow sandbox.
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { DomainError, ErrorCode, type ErrorMetadata, isErrorCode } from '../domain/errors';
-import type { InputProblem } from './inputChecks';
 
 /**
  * Business failures travel through Temporal as non-retryable ApplicationFailures whose type is
@@ -16,7 +15,13 @@ export function businessFailure(error: DomainError): ApplicationFailure {
   });
 }
 
-/** The refusal of a workflow input that fails its checks (workflows/inputChecks.ts). */
+/** What is wrong with a workflow's input: the first field that fails its check (workflows/inputChecks.ts). */
+export interface InputProblem {
+  field: string;
+  message: string;
+}
+
+/** The refusal of a workflow input that fails its checks. */
 export function inputRefusal(problem: InputProblem): ApplicationFailure {
   return ApplicationFailure.create({
     type: ErrorCode.VALIDATION_ERROR,

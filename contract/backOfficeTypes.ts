@@ -1,6 +1,6 @@
 import type { ApprovalActionType, ApprovalDecision } from '../domain/approval';
 import type { Caller } from '../domain/caller';
-import type { PaymentInput } from './shared';
+import type { PaymentInput } from './types';
 
 /**
  * Inputs and outcomes of the back-office workflows (reversal, return, approval). Kept apart from

@@ -1,5 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { CancelRequest, PaymentState, PendRequest, PostRequest } from './shared';
+import type { CancelRequest, PaymentState, PendRequest, PostRequest } from './types';
 
 /** Answers once the payment exists (Draft, or Posted for an immediate one) or was refused. */
 export const createdUpdate = defineUpdate<PaymentState>('created');

@@ -1,6 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { PresentedCode } from '../domain/otpPolicy';
-import type { OpsRequest, ReturnRequest, TransferState } from './shared';
+import type { OpsRequest, ReturnRequest, TransferState } from './types';
 
 export const transferCreatedUpdate = defineUpdate<TransferState>('created');
 /** The code as its keyed hash (histories recorded before carry `{ code }`): domain/otpPolicy.ts PresentedCode. */
