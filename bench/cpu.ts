@@ -69,3 +69,24 @@ export const cpuBetween = (start: CpuMs, end: CpuMs): CpuMs =>
 
 export const cpuSum = (parts: CpuMs[]): CpuMs =>
   Object.fromEntries(CPU_GROUPS.map((g) => [g, parts.reduce((sum, p) => sum + p[g], 0)])) as CpuMs;
+
+/**
+ * CPU so far of each thread of some processes, by thread: `main` (the thread whose id is the
+ * process's), else the thread's name (Node's worker threads are `node`, the SDK core's Rust
+ * threads `tokio-runtime-w`, V8's `V8 DefaultWorke`), summed over the processes.
+ */
+export async function readThreadCpu(pids: number[]): Promise<Map<string, number>> {
+  const byName = new Map<string, number>();
+  for (const pid of pids) {
+    const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+    for (const tid of tids) {
+      const text = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => undefined);
+      if (!text) continue;
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+      const name = Number(tid) === pid ? 'main' : text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+      byName.set(name, (byName.get(name) ?? 0) + ms);
+    }
+  }
+  return byName;
+}

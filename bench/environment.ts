@@ -36,6 +36,10 @@ export interface BenchEnvironment {
   apiUrl: string;
   systemToken: string;
   noopTaskQueue: string;
+  /** Our worker processes. */
+  workerPids: number[];
+  /** The workflow bundle our workers run (deleted with the environment). */
+  workflowBundlePath: string;
   /** The API process (the primary, under the cluster profile): its memory is sampled by the reads. */
   apiPid: number | undefined;
   /**
@@ -83,11 +87,25 @@ process.on('SIGUSR2', () => {
 });
 `;
 
+export interface BenchEnvironmentOptions {
+  /** Worker processes (and as many baseline workers); default 1 on dev, the cluster shape's on cluster. */
+  workers?: number;
+  /**
+   * A directory for V8 CPU profiles of our worker processes (`--cpu-prof`, every thread: the
+   * workflow thread too), written when they stop.
+   */
+  workerCpuProfileDir?: string;
+}
+
 /**
  * Like the tests: a fresh PostgreSQL and Temporal on free ports, then the real worker(s), the
  * baseline's no-op worker(s) (same tuning) and the API, each its own process, as in production.
  */
-export async function startBenchEnvironment(log: (line: string) => void, server: BenchServer = 'dev'): Promise<BenchEnvironment> {
+export async function startBenchEnvironment(
+  log: (line: string) => void,
+  server: BenchServer = 'dev',
+  options: BenchEnvironmentOptions = {},
+): Promise<BenchEnvironment> {
   const dir = await mkdtemp(join(tmpdir(), 'corebank-bench-'));
   await chmod(dir, 0o755);
   const stops: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
@@ -123,7 +141,8 @@ export async function startBenchEnvironment(log: (line: string) => void, server:
     };
     const apiPort = await freePort();
     const noopTaskQueue = 'bench-noop';
-    const workers = server === 'cluster' ? CLUSTER_SHAPE.workers : 1;
+    const workers = options.workers ?? (server === 'cluster' ? CLUSTER_SHAPE.workers : 1);
+    const workerNodeArgs = options.workerCpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.workerCpuProfileDir}`] : [];
     // Bundled once here, not by each worker at its start (four bundlings at once on two cores).
     const workflowBundle = join(dir, 'workflows.js');
     const noopBundle = join(dir, 'noop-workflows.js');
@@ -137,6 +156,7 @@ export async function startBenchEnvironment(log: (line: string) => void, server:
           name: `worker-${i + 1}`,
           file: file('../worker/main.ts'),
           env: { ...env, WORKFLOW_BUNDLE_PATH: workflowBundle },
+          nodeArgs: workerNodeArgs,
           readyText: 'worker running',
           readyTimeoutMs,
         }),
@@ -209,6 +229,8 @@ export async function startBenchEnvironment(log: (line: string) => void, server:
       apiUrl: `http://127.0.0.1:${apiPort}`,
       systemToken: await issueToken(LOCAL_JWT_SECRET, { role: 'system', sub: 'bench' }),
       noopTaskQueue,
+      workflowBundlePath: workflowBundle,
+      workerPids: pidsOf('worker-'),
       apiPid,
       apiMemoryAfterGc,
       readCpu: () => readCpu(cpuRoots),

@@ -23,6 +23,8 @@ async function main() {
       servers: { type: 'string', default: 'dev,cluster' },
       /** Some of the groups only: reads, ledger, workflows, webhooks. */
       only: { type: 'string', default: 'reads,ledger,workflows,webhooks' },
+      /** Worker processes (and baseline workers) instead of the server's default (dev 1, cluster 2). */
+      workers: { type: 'string' },
     },
   });
   const only = new Set((values.only ?? '').split(','));
@@ -38,7 +40,7 @@ async function main() {
 
   const rows: Row[] = [];
   for (const [i, server] of servers.entries()) {
-    const env = await startBenchEnvironment(log, server);
+    const env = await startBenchEnvironment(log, server, { workers: values.workers === undefined ? undefined : Number(values.workers) });
     try {
       // The read and ledger scenarios do not touch Temporal: once, on the first server's stack.
       // Reads first, on an empty journal: they date their entries yesterday, and rows written

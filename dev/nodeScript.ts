@@ -10,6 +10,8 @@ export interface NodeScriptOptions {
   /** Print every output line (default: only errors). */
   verbose?: boolean;
   readyTimeoutMs?: number;
+  /** Node options that NODE_OPTIONS refuses (`--cpu-prof`), put before the entry point. */
+  nodeArgs?: string[];
 }
 
 /** A TypeScript entry point (worker, API) as its own OS process; resolves once it says it is ready. */
@@ -21,7 +23,7 @@ export async function startNodeScript(options: NodeScriptOptions): Promise<Child
   const child = startChild({
     name: options.name,
     command: process.execPath,
-    args: ['--import', 'tsx', options.file],
+    args: [...(options.nodeArgs ?? []), '--import', 'tsx', options.file],
     env: options.env,
     onLine: (line) => {
       if (line.includes(options.readyText)) markReady();

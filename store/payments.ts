@@ -58,17 +58,20 @@ export async function insertPayment(sql: Queryable, payment: NewPayment): Promis
       ON CONFLICT (id) DO NOTHING
       RETURNING *`;
     if (!row) return;
-    await recordPaymentEvent(tx, row);
-    if (payment.createdBy) {
-      await recordAudit(tx, {
-        actor: payment.createdBy,
-        action: 'payment.created',
-        resourceType: 'payment',
-        resourceId: row.id,
-        note: row.note,
-        after: paymentSummaryView(row),
-      });
-    }
+    // Sent together (one round trip): a payment at once holds its accounts' row locks until commit.
+    await Promise.all([
+      recordPaymentEvent(tx, row),
+      payment.createdBy
+        ? recordAudit(tx, {
+            actor: payment.createdBy,
+            action: 'payment.created',
+            resourceType: 'payment',
+            resourceId: row.id,
+            note: row.note,
+            after: paymentSummaryView(row),
+          })
+        : undefined,
+    ]);
   });
 }
 

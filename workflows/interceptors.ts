@@ -12,12 +12,7 @@
  * (getRandomStream(...).with); `next(...)` gives workflow code its default stream back.
  */
 
-import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation.js';
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/workflow/index.js';
+import type * as OpenTelemetryWorkflow from '@temporalio/interceptors-opentelemetry/lib/workflow/index.js';
 import {
   type ActivityInput,
   AsyncLocalStorage,
@@ -31,14 +26,26 @@ import {
   type WorkflowExecuteInput,
   type WorkflowInboundCallsInterceptor,
   type WorkflowInterceptors,
+  type WorkflowInternalsInterceptor,
   type WorkflowOutboundCallsInterceptor,
   type WorkflowRandomStream,
   workflowInfo,
 } from '@temporalio/workflow';
-import { TRACING_RANDOM_STREAM } from './tracingStream';
+import { TRACE_HEADER, TRACING_RANDOM_STREAM } from './tracingStream';
 
 // Its name is also how the worker tells a bundle has these interceptors.
 export { TRACING_RANDOM_STREAM };
+
+/**
+ * The OpenTelemetry workflow interceptors' module, evaluated when a workflow's first sampled call
+ * needs it, not at every workflow's start: with its OpenTelemetry packages it was a fifth of the
+ * workflow thread's CPU per payment, for workflows that make no span. A module evaluation issues
+ * no command and draws no random number, so where it happens changes nothing a workflow does.
+ * webpack resolves this require into the bundle (the workflows only ever run bundled).
+ */
+function openTelemetryInterceptors(): typeof OpenTelemetryWorkflow {
+  return require('@temporalio/interceptors-opentelemetry/lib/workflow/index.js');
+}
 
 /** Same values as observability/requestContext.ts (workflow code does not import Node modules). */
 const REQUEST_ID_HEADER = 'corebank-request-id';
@@ -146,6 +153,19 @@ function sampled(headers: Headers | undefined): boolean {
 
 type Method = (input: unknown, next: (input: unknown) => unknown) => unknown;
 
+/** The calls the OpenTelemetry interceptors make spans of (or add attributes to), by direction. */
+const TRACED_INBOUND = ['execute', 'handleSignal', 'handleUpdate', 'validateUpdate', 'handleQuery'];
+const TRACED_OUTBOUND = [
+  'scheduleActivity',
+  'scheduleLocalActivity',
+  'startNexusOperation',
+  'startChildWorkflowExecution',
+  'continueAsNew',
+  'signalWorkflow',
+  'getLogAttributes',
+  'getMetricTags',
+];
+
 /**
  * The OpenTelemetry interceptors only for calls whose trace is sampled: the spans of a workflow
  * cost about 17 ms of worker CPU per payment (their promises, each with a captured stack, and the
@@ -153,25 +173,21 @@ type Method = (input: unknown, next: (input: unknown) => unknown) => unknown;
  * inbound call decides by its own headers; outbound calls (activities, signals, children) follow
  * the inbound call they run in, and an unsampled one passes the caller's trace header on as it
  * came, so activities stay in the caller's trace. The decision is a function of the history's
- * headers, so a replay takes the same path. The OpenTelemetry interceptors are made on the first
- * sampled call.
+ * headers, so a replay takes the same path. The OpenTelemetry interceptors (and their module) are
+ * made on the first sampled call.
  */
-function whenSampled<T extends object>(
-  kind: typeof OpenTelemetryInboundInterceptor | typeof OpenTelemetryOutboundInterceptor,
-  make: () => T,
-  calls: TraceStore,
-): T {
-  const inbound = kind === OpenTelemetryInboundInterceptor;
-  let traced: T | undefined;
+function whenSampled<T extends object>(direction: 'inbound' | 'outbound', make: () => T, calls: TraceStore): T {
+  const traced = direction === 'inbound' ? TRACED_INBOUND : TRACED_OUTBOUND;
+  let made: T | undefined;
   const tracedMethod = (key: string) => {
-    traced ??= make();
-    return (Reflect.get(traced, key) as Method).bind(traced);
+    made ??= make();
+    return (Reflect.get(made, key) as Method).bind(made);
   };
   return new Proxy({} as T, {
     get(_target, key) {
-      // Only the methods the OpenTelemetry interceptor has are intercepted at all.
-      if (typeof key !== 'string' || typeof Reflect.get(kind.prototype, key) !== 'function') return undefined;
-      if (inbound) {
+      // Only the calls the OpenTelemetry interceptors trace are intercepted at all.
+      if (typeof key !== 'string' || !traced.includes(key)) return undefined;
+      if (direction === 'inbound') {
         return (input: { headers?: Headers }, next: (input: unknown) => unknown) => {
           const header = input.headers?.[TRACE_HEADER];
           if (sampled(input.headers)) return calls.run({ sampled: true }, () => tracedMethod(key)(input, next));
@@ -192,22 +208,30 @@ export const interceptors = (): WorkflowInterceptors => {
   const stream = getRandomStream(TRACING_RANDOM_STREAM);
   const requestIds = new AsyncLocalStorage<string>();
   const traceOfCall = new AsyncLocalStorage<TraceOfCall>();
+  /** Set once a sampled call has loaded the OpenTelemetry interceptors in this workflow. */
+  let tracedInternals: WorkflowInternalsInterceptor | undefined;
+  const traced = () => {
+    const otel = openTelemetryInterceptors();
+    tracedInternals ??= new otel.OpenTelemetryInternalsInterceptor();
+    return otel;
+  };
   return {
     inbound: [
       new RequestIdInbound(requestIds),
-      whenSampled(OpenTelemetryInboundInterceptor, () => onOwnRandomStream(new OpenTelemetryInboundInterceptor(), stream), traceOfCall),
+      whenSampled('inbound', () => onOwnRandomStream(new (traced().OpenTelemetryInboundInterceptor)(), stream), traceOfCall),
     ],
     outbound: [
       new RequestIdOutbound(requestIds),
-      whenSampled(OpenTelemetryOutboundInterceptor, () => onOwnRandomStream(new OpenTelemetryOutboundInterceptor(), stream), traceOfCall),
+      whenSampled('outbound', () => onOwnRandomStream(new (traced().OpenTelemetryOutboundInterceptor)(), stream), traceOfCall),
     ],
     internals: [
-      new OpenTelemetryInternalsInterceptor(),
       {
         dispose(input, next) {
           requestIds.disable();
           traceOfCall.disable();
-          next(input);
+          // The OpenTelemetry context manager of this workflow, when a sampled call made one.
+          if (tracedInternals?.dispose) tracedInternals.dispose(input, next);
+          else next(input);
         },
       },
     ],
