@@ -1,3 +1,4 @@
+import type { PaymentInput } from '../contract/types';
 import type { Caller } from '../domain/caller';
 import { derivedId } from '../domain/ids';
 import type { Sql, TransactionSql } from '../ledger/db';
@@ -14,15 +15,11 @@ import { withBusinessFailures } from './failures';
  */
 export const entryIdFor = (entryKey: string) => derivedId('ledger-entry', entryKey);
 
-export interface PaymentRecord {
-  paymentId: string;
-  debitAccountId: string;
-  creditAccountId: string;
-  amountMinor: string;
-  currency: string;
-  description: string | null;
-  reference: string | null;
-}
+/** What a payment's ledger steps need of its workflow input. */
+export type PaymentRecord = Pick<
+  PaymentInput,
+  'paymentId' | 'debitAccountId' | 'creditAccountId' | 'amountMinor' | 'currency' | 'description' | 'reference'
+>;
 
 export interface CreatePaymentInput extends PaymentRecord {
   /** Set for a payment created at once: the posted entry moves the money with the record. */

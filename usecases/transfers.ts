@@ -41,16 +41,10 @@ export interface OutgoingRequest {
   idempotencyKey: string | undefined;
 }
 
-export interface IncomingRequest {
-  providerReference: string;
+/** An incoming transfer as the provider reports it: the workflow's input, with the amount parsed. */
+export type IncomingRequest = Omit<IncomingTransferInput, 'transferId' | 'amountMinor' | 'createdBy' | 'idempotencyKey'> & {
   amountMinor: bigint;
-  currency: string;
-  senderName: string | null;
-  senderIban: string | null;
-  receiverAccountNumber: string | null;
-  receiverIban: string | null;
-  reference: string | null;
-}
+};
 
 export interface TransferDetails {
   transfer: TransferRow;
