@@ -3787,6 +3787,19 @@ export interface components {
       | 'UNSUPPORTED_MEDIA_TYPE'
       | 'SERVICE_UNAVAILABLE'
       | 'INTERNAL_ERROR';
+    /** @description A failure: errors say what went wrong, value is null */
+    Failure: {
+      isSuccess: boolean;
+      isFailed: boolean;
+      /** @description Always null on a failure */
+      value?: unknown;
+      reasons: components['schemas']['ResultError'][];
+      /** @description At least one error; errors[0].metadata.code says what failed */
+      errors: components['schemas']['ResultError'][];
+      successes: {
+        [key: string]: unknown;
+      }[];
+    };
     /** @description A success: the envelope around one Liveness */
     LivenessResult: {
       isSuccess: boolean;
@@ -3834,19 +3847,6 @@ export interface components {
       observed: {
         [key: string]: string;
       };
-    };
-    /** @description A failure: errors say what went wrong, value is null */
-    Failure: {
-      isSuccess: boolean;
-      isFailed: boolean;
-      /** @description Always null on a failure */
-      value?: unknown;
-      reasons: components['schemas']['ResultError'][];
-      /** @description At least one error; errors[0].metadata.code says what failed */
-      errors: components['schemas']['ResultError'][];
-      successes: {
-        [key: string]: unknown;
-      }[];
     };
     /** @description A success: the envelope around one Client */
     ClientResult: {
@@ -6704,6 +6704,16 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['HealthResult'];
+        };
+      };
+      /** @description The database did not answer (SERVICE_UNAVAILABLE). Codes: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
         };
       };
     };

@@ -100,7 +100,10 @@ export function healthRoutes({
       tags: ['Health'],
       summary: 'The database answers; names the release running. No token needed.',
       security: [],
-      responses: { 200: { description: 'The database answered', content: json(envelopeOf(Health)) } },
+      responses: {
+        200: { description: 'The database answered', content: json(envelopeOf(Health)) },
+        503: { description: 'The database did not answer (SERVICE_UNAVAILABLE)', content: json(FailureEnvelope) },
+      },
     }),
     async (c) => {
       await ping();

@@ -54,6 +54,7 @@ afterAll(async () => {
 });
 
 const CURRENCIES: Currency[] = ['EUR', 'USD'];
+const PROPERTY_SEED = Number(process.env.PROPERTY_SEED ?? 20261208);
 
 /** A client account of one run, opened the same in both databases. */
 interface AccountSpec {
@@ -288,6 +289,27 @@ async function stateOf(sql: Sql, runAccounts: RunAccount[], ids: string[]) {
   return { journal: [...journal], refusals: [...refusals], counters: [...counters] };
 }
 
+/**
+ * A run the random ones rarely make: a pending posted, then voided under another id
+ * (PENDING_ALREADY_RESOLVED), and posted again under the first id (the same write, answered again).
+ */
+const RESOLVED_TWICE: [AccountSpec[], Step[]] = [
+  [
+    { currency: 'EUR', funded: 300n, status: 'active', clientBlocked: false },
+    { currency: 'EUR', funded: 0n, status: 'active', clientBlocked: false },
+  ],
+  [
+    { type: 'move', kind: 'pending', debit: 0, credit: 1, amount: 40n, otherCurrency: false, id: 0 },
+    { type: 'resolve', kind: 'post_pending', pending: 0, amount: undefined, id: 1 },
+    { type: 'resolve', kind: 'void_pending', pending: 0, amount: undefined, id: 2 },
+    { type: 'resolve', kind: 'post_pending', pending: 0, amount: undefined, id: 1 },
+    { type: 'move', kind: 'pending', debit: 0, credit: 1, amount: 50n, otherCurrency: false, id: 3 },
+    { type: 'resolve', kind: 'void_pending', pending: 3, amount: undefined, id: 4 },
+    { type: 'resolve', kind: 'post_pending', pending: 3, amount: 20n, id: 5 },
+    { type: 'move', kind: 'posted', debit: 1, credit: 0, amount: 10n, otherCurrency: false, id: 6 },
+  ],
+];
+
 describe('the fast path is a pure optimisation of the decision module', () => {
   it('gives the same answers, journal, refusals and counters as decision.ts alone, for random sequences of writes', async () => {
     const fastBefore = fastPathWrites();
@@ -314,7 +336,9 @@ describe('the fast path is a pure optimisation of the decision module', () => {
           expect(await stateOf(withFastPath, accounts, ids)).toEqual(await stateOf(decisionOnly, accounts, ids));
         },
       ),
-      { numRuns: 60 },
+      // A fixed seed: every run covers the same sequences, so the coverage check below cannot flake;
+      // PROPERTY_SEED=<n> explores others (fast-check prints the seed and path of a failure).
+      { numRuns: 60, seed: PROPERTY_SEED, examples: [RESOLVED_TWICE] },
     );
     // The runs met what they were made for: both paths taken, and the refusals the rules give.
     expect(fastPathWrites() - fastBefore, 'writes the fast path made').toBeGreaterThan(50);
