@@ -1,10 +1,9 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { PaymentStatus } from '../domain/payment';
 import { OutgoingStatus } from '../domain/transfer';
+import { listenForScrapes, type MetricsListener } from '../observability/metricsListener';
 import type { BusinessFigures } from '../store/businessMetrics';
 
 const registry = new Registry();
@@ -182,24 +181,6 @@ export function metricsRoute(source: MetricsSource): MiddlewareHandler {
  * for good. Keep the port off the public network (compose: not published; Kubernetes: a
  * NetworkPolicy).
  */
-export async function serveInternalMetrics(
-  source: MetricsSource,
-  { port, host }: { port: number; host: string },
-): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    source.text().then(
-      (body) => res.writeHead(200, { 'content-type': source.contentType }).end(body),
-      () => res.writeHead(500).end(),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const { port: bound } = server.address() as AddressInfo;
-  return { url: `http://${host}:${bound}/metrics`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+export function serveInternalMetrics(source: MetricsSource, address: { port: number; host: string }): Promise<MetricsListener> {
+  return listenForScrapes(address, async () => ({ contentType: source.contentType, body: await source.text() }));
 }

@@ -1,6 +1,6 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { workerRegistry } from '../activities/metrics';
+import { listenForScrapes, type MetricsListener } from '../observability/metricsListener';
 import { type WorkerHealthSource, workerLiveness, workerReadiness } from './health';
 
 export interface WorkerMetricsOptions {
@@ -32,34 +32,20 @@ async function sdkMetrics(url: string): Promise<string> {
  * poll and schedule-to-start latencies, workflow and activity outcomes). Bound to localhost unless
  * told otherwise.
  */
-export async function serveWorkerMetrics(
-  port: number,
-  host: string,
-  options: WorkerMetricsOptions = {},
-): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createServer((req, res) => {
+export function serveWorkerMetrics(port: number, host: string, options: WorkerMetricsOptions = {}): Promise<MetricsListener> {
+  const scrape = async () => {
+    const [own, sdk] = await Promise.all([workerRegistry.metrics(), options.sdkMetricsUrl ? sdkMetrics(options.sdkMetricsUrl) : '']);
+    return { contentType: workerRegistry.contentType, body: sdk ? `${own}\n${sdk}` : own };
+  };
+  const healthRoutes = (req: IncomingMessage, res: ServerResponse): boolean => {
     const health = options.health;
-    if (req.method === 'GET' && health && (req.url === '/health/live' || req.url === '/health/ready')) {
-      const answer = req.url === '/health/live' ? Promise.resolve(workerLiveness(health)) : workerReadiness(health);
-      answer.then(
-        ({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
-        () => res.writeHead(500).end(),
-      );
-      return;
-    }
-    if (req.method !== 'GET' || req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    Promise.all([workerRegistry.metrics(), options.sdkMetricsUrl ? sdkMetrics(options.sdkMetricsUrl) : '']).then(
-      ([own, sdk]) => res.writeHead(200, { 'content-type': workerRegistry.contentType }).end(sdk ? `${own}\n${sdk}` : own),
+    if (req.method !== 'GET' || !health || (req.url !== '/health/live' && req.url !== '/health/ready')) return false;
+    const answer = req.url === '/health/live' ? Promise.resolve(workerLiveness(health)) : workerReadiness(health);
+    answer.then(
+      ({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
       () => res.writeHead(500).end(),
     );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const { port: bound } = server.address() as AddressInfo;
-  return { url: `http://${host}:${bound}/metrics`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+    return true;
+  };
+  return listenForScrapes({ port, host }, scrape, healthRoutes);
 }
